@@ -1,4 +1,8 @@
 import type { TSchema } from '@sinclair/typebox';
+import { AuditEventSchema } from '../domain/audit/index.ts';
+import { LimitPolicySchema, PriceTableSchema } from '../domain/limits/index.ts';
+import { BindingSchema, RoleSchema, ScopeSchema } from '../domain/rbac/index.ts';
+import { SecretEnvelopeSchema } from '../domain/secrets/index.ts';
 
 /**
  * Every wire format Gatehouse owns, exported to `contracts/schemas/<name>.schema.json` by
@@ -10,4 +14,12 @@ export interface ContractEntry {
   schema: TSchema;
 }
 
-export const contracts: ContractEntry[] = [];
+export const contracts: ContractEntry[] = [
+  { name: 'audit-event', schema: AuditEventSchema },
+  { name: 'secret-envelope', schema: SecretEnvelopeSchema },
+  { name: 'limit-policy', schema: LimitPolicySchema },
+  { name: 'price-table', schema: PriceTableSchema },
+  { name: 'rbac-role', schema: RoleSchema },
+  { name: 'rbac-binding', schema: BindingSchema },
+  { name: 'rbac-scope', schema: ScopeSchema },
+];

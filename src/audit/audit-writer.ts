@@ -1,0 +1,136 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { type AuditEvent, type AuditEventDraft, ChainSealer } from '../domain/audit/index.ts';
+import { uuidv7 } from '../domain/ids.ts';
+import type { AuditSink } from '../http/pipeline/index.ts';
+import { auditRepository, type Store } from '../store/index.ts';
+
+export interface AuditWriterOptions {
+  store: Store;
+  regionId: string;
+  /** Accepted-but-uncommitted events past which new requests are refused (503). */
+  queueLimit: number;
+  batchSize: number;
+  flushIntervalMs: number;
+  logger: Pick<FastifyBaseLogger, 'error' | 'warn'>;
+  onQueueDepth?: (depth: number) => void;
+  onWriteFailure?: () => void;
+}
+
+const MAX_RETRY_DELAY_MS = 2000;
+
+/**
+ * The batched audit writer (DESIGN §6): group commit of sealed events, one chain per writer instance so several
+ * gateways never contend on a chain head. Events are sealed at flush time in arrival order; a failed commit keeps
+ * the sealed batch and retries it unchanged, so nothing admitted is lost or re-sequenced. `close()` drains.
+ */
+export class AuditWriter implements AuditSink {
+  readonly chainId: string;
+  readonly #options: AuditWriterOptions;
+  readonly #sealer: ChainSealer;
+  readonly #startedAt = Date.now();
+  #queue: AuditEventDraft[] = [];
+  /** Sealed but not yet committed; retried as-is after a failure. */
+  #sealed: AuditEvent[] = [];
+  #timer: NodeJS.Timeout | null = null;
+  #flushing: Promise<void> | null = null;
+  #retryDelayMs = 0;
+  #lastError: Error | null = null;
+
+  constructor(options: AuditWriterOptions) {
+    this.#options = options;
+    this.chainId = `${options.regionId}-${uuidv7(this.#startedAt)}`;
+    this.#sealer = new ChainSealer(this.chainId);
+  }
+
+  get depth(): number {
+    return this.#queue.length + this.#sealed.length;
+  }
+
+  get overloaded(): boolean {
+    return this.depth >= this.#options.queueLimit;
+  }
+
+  /** The last commit failure while it persists; null once a commit succeeds. Feeds /readyz. */
+  get lastError(): Error | null {
+    return this.#lastError;
+  }
+
+  enqueue(draft: AuditEventDraft): void {
+    this.#queue.push(draft);
+    if (this.#queue.length >= this.#options.batchSize) this.#schedule(0);
+    else this.#schedule(this.#options.flushIntervalMs);
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#flushing) return;
+    if (this.#timer) {
+      if (delayMs > 0) return;
+      clearTimeout(this.#timer);
+    }
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = null;
+        this.flush().catch(() => {});
+      },
+      Math.max(delayMs, this.#retryDelayMs),
+    );
+  }
+
+  /** Commits everything queued so far. Concurrent callers share the flush in progress. */
+  flush(): Promise<void> {
+    this.#flushing ??= this.#commit().finally(() => {
+      this.#flushing = null;
+      this.#options.onQueueDepth?.(this.depth);
+      if (this.depth > 0) this.#schedule(this.#options.flushIntervalMs);
+    });
+    return this.#flushing;
+  }
+
+  async #commit(): Promise<void> {
+    while (this.#sealed.length > 0 || this.#queue.length > 0) {
+      if (this.#sealed.length === 0) {
+        const drafts = this.#queue.splice(0, this.#options.batchSize * 4);
+        this.#sealed = drafts.map((draft) => this.#sealer.seal(draft));
+      }
+      try {
+        await auditRepository.appendAuditBatch(
+          this.#options.store.write,
+          { chainId: this.chainId, region: this.#options.regionId, startedAt: this.#startedAt },
+          this.#sealed,
+        );
+        this.#sealed = [];
+        this.#retryDelayMs = 0;
+        this.#lastError = null;
+      } catch (error) {
+        this.#lastError = error as Error;
+        this.#retryDelayMs = Math.min(MAX_RETRY_DELAY_MS, Math.max(50, this.#retryDelayMs * 2));
+        this.#options.onWriteFailure?.();
+        this.#options.logger.error({ err: error, pending: this.depth }, 'audit batch commit failed; will retry');
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Drains every accepted event, retrying failed commits until `timeoutMs` passes. Called on graceful shutdown
+   * after the server stopped accepting requests.
+   */
+  async close(timeoutMs = 30_000): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        if (this.#flushing) await this.#flushing.catch(() => {});
+        await this.flush();
+        if (this.depth === 0) return;
+      } catch {
+        if (Date.now() > deadline) {
+          this.#options.logger.error({ pending: this.depth }, 'audit drain timed out; events not committed');
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, this.#retryDelayMs));
+      }
+    }
+  }
+}

@@ -1,0 +1,4 @@
+export { ConfigError } from './errors.ts';
+export type { FileConfig } from './file-schema.ts';
+export { type GatehouseConfig, type LoadConfigOptions, type LogLevel, loadConfig } from './load.ts';
+export type { MasterKey, MasterKeys } from './master-key.ts';

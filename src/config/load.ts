@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from './errors.ts';
+import { type FileConfig, FileConfigSchema } from './file-schema.ts';
+import { type MasterKeys, resolveMasterKeys } from './master-key.ts';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface GatehouseConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  regionId: string;
+  logLevel: LogLevel;
+  production: boolean;
+  bodyLimitBytes: number;
+  databaseWriteUrl: string | null;
+  databaseReadUrl: string | null;
+  redisUrl: string | null;
+  keyHashing: 'hmac' | 'argon2id';
+  masterKeys: MasterKeys;
+  audit: { queueLimit: number; batchSize: number; flushIntervalMs: number };
+  /** How often each instance polls the store for key/policy changes; revocation must land within 1 s. */
+  snapshotRefreshMs: number;
+  /** The validated file, for sections owned by other areas (upstreams, MCP, vault). */
+  file: FileConfig;
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  configPath?: string | null;
+}
+
+const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
+
+function readConfigFile(path: string): FileConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(path, `cannot be read as YAML: ${(error as Error).message}`);
+  }
+  if (raw === null || raw === undefined) return {};
+  const first = Value.Errors(FileConfigSchema, raw).First();
+  if (first) {
+    const field = first.path === '' ? path : `${path}:${first.path.slice(1).replaceAll('/', '.')}`;
+    throw new ConfigError(field, first.message);
+  }
+  return raw as FileConfig;
+}
+
+function parseInteger(value: string, field: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value)) throw new ConfigError(field, 'must be a whole number');
+  const parsed = Number(value);
+  if (parsed < min || parsed > max) throw new ConfigError(field, `must be between ${min} and ${max}`);
+  return parsed;
+}
+
+function parseLogLevel(value: string, field: string): LogLevel {
+  const levels: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (!levels.includes(value as LogLevel)) throw new ConfigError(field, `must be one of ${levels.join(', ')}`);
+  return value as LogLevel;
+}
+
+function parseUrl(value: string | undefined, field: string, protocols: string[]): string | null {
+  if (!value) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(field, 'is not a valid URL');
+  }
+  if (!protocols.includes(url.protocol)) throw new ConfigError(field, `must use ${protocols.join(' or ')}`);
+  return value;
+}
+
+/**
+ * Builds the effective configuration: defaults, then the YAML file, then environment variables.
+ * Every failure is a `ConfigError` naming the field.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
+  const env = options.env ?? process.env;
+  const configPath = options.configPath ?? env.GATEHOUSE_CONFIG ?? null;
+  const file = configPath ? readConfigFile(configPath) : {};
+  const production = env.NODE_ENV === 'production';
+  const dataDir = resolve(env.GATEHOUSE_DATA_DIR ?? file.data_dir ?? '.gatehouse');
+  const pgProtocols = ['postgres:', 'postgresql:'];
+  const databaseWriteUrl = parseUrl(
+    env.DATABASE_WRITE_URL ?? file.database?.write_url,
+    'DATABASE_WRITE_URL',
+    pgProtocols,
+  );
+  const databaseReadUrl = parseUrl(env.DATABASE_READ_URL ?? file.database?.read_url, 'DATABASE_READ_URL', pgProtocols);
+  if (databaseReadUrl && !databaseWriteUrl) {
+    throw new ConfigError('DATABASE_READ_URL', 'needs DATABASE_WRITE_URL: a replica without a primary');
+  }
+  const regionId = env.REGION_ID ?? file.region_id ?? 'local';
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(regionId))
+    throw new ConfigError('REGION_ID', 'must match [a-z0-9][a-z0-9-]{0,62}');
+  const hashing = env.GATEHOUSE_KEY_HASHING ?? file.keys?.hashing ?? 'hmac';
+  if (hashing !== 'hmac' && hashing !== 'argon2id')
+    throw new ConfigError('GATEHOUSE_KEY_HASHING', 'must be hmac or argon2id');
+
+  return {
+    host: env.HOST ?? file.host ?? '127.0.0.1',
+    port: env.PORT !== undefined ? parseInteger(env.PORT, 'PORT', 0, 65535) : (file.port ?? 8080),
+    dataDir,
+    regionId,
+    logLevel: env.LOG_LEVEL ? parseLogLevel(env.LOG_LEVEL, 'LOG_LEVEL') : (file.log_level ?? 'info'),
+    production,
+    bodyLimitBytes:
+      env.GATEHOUSE_BODY_LIMIT !== undefined
+        ? parseInteger(env.GATEHOUSE_BODY_LIMIT, 'GATEHOUSE_BODY_LIMIT', 1024, 2 ** 31)
+        : (file.body_limit_bytes ?? DEFAULT_BODY_LIMIT),
+    databaseWriteUrl,
+    databaseReadUrl,
+    redisUrl: parseUrl(env.REDIS_URL ?? file.redis_url, 'REDIS_URL', ['redis:', 'rediss:']),
+    keyHashing: hashing,
+    masterKeys: resolveMasterKeys(env, dataDir, production),
+    audit: {
+      queueLimit: file.audit?.queue_limit ?? 10_000,
+      batchSize: file.audit?.batch_size ?? 512,
+      flushIntervalMs: file.audit?.flush_interval_ms ?? 5,
+    },
+    snapshotRefreshMs: 250,
+    file,
+  };
+}

@@ -1,0 +1,69 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { uuidv7 } from '../domain/ids.ts';
+import { createErrorHandler, handleNotFound } from './error-handler.ts';
+import './fastify-types.ts';
+import { type GatewayPipelineDeps, pipelinePlugin } from './pipeline/index.ts';
+import { identityRoutes } from './routes/identity/index.ts';
+import { type OpsRoutesOptions, opsRoutes } from './routes/ops/index.ts';
+import { SURFACES, type Surface, surfaceKey } from './surfaces.ts';
+
+export interface BuildAppOptions {
+  pipeline: GatewayPipelineDeps;
+  ops: OpsRoutesOptions;
+  bodyLimitBytes: number;
+  logger: FastifyServerOptions['loggerInstance'] | false;
+  /** Surface families registered by later layers (LLM, MCP, vault, admin), each a Fastify plugin. */
+  families?: Array<(app: FastifyInstance) => Promise<void>>;
+  surfaces?: readonly Surface[];
+}
+
+/**
+ * Enforces DESIGN §2 invariant 1 at startup: each route must name a surface whose method and path match, and by
+ * `ready` every surface must have been registered.
+ */
+function enforceSurfaceRegistry(app: FastifyInstance, surfaces: readonly Surface[]): void {
+  const byId = new Map(surfaces.map((surface) => [surface.id, surface]));
+  const seen = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    const id = route.config?.surface;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const surface = id ? byId.get(id) : undefined;
+    if (!surface) throw new Error(`route ${methods.join(',')} ${route.url} has no surface registry entry`);
+    for (const method of methods) {
+      if (surface.method !== '*' && surface.method !== method) {
+        throw new Error(
+          `route ${method} ${route.url} does not match surface ${id} (${surface.method} ${surface.path})`,
+        );
+      }
+    }
+    if (route.url !== surface.path)
+      throw new Error(`route ${route.url} does not match surface ${id} path ${surface.path}`);
+    route.config = { ...route.config, surfaceEntry: surface };
+    seen.add(surface.id);
+  });
+  app.addHook('onReady', async () => {
+    const missing = surfaces.filter((surface) => !seen.has(surface.id)).map((s) => surfaceKey(s.method, s.path));
+    if (missing.length > 0) throw new Error(`surfaces without a route: ${missing.join(', ')}`);
+  });
+}
+
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: options.bodyLimitBytes,
+    genReqId: () => uuidv7(),
+    exposeHeadRoutes: false,
+    // The audit event is the request log; fastify's own per-request lines would double the logging cost.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  enforceSurfaceRegistry(app, options.surfaces ?? SURFACES);
+  app.setErrorHandler(createErrorHandler(options.bodyLimitBytes));
+  app.setNotFoundHandler(handleNotFound);
+  await app.register(pipelinePlugin, options.pipeline);
+  await app.register(opsRoutes, options.ops);
+  await app.register(identityRoutes);
+  for (const family of options.families ?? []) await app.register(family);
+  return app;
+}

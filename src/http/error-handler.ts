@@ -1,0 +1,60 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ValidationError } from '../identity/index.ts';
+import { ConflictError, NotFoundError } from '../store/index.ts';
+import { GatehouseError, httpError } from './errors.ts';
+
+function fromFastifyError(error: FastifyError, bodyLimit: number): GatehouseError | null {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return httpError('body_too_large', { limit: bodyLimit });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return httpError('unsupported_media_type', { contentType: '' });
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return httpError('invalid_json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return httpError('invalid_request', { detail: 'the JSON body is empty' });
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return httpError('invalid_request', { detail: 'Content-Length does not match the body' });
+  }
+  if (error.validation && error.validation.length > 0) {
+    const first = error.validation[0];
+    const path = first?.instancePath ? first.instancePath.slice(1).replaceAll('/', '.') : null;
+    const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
+    const param = [path, missing ?? extra].filter(Boolean).join('.') || null;
+    const detail = extra ? `unknown field "${extra}"` : `${param ?? 'body'} ${first?.message ?? 'is invalid'}`;
+    return httpError('invalid_request', { detail }, param);
+  }
+  if (error instanceof SyntaxError && error.statusCode === 400) return httpError('invalid_json');
+  return null;
+}
+
+/** Maps anything thrown on any surface to the catalog; unknown errors become `internal_error`, logged in full. */
+export function toGatehouseError(error: unknown, bodyLimit: number): GatehouseError {
+  if (error instanceof GatehouseError) return error;
+  if (error instanceof ValidationError) return httpError('invalid_request', { detail: error.message }, error.field);
+  if (error instanceof ConflictError) return httpError('conflict', { detail: error.message }, error.field);
+  if (error instanceof NotFoundError) return httpError('resource_not_found', { detail: error.message });
+  const mapped = fromFastifyError(error as FastifyError, bodyLimit);
+  if (mapped) return mapped;
+  return new GatehouseError('internal_error', { cause: error });
+}
+
+/** The single writer of error bodies (STYLE §5). */
+export function createErrorHandler(bodyLimit: number) {
+  return function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+    const mapped = toGatehouseError(error, bodyLimit);
+    if (mapped.statusCode >= 500) request.log.error({ err: error, code: mapped.code }, mapped.message);
+    if (request.gh) request.gh.errorCode = mapped.code;
+    if (mapped.headers) reply.headers(mapped.headers);
+    if (mapped.statusCode === 401 && !reply.hasHeader('www-authenticate')) {
+      reply.header('www-authenticate', 'Bearer realm="gatehouse"');
+    }
+    reply.code(mapped.statusCode).send(mapped.toResponseObject());
+  };
+}
+
+export function handleNotFound(request: FastifyRequest, reply: FastifyReply): void {
+  const path = request.url.split('?')[0] ?? '';
+  throw httpError('not_found', { method: request.method, path: path.length > 200 ? `${path.slice(0, 200)}…` : path });
+}

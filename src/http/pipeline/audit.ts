@@ -1,0 +1,79 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type AuditEventDraft, outcomeForStatus } from '../../domain/audit/index.ts';
+import { uuidv7 } from '../../domain/ids.ts';
+import type { RequestContext } from '../context.ts';
+import type { GatewayPipelineDeps } from './deps.ts';
+
+/** nginx's convention for "client closed the request before the response was complete". */
+export const CLIENT_CLOSED_STATUS = 499;
+
+function buildDraft(
+  deps: GatewayPipelineDeps,
+  context: RequestContext,
+  method: string,
+  status: number,
+): AuditEventDraft {
+  const { principal } = context;
+  return {
+    id: uuidv7(context.startedAtMs),
+    ts: new Date(context.startedAtMs).toISOString(),
+    request_id: context.requestId,
+    region: deps.regionId,
+    principal: principal
+      ? { type: principal.type, id: principal.id, tenant_id: principal.tenantId, team_id: principal.teamId }
+      : null,
+    surface: context.surface.id,
+    method,
+    path: context.surface.path,
+    status,
+    outcome: outcomeForStatus(status, {
+      aborted: context.aborted,
+      denied: context.authz?.decision === 'deny',
+      upstreamFailed: context.upstream !== null && status >= 500,
+    }),
+    latency_ms: Number(process.hrtime.bigint() - context.startedAt) / 1e6,
+    authz: context.authz,
+    upstream: context.upstream,
+    usage: context.usage,
+    error_code: context.errorCode,
+    meta: context.meta ?? {},
+  };
+}
+
+async function settleAndRecord(deps: GatewayPipelineDeps, request: FastifyRequest, status: number): Promise<void> {
+  const context = request.gh;
+  if (context.pending) await context.pending.catch(() => {});
+  if (context.reservation !== null) {
+    try {
+      await deps.admission.settle(context);
+    } catch (error) {
+      request.log.error({ err: error }, 'settling usage failed');
+    }
+  }
+  deps.audit.enqueue(buildDraft(deps, context, request.method, context.aborted ? CLIENT_CLOSED_STATUS : status));
+  deps.metrics.countRequest(context.surface.id, status);
+}
+
+/** Exactly one audit event per request (DESIGN §2 invariant 2): whichever of finish or abort comes first writes it. */
+function recordOnce(deps: GatewayPipelineDeps, request: FastifyRequest, status: number): void {
+  const context = request.gh;
+  if (context === null || context.audited) return;
+  context.audited = true;
+  settleAndRecord(deps, request, status).catch((error) => request.log.error({ err: error }, 'audit failed'));
+}
+
+export function auditResponse(
+  this: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: () => void,
+): void {
+  recordOnce(this.gatehouse, request, reply.statusCode);
+  done();
+}
+
+export function auditAbort(this: FastifyInstance, request: FastifyRequest, done: () => void): void {
+  if (request.gh !== null) request.gh.aborted = true;
+  recordOnce(this.gatehouse, request, CLIENT_CLOSED_STATUS);
+  done();
+}

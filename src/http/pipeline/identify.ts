@@ -1,0 +1,39 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RequestContext } from '../context.ts';
+import { httpError } from '../errors.ts';
+import { UNMATCHED_SURFACE } from '../surfaces.ts';
+
+/** First hook of every request, matched or not: gives it a context, a surface and its request id header. */
+export function startRequest(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  request.gh = new RequestContext(request.id, request.routeOptions.config.surfaceEntry ?? UNMATCHED_SURFACE);
+  reply.header('x-gatehouse-request-id', request.id);
+  done();
+}
+
+/** `Bearer <token>` with exactly one space-free token (RFC 6750 §2.1); anything else is malformed. */
+export function parseBearer(header: string): string | null {
+  if (header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return null;
+  const token = header.slice(7).trim();
+  if (token.length === 0 || token.length > 4096 || /\s/.test(token)) return null;
+  return token;
+}
+
+/**
+ * Resolves the caller. Surfaces with auth `none` skip it; every other surface needs a valid credential (DESIGN §2
+ * invariant 3: no principal, 401). The audit queue is checked here too, before any work is done for the request:
+ * a saturated writer sheds load with 503 instead of dropping events it already accepted.
+ */
+export async function identifyRequest(this: FastifyInstance, request: FastifyRequest): Promise<void> {
+  const { surface } = request.gh;
+  if (surface.auth.includes('none')) return;
+  const deps = this.gatehouse;
+  if (deps.isShuttingDown()) throw httpError('shutting_down');
+  if (deps.audit.overloaded) throw httpError('audit_backpressure');
+  const header = request.headers.authorization;
+  if (header === undefined) throw httpError('missing_api_key');
+  const token = parseBearer(header);
+  if (token === null) throw httpError('invalid_authorization_header');
+  const result = await deps.authenticator.authenticate(token, surface);
+  if (!result.ok) throw httpError(result.reason);
+  request.gh.principal = result.principal;
+}

@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { RequestContext } from '../context.ts';
+import { admitRequest } from './admit.ts';
+import { auditAbort, auditResponse } from './audit.ts';
+import { authorizeRequest } from './authorize.ts';
+import type { GatewayPipelineDeps } from './deps.ts';
+import { identifyRequest, startRequest } from './identify.ts';
+
+/**
+ * The pipeline, in its one fixed order (DESIGN §1):
+ *   onRequest:  startRequest → identifyRequest → authorizeRequest
+ *   preHandler: admitRequest                      (after body parsing: estimates need the body)
+ *   handler
+ *   onResponse / onRequestAbort: settle → audit   (exactly one event, whichever fires first)
+ * Registered at the root through fastify-plugin so every route, and the 404 handler, runs it.
+ */
+async function pipeline(app: FastifyInstance, deps: GatewayPipelineDeps): Promise<void> {
+  app.decorate('gatehouse', deps);
+  // null until startRequest assigns it: decorating with a reference value would share one object across requests.
+  app.decorateRequest('gh', null as unknown as RequestContext);
+  app.addHook('onRequest', startRequest);
+  app.addHook('onRequest', identifyRequest);
+  app.addHook('onRequest', authorizeRequest);
+  app.addHook('preHandler', admitRequest);
+  app.addHook('onResponse', auditResponse);
+  app.addHook('onRequestAbort', auditAbort);
+}
+
+export const pipelinePlugin = fp(pipeline, { name: 'gatehouse-pipeline', fastify: '5.x' });
+
+export type { AuditSink, GatewayPipelineDeps, PipelineMetrics } from './deps.ts';
+export { parseBearer } from './identify.ts';
+export { type Admission, type Authenticator, type AuthFailureCode, type Authorizer, openAdmission } from './types.ts';

@@ -1,0 +1,42 @@
+import type { FastifyRequest } from 'fastify';
+import type { AuditAuthz } from '../../domain/audit/index.ts';
+import type { Principal } from '../../domain/principal.ts';
+import type { RequestContext } from '../context.ts';
+import type { GatehouseError } from '../errors.ts';
+import type { Surface } from '../surfaces.ts';
+
+/**
+ * Decides whether a principal may use a surface. Returns the decision as a value (it goes into the audit event
+ * either way); the pipeline turns a deny into 403. Must be fast and synchronous: it runs on every request against
+ * an in-memory policy snapshot.
+ */
+export interface Authorizer {
+  authorize(principal: Principal, surface: Surface, request: FastifyRequest): AuditAuthz;
+}
+
+/**
+ * Admission control (rate limits, concurrency, budgets). `admit` runs after authorization and before the handler,
+ * with the parsed body; it returns null to admit or the error to send. `settle` runs exactly once per admitted
+ * request when it ends (finished, failed or aborted) with the usage recorded on the context.
+ * Implementations fail closed: when their state is unreachable they return a 503 error, never null.
+ */
+export interface Admission {
+  admit(context: RequestContext, request: FastifyRequest): Promise<GatehouseError | null> | GatehouseError | null;
+  settle(context: RequestContext): Promise<void> | void;
+}
+
+/** Resolves a bearer credential to a principal, or to the catalog code explaining why not. */
+export interface Authenticator {
+  authenticate(
+    token: string,
+    surface: Surface,
+  ): Promise<{ ok: true; principal: Principal } | { ok: false; reason: AuthFailureCode }>;
+}
+
+export type AuthFailureCode = 'invalid_api_key' | 'key_revoked' | 'key_expired' | 'identity_unavailable';
+
+/** Accepts every request; the default until limits and budgets are configured. */
+export const openAdmission: Admission = {
+  admit: () => null,
+  settle: () => {},
+};

@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+
+export interface ReadinessCheck {
+  name: string;
+  /** Resolves when healthy; rejects (or returns a reason string) when not. */
+  check(): Promise<string | null>;
+}
+
+export interface OpsRoutesOptions {
+  readiness: ReadinessCheck[];
+  renderMetrics(): Promise<{ contentType: string; body: string }>;
+}
+
+async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: boolean; reason: string | null }> {
+  try {
+    const reason = await check.check();
+    return { name: check.name, ok: reason === null, reason };
+  } catch (error) {
+    return { name: check.name, ok: false, reason: (error as Error).message };
+  }
+}
+
+export async function opsRoutes(app: FastifyInstance, options: OpsRoutesOptions): Promise<void> {
+  app.get('/healthz', { config: { surface: 'ops.healthz' } }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { config: { surface: 'ops.readyz' } }, async (_request, reply) => {
+    const results = await Promise.all(options.readiness.map(runCheck));
+    const checks = Object.fromEntries(results.map(({ name, ok, reason }) => [name, ok ? { ok } : { ok, reason }]));
+    if (results.every((result) => result.ok)) return { status: 'ready', checks };
+    const failing = results.filter((result) => !result.ok).map((result) => result.name);
+    reply.code(503);
+    return {
+      status: 'not_ready',
+      error: {
+        message: `Not ready: ${failing.join(', ')}.`,
+        type: 'service_unavailable',
+        code: 'not_ready',
+        param: null,
+      },
+      checks,
+    };
+  });
+
+  app.get('/metrics', { config: { surface: 'ops.metrics' } }, async (_request, reply) => {
+    const { contentType, body } = await options.renderMetrics();
+    reply.type(contentType);
+    return body;
+  });
+}

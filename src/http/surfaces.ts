@@ -1,0 +1,42 @@
+import { identitySurfaces } from './routes/identity/surfaces.ts';
+import { opsSurfaces } from './routes/ops/surfaces.ts';
+
+/**
+ * Every route is a surface (DESIGN §2 invariant 1). A surface names the route, how callers authenticate, the
+ * permission(s) it needs, which metadata its audit event may carry, and how sensitive its data is. Startup fails
+ * when a route has no entry or an entry has no route; `contracts/surfaces.json` is this table, exported.
+ */
+export type AuthMode = 'none' | 'key' | 'admin_token' | 'jwt';
+
+export type DataClassification = 'public' | 'internal' | 'confidential' | 'restricted';
+
+export interface Surface {
+  id: string;
+  method: string;
+  /** Route template in Fastify syntax (`/v1/models/:model`). */
+  path: string;
+  auth: AuthMode[];
+  permissions: string[];
+  /** Keys of `AuditEvent.meta` this surface may record; anything else is dropped. */
+  auditMeta: string[];
+  classification: DataClassification;
+  description: string;
+}
+
+/** The pseudo-surface every unmatched request is audited under. */
+export const UNMATCHED_SURFACE: Surface = {
+  id: '__unmatched__',
+  method: '*',
+  path: '/__unmatched__',
+  auth: ['none'],
+  permissions: [],
+  auditMeta: [],
+  classification: 'public',
+  description: 'Any request that matches no route.',
+};
+
+export const SURFACES: readonly Surface[] = [...opsSurfaces, ...identitySurfaces];
+
+export function surfaceKey(method: string, path: string): string {
+  return `${method.toUpperCase()} ${path}`;
+}

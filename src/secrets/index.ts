@@ -1,0 +1,8 @@
+export {
+  createSecretService,
+  MasterKeyMismatchError,
+  type RotationReport,
+  type SecretService,
+  SYSTEM_OWNER,
+  verifyMasterKeys,
+} from './secret-service.ts';

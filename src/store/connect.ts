@@ -1,0 +1,95 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { LATEST_MIGRATION, migrationProvider } from './migrations/index.ts';
+import type { Database } from './schema.ts';
+
+// bigint columns hold epoch milliseconds and counters, all far below 2^53: read them as numbers, not strings.
+pg.types.setTypeParser(20, (value) => Number(value));
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+/**
+ * The relational store. `write` is the primary; `read` serves reads that tolerate replica lag (listings, reports,
+ * snapshot refresh) and is the primary itself when no replica is configured.
+ */
+export interface Store {
+  readonly dialect: StoreDialect;
+  readonly write: Kysely<Database>;
+  readonly read: Kysely<Database>;
+  /** Applies pending migrations; safe to call from several processes (the migrator takes a lock). */
+  migrate(): Promise<void>;
+  /** Resolves when the primary answers and every migration is applied; rejects with the reason otherwise. */
+  checkReady(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  dataDir: string;
+  writeUrl: string | null;
+  readUrl?: string | null;
+}
+
+function openSqlite(dataDir: string): Kysely<Database> {
+  mkdirSync(dataDir, { recursive: true });
+  const database = new SqliteDatabase(join(dataDir, 'gatehouse.db'));
+  // WAL lets the CLI write while the server reads; NORMAL sync is durable across process crashes in WAL mode.
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+}
+
+function openPostgres(url: string): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+  // An idle client that loses its connection emits 'error'; without a listener that would crash the process.
+  pool.on('error', () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export function openStore(options: OpenStoreOptions): Store {
+  const dialect: StoreDialect = options.writeUrl ? 'postgres' : 'sqlite';
+  const write = options.writeUrl ? openPostgres(options.writeUrl) : openSqlite(options.dataDir);
+  const read = options.readUrl ? openPostgres(options.readUrl) : write;
+  return {
+    dialect,
+    write,
+    read,
+    async migrate() {
+      const migrator = new Migrator({ db: write, provider: migrationProvider });
+      const { error } = await migrator.migrateToLatest();
+      if (error) throw error;
+    },
+    async checkReady() {
+      const applied = await write
+        .selectFrom('kysely_migration' as never)
+        .select(sql<string>`max(name)`.as('latest'))
+        .executeTakeFirst()
+        .catch((error: Error) => {
+          throw new Error(`store unreachable or not migrated: ${error.message}`);
+        });
+      const latest = (applied as { latest?: string } | undefined)?.latest;
+      if (latest !== LATEST_MIGRATION)
+        throw new Error(`migrations pending: at ${latest ?? 'none'}, need ${LATEST_MIGRATION}`);
+    },
+    async close() {
+      if (read !== write) await read.destroy();
+      await write.destroy();
+    },
+  };
+}
+
+/** True when the error is a unique-constraint violation, on either engine. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** True when the error is a foreign-key violation, on either engine. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}

@@ -1,0 +1,140 @@
+import type { Kysely } from 'kysely';
+import type { AuditEvent } from '../../domain/audit/index.ts';
+import type { AuditEventsTable, Database } from '../schema.ts';
+
+export interface ChainHead {
+  chainId: string;
+  region: string;
+  startedAt: number;
+  headSeq: number;
+  headHash: string;
+}
+
+function toRow(event: AuditEvent): AuditEventsTable {
+  return {
+    chain_id: event.chain_id,
+    seq: event.seq,
+    id: event.id,
+    ts: event.ts,
+    request_id: event.request_id,
+    principal_id: event.principal?.id ?? null,
+    tenant_id: event.principal?.tenant_id ?? null,
+    surface: event.surface,
+    status: event.status,
+    outcome: event.outcome,
+    hash: event.hash,
+    body: JSON.stringify(event),
+  };
+}
+
+/**
+ * Group commit: one transaction appends a batch of sealed events of one chain and moves the chain head, so the
+ * head recorded in `audit_chains` always matches the last stored event (that is how truncation is detected).
+ */
+export async function appendAuditBatch(
+  db: Kysely<Database>,
+  chain: { chainId: string; region: string; startedAt: number },
+  events: AuditEvent[],
+): Promise<void> {
+  const last = events.at(-1);
+  if (!last) return;
+  await db.transaction().execute(async (trx) => {
+    // PostgreSQL caps a statement at 65,535 parameters: 12 columns per row leaves room for 5,000 rows per insert.
+    for (let i = 0; i < events.length; i += 1000) {
+      await trx
+        .insertInto('audit_events')
+        .values(events.slice(i, i + 1000).map(toRow))
+        .execute();
+    }
+    const now = Date.now();
+    await trx
+      .insertInto('audit_chains')
+      .values({
+        chain_id: chain.chainId,
+        region: chain.region,
+        started_at: chain.startedAt,
+        head_seq: last.seq,
+        head_hash: last.hash,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc.column('chain_id').doUpdateSet({ head_seq: last.seq, head_hash: last.hash, updated_at: now }),
+      )
+      .execute();
+  });
+}
+
+export async function listChainHeads(db: Kysely<Database>): Promise<ChainHead[]> {
+  const rows = await db.selectFrom('audit_chains').selectAll().orderBy('started_at').orderBy('chain_id').execute();
+  return rows.map((row) => ({
+    chainId: row.chain_id,
+    region: row.region,
+    startedAt: Number(row.started_at),
+    headSeq: Number(row.head_seq),
+    headHash: row.head_hash,
+  }));
+}
+
+/** Chains that have events but no head row (a deleted head row must not hide a chain from verification). */
+export async function listEventChainIds(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db.selectFrom('audit_events').select('chain_id').distinct().execute();
+  return rows.map((row) => row.chain_id);
+}
+
+export interface StoredAuditEvent {
+  row: AuditEventsTable;
+  event: unknown;
+}
+
+/** Streams one chain's events in seq order, a page at a time, so verifying a long chain stays in constant memory. */
+export async function* readChain(
+  db: Kysely<Database>,
+  chainId: string,
+  pageSize = 1000,
+): AsyncGenerator<StoredAuditEvent> {
+  let after = 0;
+  for (;;) {
+    const rows = await db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('chain_id', '=', chainId)
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(pageSize)
+      .execute();
+    for (const row of rows) {
+      let event: unknown;
+      try {
+        event = JSON.parse(row.body);
+      } catch {
+        event = null;
+      }
+      yield { row: { ...row, seq: Number(row.seq) }, event };
+    }
+    if (rows.length < pageSize) return;
+    after = Number(rows.at(-1)?.seq);
+  }
+}
+
+export interface AuditQuery {
+  since?: string;
+  until?: string;
+  surface?: string;
+  principalId?: string;
+  tenantId?: string;
+  outcome?: string;
+  limit: number;
+  order: 'asc' | 'desc';
+}
+
+export async function queryAuditEvents(db: Kysely<Database>, query: AuditQuery): Promise<unknown[]> {
+  let q = db.selectFrom('audit_events').select('body');
+  if (query.since) q = q.where('ts', '>=', query.since);
+  if (query.until) q = q.where('ts', '<', query.until);
+  if (query.surface) q = q.where('surface', '=', query.surface);
+  if (query.principalId) q = q.where('principal_id', '=', query.principalId);
+  if (query.tenantId) q = q.where('tenant_id', '=', query.tenantId);
+  if (query.outcome) q = q.where('outcome', '=', query.outcome);
+  const rows = await q.orderBy('ts', query.order).orderBy('id', query.order).limit(query.limit).execute();
+  return rows.map((row) => JSON.parse(row.body));
+}
