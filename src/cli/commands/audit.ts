@@ -1,0 +1,111 @@
+import { createWriteStream } from 'node:fs';
+import type { Command } from 'commander';
+import { verifyStoredChains } from '../../audit/index.ts';
+import { auditRepository } from '../../store/index.ts';
+import { CliError, type CliIo, withServices } from '../run.ts';
+
+interface QueryOptions {
+  since?: string;
+  until?: string;
+  surface?: string;
+  principal?: string;
+  outcome?: string;
+}
+
+function isoOption(field: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw new CliError(`${field}: "${value}" is not a date or RFC 3339 time`, 2);
+  return new Date(time).toISOString();
+}
+
+function countOption(value: string): number {
+  const count = Number(value);
+  if (!Number.isSafeInteger(count) || count < 1 || count > 100_000) throw new CliError('-n: must be 1-100000', 2);
+  return count;
+}
+
+function filters(options: QueryOptions) {
+  return {
+    since: isoOption('--since', options.since),
+    until: isoOption('--until', options.until),
+    surface: options.surface,
+    principalId: options.principal,
+    outcome: options.outcome,
+  };
+}
+
+function withFilters(command: Command): Command {
+  return command
+    .option('--since <time>', 'events at or after this time')
+    .option('--until <time>', 'events before this time')
+    .option('--surface <id>', 'only this surface')
+    .option('--principal <id>', 'only this principal (key or user id)')
+    .option('--outcome <outcome>', 'only this outcome (success, denied, ...)');
+}
+
+export function registerAuditCommands(program: Command, io: CliIo): void {
+  const audit = program.command('audit').description('Read and verify the audit chains');
+  audit
+    .command('verify')
+    .description('Re-compute every audit chain; exits non-zero naming the first broken event')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const results = await withServices(command, (s) => verifyStoredChains(s.store));
+      let broken = 0;
+      for (const result of results) {
+        if (options.json) io.out(JSON.stringify(result));
+        else if (result.ok)
+          io.out(`ok      chain ${result.chainId}: ${result.count} events, head seq ${result.head.seq}`);
+        else {
+          const { seq, id, reason, detail } = result.firstBroken;
+          io.out(
+            `BROKEN  chain ${result.chainId}: first broken event seq ${seq} (id ${id ?? 'missing'}): ${reason}: ${detail}`,
+          );
+        }
+        if (!result.ok) broken++;
+      }
+      if (!options.json) io.out(`${results.length} chain(s) verified, ${broken} broken`);
+      if (broken > 0) throw new CliError(`audit verification failed: ${broken} broken chain(s)`, 1);
+    });
+  withFilters(audit.command('tail').description('Print the newest events as JSON lines'))
+    .option('-n <count>', 'how many', '20')
+    .action(async (options: QueryOptions & { n: string }, command: Command) => {
+      const limit = countOption(options.n);
+      const events = await withServices(command, (s) =>
+        auditRepository.queryAuditEvents(s.store.read, { ...filters(options), limit, order: 'desc' }),
+      );
+      for (const event of events.reverse()) io.out(JSON.stringify(event));
+    });
+  withFilters(audit.command('export').description('Export events as JSON lines, oldest first'))
+    .option('--out <file>', 'write to a file instead of standard output')
+    .action(async (options: QueryOptions & { out?: string }, command: Command) => {
+      const file = options.out ? createWriteStream(options.out, { flags: 'wx' }) : null;
+      await withServices(command, async (s) => {
+        let since = filters(options).since;
+        let lastIds = new Set<string>();
+        for (;;) {
+          const page = (await auditRepository.queryAuditEvents(s.store.read, {
+            ...filters(options),
+            since,
+            limit: 1000,
+            order: 'asc',
+          })) as Array<{ id: string; ts: string }>;
+          const fresh = page.filter((event) => !lastIds.has(event.id));
+          for (const event of fresh) {
+            const line = JSON.stringify(event);
+            if (file) file.write(`${line}\n`);
+            else io.out(line);
+          }
+          if (page.length < 1000 || fresh.length === 0) break;
+          const lastTs = page.at(-1)?.ts as string;
+          since = lastTs;
+          lastIds = new Set(page.filter((event) => event.ts === lastTs).map((event) => event.id));
+        }
+      });
+      if (file)
+        await new Promise<void>((resolve, reject) =>
+          file.end((error?: Error | null) => (error ? reject(error) : resolve())),
+        );
+    });
+}

@@ -1,0 +1,34 @@
+import { Command } from 'commander';
+import { registerAuditCommands } from './commands/audit.ts';
+import { registerServerCommands } from './commands/config.ts';
+import { registerKeyCommands } from './commands/keys.ts';
+import { registerSecretCommands } from './commands/secrets.ts';
+import { registerTenantCommands } from './commands/tenants.ts';
+import { type CliIo, describeFailure, processIo } from './run.ts';
+
+export function buildProgram(io: CliIo = processIo): Command {
+  const program = new Command('gatehouse')
+    .description('Gatehouse: a secure gateway for LLMs, MCP tools and third-party APIs')
+    .option('--config <file>', 'YAML config file (environment variables override it)')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
+  registerServerCommands(program, io);
+  registerTenantCommands(program, io);
+  registerKeyCommands(program, io);
+  registerAuditCommands(program, io);
+  registerSecretCommands(program, io);
+  return program;
+}
+
+/** Runs one CLI invocation; resolves to the exit code instead of exiting, so tests can call it in-process. */
+export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  try {
+    await buildProgram(io).parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    const { message, exitCode } = describeFailure(error);
+    if (message) io.err(`gatehouse: ${message}`);
+    return exitCode;
+  }
+}
