@@ -3,6 +3,8 @@ import { AuditEventSchema } from '../domain/audit/index.ts';
 import { LimitPolicySchema, PriceTableSchema } from '../domain/limits/index.ts';
 import { BindingSchema, RoleSchema, ScopeSchema } from '../domain/rbac/index.ts';
 import { SecretEnvelopeSchema } from '../domain/secrets/index.ts';
+import { ErrorBodySchema } from './error-schema.ts';
+import { SurfaceSchema } from './surface-schema.ts';
 
 /**
  * Every wire format Gatehouse owns, exported to `contracts/schemas/<name>.schema.json` by
@@ -16,6 +18,8 @@ export interface ContractEntry {
 
 export const contracts: ContractEntry[] = [
   { name: 'audit-event', schema: AuditEventSchema },
+  { name: 'error', schema: ErrorBodySchema },
+  { name: 'surface', schema: SurfaceSchema },
   { name: 'secret-envelope', schema: SecretEnvelopeSchema },
   { name: 'limit-policy', schema: LimitPolicySchema },
   { name: 'price-table', schema: PriceTableSchema },

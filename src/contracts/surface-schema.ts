@@ -1,0 +1,19 @@
+import { Type } from '@sinclair/typebox';
+
+/** One entry of `contracts/surfaces.json`: the registry every route must appear in (DESIGN §2 invariant 1). */
+export const SurfaceSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$' }),
+    method: Type.Union(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', '*'].map((m) => Type.Literal(m))),
+    path: Type.String({ pattern: '^/' }),
+    auth: Type.Array(
+      Type.Union([Type.Literal('none'), Type.Literal('key'), Type.Literal('admin_token'), Type.Literal('jwt')]),
+      { minItems: 1, uniqueItems: true },
+    ),
+    permissions: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$' }), { uniqueItems: true }),
+    auditMeta: Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true }),
+    classification: Type.Union(['public', 'internal', 'confidential', 'restricted'].map((c) => Type.Literal(c))),
+    description: Type.String({ minLength: 1 }),
+  },
+  { $id: 'surface', additionalProperties: false },
+);
