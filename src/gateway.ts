@@ -4,10 +4,17 @@ import { AuditWriter } from './audit/index.ts';
 import type { GatehouseConfig } from './config/index.ts';
 import { createLocalKekProvider, type KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
-import { createKeyAuthorizer } from './http/authorizer.ts';
+import { createRbacAuthorizer } from './http/authorizer.ts';
 import { createMetrics, type GatewayMetrics } from './http/metrics.ts';
 import { type Admission, type Authenticator, openAdmission } from './http/pipeline/index.ts';
-import { createIdentityService, type IdentityService, KeySnapshot } from './identity/index.ts';
+import { SURFACES, type Surface } from './http/surfaces.ts';
+import {
+  AdminService,
+  AdminSnapshot,
+  createIdentityService,
+  type IdentityService,
+  KeySnapshot,
+} from './identity/index.ts';
 import { createLogger } from './logger.ts';
 import { createSecretService, type SecretService, verifyMasterKeys } from './secrets/index.ts';
 import { openStore, type Store } from './store/index.ts';
@@ -21,7 +28,9 @@ export interface Gateway {
   kek: KekProvider;
   secrets: SecretService;
   identity: IdentityService;
+  admin: AdminService;
   snapshot: KeySnapshot;
+  adminSnapshot: AdminSnapshot;
   audit: AuditWriter;
   metrics: GatewayMetrics;
   /** Stops accepting requests, lets in-flight ones finish, drains the audit queue, then closes the store. */
@@ -31,6 +40,9 @@ export interface Gateway {
 export interface CreateGatewayOptions {
   logger?: Logger;
   admission?: Admission;
+  /** Extra route families and their surfaces (tests register probe routes this way). */
+  families?: Array<(app: FastifyInstance) => Promise<void>>;
+  surfaces?: readonly Surface[];
 }
 
 /** Opens the store, checks the master keys, and wires the services shared by the server and the CLI. */
@@ -48,7 +60,8 @@ export async function openServices(config: GatehouseConfig) {
     const secrets = createSecretService(store, kek);
     const pepper = await secrets.loadPepper();
     const identity = createIdentityService({ store, pepper, hashing: config.keyHashing });
-    return { store, kek, secrets, pepper, identity };
+    const admin = new AdminService(store, pepper);
+    return { store, kek, secrets, pepper, identity, admin };
   } catch (error) {
     await store.close().catch(() => {});
     throw error;
@@ -63,7 +76,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       'GATEHOUSE_MASTER_KEY is not set: using a development master key stored in the data dir. Never do this in production.',
     );
   }
-  const { store, kek, secrets, pepper, identity } = await openServices(config);
+  const { store, kek, secrets, pepper, identity, admin } = await openServices(config);
   const metrics = createMetrics();
   const snapshot = new KeySnapshot({
     store,
@@ -72,6 +85,13 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     onRefreshError: (error) => logger.error({ err: error }, 'key snapshot refresh failed'),
   });
   await snapshot.start();
+  const adminSnapshot = new AdminSnapshot({
+    store,
+    pepper,
+    refreshMs: config.snapshotRefreshMs,
+    onRefreshError: (error) => logger.error({ err: error }, 'admin snapshot refresh failed'),
+  });
+  await adminSnapshot.start();
   const audit = new AuditWriter({
     store,
     regionId: config.regionId,
@@ -82,7 +102,19 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     onQueueDepth: metrics.setAuditQueueDepth,
     onWriteFailure: metrics.countAuditWriteFailure,
   });
-  const authenticator: Authenticator = { authenticate: (token) => snapshot.authenticate(token) };
+  const authenticator: Authenticator = {
+    async authenticate(token, surface) {
+      const adminToken = token.startsWith('gha_');
+      if (!surface.auth.includes(adminToken ? 'admin_token' : 'key'))
+        return { ok: false, reason: 'credential_not_accepted' };
+      return adminToken ? adminSnapshot.authenticate(token) : snapshot.authenticate(token);
+    },
+  };
+  const authorizer = createRbacAuthorizer(() => adminSnapshot.engine, {
+    tenantExists: (tenantId) => adminSnapshot.tenantExists(tenantId),
+    tenantOfTeam: (teamId) => adminSnapshot.tenantOfTeam(teamId),
+    teamOfKey: (keyId) => snapshot.getKey(keyId),
+  });
   let shuttingDown = false;
 
   const app = await buildApp({
@@ -91,7 +123,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     pipeline: {
       regionId: config.regionId,
       authenticator,
-      authorizer: createKeyAuthorizer(),
+      authorizer,
       admission: options.admission ?? openAdmission,
       audit,
       metrics,
@@ -106,7 +138,8 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         },
         {
           name: 'identity',
-          check: async () => (snapshot.isFresh() ? null : 'key snapshot is stale (store unreachable?)'),
+          check: async () =>
+            snapshot.isFresh() && adminSnapshot.isFresh() ? null : 'identity snapshot is stale (store unreachable?)',
         },
       ],
       renderMetrics: async () => ({
@@ -114,6 +147,8 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         body: await metrics.registry.metrics(),
       }),
     },
+    families: options.families,
+    surfaces: options.surfaces ? [...SURFACES, ...options.surfaces] : SURFACES,
   });
 
   let closing: Promise<void> | null = null;
@@ -125,7 +160,9 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     kek,
     secrets,
     identity,
+    admin,
     snapshot,
+    adminSnapshot,
     audit,
     metrics,
     close() {
@@ -134,6 +171,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         await app.close();
         await audit.close();
         snapshot.stop();
+        adminSnapshot.stop();
         await store.close();
       })();
       return closing;

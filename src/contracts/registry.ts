@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { AuditEventSchema } from '../domain/audit/index.ts';
 import { LimitPolicySchema, PriceTableSchema } from '../domain/limits/index.ts';
 import { BindingSchema, RoleSchema, ScopeSchema } from '../domain/rbac/index.ts';
+import { ModelGroupSpecSchema, UpstreamSpecSchema } from '../domain/routing/index.ts';
 import { SecretEnvelopeSchema } from '../domain/secrets/index.ts';
 import { ErrorBodySchema } from './error-schema.ts';
 import { SurfaceSchema } from './surface-schema.ts';
@@ -26,4 +27,6 @@ export const contracts: ContractEntry[] = [
   { name: 'rbac-role', schema: RoleSchema },
   { name: 'rbac-binding', schema: BindingSchema },
   { name: 'rbac-scope', schema: ScopeSchema },
+  { name: 'llm-upstream', schema: UpstreamSpecSchema },
+  { name: 'llm-model-group', schema: ModelGroupSpecSchema },
 ];

@@ -11,6 +11,13 @@ export const SurfaceSchema = Type.Object(
       { minItems: 1, uniqueItems: true },
     ),
     permissions: Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)+$' }), { uniqueItems: true }),
+    scope: Type.Optional(
+      Type.Union(
+        ['principal', 'platform', 'tenant_param', 'team_param', 'team_id_param', 'key_param'].map((r) =>
+          Type.Literal(r),
+        ),
+      ),
+    ),
     auditMeta: Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true }),
     classification: Type.Union(['public', 'internal', 'confidential', 'restricted'].map((c) => Type.Literal(c))),
     description: Type.String({ minLength: 1 }),

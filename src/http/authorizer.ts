@@ -1,6 +1,7 @@
+import type { FastifyRequest } from 'fastify';
 import type { AuditAuthz } from '../domain/audit/index.ts';
 import type { Principal } from '../domain/principal.ts';
-import { createPolicyEngine, type PolicyEngine } from '../domain/rbac/index.ts';
+import type { PolicyEngine } from '../domain/rbac/index.ts';
 import type { Authorizer } from './pipeline/index.ts';
 import type { Surface } from './surfaces.ts';
 
@@ -11,32 +12,88 @@ export function principalScope(principal: Principal): string {
   return `org:${principal.tenantId}/team:${principal.teamId}`;
 }
 
-function deny(permission: string | null, scope: string, reason: string): AuditAuthz {
-  return { decision: 'deny', permission, scope, binding_id: null, reason };
+/** The string a principal is bound under: `key:<id>`, `user:<id>`, `jwt:<issuer>#<sub>`. */
+export function principalRef(principal: Principal): string {
+  return `${principal.type}:${principal.id}`;
+}
+
+export interface ScopeLookups {
+  tenantOfTeam(teamId: string): string | undefined;
+  teamOfKey(keyId: string): { tenantId: string; teamId: string } | undefined;
+  tenantExists(tenantId: string): boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function resolveScope(
+  surface: Surface,
+  principal: Principal,
+  params: Record<string, string>,
+  lookups: ScopeLookups,
+): string {
+  switch (surface.scope ?? 'principal') {
+    case 'principal':
+      return principalScope(principal);
+    case 'platform':
+      return 'platform';
+    case 'tenant_param': {
+      const tenant = params.tenant_id ?? '';
+      return UUID.test(tenant) && lookups.tenantExists(tenant) ? `org:${tenant}` : 'platform';
+    }
+    case 'team_param': {
+      const tenant = params.tenant_id ?? '';
+      const team = params.team_id ?? '';
+      if (!UUID.test(team) || lookups.tenantOfTeam(team) !== tenant) {
+        return UUID.test(tenant) && lookups.tenantExists(tenant) ? `org:${tenant}` : 'platform';
+      }
+      return `org:${tenant}/team:${team}`;
+    }
+    case 'team_id_param': {
+      const team = params.team_id ?? '';
+      const tenant = UUID.test(team) ? lookups.tenantOfTeam(team) : undefined;
+      return tenant ? `org:${tenant}/team:${team}` : 'platform';
+    }
+    case 'key_param': {
+      const owner = lookups.teamOfKey(params.key_id ?? '');
+      return owner ? `org:${owner.tenantId}/team:${owner.teamId}` : 'platform';
+    }
+  }
 }
 
 /**
- * Virtual keys hold the built-in `agent` role at their own team's scope: the data plane of their tenant, nothing
- * of the control plane. A surface that declares no permission is denied to every principal (deny by default), so
- * forgetting to declare one can never open a route.
+ * Deny by default, resolved by the RBAC engine (DESIGN §4) at the scope of the resource. Virtual keys also hold the
+ * built-in `agent` role on their own team without a stored binding (one per key would bloat the policy), and only
+ * there: a key never reaches another team's resources. A surface that declares no permission is denied to everyone,
+ * so a forgotten declaration can never open a route.
  */
-export function createKeyAuthorizer(engine: PolicyEngine = createPolicyEngine({ bindings: [] })): Authorizer {
-  const agentPermissions = engine.rolePermissions('agent') ?? new Set<string>();
+export function createRbacAuthorizer(engine: () => PolicyEngine, lookups: ScopeLookups): Authorizer {
+  let agentPermissions: ReadonlySet<string> | null = null;
   return {
-    authorize(principal: Principal, surface: Surface): AuditAuthz {
-      const scope = principalScope(principal);
-      const first = surface.permissions[0] ?? null;
-      if (first === null) return deny(null, scope, 'no_permissions');
-      if (principal.type !== 'key') return deny(first, scope, 'no_binding');
-      for (const permission of surface.permissions) {
-        if (!agentPermissions.has(permission as never)) return deny(permission, scope, 'no_binding');
+    authorize(principal: Principal, surface: Surface, request: FastifyRequest): AuditAuthz {
+      const policy = engine();
+      const scope = resolveScope(surface, principal, request.params as Record<string, string>, lookups);
+      if (surface.permissions.length === 0) {
+        return { decision: 'deny', permission: null, scope, binding_id: null, reason: 'no_permissions' };
       }
+      if (principal.type === 'key' && scope === principalScope(principal)) {
+        agentPermissions ??= policy.rolePermissions('agent') ?? new Set();
+        if (surface.permissions.every((permission) => agentPermissions?.has(permission))) {
+          return {
+            decision: 'allow',
+            permission: surface.permissions.join(','),
+            scope,
+            binding_id: null,
+            reason: 'key_agent_role',
+          };
+        }
+      }
+      const decision = policy.authorizeAll(principalRef(principal), surface.permissions, scope);
       return {
-        decision: 'allow',
-        permission: surface.permissions.join(','),
-        scope,
-        binding_id: null,
-        reason: 'key_agent_role',
+        decision: decision.decision,
+        permission: decision.permission,
+        scope: decision.scope,
+        binding_id: decision.binding_id,
+        reason: decision.reason,
       };
     },
   };

@@ -54,7 +54,7 @@ export function createErrorHandler(bodyLimit: number) {
   };
 }
 
-export function handleNotFound(request: FastifyRequest, reply: FastifyReply): void {
+export function handleNotFound(request: FastifyRequest, _reply: FastifyReply): void {
   const path = request.url.split('?')[0] ?? '';
   throw httpError('not_found', { method: request.method, path: path.length > 200 ? `${path.slice(0, 200)}…` : path });
 }

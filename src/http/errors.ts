@@ -47,6 +47,11 @@ export const ERROR_CATALOG = {
   invalid_api_key: { status: 401, type: 'authentication_error', message: 'The API key is not valid.' },
   key_revoked: { status: 401, type: 'authentication_error', message: 'The API key has been revoked.' },
   key_expired: { status: 401, type: 'authentication_error', message: 'The API key has expired.' },
+  credential_not_accepted: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'This endpoint does not accept this kind of credential.',
+  },
   permission_denied: {
     status: 403,
     type: 'permission_error',
@@ -67,6 +72,74 @@ export const ERROR_CATALOG = {
     message: 'The gateway is saturated (audit queue full); retry shortly.',
   },
   shutting_down: { status: 503, type: 'service_unavailable', message: 'The gateway is shutting down.' },
+  vault_service_not_found: { status: 404, type: 'not_found_error', message: 'No vault service named {service}.' },
+  vault_service_not_granted: {
+    status: 403,
+    type: 'permission_error',
+    message: 'This key is not granted the vault service {service}.',
+  },
+  vault_method_not_allowed: {
+    status: 403,
+    type: 'permission_error',
+    message: 'The vault service {service} does not allow {method}.',
+  },
+  vault_path_not_allowed: {
+    status: 403,
+    type: 'permission_error',
+    message: 'The path is outside what the vault service {service} allows.',
+  },
+  vault_invalid_path: { status: 400, type: 'invalid_request_error', message: 'The path is not acceptable: {detail}.' },
+  vault_invalid_header: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The header {header} is not acceptable (control characters).',
+  },
+  vault_rate_limited: {
+    status: 429,
+    type: 'rate_limit_error',
+    message: 'Rate limit of the vault service {service} reached; retry after {retryAfter} s.',
+  },
+  vault_credential_missing: {
+    status: 503,
+    type: 'service_unavailable',
+    message: 'No credential is configured for the vault service {service}.',
+  },
+  vault_credential_unreadable: {
+    status: 500,
+    type: 'api_error',
+    message: 'The credential of the vault service {service} cannot be used; an operator must check the gateway logs.',
+  },
+  vault_token_unavailable: {
+    status: 502,
+    type: 'upstream_error',
+    message: 'No access token could be obtained for the vault service {service}.',
+  },
+  vault_upstream_timeout: { status: 504, type: 'upstream_error', message: 'The vault service {service} timed out.' },
+  vault_upstream_unreachable: {
+    status: 502,
+    type: 'upstream_error',
+    message: 'The vault service {service} could not be reached.',
+  },
+  vault_unavailable: {
+    status: 503,
+    type: 'service_unavailable',
+    message: 'Vault grants cannot be checked right now; retry shortly.',
+  },
+  idempotency_key_invalid: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The Idempotency-Key header must be 1-255 visible ASCII characters.',
+  },
+  idempotency_key_reused: {
+    status: 422,
+    type: 'invalid_request_error',
+    message: 'This Idempotency-Key was already used for a different request.',
+  },
+  idempotency_key_in_progress: {
+    status: 409,
+    type: 'conflict_error',
+    message: 'A request with this Idempotency-Key is still in progress.',
+  },
   internal_error: {
     status: 500,
     type: 'api_error',

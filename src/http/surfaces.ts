@@ -8,6 +8,14 @@ import { opsSurfaces } from './routes/ops/surfaces.ts';
  */
 export type AuthMode = 'none' | 'key' | 'admin_token' | 'jwt';
 
+/**
+ * Where the resource a request touches lives, so authorization checks the permission at that scope:
+ * `principal` the caller's own scope (data plane), `platform`, `tenant_param` (`:tenant_id`), `team_param`
+ * (`:tenant_id` + `:team_id`), `team_id_param` (`:team_id` alone, its tenant looked up), `key_param` (`:key_id`,
+ * the key's team). An unknown tenant, team or key resolves to `platform`, where only platform roles reach.
+ */
+export type ScopeRule = 'principal' | 'platform' | 'tenant_param' | 'team_param' | 'team_id_param' | 'key_param';
+
 export type DataClassification = 'public' | 'internal' | 'confidential' | 'restricted';
 
 export interface Surface {
@@ -17,6 +25,8 @@ export interface Surface {
   path: string;
   auth: AuthMode[];
   permissions: string[];
+  /** Defaults to `principal`. */
+  scope?: ScopeRule;
   /** Keys of `AuditEvent.meta` this surface may record; anything else is dropped. */
   auditMeta: string[];
   classification: DataClassification;

@@ -1,3 +1,5 @@
+export { AdminService, type IssuedAdminToken, type NewBinding } from './admin-service.ts';
+export { AdminSnapshot, type AdminSnapshotOptions } from './admin-snapshot.ts';
 export { ValidationError, validateName } from './errors.ts';
 export {
   type CreateKeyInput,

@@ -2,6 +2,7 @@ import { digestsEqual, displayPrefix, hashVirtualKey, isVirtualKeyShape } from '
 import type { Principal } from '../domain/principal.ts';
 import { currentRevision, type KeyRecord, keysRepository, type Store } from '../store/index.ts';
 import { verifyArgon2Key } from './key-hasher.ts';
+import { startPolling } from './polling.ts';
 
 export type KeyAuthFailure = 'invalid_api_key' | 'key_revoked' | 'key_expired' | 'identity_unavailable';
 
@@ -50,7 +51,7 @@ export class KeySnapshot {
   readonly #verified = new Map<string, string>();
   #rev = -1;
   #refreshedAt = 0;
-  #timer: NodeJS.Timeout | null = null;
+  #stopPolling: (() => void) | null = null;
   #refreshing: Promise<void> | null = null;
 
   constructor(options: KeySnapshotOptions) {
@@ -67,15 +68,16 @@ export class KeySnapshot {
 
   async start(): Promise<void> {
     await this.refresh();
-    this.#timer = setInterval(() => {
-      this.refresh().catch((error) => this.#options.onRefreshError?.(error));
-    }, this.#options.refreshMs);
-    this.#timer.unref();
+    this.#stopPolling = startPolling(
+      () => this.refresh(),
+      this.#options.refreshMs,
+      (error) => this.#options.onRefreshError?.(error),
+    );
   }
 
   stop(): void {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
+    this.#stopPolling?.();
+    this.#stopPolling = null;
   }
 
   /** Loads what changed since the last refresh. Concurrent callers share one round trip. */

@@ -7,12 +7,18 @@ export {
   type StoreDialect,
 } from './connect.ts';
 export { ConflictError, NotFoundError } from './errors.ts';
+export type { AdminTokenRecord, BindingRecord, RoleRecord, UserRecord } from './repositories/admin.ts';
+export * as adminRepository from './repositories/admin.ts';
 export * as auditRepository from './repositories/audit.ts';
 export type { KeyRecord, NewKey } from './repositories/keys.ts';
 export * as keysRepository from './repositories/keys.ts';
+export type { McpPinRow, McpServerRecord } from './repositories/mcp.ts';
+export * as mcpRepository from './repositories/mcp.ts';
 export type { SecretMetadata } from './repositories/secrets.ts';
 export * as secretsRepository from './repositories/secrets.ts';
 export type { TeamRecord, TenantRecord } from './repositories/tenants.ts';
 export * as tenantsRepository from './repositories/tenants.ts';
+export type { VaultChanges, VaultCredentialRow, VaultGrantRow, VaultServiceRow } from './repositories/vault.ts';
+export * as vaultRepository from './repositories/vault.ts';
 export { currentRevision } from './revisions.ts';
 export type { Database } from './schema.ts';

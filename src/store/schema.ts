@@ -99,7 +99,132 @@ export interface AuditEventsTable {
   body: string;
 }
 
+export interface AdminTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  created_at: number;
+  updated_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  rev: number;
+}
+
+export interface RolesTable {
+  name: string;
+  description: string;
+  permissions: string;
+  includes: string;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+  version: number;
+  rev: number;
+}
+
+export interface BindingsTable {
+  id: string;
+  principal: string;
+  role: string;
+  scope: string;
+  effect: string;
+  created_by: string | null;
+  created_at: number;
+  deleted_at: number | null;
+  rev: number;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  request_hash: string;
+  status: number;
+  response: string;
+  created_at: number;
+}
+
+export interface VaultServicesTable {
+  id: string;
+  definition: string;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+  rev: number;
+}
+
+export interface VaultGrantsTable {
+  key_id: string;
+  service: string;
+  created_at: number;
+  revoked_at: number | null;
+  rev: number;
+}
+
+export interface VaultCredentialsTable {
+  service: string;
+  /** `service`, `tenant:<id>` or `key:<id>`: whose account of the service this is. */
+  scope: string;
+  secret_id: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+  rev: number;
+}
+
+export interface VaultIdempotencyTable {
+  id: string;
+  key_id: string;
+  service: string;
+  idempotency_key: string;
+  request_hash: string;
+  /** Null while the first request is still in flight. */
+  status: number | null;
+  /** The first response as a secret envelope (JSON), null while in flight. */
+  response: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface McpServersTable {
+  id: string;
+  transport: string;
+  url: string;
+  description: string;
+  settings: string;
+  created_at: number;
+  updated_at: number;
+  rev: number;
+}
+
+export interface McpPoliciesTable {
+  team_id: string;
+  policy: string;
+  updated_by: string | null;
+  updated_at: number;
+  rev: number;
+}
+
+export interface McpToolPinsTable {
+  server_id: string;
+  tool_name: string;
+  approved_sha256: string | null;
+  pending_sha256: string | null;
+  pending_definition: string | null;
+  approved_by: string | null;
+  updated_at: number;
+}
+
 export interface Database {
+  mcp_servers: McpServersTable;
+  mcp_policies: McpPoliciesTable;
+  mcp_tool_pins: McpToolPinsTable;
+  admin_tokens: AdminTokensTable;
+  roles: RolesTable;
+  bindings: BindingsTable;
+  idempotency_keys: IdempotencyKeysTable;
   revisions: RevisionsTable;
   meta: MetaTable;
   tenants: TenantsTable;
@@ -110,4 +235,8 @@ export interface Database {
   key_checks: KeyChecksTable;
   audit_chains: AuditChainsTable;
   audit_events: AuditEventsTable;
+  vault_services: VaultServicesTable;
+  vault_grants: VaultGrantsTable;
+  vault_credentials: VaultCredentialsTable;
+  vault_idempotency: VaultIdempotencyTable;
 }

@@ -33,7 +33,12 @@ export interface Authenticator {
   ): Promise<{ ok: true; principal: Principal } | { ok: false; reason: AuthFailureCode }>;
 }
 
-export type AuthFailureCode = 'invalid_api_key' | 'key_revoked' | 'key_expired' | 'identity_unavailable';
+export type AuthFailureCode =
+  | 'invalid_api_key'
+  | 'key_revoked'
+  | 'key_expired'
+  | 'identity_unavailable'
+  | 'credential_not_accepted';
 
 /** Accepts every request; the default until limits and budgets are configured. */
 export const openAdmission: Admission = {

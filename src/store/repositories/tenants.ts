@@ -111,3 +111,7 @@ export async function listTeams(db: Kysely<Database>, tenantId: string): Promise
   const rows = await db.selectFrom('teams').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute();
   return rows.map(toTeam);
 }
+
+export async function listAllTeams(db: Kysely<Database>): Promise<TeamRecord[]> {
+  return (await db.selectFrom('teams').selectAll().orderBy('id').execute()).map(toTeam);
+}

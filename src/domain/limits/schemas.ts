@@ -1,0 +1,49 @@
+/**
+ * @module Wire schemas for limit policies and price tables, for config files and the admin API.
+ * Exported to `contracts/schemas/limit-policy.schema.json` and `price-table.schema.json`.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import type { LimitPolicy } from './admission.ts';
+import type { PriceTable } from './cost.ts';
+
+const PositiveNumber = Type.Number({ exclusiveMinimum: 0 });
+const UsdPerMillion = Type.Number({ minimum: 0, description: 'USD per million tokens' });
+
+export const BudgetLimitSchema = Type.Object(
+  {
+    window: Type.Union([Type.Literal('daily'), Type.Literal('monthly'), Type.Literal('total')], {
+      description: 'Calendar window in UTC: daily resets 00:00 UTC, monthly on the 1st, total never.',
+    }),
+    maxTokens: Type.Optional(Type.Integer({ minimum: 0 })),
+    maxUsd: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+export const LimitPolicySchema = Type.Object(
+  {
+    requestsPerMinute: Type.Optional(PositiveNumber),
+    requestBurst: Type.Optional(Type.Number({ minimum: 1, description: 'Defaults to requestsPerMinute.' })),
+    tokensPerMinute: Type.Optional(PositiveNumber),
+    tokenBurst: Type.Optional(Type.Number({ minimum: 1, description: 'Defaults to tokensPerMinute.' })),
+    maxConcurrency: Type.Optional(Type.Integer({ minimum: 1 })),
+    budgets: Type.Optional(Type.Array(BudgetLimitSchema, { maxItems: 3 })),
+  },
+  { additionalProperties: false, $id: 'limit-policy' },
+);
+
+export const ModelPriceSchema = Type.Object(
+  { input: UsdPerMillion, output: UsdPerMillion, cached_input: Type.Optional(UsdPerMillion) },
+  { additionalProperties: false },
+);
+
+export const PriceTableSchema = Type.Record(Type.String({ minLength: 1 }), ModelPriceSchema, {
+  $id: 'price-table',
+  description: 'Model name → price. A model with no entry costs 0.',
+});
+
+// Compile-time guards: a value the schema accepts is a value the domain takes.
+const policyFits: (value: Static<typeof LimitPolicySchema>) => LimitPolicy = (value) => value;
+const pricesFit: (value: Static<typeof PriceTableSchema>) => PriceTable = (value) => value;
+void policyFits;
+void pricesFit;

@@ -1,0 +1,22 @@
+/**
+ * @module Routing domain: which upstream target serves a call, in which order, when to retry and cool down,
+ * and how requests, responses and streams translate between wire formats. Pure: time, randomness and state
+ * are passed in; no sockets, no timers.
+ */
+export * from './attempt-plan.ts';
+export * from './failures.ts';
+export * from './key-ring.ts';
+export * from './reasoning.ts';
+export * from './redact.ts';
+export * from './schemas.ts';
+export * from './stream/json-scan.ts';
+export * from './stream/ndjson-parser.ts';
+export * from './stream/ollama-passthrough.ts';
+export * from './stream/openai-passthrough.ts';
+export * from './stream/sse-parser.ts';
+export * from './stream/transform.ts';
+export * from './target-health.ts';
+export * from './target-order.ts';
+export * from './translate/index.ts';
+export * from './types.ts';
+export * from './usage.ts';

@@ -1,0 +1,185 @@
+import { applyReasoningTokenField } from '../reasoning.ts';
+import { createOllamaPassthrough } from '../stream/ollama-passthrough.ts';
+import { createOpenAIPassthrough } from '../stream/openai-passthrough.ts';
+import type { StreamTransform } from '../stream/transform.ts';
+import type { Dialect, JsonObject, LlmOperation, Usage } from '../types.ts';
+import { makeUsage, readOllamaUsage, readOpenAIUsage } from '../usage.ts';
+import * as fromOllama from './ollama-to-openai.ts';
+import * as toOllama from './openai-to-ollama.ts';
+import { isObject, type TranslateContext } from './shared.ts';
+import { createOllamaToOpenAIStream } from './stream-ollama-to-openai.ts';
+import { createOpenAIToOllamaStream } from './stream-openai-to-ollama.ts';
+
+/** How one client call is carried out against an upstream of a given dialect, decided before any I/O. */
+export interface UpstreamCallPlan {
+  /** The operation the upstream adapter is asked to perform. */
+  operation: LlmOperation;
+  body: JsonObject;
+  stream: boolean;
+  /** The client asked for the streamed usage chunk (`stream_options.include_usage`). */
+  clientWantsUsage: boolean;
+  /** Upstream JSON → client JSON; null when the upstream's bytes go to the client unchanged. */
+  translateResponse: ((upstream: JsonObject) => JsonObject) | null;
+  readUsage: (upstream: JsonObject) => Usage | null;
+  createStreamTransform: () => StreamTransform;
+}
+
+export interface PlanOptions {
+  /** The upstream model is a reasoning model (see `createModelMatcher`). */
+  reasoning: boolean;
+}
+
+/** OpenAI streams only on `stream: true`; Ollama streams unless `stream: false` (ollama docs/api.md). */
+export function isStreamingRequest(operation: LlmOperation, body: JsonObject): boolean {
+  switch (operation) {
+    case 'openai.chat':
+    case 'openai.completions':
+      return body.stream === true;
+    case 'ollama.chat':
+    case 'ollama.generate':
+      return body.stream !== false;
+    default:
+      return false;
+  }
+}
+
+const readOpenAI = (body: JsonObject): Usage | null => readOpenAIUsage(body.usage);
+const readOllama = (body: JsonObject): Usage | null => readOllamaUsage(body);
+const readOllamaEmbed = (body: JsonObject): Usage | null =>
+  typeof body.prompt_eval_count === 'number' ? makeUsage(body.prompt_eval_count, 0) : null;
+const noStream = (): StreamTransform => createOpenAIPassthrough({ clientWantsUsage: false });
+
+/**
+ * Same-dialect OpenAI call: the client's body with only the model swapped, usage always requested on streams,
+ * and `max_tokens` moved for reasoning models. Every other field passes through untouched.
+ */
+function prepareOpenAIBody(operation: LlmOperation, body: JsonObject, ctx: TranslateContext, options: PlanOptions) {
+  let out: JsonObject = { ...body, model: ctx.upstreamModel };
+  const stream = isStreamingRequest(operation, body);
+  if (stream) {
+    const streamOptions = isObject(body.stream_options) ? body.stream_options : {};
+    out.stream_options = { ...streamOptions, include_usage: true };
+  }
+  if (operation === 'openai.chat' && options.reasoning) out = applyReasoningTokenField(out);
+  return out;
+}
+
+function wantsUsage(body: JsonObject): boolean {
+  return isObject(body.stream_options) && body.stream_options.include_usage === true;
+}
+
+function planOpenAIClient(
+  op: LlmOperation,
+  upstream: Dialect,
+  body: JsonObject,
+  ctx: TranslateContext,
+  options: PlanOptions,
+) {
+  const stream = isStreamingRequest(op, body);
+  const clientWantsUsage = wantsUsage(body);
+  if (upstream === 'openai') {
+    return {
+      operation: op,
+      body: prepareOpenAIBody(op, body, ctx, options),
+      stream,
+      clientWantsUsage,
+      translateResponse: null,
+      readUsage: readOpenAI,
+      createStreamTransform: () => createOpenAIPassthrough({ clientWantsUsage }),
+    } satisfies UpstreamCallPlan;
+  }
+  if (op === 'openai.embeddings') {
+    const base64 = body.encoding_format === 'base64';
+    return {
+      operation: 'ollama.embed',
+      body: toOllama.openAIEmbeddingsToOllamaEmbed(body, ctx),
+      stream: false,
+      clientWantsUsage,
+      translateResponse: (json: JsonObject) => toOllama.ollamaEmbedToOpenAI(json, ctx, base64),
+      readUsage: readOllamaEmbed,
+      createStreamTransform: noStream,
+    } satisfies UpstreamCallPlan;
+  }
+  const chat = op === 'openai.chat';
+  return {
+    operation: chat ? 'ollama.chat' : 'ollama.generate',
+    body: chat
+      ? toOllama.openAIChatToOllama(body, ctx, stream)
+      : toOllama.openAICompletionToOllamaGenerate(body, ctx, stream),
+    stream,
+    clientWantsUsage,
+    translateResponse: (json: JsonObject) =>
+      chat ? toOllama.ollamaChatToOpenAI(json, ctx) : toOllama.ollamaGenerateToOpenAICompletion(json, ctx),
+    readUsage: readOllama,
+    createStreamTransform: () => createOllamaToOpenAIStream(chat ? 'chat' : 'completions', ctx, clientWantsUsage),
+  } satisfies UpstreamCallPlan;
+}
+
+function planOllamaClient(
+  op: LlmOperation,
+  upstream: Dialect,
+  body: JsonObject,
+  ctx: TranslateContext,
+  options: PlanOptions,
+) {
+  const stream = isStreamingRequest(op, body);
+  if (upstream === 'ollama') {
+    const embed = op === 'ollama.embed' || op === 'ollama.embeddings';
+    return {
+      operation: op,
+      body: { ...body, model: ctx.upstreamModel },
+      stream,
+      clientWantsUsage: true,
+      translateResponse: null,
+      readUsage: embed ? readOllamaEmbed : readOllama,
+      createStreamTransform: createOllamaPassthrough,
+    } satisfies UpstreamCallPlan;
+  }
+  if (op === 'ollama.embed' || op === 'ollama.embeddings') {
+    const legacy = op === 'ollama.embeddings';
+    return {
+      operation: 'openai.embeddings',
+      body: legacy
+        ? fromOllama.ollamaLegacyEmbeddingsToOpenAI(body, ctx)
+        : fromOllama.ollamaEmbedToOpenAIEmbeddings(body, ctx),
+      stream: false,
+      clientWantsUsage: true,
+      translateResponse: (json: JsonObject) =>
+        legacy ? fromOllama.openAIEmbeddingsToOllamaLegacy(json) : fromOllama.openAIEmbeddingsToOllamaEmbed(json, ctx),
+      readUsage: readOpenAI,
+      createStreamTransform: noStream,
+    } satisfies UpstreamCallPlan;
+  }
+  const chat = op === 'ollama.chat';
+  let upstreamBody = chat
+    ? fromOllama.ollamaChatToOpenAIChat(body, ctx, stream)
+    : fromOllama.ollamaGenerateToOpenAIChat(body, ctx, stream);
+  if (options.reasoning) upstreamBody = applyReasoningTokenField(upstreamBody);
+  return {
+    operation: 'openai.chat',
+    body: upstreamBody,
+    stream,
+    clientWantsUsage: true,
+    translateResponse: (json: JsonObject) =>
+      chat ? fromOllama.openAIChatToOllamaChat(json, ctx) : fromOllama.openAIChatToOllamaGenerate(json, ctx),
+    readUsage: readOpenAI,
+    createStreamTransform: () => createOpenAIToOllamaStream(chat ? 'chat' : 'generate', ctx),
+  } satisfies UpstreamCallPlan;
+}
+
+/**
+ * Plans a client operation against an upstream dialect: same dialect passes bytes through, a different one
+ * translates the request, the response and the stream (issue 3: Ollama-native requests may be served by
+ * OpenAI-compatible upstreams and the reverse).
+ */
+export function planUpstreamCall(
+  operation: LlmOperation,
+  upstream: Dialect,
+  body: JsonObject,
+  ctx: TranslateContext,
+  options: PlanOptions,
+): UpstreamCallPlan {
+  return operation.startsWith('openai.')
+    ? planOpenAIClient(operation, upstream, body, ctx, options)
+    : planOllamaClient(operation, upstream, body, ctx, options);
+}

@@ -1,0 +1,137 @@
+import { createNdjsonParser, type NdjsonLine } from '../stream/ndjson-parser.ts';
+import {
+  encodeSseData,
+  openAIStreamError,
+  type StreamFault,
+  type StreamTransform,
+  tryParseObject,
+} from '../stream/transform.ts';
+import type { JsonObject, Usage } from '../types.ts';
+import { readOllamaUsage } from '../usage.ts';
+import { asArray, isObject, type TranslateContext, toOpenAIFinishReason, toUnixSeconds } from './shared.ts';
+
+const DONE = Buffer.from('data: [DONE]\n\n');
+
+/**
+ * Ollama NDJSON in (`/api/chat` or `/api/generate`), OpenAI SSE out (chat-completion or text-completion
+ * chunks). The usage chunk is emitted only when the client asked for it with `stream_options.include_usage`.
+ */
+export function createOllamaToOpenAIStream(
+  kind: 'chat' | 'completions',
+  ctx: TranslateContext,
+  clientWantsUsage: boolean,
+): StreamTransform {
+  const parser = createNdjsonParser();
+  const lines: NdjsonLine[] = [];
+  const id = kind === 'chat' ? `chatcmpl-${ctx.requestId}` : `cmpl-${ctx.requestId}`;
+  const object = kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';
+  const created = toUnixSeconds(ctx.startedAt);
+  let count = 0;
+  let fault: StreamFault | null = null;
+  let finished = false;
+  let usage: Usage | null = null;
+  let completionChars = 0;
+  let sentRole = false;
+  let toolCallCount = 0;
+
+  function chunk(choice: JsonObject, extra?: JsonObject): Buffer {
+    return encodeSseData({ id, object, created, model: ctx.publicModel, choices: [choice], ...extra });
+  }
+
+  function chatDelta(message: JsonObject): JsonObject {
+    const delta: JsonObject = {};
+    if (!sentRole) {
+      delta.role = 'assistant';
+      sentRole = true;
+    }
+    delta.content = typeof message.content === 'string' ? message.content : '';
+    if (typeof message.thinking === 'string' && message.thinking.length > 0) delta.reasoning_content = message.thinking;
+    const calls = asArray(message.tool_calls).filter(isObject);
+    if (calls.length > 0) {
+      delta.tool_calls = calls.map((call) => {
+        const fn = isObject(call.function) ? call.function : {};
+        const index = toolCallCount++;
+        return {
+          index,
+          id: `call_${ctx.requestId}_${index}`,
+          type: 'function',
+          function: { name: fn.name, arguments: JSON.stringify(fn.arguments ?? {}) },
+        };
+      });
+    }
+    return delta;
+  }
+
+  function relay(line: NdjsonLine, out: Buffer[]): void {
+    if (finished) return;
+    count += 1;
+    const body = tryParseObject(line.text);
+    if (body === null) {
+      fault = 'bad_response';
+      return;
+    }
+    if (body.error !== undefined) {
+      fault = 'upstream_error';
+      return;
+    }
+    const message = isObject(body.message) ? body.message : {};
+    const text = kind === 'chat' ? message.content : body.response;
+    if (typeof text === 'string') completionChars += text.length;
+    if (typeof message.thinking === 'string') completionChars += message.thinking.length;
+    if (kind === 'chat') {
+      const delta = chatDelta(message);
+      if (body.done !== true || delta.content !== '' || delta.tool_calls !== undefined) {
+        out.push(chunk({ index: 0, delta, finish_reason: null, logprobs: null }));
+      }
+    } else if (typeof text === 'string' && text.length > 0) {
+      out.push(chunk({ text, index: 0, logprobs: null, finish_reason: null }));
+    }
+    if (body.done !== true) return;
+    finished = true;
+    usage = readOllamaUsage(body);
+    const finishReason = toOpenAIFinishReason(body.done_reason, toolCallCount > 0);
+    out.push(
+      kind === 'chat'
+        ? chunk({ index: 0, delta: {}, finish_reason: finishReason, logprobs: null })
+        : chunk({ text: '', index: 0, logprobs: null, finish_reason: finishReason }),
+    );
+    if (clientWantsUsage && usage !== null) {
+      out.push(encodeSseData({ id, object, created, model: ctx.publicModel, choices: [], usage }));
+    }
+    out.push(DONE);
+  }
+
+  return {
+    push(input, out) {
+      if (fault !== null) return;
+      if (!parser.push(input, lines)) fault = 'bad_response';
+      for (const line of lines) {
+        if (fault === null) relay(line, out);
+      }
+      lines.length = 0;
+    },
+    end(out) {
+      const last = parser.flush();
+      if (last !== null && fault === null) relay(last, out);
+      return finished && fault === null;
+    },
+    fail(code, message, out) {
+      out.push(openAIStreamError(code, message));
+    },
+    get events() {
+      return count;
+    },
+    get fault() {
+      return fault;
+    },
+    get finished() {
+      return finished;
+    },
+    get usage() {
+      return usage;
+    },
+    get completionChars() {
+      return completionChars;
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * @module Routing vocabulary shared by the pure routing logic and the provider adapters.
+ */
+
+/** Upstream kinds a deployment can declare (issue 3, "Upstreams and model routing"). */
+export type UpstreamKind = 'openai' | 'azure-openai' | 'ollama';
+
+/** The wire family an upstream or a client speaks; `azure-openai` speaks `openai`. */
+export type Dialect = 'openai' | 'ollama';
+
+/**
+ * One call shape on one wire family. Client-facing routes and upstream adapters use the same names, so a
+ * translation is a pair of operations (`ollama.chat` served by `openai.chat`, and the reverse).
+ */
+export type LlmOperation =
+  | 'openai.chat'
+  | 'openai.completions'
+  | 'openai.embeddings'
+  | 'ollama.chat'
+  | 'ollama.generate'
+  | 'ollama.embed'
+  | 'ollama.embeddings';
+
+export type JsonObject = Record<string, unknown>;
+
+/** Token usage as OpenAI reports it; Ollama counts are mapped onto it. */
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+/** How a model group spreads requests over its targets. */
+export type BalanceStrategy = 'weighted-hash' | 'least-busy';
+
+export interface UpstreamSpec {
+  id: string;
+  provider: UpstreamKind;
+  /** Includes the API prefix for `openai` (`http://host/v1`); the bare origin for `ollama` and `azure-openai`. */
+  base_url: string;
+  /** Plaintext keys, decrypted from their envelopes at snapshot time; rotated, and cooled down on 401/429. */
+  api_keys: string[];
+  /** Azure only: the `api-version` query parameter. */
+  api_version?: string;
+  /** Extra static headers sent upstream (never secrets: those belong in `api_keys`). */
+  headers?: Record<string, string>;
+  /** Connections per origin in the undici Pool. */
+  max_connections?: number;
+}
+
+export interface TargetSpec {
+  upstream: string;
+  /** The model (or Azure deployment) name the upstream knows. */
+  model: string;
+  weight?: number;
+}
+
+export interface ModelGroupSpec {
+  /** The public model name clients send. */
+  name: string;
+  targets: TargetSpec[];
+  fallbacks?: string[];
+  strategy?: BalanceStrategy;
+  /** Retries inside this group after the first attempt; fallback groups get their own. */
+  retries?: number;
+  /** Whole-exchange deadline for non-streaming calls; also the default time-to-first-byte for streams. */
+  timeout_ms?: number;
+  first_byte_timeout_ms?: number;
+  idle_timeout_ms?: number;
+}
+
+export interface RoutingPolicy {
+  retries: number;
+  /** Hard cap across the primary group and all fallbacks. */
+  max_attempts: number;
+  backoff_base_ms: number;
+  backoff_max_ms: number;
+  /** Consecutive failures that open a target's circuit. */
+  failure_threshold: number;
+  cooldown_ms: number;
+  key_unauthorized_cooldown_ms: number;
+  key_rate_limited_cooldown_ms: number;
+  chat_timeout_ms: number;
+  reasoning_timeout_ms: number;
+  embeddings_timeout_ms: number;
+  idle_timeout_ms: number;
+  /** Glob patterns (`*` only) matched against the upstream model name, case-insensitive. */
+  reasoning_models: string[];
+}
+
+export const DEFAULT_ROUTING_POLICY: Readonly<RoutingPolicy> = Object.freeze({
+  retries: 2,
+  max_attempts: 6,
+  backoff_base_ms: 100,
+  backoff_max_ms: 2_000,
+  failure_threshold: 3,
+  cooldown_ms: 30_000,
+  key_unauthorized_cooldown_ms: 300_000,
+  key_rate_limited_cooldown_ms: 60_000,
+  chat_timeout_ms: 120_000,
+  reasoning_timeout_ms: 300_000,
+  embeddings_timeout_ms: 60_000,
+  idle_timeout_ms: 60_000,
+  reasoning_models: ['o1', 'o1-*', 'o3', 'o3-*', 'o4', 'o4-*', 'gpt-5', 'gpt-5*'],
+});
+
+export function dialectOf(kind: UpstreamKind): Dialect {
+  return kind === 'ollama' ? 'ollama' : 'openai';
+}
+
+export function dialectOfOperation(op: LlmOperation): Dialect {
+  return op.startsWith('ollama.') ? 'ollama' : 'openai';
+}

@@ -1,0 +1,154 @@
+import { digestsEqual, hashVirtualKey, isAdminTokenShape } from '../domain/keys/index.ts';
+import type { Principal } from '../domain/principal.ts';
+import { type Binding, createPolicyEngine, type PolicyEngine, type Role } from '../domain/rbac/index.ts';
+import {
+  type AdminTokenRecord,
+  adminRepository,
+  currentRevision,
+  type Store,
+  tenantsRepository,
+} from '../store/index.ts';
+import type { KeyAuthResult } from './key-snapshot.ts';
+import { startPolling } from './polling.ts';
+
+export interface AdminSnapshotOptions {
+  store: Store;
+  pepper: Buffer;
+  refreshMs: number;
+  maxStalenessMs?: number;
+  onRefreshError?: (error: unknown) => void;
+}
+
+interface UserView {
+  email: string;
+  tenantId: string | null;
+  disabled: boolean;
+}
+
+/**
+ * The hot-path view of the control plane: admin tokens by hash, the RBAC policy engine (rebuilt when a role or
+ * binding changes), and team → tenant so admin routes naming only a team resolve to their full scope.
+ */
+export class AdminSnapshot {
+  readonly #options: AdminSnapshotOptions;
+  readonly #tokensByHash = new Map<string, AdminTokenRecord>();
+  readonly #tokensById = new Map<string, AdminTokenRecord>();
+  #users = new Map<string, UserView>();
+  #teamTenant = new Map<string, string>();
+  #tenants = new Set<string>();
+  #engine: PolicyEngine = createPolicyEngine({ bindings: [] });
+  #rev = -1;
+  #tokenRev = -1;
+  #policyRev = -1;
+  #refreshedAt = 0;
+  #stopPolling: (() => void) | null = null;
+  #refreshing: Promise<void> | null = null;
+
+  constructor(options: AdminSnapshotOptions) {
+    this.#options = options;
+  }
+
+  get engine(): PolicyEngine {
+    return this.#engine;
+  }
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.#stopPolling = startPolling(
+      () => this.refresh(),
+      this.#options.refreshMs,
+      (error) => this.#options.onRefreshError?.(error),
+    );
+  }
+
+  stop(): void {
+    this.#stopPolling?.();
+    this.#stopPolling = null;
+  }
+
+  refresh(): Promise<void> {
+    this.#refreshing ??= this.#load().finally(() => {
+      this.#refreshing = null;
+    });
+    return this.#refreshing;
+  }
+
+  async #load(): Promise<void> {
+    const db = this.#options.store.read;
+    const rev = await currentRevision(db);
+    if (rev !== this.#rev) {
+      for (const token of await adminRepository.listAdminTokensChangedSince(db, this.#tokenRev)) {
+        const previous = this.#tokensById.get(token.id);
+        if (previous) this.#tokensByHash.delete(previous.hash);
+        this.#tokensById.set(token.id, token);
+        this.#tokensByHash.set(token.hash, token);
+      }
+      this.#tokenRev = rev;
+      const users = await adminRepository.listUsers(db);
+      this.#users = new Map(
+        users.map((u) => [u.id, { email: u.email, tenantId: u.tenantId, disabled: u.disabledAt !== null }]),
+      );
+      this.#tenants = new Set((await tenantsRepository.listTenants(db)).map((tenant) => tenant.id));
+      this.#teamTenant = new Map((await tenantsRepository.listAllTeams(db)).map((team) => [team.id, team.tenantId]));
+      const policyRev = await adminRepository.policyRevision(db);
+      if (policyRev !== this.#policyRev) {
+        this.#engine = await this.#buildEngine();
+        this.#policyRev = policyRev;
+      }
+      this.#rev = rev;
+    }
+    this.#refreshedAt = Date.now();
+  }
+
+  async #buildEngine(): Promise<PolicyEngine> {
+    const db = this.#options.store.read;
+    const roles: Role[] = (await adminRepository.listRoles(db)).map((r) => ({
+      name: r.name,
+      description: r.description,
+      permissions: r.permissions,
+      ...(r.includes.length > 0 ? { includes: r.includes } : {}),
+    }));
+    const bindings: Binding[] = (await adminRepository.listBindings(db)).map((b) => ({
+      id: b.id,
+      principal: b.principal,
+      role: b.role,
+      scope: b.scope,
+      effect: b.effect,
+    }));
+    return createPolicyEngine({ roles, bindings });
+  }
+
+  isFresh(now = Date.now()): boolean {
+    return now - this.#refreshedAt <= (this.#options.maxStalenessMs ?? 5000);
+  }
+
+  tenantExists(tenantId: string): boolean {
+    return this.#tenants.has(tenantId);
+  }
+
+  tenantOfTeam(teamId: string): string | undefined {
+    return this.#teamTenant.get(teamId);
+  }
+
+  authenticate(token: string, now = Date.now()): KeyAuthResult {
+    if (!this.isFresh(now)) return { ok: false, reason: 'identity_unavailable' };
+    if (!isAdminTokenShape(token)) return { ok: false, reason: 'invalid_api_key' };
+    const digest = hashVirtualKey(this.#options.pepper, token);
+    const record = this.#tokensByHash.get(digest);
+    if (!record || !digestsEqual(record.hash, digest)) return { ok: false, reason: 'invalid_api_key' };
+    if (record.revokedAt !== null && record.revokedAt <= now) return { ok: false, reason: 'key_revoked' };
+    if (record.expiresAt !== null && record.expiresAt <= now) return { ok: false, reason: 'key_expired' };
+    const user = this.#users.get(record.userId);
+    if (!user || user.disabled) return { ok: false, reason: 'key_revoked' };
+    const principal: Principal = {
+      type: 'user',
+      id: record.userId,
+      tenantId: user.tenantId,
+      teamId: null,
+      name: user.email,
+      settings: {},
+      expiresAt: record.expiresAt,
+    };
+    return { ok: true, principal };
+  }
+}

@@ -1,0 +1,258 @@
+import {
+  BAD_RESPONSE,
+  classifyStatus,
+  computeBackoffMs,
+  createAttemptPlan,
+  type FailureVerdict,
+  type JsonObject,
+  type ModelGroupSpec,
+  type PlannedAttempt,
+  parseRetryAfterMs,
+  planUpstreamCall,
+  type TargetSpec,
+  type UpstreamCallPlan,
+} from '../domain/routing/index.ts';
+import {
+  beginAttempt,
+  createCallAudit,
+  errorFromResponse,
+  estimateJsonUsage,
+  finishAttempt,
+  finishStreamAudit,
+} from './call-audit.ts';
+import { UnknownModelError, UpstreamError } from './errors.ts';
+import { runExchange, type UpstreamResponse, type UpstreamStreamStart } from './http/exchange.ts';
+import type { ExchangeFailure } from './http/exchange-failure.ts';
+import { createRelayStream } from './relay-stream.ts';
+import type { ResolvedUpstream, RouterState } from './router-state.ts';
+import type { CallAudit, LlmCall, LlmResult } from './types.ts';
+
+function timeoutsFor(state: RouterState, call: LlmCall, group: ModelGroupSpec, target: TargetSpec) {
+  const { policy } = state;
+  const embeddings = call.operation.endsWith('embed') || call.operation.endsWith('embeddings');
+  const fallbackTotal = embeddings
+    ? policy.embeddings_timeout_ms
+    : state.isReasoningModel(target.model)
+      ? policy.reasoning_timeout_ms
+      : policy.chat_timeout_ms;
+  const total = group.timeout_ms ?? fallbackTotal;
+  return {
+    totalTimeoutMs: total,
+    firstByteTimeoutMs: group.first_byte_timeout_ms ?? total,
+    idleTimeoutMs: group.idle_timeout_ms ?? policy.idle_timeout_ms,
+  };
+}
+
+function contentTypeFor(call: LlmCall): string {
+  return call.operation.startsWith('ollama.') ? 'application/x-ndjson' : 'text/event-stream';
+}
+
+/** Applies a failed attempt's consequences: the target's circuit and the key's cooldown. */
+function penalize(
+  state: RouterState,
+  planned: PlannedAttempt,
+  upstream: ResolvedUpstream,
+  keyIndex: number,
+  verdict: FailureVerdict,
+  retryAfterMs: number | null,
+) {
+  const now = state.now();
+  if (verdict.penalizeTarget) state.health.recordFailure(planned.key, now, retryAfterMs ?? undefined);
+  if (verdict.penalizeKey === 'unauthorized') {
+    upstream.keys.cooldown(keyIndex, now + state.policy.key_unauthorized_cooldown_ms);
+  } else if (verdict.penalizeKey === 'rate_limited') {
+    upstream.keys.cooldown(keyIndex, now + (retryAfterMs ?? state.policy.key_rate_limited_cooldown_ms));
+  }
+}
+
+function adjustInFlight(state: RouterState, key: string, delta: number): void {
+  state.inFlight.set(key, Math.max(0, (state.inFlight.get(key) ?? 0) + delta));
+}
+
+function parseJson(body: Buffer): JsonObject | null {
+  try {
+    const value: unknown = JSON.parse(body.toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : null;
+  } catch {
+    return null;
+  }
+}
+
+interface AttemptContext {
+  state: RouterState;
+  call: LlmCall;
+  audit: CallAudit;
+  startedAt: number;
+  planned: PlannedAttempt;
+  upstream: ResolvedUpstream;
+  keyIndex: number;
+  plan: UpstreamCallPlan;
+}
+
+function succeedJson(ctx: AttemptContext, response: UpstreamResponse, json: JsonObject): LlmResult {
+  const { state, audit, plan } = ctx;
+  const translated = plan.translateResponse?.(json);
+  const body = translated === undefined ? response.body : Buffer.from(JSON.stringify(translated));
+  const reported = plan.readUsage(json);
+  audit.usage = reported ?? estimateJsonUsage(ctx.call.body, response.body);
+  audit.usage_estimated = reported === null;
+  audit.ttft_ms = response.firstByteAt === null ? null : response.firstByteAt - ctx.startedAt;
+  audit.latency_ms = state.now() - ctx.startedAt;
+  audit.outcome = 'ok';
+  return { kind: 'json', status: 200, contentType: 'application/json', body, audit };
+}
+
+function succeedStream(ctx: AttemptContext, start: UpstreamStreamStart): LlmResult {
+  const { state, audit, planned } = ctx;
+  audit.ttft_ms = start.firstByteAt - ctx.startedAt;
+  adjustInFlight(state, planned.key, 1);
+  const stream = createRelayStream(start.live, (end) => {
+    adjustInFlight(state, planned.key, -1);
+    if (end.kind === 'truncated' && end.failure !== null && end.failure.verdict.penalizeTarget) {
+      state.health.recordFailure(planned.key, state.now());
+    }
+    return finishStreamAudit(audit, ctx.call.body, start.live.transform, end, state.now() - ctx.startedAt);
+  });
+  return { kind: 'stream', status: 200, contentType: contentTypeFor(ctx.call), stream, audit };
+}
+
+/** Runs one attempt; returns the result, or the error to remember when another attempt may follow. */
+async function attempt(ctx: AttemptContext): Promise<LlmResult | UpstreamError> {
+  const { state, call, planned, upstream, plan } = ctx;
+  const record = beginAttempt(ctx.audit, planned, ctx.keyIndex, state.now());
+  const timeouts = timeoutsFor(state, call, planned.group, planned.target);
+  const keyChoice = ctx.keyIndex < 0 ? null : (upstream.base.spec.api_keys[ctx.keyIndex] ?? null);
+  const request = upstream.adapter.buildRequest(
+    upstream.base,
+    plan.operation,
+    planned.target.model,
+    Buffer.from(JSON.stringify(plan.body)),
+    plan.stream,
+    keyChoice,
+  );
+  adjustInFlight(state, planned.key, 1);
+  let outcome: UpstreamResponse | UpstreamStreamStart;
+  try {
+    outcome = await runExchange({
+      dispatcher: upstream.dispatcher,
+      request,
+      transform: plan.stream ? plan.createStreamTransform() : null,
+      ...timeouts,
+      maxBodyBytes: state.maxResponseBytes,
+      signal: call.signal,
+      now: state.now,
+    });
+  } catch (error) {
+    const failure = error as ExchangeFailure;
+    finishAttempt(record, failure.verdict.code, failure.status, state.now());
+    penalize(state, planned, upstream, ctx.keyIndex, failure.verdict, null);
+    return new UpstreamError(failure.verdict.code, { retryable: failure.verdict.retryable, cause: failure });
+  } finally {
+    adjustInFlight(state, planned.key, -1);
+  }
+  const now = state.now();
+  if (outcome.kind === 'response' && (outcome.status < 200 || outcome.status >= 300)) {
+    const verdict = classifyStatus(outcome.status, upstream.keys.size);
+    const retryAfter = parseRetryAfterMs(
+      outcome.headers['retry-after'] as string | undefined,
+      outcome.headers['retry-after-ms'] as string | undefined,
+      now,
+    );
+    finishAttempt(record, verdict.code, outcome.status, now);
+    penalize(state, planned, upstream, ctx.keyIndex, verdict, retryAfter);
+    return errorFromResponse(verdict, outcome, upstream.base.spec.api_keys, retryAfter);
+  }
+  const json = outcome.kind === 'response' ? parseJson(outcome.body) : null;
+  if (outcome.kind === 'response' && (plan.stream || json === null)) {
+    finishAttempt(record, BAD_RESPONSE.code, outcome.status, now);
+    penalize(state, planned, upstream, ctx.keyIndex, BAD_RESPONSE, null);
+    return new UpstreamError('upstream_bad_response', { retryable: true, upstreamStatus: outcome.status });
+  }
+  state.health.recordSuccess(planned.key);
+  finishAttempt(record, 'ok', outcome.status, now);
+  ctx.audit.upstream = planned.target.upstream;
+  ctx.audit.target = planned.target.model;
+  return outcome.kind === 'stream' ? succeedStream(ctx, outcome) : succeedJson(ctx, outcome, json as JsonObject);
+}
+
+function fail(audit: CallAudit, error: UpstreamError, startedAt: number, now: number): never {
+  audit.outcome = error.code === 'client_aborted' ? 'aborted' : 'error';
+  audit.error_code = error.code;
+  audit.latency_ms = now - startedAt;
+  error.audit = audit;
+  throw error;
+}
+
+/**
+ * Serves one call over the model group's targets, retrying with backoff on another target (or the next key),
+ * then over the fallback groups, until an attempt commits. Throws `UpstreamError` (with `.audit`) when none does,
+ * or `UnknownModelError` for a model without a group.
+ */
+export async function executeWithFailover(state: RouterState, call: LlmCall): Promise<LlmResult> {
+  const primary = state.groups.get(call.model);
+  if (primary === undefined) throw new UnknownModelError(call.model);
+  const startedAt = state.now();
+  const audit = createCallAudit(call.model);
+  const plan = createAttemptPlan({
+    primary,
+    resolveGroup: (name) => state.groups.get(name),
+    requestId: call.requestId,
+    defaultStrategy: 'weighted-hash',
+    defaultRetries: state.policy.retries,
+    maxAttempts: state.policy.max_attempts,
+    inFlight: (key) => state.inFlight.get(key) ?? 0,
+  });
+  const isAvailable = (target: TargetSpec, key: string): boolean => {
+    const now = state.now();
+    return (
+      state.health.isAvailable(key, now) && (state.upstreams.get(target.upstream)?.keys.hasAvailable(now) ?? false)
+    );
+  };
+  let lastError: UpstreamError | null = null;
+  let skipBackoff = false;
+  for (let planned = plan.next(isAvailable); planned !== null; planned = plan.next(isAvailable)) {
+    if (planned.attempt > 0 && !skipBackoff) {
+      const { backoff_base_ms: base, backoff_max_ms: max } = state.policy;
+      await state.sleep(computeBackoffMs(planned.attempt - 1, base, max, state.random()), call.signal);
+    }
+    if (call.signal?.aborted) fail(audit, new UpstreamError('client_aborted'), startedAt, state.now());
+    const upstream = state.upstreams.get(planned.target.upstream) as ResolvedUpstream;
+    const keyChoice = upstream.keys.pick(state.now());
+    if (keyChoice === null) continue;
+    const callPlan = planUpstreamCall(
+      call.operation,
+      upstream.adapter.dialect,
+      call.body,
+      {
+        requestId: call.requestId,
+        publicModel: call.model,
+        upstreamModel: planned.target.model,
+        now: state.now,
+        startedAt,
+      },
+      { reasoning: state.isReasoningModel(planned.target.model) },
+    );
+    const result = await attempt({
+      state,
+      call,
+      audit,
+      startedAt,
+      planned,
+      upstream,
+      keyIndex: keyChoice.index,
+      plan: callPlan,
+    });
+    if (!(result instanceof UpstreamError)) return result;
+    if (!result.retryable) fail(audit, result, startedAt, state.now());
+    lastError = result;
+    // Switching to another key needs no wait: the cooled-down key, not the upstream, was the problem.
+    skipBackoff =
+      (result.code === 'upstream_rate_limited' || result.code === 'upstream_auth_failed') && upstream.keys.size > 1;
+  }
+  const exhausted =
+    lastError ??
+    new UpstreamError('upstream_unavailable', {
+      message: 'No upstream target of this model is available right now (all are cooling down).',
+    });
+  fail(audit, exhausted, startedAt, state.now());
+}

@@ -1,0 +1,84 @@
+import { UPSTREAM_ERRORS } from '../domain/routing/index.ts';
+import type { LiveStream } from './http/exchange.ts';
+import { ClientAbortError, type ExchangeFailure } from './http/exchange-failure.ts';
+import type { CallAudit, RelayStream, ResponseSink } from './types.ts';
+
+/** How a committed stream ended, for the audit. */
+export type StreamEnd =
+  | { kind: 'complete' }
+  | { kind: 'truncated'; failure: ExchangeFailure | null }
+  | { kind: 'aborted'; failure: ExchangeFailure | null };
+
+const TRUNCATED = 'upstream_stream_truncated';
+
+/**
+ * Writes a committed upstream stream to the client. A stream cut after its first event cannot fail over any
+ * more, so it ends with an in-band error event and never with `[DONE]` / `"done": true`: a client must not
+ * mistake half an answer for a whole one (Portkey #1797 closes such streams as a clean success).
+ */
+export function createRelayStream(live: LiveStream, finalize: (end: StreamEnd) => CallAudit): RelayStream {
+  let audit: CallAudit | null = null;
+
+  function settle(end: StreamEnd): CallAudit {
+    audit ??= finalize(end);
+    return audit;
+  }
+
+  return {
+    pipeTo(sink: ResponseSink): Promise<CallAudit> {
+      return new Promise((resolve) => {
+        let waitingForDrain = false;
+        const onDrain = (): void => {
+          waitingForDrain = false;
+          live.resume();
+        };
+
+        function writeAll(chunks: readonly Buffer[]): void {
+          let flowing = true;
+          for (const chunk of chunks) flowing = sink.write(chunk) && flowing;
+          if (!flowing && !waitingForDrain) {
+            waitingForDrain = true;
+            live.pause();
+            sink.once('drain', onDrain);
+          }
+        }
+
+        function endWithError(failure: ExchangeFailure | null): void {
+          const out: Buffer[] = [];
+          const message =
+            failure === null
+              ? UPSTREAM_ERRORS[TRUNCATED].message
+              : `${UPSTREAM_ERRORS[TRUNCATED].message} (${failure.verdict.code})`;
+          live.transform.fail(TRUNCATED, message, out);
+          writeAll(out);
+          sink.end();
+          resolve(settle({ kind: 'truncated', failure }));
+        }
+
+        live.attach({
+          onData: writeAll,
+          onEnd(complete) {
+            if (!complete) {
+              endWithError(null);
+              return;
+            }
+            sink.end();
+            resolve(settle({ kind: 'complete' }));
+          },
+          onError(failure) {
+            if (failure.verdict.code === 'client_aborted') {
+              // The client is gone: nothing to write, but the usage so far still gets recorded.
+              resolve(settle({ kind: 'aborted', failure }));
+              return;
+            }
+            endWithError(failure);
+          },
+        });
+      });
+    },
+    cancel() {
+      live.abort(new ClientAbortError());
+      settle({ kind: 'aborted', failure: null });
+    },
+  };
+}

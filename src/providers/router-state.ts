@@ -1,0 +1,108 @@
+import type { Dispatcher } from 'undici';
+import {
+  createKeyRing,
+  createModelMatcher,
+  createTargetHealth,
+  DEFAULT_ROUTING_POLICY,
+  type KeyRing,
+  type ModelGroupSpec,
+  type ModelMatcher,
+  type RoutingPolicy,
+  type TargetHealth,
+  type UpstreamSpec,
+} from '../domain/routing/index.ts';
+import type { PoolRegistry } from './http/pools.ts';
+import { type ProviderAdapter, resolveUpstreamBase, type UpstreamBase } from './provider-adapter.ts';
+import { getProviderAdapter } from './registry.ts';
+
+export interface ResolvedUpstream {
+  base: UpstreamBase;
+  adapter: ProviderAdapter;
+  keys: KeyRing;
+  dispatcher: Dispatcher;
+}
+
+/** Everything the failover loop reads: an immutable routing snapshot plus the live health and load maps. */
+export interface RouterState {
+  upstreams: Map<string, ResolvedUpstream>;
+  groups: Map<string, ModelGroupSpec>;
+  policy: RoutingPolicy;
+  isReasoningModel: ModelMatcher;
+  health: TargetHealth;
+  inFlight: Map<string, number>;
+  maxResponseBytes: number;
+  now: () => number;
+  random: () => number;
+  sleep: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
+}
+
+/** `api_keys` may be omitted (local servers); everything else is `UpstreamSpec`. */
+export type UpstreamInput = Omit<UpstreamSpec, 'api_keys'> & { api_keys?: string[] };
+
+export interface RoutingConfig {
+  upstreams: readonly UpstreamInput[];
+  models: readonly ModelGroupSpec[];
+}
+
+/**
+ * Validates references (every target names a declared upstream) and resolves adapters and pools, so a bad
+ * config fails at startup or at the admin API, never on the first request.
+ */
+export function buildRoutingTables(
+  config: RoutingConfig,
+  pools: PoolRegistry,
+  previous?: Map<string, ResolvedUpstream>,
+): Pick<RouterState, 'upstreams' | 'groups'> {
+  const upstreams = new Map<string, ResolvedUpstream>();
+  for (const input of config.upstreams) {
+    const spec: UpstreamSpec = { ...input, api_keys: input.api_keys ?? [] };
+    if (upstreams.has(spec.id)) throw new TypeError(`duplicate upstream id: ${spec.id}`);
+    const base = resolveUpstreamBase(spec);
+    const old = previous?.get(spec.id);
+    const sameKeys = old !== undefined && old.base.spec.api_keys.join('\u0000') === spec.api_keys.join('\u0000');
+    upstreams.set(spec.id, {
+      base,
+      adapter: getProviderAdapter(spec.provider),
+      // Key cooldowns survive a config refresh unless the keys themselves changed.
+      keys: sameKeys ? old.keys : createKeyRing(spec.api_keys),
+      dispatcher: pools.get(base.origin, spec.max_connections),
+    });
+  }
+  const groups = new Map<string, ModelGroupSpec>();
+  for (const group of config.models) {
+    if (groups.has(group.name)) throw new TypeError(`duplicate model group: ${group.name}`);
+    for (const target of group.targets) {
+      if (!upstreams.has(target.upstream)) {
+        throw new TypeError(`model group ${group.name} targets unknown upstream ${target.upstream}`);
+      }
+    }
+    groups.set(group.name, group);
+  }
+  return { upstreams, groups };
+}
+
+export function resolvePolicy(overrides: Partial<RoutingPolicy> | undefined): RoutingPolicy {
+  return { ...DEFAULT_ROUTING_POLICY, ...overrides };
+}
+
+export function createHealth(policy: RoutingPolicy): TargetHealth {
+  return createTargetHealth({ failureThreshold: policy.failure_threshold, cooldownMs: policy.cooldown_ms });
+}
+
+export function createReasoningMatcher(policy: RoutingPolicy): ModelMatcher {
+  return createModelMatcher(policy.reasoning_models);
+}
+
+/** Resolves after `ms`, or at once when the client aborts (the caller checks `signal.aborted`). */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

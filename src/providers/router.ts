@@ -1,0 +1,167 @@
+import {
+  type JsonObject,
+  type ListedModel,
+  type ModelGroupSpec,
+  type RoutingPolicy,
+  synthesizeOllamaShow,
+} from '../domain/routing/index.ts';
+import { UnknownModelError, UpstreamError } from './errors.ts';
+import { executeWithFailover } from './failover.ts';
+import { failureFromError } from './http/exchange-failure.ts';
+import { createPoolRegistry, type PoolOptions } from './http/pools.ts';
+import type { UpstreamRequest } from './provider-adapter.ts';
+import {
+  buildRoutingTables,
+  createHealth,
+  createReasoningMatcher,
+  type ResolvedUpstream,
+  type RouterState,
+  type RoutingConfig,
+  resolvePolicy,
+  sleepUnlessAborted,
+} from './router-state.ts';
+import type { LlmCall, LlmResult } from './types.ts';
+
+export interface LlmRouterOptions extends RoutingConfig {
+  policy?: Partial<RoutingPolicy>;
+  pool?: PoolOptions;
+  /** Largest JSON response accepted from an upstream (embeddings of big batches are the large ones). */
+  maxResponseBytes?: number;
+  /** Injected for tests; default Date.now, Math.random and a real (abortable) sleep. */
+  now?: () => number;
+  random?: () => number;
+  sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
+}
+
+export interface UpstreamProbe {
+  upstream: string;
+  ok: boolean;
+  status: number | null;
+  latency_ms: number;
+  error: string | null;
+}
+
+/** The LLM data plane the `/v1/*` and `/api/*` routes call. */
+export interface LlmRouter {
+  /** Serves a call with retries, key rotation and fallbacks. See `executeWithFailover` in failover.ts. */
+  executeWithFailover(call: LlmCall): Promise<LlmResult>;
+  hasModel(name: string): boolean;
+  /** Public model groups (the names `/v1/models` and `/api/tags` list, filtered per key by the route). */
+  listModelGroups(): readonly ModelGroupSpec[];
+  /** Models an upstream itself lists (`/v1/models` or `/api/tags`): discovery for the default config. */
+  listUpstreamModels(upstreamId: string): Promise<ListedModel[]>;
+  /** Light health probe (the model listing) for `/readyz`. Never throws. */
+  probeUpstream(upstreamId: string): Promise<UpstreamProbe>;
+  /** `POST /api/show` body for a public model: the native answer when its first target is Ollama. */
+  describeModel(name: string): Promise<JsonObject>;
+  /** Swaps upstreams and groups at runtime (admin API, config reload); health and key cooldowns carry over. */
+  update(config: RoutingConfig): Promise<void>;
+  close(): Promise<void>;
+}
+
+const PROBE_TIMEOUT_MS = 5_000;
+
+export function createLlmRouter(options: LlmRouterOptions): LlmRouter {
+  const pools = createPoolRegistry(options.pool);
+  const policy = resolvePolicy(options.policy);
+  const state: RouterState = {
+    ...buildRoutingTables(options, pools),
+    policy,
+    isReasoningModel: createReasoningMatcher(policy),
+    health: createHealth(policy),
+    inFlight: new Map(),
+    maxResponseBytes: options.maxResponseBytes ?? 128 * 1024 * 1024,
+    now: options.now ?? Date.now,
+    random: options.random ?? Math.random,
+    sleep: options.sleep ?? sleepUnlessAborted,
+  };
+
+  function upstreamOf(id: string): ResolvedUpstream {
+    const upstream = state.upstreams.get(id);
+    if (upstream === undefined) throw new TypeError(`unknown upstream: ${id}`);
+    return upstream;
+  }
+
+  async function fetchJson(
+    upstream: ResolvedUpstream,
+    request: UpstreamRequest,
+  ): Promise<{ status: number; json: unknown }> {
+    const response = await upstream.dispatcher.request({
+      path: request.path,
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      headersTimeout: PROBE_TIMEOUT_MS,
+      bodyTimeout: PROBE_TIMEOUT_MS,
+    });
+    const text = await response.body.text();
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      throw new UpstreamError(response.statusCode >= 500 ? 'upstream_unavailable' : 'upstream_rejected', {
+        status: 502,
+        upstreamStatus: response.statusCode,
+      });
+    }
+    try {
+      return { status: response.statusCode, json: JSON.parse(text) };
+    } catch (error) {
+      throw new UpstreamError('upstream_bad_response', { upstreamStatus: response.statusCode, cause: error });
+    }
+  }
+
+  function keyFor(upstream: ResolvedUpstream): string | null {
+    return upstream.keys.pick(state.now())?.key ?? null;
+  }
+
+  async function listUpstreamModels(upstreamId: string): Promise<ListedModel[]> {
+    const upstream = upstreamOf(upstreamId);
+    try {
+      const { json } = await fetchJson(
+        upstream,
+        upstream.adapter.buildListModelsRequest(upstream.base, keyFor(upstream)),
+      );
+      return upstream.adapter.readModelList(json);
+    } catch (error) {
+      if (error instanceof UpstreamError) throw error;
+      const failure = failureFromError(error, null);
+      throw new UpstreamError(failure.verdict.code, { cause: error });
+    }
+  }
+
+  return {
+    executeWithFailover: (call) => executeWithFailover(state, call),
+    hasModel: (name) => state.groups.has(name),
+    listModelGroups: () => [...state.groups.values()],
+    listUpstreamModels,
+    async probeUpstream(upstreamId) {
+      const started = state.now();
+      try {
+        await listUpstreamModels(upstreamId);
+        return { upstream: upstreamId, ok: true, status: 200, latency_ms: state.now() - started, error: null };
+      } catch (error) {
+        const code = error instanceof UpstreamError ? error.code : 'upstream_unavailable';
+        const status = error instanceof UpstreamError ? error.upstreamStatus : null;
+        return { upstream: upstreamId, ok: false, status, latency_ms: state.now() - started, error: code };
+      }
+    },
+    async describeModel(name) {
+      const group = state.groups.get(name);
+      if (group === undefined) throw new UnknownModelError(name);
+      const target = group.targets[0];
+      const upstream = target === undefined ? undefined : state.upstreams.get(target.upstream);
+      if (target !== undefined && upstream?.adapter.buildShowRequest !== undefined) {
+        const request = upstream.adapter.buildShowRequest(upstream.base, target.model, keyFor(upstream));
+        const { json } = await fetchJson(upstream, request);
+        if (json !== null && typeof json === 'object') return json as JsonObject;
+      }
+      return synthesizeOllamaShow({ id: name }, state.now());
+    },
+    async update(config) {
+      const next = buildRoutingTables(config, pools, state.upstreams);
+      state.upstreams = next.upstreams;
+      state.groups = next.groups;
+      const origins = new Set([...next.upstreams.values()].map((upstream) => upstream.base.origin));
+      await pools.retain(origins);
+    },
+    close: () => pools.close(),
+  };
+}

@@ -1,0 +1,67 @@
+import type { JsonObject, LlmOperation, UpstreamErrorCode, Usage } from '../domain/routing/index.ts';
+
+/** One call from a route: the client's operation and validated body, already authorised and admitted. */
+export interface LlmCall {
+  /** Drives deterministic target selection and ids in translated responses. */
+  requestId: string;
+  operation: LlmOperation;
+  /** The public model name (after any `x-gatehouse-model` override). */
+  model: string;
+  /** The client's parsed JSON body; never mutated. Unknown fields reach same-dialect upstreams untouched. */
+  body: JsonObject;
+  /** Aborts the upstream at once: wire it to the client connection's close. */
+  signal?: AbortSignal;
+}
+
+export interface AttemptRecord {
+  upstream: string;
+  target: string;
+  /** Index of the upstream API key used (never the key), -1 when the upstream has none. */
+  key_index: number;
+  fallback: boolean;
+  outcome: 'ok' | UpstreamErrorCode;
+  /** The upstream's HTTP status, null when no response arrived. */
+  status: number | null;
+  duration_ms: number;
+}
+
+export type CallOutcome = 'ok' | 'error' | 'truncated' | 'aborted';
+
+/** Everything the audit event needs about the upstream side of a call. Final once the call has settled. */
+export interface CallAudit {
+  model: string;
+  upstream: string | null;
+  target: string | null;
+  attempts: AttemptRecord[];
+  usage: Usage | null;
+  /** Usage was estimated from text (the upstream reported none: cut or aborted stream). */
+  usage_estimated: boolean;
+  /** Call start to the first complete upstream event (streams) or first body byte (JSON). */
+  ttft_ms: number | null;
+  latency_ms: number | null;
+  truncated: boolean;
+  outcome: CallOutcome;
+  error_code: UpstreamErrorCode | null;
+}
+
+/**
+ * Where a stream is written: `http.ServerResponse` (Fastify's `reply.raw` after `reply.hijack()`) satisfies it.
+ * `write` returning false pauses the upstream until `drain`.
+ */
+export interface ResponseSink {
+  write(chunk: Buffer): boolean;
+  end(): void;
+  once(event: 'drain', listener: () => void): unknown;
+}
+
+/** A committed stream: the upstream already produced its first event, so failover is no longer possible. */
+export interface RelayStream {
+  /** Writes the stream to `sink` and ends it; resolves with the final audit (never rejects). */
+  pipeTo(sink: ResponseSink): Promise<CallAudit>;
+  /** Aborts the upstream without writing anything (the route gave up before piping). */
+  cancel(): void;
+}
+
+export type LlmResult =
+  | { kind: 'json'; status: number; contentType: string; body: Buffer; audit: CallAudit }
+  | { kind: 'stream'; status: 200; contentType: string; stream: RelayStream; audit: CallAudit };

@@ -1,0 +1,106 @@
+/**
+ * @module The shared-state boundary (DESIGN §1 "state"): counters, leases, locks and pub/sub that every
+ * gateway instance must agree on. One interface, two implementations chosen once at startup:
+ * `createMemorySharedState()` for a single process and `createRedisSharedState()` for a fleet.
+ * `test/integration/state/shared-state.case.ts` is the executable form of this contract; both run it.
+ */
+import type { AdmissionRequest, AdmissionResult, BudgetWindow, Reservation, ScopeRef } from '../domain/limits/index.ts';
+
+export interface SlidingWindowResult {
+  allowed: boolean;
+  /** Hits still allowed in the current window after this one. */
+  remaining: number;
+  /** 0 when allowed; otherwise milliseconds until the oldest hit leaves the window. */
+  retryAfterMs: number;
+}
+
+/** One row of the durable spend ledger for a live budget window (the store keeps the ledger). */
+export interface SpendEntry {
+  scope: ScopeRef;
+  window: BudgetWindow;
+  /** `windowKey(window, t)` of the window the spend belongs to. */
+  windowKey: string;
+  tokens: number;
+  costUsd: number;
+}
+
+export interface SubscribeOptions {
+  /**
+   * Called when the subscription is re-established after the link to the backend dropped. Pub/sub is
+   * at-most-once, so messages sent meanwhile are lost: the subscriber must reload what it caches.
+   */
+  onResync?: () => void;
+}
+
+export type MessageHandler = (message: string) => void;
+export type Unsubscribe = () => Promise<void>;
+
+/**
+ * Contract for every implementation:
+ *
+ * - Atomic: each method is one indivisible step against state shared by all instances using the same
+ *   backend (and, for Redis, the same key prefix). Concurrent callers on any instance observe a
+ *   serial order; no limit is ever exceeded by a race.
+ * - Fail closed: when the backend cannot answer, every method except `close` rejects promptly (no
+ *   unbounded queueing) with `StateUnavailableError`; callers answer 503, never admit. Recovery is
+ *   automatic: calls succeed again once the backend is back, without a restart.
+ * - One clock: time-based decisions use the backend's clock (Redis `TIME`), never the caller's, so
+ *   clock skew between instances cannot widen a window.
+ * - Programmer errors (malformed requests, negative amounts) reject with `RangeError` and change
+ *   nothing.
+ */
+export interface SharedState {
+  /**
+   * Decides one request against every check its scopes declare (requests and tokens per minute,
+   * concurrency, budgets), all-or-nothing: on denial nothing is consumed. On admission the
+   * request's estimate is reserved against TPM and every budget, and a concurrency lease with
+   * `leaseTtlMs` is taken at each level that limits concurrency.
+   */
+  admit(request: AdmissionRequest): Promise<AdmissionResult>;
+
+  /**
+   * Ends an admission: releases its leases and corrects TPM and budget counters by
+   * (actual − reserved). Call it exactly once per admission, on every path (success, upstream
+   * failure, aborted stream); a repeated call for the same reservation is a no-op. Budget
+   * corrections apply to the window the admission was charged to, and are dropped if that window
+   * has already rolled over.
+   */
+  settle(reservation: Reservation, actual: { tokens: number; costUsd: number }): Promise<void>;
+
+  /** Extends the reservation's leases to `ttlMs` from now (long streams); a no-op for released ones. */
+  renewLeases(reservation: Reservation, ttlMs: number): Promise<void>;
+
+  /** One hit against an exact sliding window of `limit` hits per `windowMs` (vault per-agent limits). */
+  slidingWindowHit(key: string, limit: number, windowMs: number): Promise<SlidingWindowResult>;
+
+  /**
+   * Counts one use of `key`, which lives `ttlMs` from its first use; true while uses ≤ `maxUses`.
+   * Replay defence for capability `jti`s: a token seen more often than allowed is refused everywhere.
+   */
+  consumeOnce(key: string, ttlMs: number, maxUses?: number): Promise<boolean>;
+
+  /** Takes `key` for `ttlMs` if nobody holds it; resolves to the holder's token, or null. */
+  tryLock(key: string, ttlMs: number): Promise<string | null>;
+
+  /** Releases `key` only if `token` still holds it (a lock that expired and was retaken is left alone). */
+  unlock(key: string, token: string): Promise<boolean>;
+
+  /** Sends `message` to every subscriber of `channel` on every instance, this one included. */
+  publish(channel: string, message: string): Promise<void>;
+
+  /** Delivers `channel` messages to `handler` until the returned function is called. */
+  subscribe(channel: string, handler: MessageHandler, options?: SubscribeOptions): Promise<Unsubscribe>;
+
+  /**
+   * Seeds budget counters from the durable spend ledger at startup. An entry applies only when its
+   * window is the current one and no live counter exists for it yet (another instance may already
+   * be counting). Resolves to the number of entries applied.
+   */
+  hydrateSpend(entries: readonly SpendEntry[]): Promise<number>;
+
+  /** Resolves when the backend answers; for readiness probes. */
+  ping(): Promise<void>;
+
+  /** Releases connections and timers. Idempotent. */
+  close(): Promise<void>;
+}
