@@ -1,29 +1,77 @@
 import { type ChainVerification, verifyChain } from '../domain/audit/index.ts';
 import { auditRepository, type Store } from '../store/index.ts';
+import type { AuditEventsTable } from '../store/schema.ts';
+
+interface ColumnMismatch {
+  seq: number;
+  id: string;
+  column: string;
+}
+
+/** The indexed columns are a second copy of fields inside the hashed body; any disagreement is tampering. */
+function findColumnMismatch(row: AuditEventsTable, event: Record<string, unknown>): string | null {
+  const principal = (event.principal ?? null) as { id?: string; tenant_id?: string | null } | null;
+  const expected: Array<[string, unknown, unknown]> = [
+    ['chain_id', row.chain_id, event.chain_id],
+    ['seq', Number(row.seq), event.seq],
+    ['id', row.id, event.id],
+    ['ts', row.ts, event.ts],
+    ['request_id', row.request_id, event.request_id],
+    ['surface', row.surface, event.surface],
+    ['status', Number(row.status), event.status],
+    ['outcome', row.outcome, event.outcome],
+    ['hash', row.hash, event.hash],
+    ['principal_id', row.principal_id, principal?.id ?? null],
+    ['tenant_id', row.tenant_id, principal?.tenant_id ?? null],
+  ];
+  for (const [column, stored, hashed] of expected) if (stored !== hashed) return column;
+  return null;
+}
 
 /**
- * The indexed columns are a second copy of fields inside the hashed body. They are laid over the body before
- * verification, so editing a column (to hide an event from queries, say) breaks the hash just like editing the body.
+ * Yields the hashed bodies as stored (so an edited body breaks its hash) and stops at the first row whose indexed
+ * columns disagree with its body (so an edited column, used by queries and exports, cannot hide an event either).
  */
-async function* storedEvents(store: Store, chainId: string): AsyncGenerator<unknown> {
+async function* storedEvents(
+  store: Store,
+  chainId: string,
+  onMismatch: (m: ColumnMismatch) => void,
+): AsyncGenerator<unknown> {
   for await (const { row, event } of auditRepository.readChain(store.read, chainId)) {
     if (event === null || typeof event !== 'object') {
-      yield { id: row.id, seq: row.seq, chain_id: row.chain_id };
+      yield { id: row.id, seq: Number(row.seq), chain_id: row.chain_id };
       continue;
     }
-    yield {
-      ...(event as Record<string, unknown>),
-      chain_id: row.chain_id,
-      seq: row.seq,
-      id: row.id,
-      ts: row.ts,
-      request_id: row.request_id,
-      surface: row.surface,
-      status: row.status,
-      outcome: row.outcome,
-      hash: row.hash,
-    };
+    const column = findColumnMismatch(row, event as Record<string, unknown>);
+    if (column !== null) {
+      onMismatch({ seq: Number(row.seq), id: row.id, column });
+      return;
+    }
+    yield event;
   }
+}
+
+async function verifyOne(store: Store, chainId: string, expectedHead?: { seq: number; hash: string }) {
+  let mismatch: ColumnMismatch | null = null;
+  const result = await verifyChain(
+    storedEvents(store, chainId, (m) => {
+      mismatch = m;
+    }),
+    { chainId, ...(expectedHead ? { expectedHead } : {}) },
+  );
+  const found = mismatch as ColumnMismatch | null;
+  if (found === null || (!result.ok && result.firstBroken.seq < found.seq)) return result;
+  return {
+    ok: false as const,
+    chainId,
+    count: found.seq - 1,
+    firstBroken: {
+      seq: found.seq,
+      id: found.id,
+      reason: found.column === 'seq' ? ('seq_order' as const) : ('hash_mismatch' as const),
+      detail: `indexed column ${found.column} disagrees with the hashed event`,
+    },
+  };
 }
 
 /** Verifies every chain in the store against its recorded head; chains with events but no head row are included. */
@@ -34,15 +82,10 @@ export async function verifyStoredChains(store: Store): Promise<ChainVerificatio
   );
   const results: ChainVerification[] = [];
   for (const head of heads) {
-    results.push(
-      await verifyChain(storedEvents(store, head.chainId), {
-        chainId: head.chainId,
-        expectedHead: { seq: head.headSeq, hash: head.headHash },
-      }),
-    );
+    results.push(await verifyOne(store, head.chainId, { seq: head.headSeq, hash: head.headHash }));
   }
   for (const chainId of headless) {
-    const result = await verifyChain(storedEvents(store, chainId), { chainId });
+    const result = await verifyOne(store, chainId);
     // Events and their head are committed in one transaction, so events without a head row mean the row was
     // deleted, and with it the only record of where the chain ended.
     results.push(

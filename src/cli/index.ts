@@ -2,8 +2,11 @@ import { Command } from 'commander';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerServerCommands } from './commands/config.ts';
 import { registerKeyCommands } from './commands/keys.ts';
+import { registerLimitCommands } from './commands/limits.ts';
 import { registerSecretCommands } from './commands/secrets.ts';
 import { registerTenantCommands } from './commands/tenants.ts';
+import { registerUsageCommands } from './commands/usage.ts';
+import { registerVaultCommands } from './commands/vault.ts';
 import { type CliIo, describeFailure, processIo } from './run.ts';
 
 export function buildProgram(io: CliIo = processIo): Command {
@@ -18,6 +21,9 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerKeyCommands(program, io);
   registerAuditCommands(program, io);
   registerSecretCommands(program, io);
+  registerLimitCommands(program, io);
+  registerUsageCommands(program, io);
+  registerVaultCommands(program, io);
   return program;
 }
 

@@ -1,11 +1,19 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { uuidv7 } from '../domain/ids.ts';
+import type { LlmService } from '../llm/index.ts';
+import type { Vault } from '../vault/index.ts';
 import { createErrorHandler, handleNotFound } from './error-handler.ts';
 import './fastify-types.ts';
 import { type GatewayPipelineDeps, pipelinePlugin } from './pipeline/index.ts';
 import { identityRoutes } from './routes/identity/index.ts';
+import { type McpRoutesOptions, mcpRoutes } from './routes/mcp/index.ts';
+import { ollamaRoutes } from './routes/ollama/index.ts';
+import { openaiRoutes } from './routes/openai/index.ts';
 import { type OpsRoutesOptions, opsRoutes } from './routes/ops/index.ts';
+import { type UsageRoutesDeps, usageRoutes } from './routes/usage/index.ts';
+import { vaultRoutes } from './routes/vault/index.ts';
 import { SURFACES, type Surface, surfaceKey } from './surfaces.ts';
+import { compileValidator } from './validation.ts';
 
 export interface BuildAppOptions {
   pipeline: GatewayPipelineDeps;
@@ -15,6 +23,14 @@ export interface BuildAppOptions {
   /** Surface families registered by later layers (LLM, MCP, vault, admin), each a Fastify plugin. */
   families?: Array<(app: FastifyInstance) => Promise<void>>;
   surfaces?: readonly Surface[];
+  /** The LLM data plane behind `/v1/*`, `/api/*` and `/admin/v1/llm/*`; without one those answer 502. */
+  llm?: LlmService | null;
+  /** The MCP tool gateway behind `/mcp`, `/mcp/v1/*` and `/admin/v1/mcp/*`; without one every server is unknown. */
+  mcp?: McpRoutesOptions['mcp'];
+  /** The credential vault behind `/vault/*`; without one every vault service is unknown (404). */
+  vault?: Vault | null;
+  /** The store and spend ledger behind `/admin/v1/usage`; without them it answers 503. */
+  usage?: UsageRoutesDeps | null;
 }
 
 /**
@@ -55,15 +71,23 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     exposeHeadRoutes: false,
     // The audit event is the request log; fastify's own per-request lines would double the logging cost.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // fastify's closing fast path answers 503 before any hook runs: no audit event, no catalog body. Requests that
+    // arrive during drain go through the pipeline instead, where identify answers `shutting_down`.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
   enforceSurfaceRegistry(app, options.surfaces ?? SURFACES);
+  app.setValidatorCompiler(compileValidator);
   app.setErrorHandler(createErrorHandler(options.bodyLimitBytes));
   app.setNotFoundHandler(handleNotFound);
   await app.register(pipelinePlugin, options.pipeline);
   await app.register(opsRoutes, options.ops);
   await app.register(identityRoutes);
+  await app.register(vaultRoutes, { vault: options.vault ?? null });
+  await app.register(mcpRoutes, { mcp: options.mcp ?? null });
+  await app.register(usageRoutes, { usage: options.usage ?? null });
+  await app.register(openaiRoutes, { llm: options.llm ?? null });
+  await app.register(ollamaRoutes, { llm: options.llm ?? null });
   for (const family of options.families ?? []) await app.register(family);
   return app;
 }

@@ -60,6 +60,11 @@ export const ERROR_CATALOG = {
   not_found: { status: 404, type: 'not_found_error', message: 'No route for {method} {path}.' },
   resource_not_found: { status: 404, type: 'not_found_error', message: '{detail}.' },
   conflict: { status: 409, type: 'conflict_error', message: '{detail}.' },
+  precondition_failed: {
+    status: 412,
+    type: 'conflict_error',
+    message: 'If-Match does not match the current version ({current}): re-read the resource and retry.',
+  },
   identity_unavailable: {
     status: 503,
     type: 'service_unavailable',
@@ -72,6 +77,96 @@ export const ERROR_CATALOG = {
     message: 'The gateway is saturated (audit queue full); retry shortly.',
   },
   shutting_down: { status: 503, type: 'service_unavailable', message: 'The gateway is shutting down.' },
+  mcp_server_not_found: {
+    status: 404,
+    type: 'not_found_error',
+    message: 'No MCP server named {server} is available to this caller.',
+  },
+  tool_not_found: {
+    status: 404,
+    type: 'not_found_error',
+    message: 'The MCP server {server} has no tool {tool} available to this caller.',
+  },
+  tool_quarantined: {
+    status: 409,
+    type: 'conflict_error',
+    message: "The definition of tool {tool} on {server} changed and awaits an administrator's approval.",
+  },
+  tool_not_allowed: {
+    status: 403,
+    type: 'permission_error',
+    message: 'The team tool policy does not allow calling {tool}.',
+  },
+  tool_arguments_denied: {
+    status: 403,
+    type: 'permission_error',
+    message: 'The team tool policy does not allow {tool} with these arguments.',
+  },
+  tool_arguments_invalid: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The tool arguments are invalid: {detail}.',
+  },
+  tool_arguments_too_large: {
+    status: 413,
+    type: 'invalid_request_error',
+    message: 'The tool arguments exceed the limit of {limit} bytes.',
+  },
+  tool_rate_limited: {
+    status: 429,
+    type: 'rate_limit_error',
+    message: 'The tool rate limit is reached; retry after {retry_after_ms} ms.',
+  },
+  capability_required: {
+    status: 403,
+    type: 'permission_error',
+    message: 'Calling {tool} requires a signed capability (x-gatehouse-capability).',
+  },
+  capability_invalid: {
+    status: 403,
+    type: 'permission_error',
+    message: 'The capability was refused ({reason}): {detail}.',
+  },
+  capability_expired: {
+    status: 403,
+    type: 'permission_error',
+    message: 'The capability is not valid now ({reason}): {detail}.',
+  },
+  capability_mismatch: {
+    status: 403,
+    type: 'permission_error',
+    message: 'The capability does not cover this call ({reason}): {detail}.',
+  },
+  capability_replayed: {
+    status: 403,
+    type: 'permission_error',
+    message: 'The capability was already used ({reason}).',
+  },
+  mcp_upstream_unavailable: {
+    status: 502,
+    type: 'upstream_error',
+    message: 'The MCP server {server} is unavailable: {detail}.',
+  },
+  mcp_upstream_timeout: {
+    status: 504,
+    type: 'upstream_error',
+    message: 'The MCP server {server} did not answer in time.',
+  },
+  mcp_upstream_error: {
+    status: 502,
+    type: 'upstream_error',
+    message: 'The MCP server {server} failed the call: {detail}.',
+  },
+  mcp_origin_not_allowed: {
+    status: 403,
+    type: 'permission_error',
+    message: 'The request {reason} is not allowed on the MCP endpoint.',
+  },
+  method_not_allowed: {
+    status: 405,
+    type: 'invalid_request_error',
+    message: '{method} is not supported here; use {allow}.',
+  },
   vault_service_not_found: { status: 404, type: 'not_found_error', message: 'No vault service named {service}.' },
   vault_service_not_granted: {
     status: 403,
@@ -140,6 +235,51 @@ export const ERROR_CATALOG = {
     type: 'conflict_error',
     message: 'A request with this Idempotency-Key is still in progress.',
   },
+  rate_limit_exceeded: {
+    status: 429,
+    type: 'rate_limit_error',
+    message:
+      'Rate limit reached for {scope}: {limit} {unit} per minute. Retry after {retryAfter} s (resets at {resetAt}).',
+  },
+  request_too_large: {
+    status: 429,
+    type: 'rate_limit_error',
+    message:
+      'This request reserves {requested} tokens, more than the {scope} limit of {limit} tokens per minute admits at once; lower max_tokens or shorten the prompt.',
+  },
+  concurrency_limit_exceeded: {
+    status: 429,
+    type: 'rate_limit_error',
+    message: '{scope} already has {limit} requests in flight, its concurrency limit; retry when one finishes.',
+  },
+  budget_exceeded: {
+    status: 429,
+    type: 'insufficient_quota',
+    message: 'This request would exceed the {window} {unit} budget of {scope} ({limit}); {reset}.',
+  },
+  state_unavailable: {
+    status: 503,
+    type: 'service_unavailable',
+    message: 'Rate limits and budgets cannot be checked right now (shared state unavailable); retry shortly.',
+  },
+  model_not_found: {
+    status: 404,
+    type: 'invalid_request_error',
+    message: "The model '{model}' does not exist or is not served by this gateway.",
+  },
+  model_not_allowed: { status: 403, type: 'permission_error', message: "This key may not use the model '{model}'." },
+  ollama_endpoint_blocked: {
+    status: 403,
+    type: 'permission_error',
+    message: '{endpoint} is disabled on this gateway: models are managed by its operators, not through the API.',
+  },
+  upstream_unavailable: { status: 502, type: 'upstream_error', message: '{detail}.' },
+  upstream_timeout: { status: 504, type: 'upstream_error', message: '{detail}.' },
+  upstream_bad_response: { status: 502, type: 'upstream_error', message: '{detail}.' },
+  upstream_rate_limited: { status: 429, type: 'rate_limit_error', message: '{detail}.' },
+  upstream_auth_failed: { status: 502, type: 'upstream_error', message: '{detail}.' },
+  upstream_rejected: { status: 400, type: 'invalid_request_error', message: '{detail}.' },
+  client_aborted: { status: 499, type: 'invalid_request_error', message: 'The client closed the request.' },
   internal_error: {
     status: 500,
     type: 'api_error',

@@ -10,3 +10,4 @@ export {
 } from './identity-service.ts';
 export type { KeyHashing } from './key-hasher.ts';
 export { type KeyAuthFailure, type KeyAuthResult, KeySnapshot, type KeySnapshotOptions } from './key-snapshot.ts';
+export { describeBinding, describeKey, describeTeam, describeTenant, describeUser, keyStatus } from './views.ts';

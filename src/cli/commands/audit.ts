@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { verifyStoredChains } from '../../audit/index.ts';
 import { auditRepository } from '../../store/index.ts';
@@ -80,7 +80,10 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
   withFilters(audit.command('export').description('Export events as JSON lines, oldest first'))
     .option('--out <file>', 'write to a file instead of standard output')
     .action(async (options: QueryOptions & { out?: string }, command: Command) => {
+      if (options.out && existsSync(options.out))
+        throw new CliError(`--out ${options.out} already exists; not overwriting it`, 1);
       const file = options.out ? createWriteStream(options.out, { flags: 'wx' }) : null;
+      file?.on('error', () => {});
       await withServices(command, async (s) => {
         let since = filters(options).since;
         let lastIds = new Set<string>();

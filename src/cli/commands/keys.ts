@@ -1,34 +1,12 @@
 import type { Command } from 'commander';
+import { addLimitFlags, type LimitFlagValues, parseLimitFlags } from '../../admission/index.ts';
 import { parseDuration } from '../../domain/keys/index.ts';
-import { ValidationError } from '../../identity/index.ts';
-import type { KeyRecord } from '../../store/index.ts';
+import { describeKey, ValidationError } from '../../identity/index.ts';
+import { parseModelList } from '../../llm/allowed-models.ts';
 import { type CliIo, withServices } from '../run.ts';
 
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
-}
-
-function keyStatus(key: KeyRecord, now = Date.now()): string {
-  if (key.revokedAt !== null && key.revokedAt <= now) return 'revoked';
-  if (key.expiresAt !== null && key.expiresAt <= now) return 'expired';
-  if (key.rotatedTo !== null) return 'rotating';
-  return 'active';
-}
-
-/** The public view of a key: everything but the hash, which stays in the store. */
-export function describeKey(key: KeyRecord) {
-  return {
-    id: key.id,
-    prefix: key.prefix,
-    name: key.name,
-    tenant_id: key.tenantId,
-    team_id: key.teamId,
-    status: keyStatus(key),
-    created_at: iso(key.createdAt),
-    expires_at: iso(key.expiresAt),
-    revoked_at: iso(key.revokedAt),
-    rotated_to: key.rotatedTo,
-  };
 }
 
 function durationOption(field: string, value: string | undefined): number | null {
@@ -40,31 +18,48 @@ function durationOption(field: string, value: string | undefined): number | null
 
 export function registerKeyCommands(program: Command, io: CliIo): void {
   const key = program.command('key').description('Manage virtual keys');
-  key
+  const create = key
     .command('create')
     .description('Create a key; the full key is printed once and never stored')
     .requiredOption('--tenant <tenant>', 'tenant name or id')
     .requiredOption('--team <team>', 'team name or id (within the tenant)')
     .requiredOption('--name <name>', 'key name')
     .option('--expires <duration>', 'lifetime, e.g. 30d, 12h')
-    .option('--json', 'print JSON')
-    .action(
-      async (
-        options: { tenant: string; team: string; name: string; expires?: string; json?: boolean },
-        command: Command,
-      ) => {
-        const expiresInMs = durationOption('--expires', options.expires);
-        const issued = await withServices(command, (s) =>
-          s.identity.createKey({ tenant: options.tenant, team: options.team, name: options.name, expiresInMs }),
-        );
-        if (options.json) {
-          io.out(JSON.stringify({ ...describeKey(issued.record), key: issued.key }));
-        } else {
-          io.out(issued.key);
-          io.err(`key ${issued.record.prefix}… (${issued.record.id}) created; it is shown only this once.`);
-        }
-      },
-    );
+    .option('--models <list>', 'models the key may use: comma list of names or globs (gpt-4o*); default all')
+    .option('--json', 'print JSON');
+  addLimitFlags(create).action(
+    async (
+      options: {
+        tenant: string;
+        team: string;
+        name: string;
+        expires?: string;
+        models?: string;
+        json?: boolean;
+      } & LimitFlagValues,
+      command: Command,
+    ) => {
+      const expiresInMs = durationOption('--expires', options.expires);
+      const settings = parseLimitFlags(options);
+      const models = options.models === undefined ? null : parseModelList(options.models);
+      if (models !== null && models.length === 0) throw new ValidationError('--models', 'names no model');
+      const issued = await withServices(command, (s) =>
+        s.identity.createKey({
+          tenant: options.tenant,
+          team: options.team,
+          name: options.name,
+          expiresInMs,
+          settings: models === null ? { ...settings } : { ...settings, allowed_models: models },
+        }),
+      );
+      if (options.json) {
+        io.out(JSON.stringify({ ...describeKey(issued.record), key: issued.key }));
+      } else {
+        io.out(issued.key);
+        io.err(`key ${issued.record.prefix}… (${issued.record.id}) created; it is shown only this once.`);
+      }
+    },
+  );
   key
     .command('list')
     .description('List keys of a tenant (prefixes only)')

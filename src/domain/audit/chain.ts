@@ -5,17 +5,8 @@
  * gateway instances never contend for a shared head.
  */
 import { createHash } from 'node:crypto';
-import canonicalizeExport from 'canonicalize';
+import { canonicalJson } from '../canonical-json.ts';
 import type { AuditEvent, AuditEventDraft } from './event.ts';
-
-type Serialize = (input: unknown) => string | undefined;
-
-// canonicalize 2 is CommonJS behind an ESM-style `export default` declaration: Node gives an ESM importer
-// `module.exports` (the function), while TypeScript under NodeNext types the import as `{ default }`.
-const canonicalizeLoaded: unknown = canonicalizeExport;
-const canonicalize = (
-  typeof canonicalizeLoaded === 'function' ? canonicalizeLoaded : (canonicalizeLoaded as { default: Serialize }).default
-) as Serialize;
 
 /** `prev_hash` of the first event in every chain: 64 zeros. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -42,7 +33,7 @@ function canonicalizeWithoutHash(event: object): string {
     const value = record[key];
     if (key === 'hash' || value === undefined) continue;
     if (out.length > 1) out += ',';
-    out += `${JSON.stringify(key)}:${canonicalize(value)}`;
+    out += `${JSON.stringify(key)}:${canonicalJson(value)}`;
   }
   return `${out}}`;
 }

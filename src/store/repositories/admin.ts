@@ -309,3 +309,58 @@ export async function deleteBinding(db: Kysely<Database>, id: string, now = Date
     return Number(result.numUpdatedRows) > 0;
   });
 }
+
+export interface StoredIdempotentResponse {
+  requestHash: string;
+  status: number;
+  response: string;
+  createdAt: number;
+}
+
+export async function findIdempotentResponse(
+  db: Kysely<Database>,
+  scope: string,
+  key: string,
+): Promise<StoredIdempotentResponse | null> {
+  const row = await db
+    .selectFrom('idempotency_keys')
+    .selectAll()
+    .where('scope', '=', scope)
+    .where('key', '=', key)
+    .executeTakeFirst();
+  return row
+    ? {
+        requestHash: row.request_hash,
+        status: Number(row.status),
+        response: row.response,
+        createdAt: Number(row.created_at),
+      }
+    : null;
+}
+
+export async function saveIdempotentResponse(
+  db: Kysely<Database>,
+  entry: { scope: string; key: string; requestHash: string; status: number; response: string },
+  now = Date.now(),
+): Promise<void> {
+  await db
+    .insertInto('idempotency_keys')
+    .values({
+      scope: entry.scope,
+      key: entry.key,
+      request_hash: entry.requestHash,
+      status: entry.status,
+      response: entry.response,
+      created_at: now,
+    })
+    // Only reached when the stored entry is missing or past its TTL, so replacing it is safe.
+    .onConflict((oc) =>
+      oc.columns(['scope', 'key']).doUpdateSet({
+        request_hash: entry.requestHash,
+        status: entry.status,
+        response: entry.response,
+        created_at: now,
+      }),
+    )
+    .execute();
+}

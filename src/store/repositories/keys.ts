@@ -141,3 +141,34 @@ export async function rotateKey(
     return { old: toKey(old), next: toKey(nextRow) };
   });
 }
+
+/**
+ * Changes a key's name or settings if it is still at `expectedRev` (null skips the check), in one transaction with
+ * a new revision so every instance's snapshot picks the change up. Returns null when the revision moved on.
+ */
+export async function updateKey(
+  db: Kysely<Database>,
+  id: string,
+  changes: { name?: string; settings?: Record<string, unknown> },
+  expectedRev: number | null,
+  now = Date.now(),
+): Promise<KeyRecord | null> {
+  return db.transaction().execute(async (trx) => {
+    const current = await trx.selectFrom('virtual_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!current) throw new NotFoundError('key', id);
+    if (expectedRev !== null && Number(current.rev) !== expectedRev) return null;
+    const rev = await nextRevision(trx);
+    const row = await trx
+      .updateTable('virtual_keys')
+      .set({
+        ...(changes.name !== undefined ? { name: changes.name } : {}),
+        ...(changes.settings !== undefined ? { settings: JSON.stringify(changes.settings) } : {}),
+        updated_at: now,
+        rev,
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toKey(row);
+  });
+}

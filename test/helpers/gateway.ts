@@ -1,0 +1,300 @@
+/**
+ * @module
+ * Starts a real gateway in-process on 127.0.0.1:0 (SQLite or PostgreSQL), with helpers to issue identities, read
+ * back audit events, run the CLI against the same data, and spawn the real server process. Reusable by every
+ * integration suite (core, LLM, MCP, vault).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { runCli } from '../../src/cli/index.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import type { AuditEvent } from '../../src/domain/audit/index.ts';
+import { createGateway, type Gateway } from '../../src/gateway.ts';
+import { buildApp } from '../../src/http/app.ts';
+import { SURFACES, type Surface } from '../../src/http/surfaces.ts';
+import type { KeyRecord, Store, TeamRecord, TenantRecord } from '../../src/store/index.ts';
+import { createTestDatabase } from './services.ts';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+
+/** Where a gateway keeps its data: a temp dir, its env, and (for PostgreSQL) a throwaway database. */
+export interface GatewayEnvironment {
+  store: StoreKind;
+  dataDir: string;
+  /** Everything `loadConfig` needs; pass it to child processes and to `runCliWithEnv`. */
+  env: Record<string, string>;
+  /** Removes the data dir and drops the database. */
+  dispose(): Promise<void>;
+}
+
+export function createTempDir(prefix = 'gatehouse-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function randomMasterKey(): string {
+  return randomBytes(32).toString('hex');
+}
+
+export async function createGatewayEnvironment(
+  store: StoreKind = 'sqlite',
+  extra: Record<string, string> = {},
+): Promise<GatewayEnvironment> {
+  const dataDir = createTempDir();
+  const database = store === 'postgres' ? await createTestDatabase() : null;
+  const env: Record<string, string> = {
+    GATEHOUSE_DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    GATEHOUSE_MASTER_KEY: randomMasterKey(),
+    ...(database ? { DATABASE_WRITE_URL: database.url } : {}),
+    ...extra,
+  };
+  return {
+    store,
+    dataDir,
+    env,
+    async dispose() {
+      await database?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestIdentity {
+  tenant: TenantRecord;
+  team: TeamRecord;
+  key: string;
+  record: KeyRecord;
+  /** `{ authorization: 'Bearer <key>' }`, ready for undici `request`. */
+  headers: Record<string, string>;
+}
+
+export interface StartGatewayOptions {
+  store?: StoreKind;
+  /** Reuse an environment (to restart against the same data); it is then not disposed by `dispose()`. */
+  environment?: GatewayEnvironment;
+  /** Extra env overrides on top of the environment's. */
+  env?: Record<string, string>;
+  /**
+   * Test-only surface families, each a Fastify plugin, with their surface entries. `createGateway` takes no
+   * families yet, so the app is rebuilt around the gateway's own services with `buildApp`.
+   */
+  families?: Array<(app: FastifyInstance) => Promise<void>>;
+  surfaces?: readonly Surface[];
+}
+
+export interface TestGateway {
+  gateway: Gateway;
+  /** The app that listens (the gateway's own, or the rebuilt one when families were given). */
+  app: FastifyInstance;
+  baseUrl: string;
+  environment: GatewayEnvironment;
+  createIdentity(options?: {
+    tenant?: string;
+    team?: string;
+    name?: string;
+    expiresInMs?: number;
+  }): Promise<TestIdentity>;
+  /** Flushes the audit writer and returns every stored event, in chain and seq order. */
+  auditEvents(): Promise<AuditEvent[]>;
+  /** Closes the server, drains the audit queue and closes the store; safe to call twice. */
+  close(): Promise<void>;
+  /** `close()`, then removes the environment unless it was passed in. */
+  dispose(): Promise<void>;
+}
+
+let nameCounter = 0;
+export function uniqueName(base: string): string {
+  nameCounter += 1;
+  return `${base}-${nameCounter}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function readAuditEvents(store: Store): Promise<AuditEvent[]> {
+  const rows = await store.read.selectFrom('audit_events').select('body').orderBy('chain_id').orderBy('seq').execute();
+  return rows.map((row) => JSON.parse(row.body) as AuditEvent);
+}
+
+function rebuildApp(gateway: Gateway, options: StartGatewayOptions, isShuttingDown: () => boolean) {
+  return buildApp({
+    logger: false,
+    bodyLimitBytes: gateway.config.bodyLimitBytes,
+    // The gateway's own pipeline (its authenticator, authorizer, admission, audit writer), decorated on its app.
+    pipeline: {
+      ...gateway.app.gatehouse,
+      isShuttingDown: () => isShuttingDown() || gateway.app.gatehouse.isShuttingDown(),
+    },
+    ops: {
+      readiness: [{ name: 'store', check: () => gateway.store.checkReady().then(() => null) }],
+      renderMetrics: async () => ({
+        contentType: gateway.metrics.registry.contentType,
+        body: await gateway.metrics.registry.metrics(),
+      }),
+    },
+    families: options.families,
+    surfaces: [...SURFACES, ...(options.surfaces ?? [])],
+  });
+}
+
+export async function startGateway(options: StartGatewayOptions = {}): Promise<TestGateway> {
+  const ownsEnvironment = options.environment === undefined;
+  const environment = options.environment ?? (await createGatewayEnvironment(options.store ?? 'sqlite'));
+  const config = loadConfig({ env: { ...environment.env, ...options.env } });
+  const gateway = await createGateway(config);
+  let shuttingDown = false;
+  const app = options.families ? await rebuildApp(gateway, options, () => shuttingDown) : gateway.app;
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  let closing: Promise<void> | null = null;
+
+  const close = () => {
+    closing ??= (async () => {
+      shuttingDown = true;
+      if (app !== gateway.app) await app.close();
+      await gateway.close();
+    })();
+    return closing;
+  };
+
+  return {
+    gateway,
+    app,
+    baseUrl: `http://127.0.0.1:${port}`,
+    environment,
+    async createIdentity(input = {}) {
+      const tenant = await gateway.identity.createTenant(input.tenant ?? uniqueName('tenant'));
+      const team = await gateway.identity.createTeam(tenant.id, input.team ?? uniqueName('team'));
+      const issued = await gateway.identity.createKey({
+        tenant: tenant.id,
+        team: team.id,
+        name: input.name ?? uniqueName('key'),
+        expiresInMs: input.expiresInMs ?? null,
+      });
+      // The hot path reads the snapshot; load the new key now instead of waiting for the next poll.
+      await gateway.snapshot.refresh();
+      return {
+        tenant,
+        team,
+        key: issued.key,
+        record: issued.record,
+        headers: { authorization: `Bearer ${issued.key}` },
+      };
+    },
+    async auditEvents() {
+      await gateway.audit.flush();
+      return readAuditEvents(gateway.store);
+    },
+    close,
+    async dispose() {
+      await close();
+      if (ownsEnvironment) await environment.dispose();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails with its last error at the deadline. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  { timeoutMs = 3000, intervalMs = 20 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw lastError instanceof Error ? lastError : new Error(`condition not met within ${timeoutMs} ms`);
+    }
+    await new Promise((resolveSleep) => setTimeout(resolveSleep, intervalMs));
+  }
+}
+
+export interface CliResult {
+  code: number;
+  out: string[];
+  err: string[];
+  /** `out` joined with newlines. */
+  stdout: string;
+  stderr: string;
+}
+
+let cliQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `gatehouse <argv>` in-process. `runCli` reads its configuration from `process.env`, so the env is swapped in
+ * for the duration of the call (calls are serialised) and restored afterwards.
+ */
+export function runCliWithEnv(env: Record<string, string>, argv: string[], stdin = ''): Promise<CliResult> {
+  const run = async (): Promise<CliResult> => {
+    const saved = { ...process.env };
+    const out: string[] = [];
+    const err: string[] = [];
+    for (const name of Object.keys(process.env)) {
+      if (name.startsWith('GATEHOUSE_') || name.startsWith('DATABASE_') || name === 'NODE_ENV')
+        delete process.env[name];
+    }
+    Object.assign(process.env, env);
+    try {
+      const code = await runCli(argv, {
+        out: (text) => out.push(text),
+        err: (text) => err.push(text),
+        readStdin: async () => stdin,
+      });
+      return { code, out, err, stdout: out.join('\n'), stderr: err.join('\n') };
+    } finally {
+      for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+      Object.assign(process.env, saved);
+    }
+  };
+  const result = cliQueue.then(run, run);
+  cliQueue = result.catch(() => {});
+  return result;
+}
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  baseUrl: Promise<string>;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr(): string;
+}
+
+/**
+ * Spawns the real server (`node --import tsx src/main.ts`, what `npm start` runs). Its base URL is read from the
+ * "Server listening at" log line, so the env must leave LOG_LEVEL at info or lower and PORT may be 0.
+ */
+export function spawnGatewayProcess(env: Record<string, string>, args: string[] = []): GatewayProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
+    child.once('exit', (code, signal) => resolveExit({ code, signal }));
+  });
+  const baseUrl = new Promise<string>((resolveUrl, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (match?.[1]) resolveUrl(match[1]);
+    });
+    exit.then(({ code }) => reject(new Error(`server exited (${code}) before listening: ${stderr}`)));
+  });
+  baseUrl.catch(() => {});
+  return { child, baseUrl, exit, stderr: () => stderr };
+}

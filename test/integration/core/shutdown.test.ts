@@ -1,0 +1,90 @@
+/**
+ * Issue 2 "What must exist" (audit): SIGTERM loses no admitted event. The real server process (what `npm start`
+ * runs) takes a burst of keep-alive requests, gets SIGTERM mid-burst, must exit 0, and the store must then hold one
+ * audit event for every response the client received.
+ */
+import { Pool } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/index.ts';
+import { openServices } from '../../../src/gateway.ts';
+import { openStore } from '../../../src/store/index.ts';
+import {
+  createGatewayEnvironment,
+  type GatewayEnvironment,
+  type GatewayProcess,
+  readAuditEvents,
+  spawnGatewayProcess,
+} from '../../helpers/gateway.ts';
+
+const REQUESTS = 200;
+
+interface Received {
+  status: number;
+  requestId: string | null;
+}
+
+describe('SIGTERM drains in-flight requests and the audit queue (real process)', () => {
+  let environment: GatewayEnvironment;
+  let server: GatewayProcess | null = null;
+  let key: string;
+
+  beforeAll(async () => {
+    environment = await createGatewayEnvironment('sqlite', { LOG_LEVEL: 'info' });
+    const services = await openServices(loadConfig({ env: environment.env }));
+    try {
+      const tenant = await services.identity.createTenant('acme');
+      await services.identity.createTeam(tenant.id, 'research');
+      key = (await services.identity.createKey({ tenant: 'acme', team: 'research', name: 'load' })).key;
+    } finally {
+      await services.store.close();
+    }
+  });
+  afterAll(async () => {
+    if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
+    await environment?.dispose();
+  });
+
+  it('exits 0 and keeps one audit event per response received', async () => {
+    server = spawnGatewayProcess(environment.env);
+    const baseUrl = await server.baseUrl;
+    const pool = new Pool(baseUrl, { connections: 32, pipelining: 8, keepAliveTimeout: 10_000 });
+    const received: Received[] = [];
+    let signalled = false;
+    const calls = Array.from({ length: REQUESTS }, async () => {
+      const response = await pool.request({
+        method: 'GET',
+        path: '/gatehouse/v1/whoami',
+        headers: { authorization: `Bearer ${key}` },
+      });
+      await response.body.dump();
+      const requestId = response.headers['x-gatehouse-request-id'];
+      received.push({ status: response.statusCode, requestId: typeof requestId === 'string' ? requestId : null });
+      if (!signalled && received.length >= 10) {
+        signalled = true;
+        server?.child.kill('SIGTERM');
+      }
+    });
+    const settled = await Promise.allSettled(calls);
+    if (!signalled) server.child.kill('SIGTERM');
+    const exit = await server.exit;
+    await pool.close();
+    expect(exit, server.stderr()).toEqual({ code: 0, signal: null });
+
+    const store = openStore({ dataDir: environment.dataDir, writeUrl: null });
+    const events = await readAuditEvents(store);
+    await store.close();
+    const byRequestId = new Map(events.map((event) => [event.request_id, event]));
+
+    expect(received.length).toBe(settled.filter((result) => result.status === 'fulfilled').length);
+    expect(received.length).toBeGreaterThanOrEqual(10);
+    const unaudited = received.filter(
+      (response) => response.requestId === null || !byRequestId.has(response.requestId),
+    );
+    expect(unaudited, `statuses without an audit event: ${unaudited.map((r) => r.status).join(',')}`).toEqual([]);
+    for (const response of received) {
+      expect(byRequestId.get(response.requestId as string)?.status).toBe(response.status);
+    }
+    expect(events.length).toBe(new Set(events.map((event) => event.request_id)).size);
+    expect(events.length).toBeLessThanOrEqual(REQUESTS);
+  });
+});
