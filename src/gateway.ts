@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { type AdmissionService, createAdmissionService } from './admission/index.ts';
 import { AuditWriter } from './audit/index.ts';
 import type { GatehouseConfig } from './config/index.ts';
 import { createLocalKekProvider, type KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
 import { createRbacAuthorizer } from './http/authorizer.ts';
 import { createMetrics, type GatewayMetrics } from './http/metrics.ts';
-import { type Admission, type Authenticator, openAdmission } from './http/pipeline/index.ts';
+import type { Admission, Authenticator } from './http/pipeline/index.ts';
+import { createIdempotencyStore } from './http/routes/admin/index.ts';
 import { SURFACES, type Surface } from './http/surfaces.ts';
 import {
   AdminService,
@@ -15,9 +17,17 @@ import {
   type IdentityService,
   KeySnapshot,
 } from './identity/index.ts';
+import { LlmService, type LlmServiceOptions } from './llm/index.ts';
 import { createLogger } from './logger.ts';
+import { createMcpService, type McpService, quarantineAuditDraft } from './mcp/index.ts';
 import { createSecretService, type SecretService, verifyMasterKeys } from './secrets/index.ts';
 import { openStore, type Store } from './store/index.ts';
+import { createVault, type Vault } from './vault/index.ts';
+
+/** A gateway bound to loopback only can insist that MCP clients name a loopback Host (DNS rebinding). */
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
 
 /** Everything a running gateway holds; built once at startup, closed once at shutdown. */
 export interface Gateway {
@@ -33,6 +43,14 @@ export interface Gateway {
   adminSnapshot: AdminSnapshot;
   audit: AuditWriter;
   metrics: GatewayMetrics;
+  /** The credential vault proxy (services, credentials, grants, OAuth2 tokens). */
+  vault: Vault;
+  /** Rate limits, budgets and the spend ledger (shared state: Redis when REDIS_URL is set, else in-process). */
+  limits: AdmissionService;
+  /** The LLM data plane: router, admin-defined upstreams and model groups, readiness probes. */
+  llm: LlmService;
+  /** The MCP tool gateway: upstream servers, tool pins, team tool policies, capabilities. */
+  mcp: McpService;
   /** Stops accepting requests, lets in-flight ones finish, drains the audit queue, then closes the store. */
   close(): Promise<void>;
 }
@@ -43,6 +61,8 @@ export interface CreateGatewayOptions {
   /** Extra route families and their surfaces (tests register probe routes this way). */
   families?: Array<(app: FastifyInstance) => Promise<void>>;
   surfaces?: readonly Surface[];
+  /** LLM service tuning (default Ollama URL, probe intervals, retry policy); tests shorten timers with it. */
+  llm?: Partial<Omit<LlmServiceOptions, 'file' | 'store' | 'secrets' | 'logger'>>;
 }
 
 /** Opens the store, checks the master keys, and wires the services shared by the server and the CLI. */
@@ -115,6 +135,29 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     tenantOfTeam: (teamId) => adminSnapshot.tenantOfTeam(teamId),
     teamOfKey: (keyId) => snapshot.getKey(keyId),
   });
+  const limits = createAdmissionService({ config, store, logger });
+  await limits.start();
+  const vault = createVault({
+    store,
+    secrets,
+    kek,
+    config: config.file.vault,
+    state: limits.state,
+    logger,
+    refreshMs: config.snapshotRefreshMs,
+    registry: metrics.registry,
+  });
+  await vault.start();
+  const llm = new LlmService({ ...options.llm, file: config.file, store, secrets, logger });
+  await llm.start();
+  const mcp = await createMcpService({
+    config: config.mcp,
+    store,
+    secrets,
+    logger,
+    state: limits.state,
+    onQuarantine: (event) => audit.enqueue(quarantineAuditDraft(event, config.regionId)),
+  });
   let shuttingDown = false;
 
   const app = await buildApp({
@@ -124,7 +167,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       regionId: config.regionId,
       authenticator,
       authorizer,
-      admission: options.admission ?? openAdmission,
+      admission: options.admission ?? limits.admission,
       audit,
       metrics,
       isShuttingDown: () => shuttingDown,
@@ -141,14 +184,35 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
           check: async () =>
             snapshot.isFresh() && adminSnapshot.isFresh() ? null : 'identity snapshot is stale (store unreachable?)',
         },
+        { name: 'state', check: () => limits.checkReady() },
+        {
+          name: 'vault',
+          check: async () => (vault.snapshot.isFresh() ? null : 'vault grant snapshot is stale (store unreachable?)'),
+        },
+        ...llm.readinessChecks(),
       ],
       renderMetrics: async () => ({
         contentType: metrics.registry.contentType,
         body: await metrics.registry.metrics(),
       }),
     },
+    admin: {
+      store,
+      identity,
+      admin,
+      secrets,
+      idempotency: createIdempotencyStore(store, kek),
+      engine: () => adminSnapshot.engine,
+      refreshSnapshots: async () => {
+        await Promise.all([snapshot.refresh(), adminSnapshot.refresh()]);
+      },
+    },
     families: options.families,
     surfaces: options.surfaces ? [...SURFACES, ...options.surfaces] : SURFACES,
+    vault,
+    usage: { store, ledger: limits.ledger },
+    llm,
+    mcp: { service: mcp, store, secrets, loopbackOnly: isLoopbackHost(config.host) },
   });
 
   let closing: Promise<void> | null = null;
@@ -165,13 +229,21 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     adminSnapshot,
     audit,
     metrics,
+    vault,
+    limits,
+    llm,
+    mcp,
     close() {
       closing ??= (async () => {
         shuttingDown = true;
         await app.close();
+        await mcp.close();
         await audit.close();
+        await limits.close();
         snapshot.stop();
         adminSnapshot.stop();
+        await vault.close();
+        await llm.close();
         await store.close();
       })();
       return closing;

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { registerAdminCommands } from './commands/admin.ts';
 import { registerAuditCommands } from './commands/audit.ts';
+import { registerCapabilityCommands } from './commands/capability.ts';
 import { registerServerCommands } from './commands/config.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLimitCommands } from './commands/limits.ts';
@@ -19,11 +21,13 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerServerCommands(program, io);
   registerTenantCommands(program, io);
   registerKeyCommands(program, io);
+  registerAdminCommands(program, io);
   registerAuditCommands(program, io);
   registerSecretCommands(program, io);
   registerLimitCommands(program, io);
   registerUsageCommands(program, io);
   registerVaultCommands(program, io);
+  registerCapabilityCommands(program, io);
   return program;
 }
 

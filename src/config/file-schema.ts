@@ -1,4 +1,8 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { LimitsConfigSchema, PricesConfigSchema } from '../admission/config-schema.ts';
+import { ModelsSectionSchema, ReasoningModelsSectionSchema, UpstreamsSectionSchema } from '../llm/config-schema.ts';
+import { McpFileSectionSchema } from '../mcp/config.ts';
+import { VaultConfigSchema } from '../vault/service-schema.ts';
 
 /**
  * The optional YAML file (`--config gatehouse.yaml`). Strict: an unknown key is an error naming its path, so a
@@ -40,6 +44,11 @@ export const FileConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    vault: Type.Optional(VaultConfigSchema),
+    /** MCP servers, pinning, capabilities (src/mcp/config.ts). */
+    mcp: Type.Optional(McpFileSectionSchema),
+    limits: Type.Optional(LimitsConfigSchema),
+    prices: Type.Optional(PricesConfigSchema),
     audit: Type.Optional(
       Type.Object(
         {
@@ -50,6 +59,10 @@ export const FileConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** LLM upstreams, model groups and reasoning-model patterns (src/llm/config-schema.ts). */
+    upstreams: Type.Optional(UpstreamsSectionSchema),
+    models: Type.Optional(ModelsSectionSchema),
+    reasoning_models: Type.Optional(ReasoningModelsSectionSchema),
   },
   { additionalProperties: false },
 );

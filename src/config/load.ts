@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './errors.ts';
 import { type FileConfig, FileConfigSchema } from './file-schema.ts';
+import { type McpConfig, resolveMcpConfig } from '../mcp/config.ts';
 import { type MasterKeys, resolveMasterKeys } from './master-key.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -24,6 +25,8 @@ export interface GatehouseConfig {
   audit: { queueLimit: number; batchSize: number; flushIntervalMs: number };
   /** How often each instance polls the store for key/policy changes; revocation must land within 1 s. */
   snapshotRefreshMs: number;
+  /** MCP servers, pinning and capability settings, with `${ENV}` references resolved. */
+  mcp: McpConfig;
   /** The validated file, for sections owned by other areas (upstreams, MCP, vault). */
   file: FileConfig;
 }
@@ -125,6 +128,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
       flushIntervalMs: file.audit?.flush_interval_ms ?? 5,
     },
     snapshotRefreshMs: 250,
+    mcp: resolveMcpConfig(file.mcp, env),
     file,
   };
 }

@@ -1,9 +1,12 @@
 import type { TSchema } from '@sinclair/typebox';
 import { AuditEventSchema } from '../domain/audit/index.ts';
+import { CapabilityClaimsSchema } from '../domain/capabilities/index.ts';
 import { LimitPolicySchema, PriceTableSchema } from '../domain/limits/index.ts';
+import { ToolPolicySchema } from '../domain/mcp/index.ts';
 import { BindingSchema, RoleSchema, ScopeSchema } from '../domain/rbac/index.ts';
 import { ModelGroupSpecSchema, UpstreamSpecSchema } from '../domain/routing/index.ts';
 import { SecretEnvelopeSchema } from '../domain/secrets/index.ts';
+import { VaultServiceSchema } from '../vault/service-schema.ts';
 import { ErrorBodySchema } from './error-schema.ts';
 import { SurfaceSchema } from './surface-schema.ts';
 
@@ -29,4 +32,7 @@ export const contracts: ContractEntry[] = [
   { name: 'rbac-scope', schema: ScopeSchema },
   { name: 'llm-upstream', schema: UpstreamSpecSchema },
   { name: 'llm-model-group', schema: ModelGroupSpecSchema },
+  { name: 'vault-service', schema: VaultServiceSchema },
+  { name: 'capability-claims', schema: CapabilityClaimsSchema },
+  { name: 'mcp-tool-policy', schema: ToolPolicySchema },
 ];

@@ -5,6 +5,7 @@ import type { Vault } from '../vault/index.ts';
 import { createErrorHandler, handleNotFound } from './error-handler.ts';
 import './fastify-types.ts';
 import { type GatewayPipelineDeps, pipelinePlugin } from './pipeline/index.ts';
+import { type AdminRoutesDeps, adminRoutes } from './routes/admin/index.ts';
 import { identityRoutes } from './routes/identity/index.ts';
 import { type McpRoutesOptions, mcpRoutes } from './routes/mcp/index.ts';
 import { ollamaRoutes } from './routes/ollama/index.ts';
@@ -20,6 +21,8 @@ export interface BuildAppOptions {
   ops: OpsRoutesOptions;
   bodyLimitBytes: number;
   logger: FastifyServerOptions['loggerInstance'] | false;
+  /** The admin API's services; without them the admin routes are not registered (their surfaces then fail startup). */
+  admin?: AdminRoutesDeps;
   /** Surface families registered by later layers (LLM, MCP, vault, admin), each a Fastify plugin. */
   families?: Array<(app: FastifyInstance) => Promise<void>>;
   surfaces?: readonly Surface[];
@@ -83,6 +86,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(pipelinePlugin, options.pipeline);
   await app.register(opsRoutes, options.ops);
   await app.register(identityRoutes);
+  if (options.admin) await app.register(adminRoutes, options.admin);
   await app.register(vaultRoutes, { vault: options.vault ?? null });
   await app.register(mcpRoutes, { mcp: options.mcp ?? null });
   await app.register(usageRoutes, { usage: options.usage ?? null });

@@ -1,5 +1,11 @@
+import { adminSurfaces } from './routes/admin/surfaces.ts';
 import { identitySurfaces } from './routes/identity/surfaces.ts';
+import { mcpSurfaces } from './routes/mcp/surfaces.ts';
+import { ollamaSurfaces } from './routes/ollama/surfaces.ts';
+import { openaiSurfaces } from './routes/openai/surfaces.ts';
 import { opsSurfaces } from './routes/ops/surfaces.ts';
+import { usageSurfaces } from './routes/usage/surfaces.ts';
+import { vaultSurfaces } from './routes/vault/surfaces.ts';
 
 /**
  * Every route is a surface (DESIGN §2 invariant 1). A surface names the route, how callers authenticate, the
@@ -45,7 +51,16 @@ export const UNMATCHED_SURFACE: Surface = {
   description: 'Any request that matches no route.',
 };
 
-export const SURFACES: readonly Surface[] = [...opsSurfaces, ...identitySurfaces];
+export const SURFACES: readonly Surface[] = [
+  ...adminSurfaces,
+  ...opsSurfaces,
+  ...identitySurfaces,
+  ...vaultSurfaces,
+  ...usageSurfaces,
+  ...openaiSurfaces,
+  ...ollamaSurfaces,
+  ...mcpSurfaces,
+];
 
 export function surfaceKey(method: string, path: string): string {
   return `${method.toUpperCase()} ${path}`;

@@ -12,12 +12,24 @@ export * as adminRepository from './repositories/admin.ts';
 export * as auditRepository from './repositories/audit.ts';
 export type { KeyRecord, NewKey } from './repositories/keys.ts';
 export * as keysRepository from './repositories/keys.ts';
+export type { LlmConfigKind, LlmConfigRow } from './repositories/llm.ts';
+export * as llmRepository from './repositories/llm.ts';
 export type { McpPinRow, McpServerRecord } from './repositories/mcp.ts';
 export * as mcpRepository from './repositories/mcp.ts';
+export type { ScopeSettingsRecord } from './repositories/scope-settings.ts';
+export * as scopeSettingsRepository from './repositories/scope-settings.ts';
 export type { SecretMetadata } from './repositories/secrets.ts';
 export * as secretsRepository from './repositories/secrets.ts';
 export type { TeamRecord, TenantRecord } from './repositories/tenants.ts';
 export * as tenantsRepository from './repositories/tenants.ts';
+export type {
+  LevelSpend,
+  UsageFilter,
+  UsageGroupBy,
+  UsageIncrement,
+  UsageRow,
+} from './repositories/usage.ts';
+export * as usageRepository from './repositories/usage.ts';
 export type { VaultChanges, VaultCredentialRow, VaultGrantRow, VaultServiceRow } from './repositories/vault.ts';
 export * as vaultRepository from './repositories/vault.ts';
 export { currentRevision } from './revisions.ts';

@@ -217,7 +217,37 @@ export interface McpToolPinsTable {
   updated_at: number;
 }
 
+/** Admin-defined LLM upstreams and model groups (`spec` is JSON without secrets; `id` is a group's name). */
+export interface LlmConfigTable {
+  id: string;
+  spec: string;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+  rev: number;
+}
+
+/** The spend ledger (migration 003): one row per UTC day, tenant, team, key and model. */
+export interface UsageDailyTable {
+  /** `YYYY-MM-DD`, UTC. */
+  day: string;
+  tenant_id: string;
+  team_id: string;
+  key_id: string;
+  /** `''` for requests that name no model (MCP, vault). */
+  model: string;
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  cost_usd: number;
+  updated_at: number;
+}
+
 export interface Database {
+  usage_daily: UsageDailyTable;
+  llm_upstreams: LlmConfigTable;
+  llm_model_groups: LlmConfigTable;
   mcp_servers: McpServersTable;
   mcp_policies: McpPoliciesTable;
   mcp_tool_pins: McpToolPinsTable;

@@ -77,3 +77,24 @@ export function auditAbort(this: FastifyInstance, request: FastifyRequest, done:
   recordOnce(this.gatehouse, request, CLIENT_CLOSED_STATUS);
   done();
 }
+
+/**
+ * A client that disconnects mid-response fires neither hook above: the response never emits 'finish' (so no
+ * onResponse) and, the request body being complete, `req.aborted` stays false (so no onRequestAbort). The
+ * response's 'close' is then the only signal; without it the request would get no audit event and its admission
+ * would never settle (a concurrency slot held until its lease expires).
+ */
+export function watchResponseClose(
+  this: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: () => void,
+): void {
+  const deps = this.gatehouse;
+  reply.raw.once('close', function recordUnfinished(this: FastifyReply['raw']) {
+    if (this.writableFinished || request.gh === null) return;
+    request.gh.aborted = true;
+    recordOnce(deps, request, CLIENT_CLOSED_STATUS);
+  });
+  done();
+}

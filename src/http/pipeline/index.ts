@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { RequestContext } from '../context.ts';
 import { admitRequest } from './admit.ts';
-import { auditAbort, auditResponse } from './audit.ts';
+import { auditAbort, auditResponse, watchResponseClose } from './audit.ts';
 import { authorizeRequest } from './authorize.ts';
 import type { GatewayPipelineDeps } from './deps.ts';
 import { identifyRequest, startRequest } from './identify.ts';
@@ -13,6 +13,7 @@ import { identifyRequest, startRequest } from './identify.ts';
  *   preHandler: admitRequest                      (after body parsing: estimates need the body)
  *   handler
  *   onResponse / onRequestAbort: settle → audit   (exactly one event, whichever fires first)
+ *   response 'close' before 'finish' (client gone mid-response): the same, marked aborted
  * Registered at the root through fastify-plugin so every route, and the 404 handler, runs it.
  */
 async function pipeline(app: FastifyInstance, deps: GatewayPipelineDeps): Promise<void> {
@@ -20,6 +21,7 @@ async function pipeline(app: FastifyInstance, deps: GatewayPipelineDeps): Promis
   // null until startRequest assigns it: decorating with a reference value would share one object across requests.
   app.decorateRequest('gh', null as unknown as RequestContext);
   app.addHook('onRequest', startRequest);
+  app.addHook('onRequest', watchResponseClose);
   app.addHook('onRequest', identifyRequest);
   app.addHook('onRequest', authorizeRequest);
   app.addHook('preHandler', admitRequest);

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditAuthz } from '../../domain/audit/index.ts';
 import type { Principal } from '../../domain/principal.ts';
 import type { RequestContext } from '../context.ts';
@@ -21,7 +21,12 @@ export interface Authorizer {
  * Implementations fail closed: when their state is unreachable they return a 503 error, never null.
  */
 export interface Admission {
-  admit(context: RequestContext, request: FastifyRequest): Promise<GatehouseError | null> | GatehouseError | null;
+  /** `reply` receives the `x-ratelimit-*` headers of an admitted request. */
+  admit(
+    context: RequestContext,
+    request: FastifyRequest,
+    reply?: FastifyReply,
+  ): Promise<GatehouseError | null> | GatehouseError | null;
   settle(context: RequestContext): Promise<void> | void;
 }
 

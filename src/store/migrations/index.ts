@@ -1,15 +1,19 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { coreMigration } from './001-core.ts';
 import { adminMigration } from './002-admin.ts';
+import { usageMigration } from './003-usage.ts';
+import { llmMigration } from './004-llm.ts';
 import { mcpMigration } from './005-mcp.ts';
 import { vaultMigration } from './006-vault.ts';
 
 /** Ordered migrations; names sort lexically, so they carry a zero-padded sequence number. */
 const migrations: Record<string, Migration> = {
   '001-core': coreMigration,
+  '004-llm': llmMigration,
   '005-mcp': mcpMigration,
   '006-vault': vaultMigration,
   '002-admin': adminMigration,
+  '003-usage': usageMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -4,6 +4,8 @@ export interface ReadinessCheck {
   name: string;
   /** Resolves when healthy; rejects (or returns a reason string) when not. */
   check(): Promise<string | null>;
+  /** False for informational entries (one LLM upstream among several): reported, but readiness holds. */
+  required?: boolean;
 }
 
 export interface OpsRoutesOptions {
@@ -11,12 +13,15 @@ export interface OpsRoutesOptions {
   renderMetrics(): Promise<{ contentType: string; body: string }>;
 }
 
-async function runCheck(check: ReadinessCheck): Promise<{ name: string; ok: boolean; reason: string | null }> {
+async function runCheck(
+  check: ReadinessCheck,
+): Promise<{ name: string; ok: boolean; reason: string | null; required: boolean }> {
+  const required = check.required !== false;
   try {
     const reason = await check.check();
-    return { name: check.name, ok: reason === null, reason };
+    return { name: check.name, ok: reason === null, reason, required };
   } catch (error) {
-    return { name: check.name, ok: false, reason: (error as Error).message };
+    return { name: check.name, ok: false, reason: (error as Error).message, required };
   }
 }
 
@@ -26,8 +31,8 @@ export async function opsRoutes(app: FastifyInstance, options: OpsRoutesOptions)
   app.get('/readyz', { config: { surface: 'ops.readyz' } }, async (_request, reply) => {
     const results = await Promise.all(options.readiness.map(runCheck));
     const checks = Object.fromEntries(results.map(({ name, ok, reason }) => [name, ok ? { ok } : { ok, reason }]));
-    if (results.every((result) => result.ok)) return { status: 'ready', checks };
-    const failing = results.filter((result) => !result.ok).map((result) => result.name);
+    if (results.every((result) => result.ok || !result.required)) return { status: 'ready', checks };
+    const failing = results.filter((result) => !result.ok && result.required).map((result) => result.name);
     reply.code(503);
     return {
       status: 'not_ready',

@@ -1,0 +1,53 @@
+/**
+ * @module What admission remembers about one admitted request until it settles: who to charge, what was reserved,
+ * and the state backend's reservation. Stored in `RequestContext.reservation`; one class so every ticket has the
+ * same shape.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { DEFAULT_LEASE_TTL_MS, type Reservation } from '../domain/limits/index.ts';
+import type { Principal } from '../domain/principal.ts';
+import type { SharedState } from '../state/index.ts';
+
+export class AdmissionTicket {
+  readonly tenantId: string;
+  readonly teamId: string;
+  /** The key id, or `<type>:<id>` for a principal that is not a key (a JWT mapped to a team). */
+  readonly keyId: string;
+  /** `''` when the request names no model. */
+  readonly model: string;
+  promptTokens = 0;
+  outputTokens = 0;
+  reservedUsd = 0;
+  reservation: Reservation | null = null;
+  #renewal: NodeJS.Timeout | null = null;
+
+  constructor(principal: Principal, model: string) {
+    this.tenantId = principal.tenantId ?? '';
+    this.teamId = principal.teamId ?? '';
+    this.keyId = principal.type === 'key' ? principal.id : `${principal.type}:${principal.id}`;
+    this.model = model;
+  }
+
+  get reservedTokens(): number {
+    return this.promptTokens + this.outputTokens;
+  }
+
+  /**
+   * Renews the concurrency leases at half their TTL while the request runs, so a stream longer than the TTL keeps
+   * its slot, while a crashed instance's slots still free themselves one TTL after its last renewal.
+   */
+  keepLeases(state: SharedState, ttlMs: number | undefined, logger: Pick<FastifyBaseLogger, 'error'>): void {
+    const ttl = ttlMs ?? DEFAULT_LEASE_TTL_MS;
+    const reservation = this.reservation;
+    if (reservation === null) return;
+    this.#renewal = setInterval(() => {
+      state.renewLeases(reservation, ttl).catch((error) => logger.error({ err: error }, 'renewing leases failed'));
+    }, ttl / 2);
+    this.#renewal.unref();
+  }
+
+  stopLeaseRenewal(): void {
+    if (this.#renewal !== null) clearInterval(this.#renewal);
+    this.#renewal = null;
+  }
+}

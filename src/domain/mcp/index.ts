@@ -1,0 +1,46 @@
+/**
+ * @module Pure MCP logic: canonical hashing, tool-name namespacing, definition pinning, argument predicates,
+ * team tool policy and Origin/Host checks. No I/O; `src/mcp/` and `src/http/routes/mcp/` use it.
+ */
+export { canonicalJson, canonicalSha256, sha256Hex } from '../capabilities/canonical.ts';
+export {
+  type ArgPredicate,
+  ArgPredicateListSchema,
+  ArgPredicateSchema,
+  evaluatePredicate,
+  firstFailingPredicate,
+  PREDICATE_OPS,
+  type PredicateOp,
+  resolvePointer,
+} from '../capabilities/predicates.ts';
+export { checkOriginAndHost, type OriginPolicy, type OriginVerdict } from './origin.ts';
+export {
+  judgePin,
+  type PinnableTool,
+  type PinRecord,
+  type PinStatus,
+  type PinVerdict,
+  pinnedDefinition,
+  pinToolDefinition,
+} from './pin.ts';
+export {
+  type CompiledToolPolicy,
+  compileToolPolicy,
+  DENY_ALL_POLICY,
+  decideToolCall,
+  isToolVisible,
+  type ToolCallDecision,
+  type ToolPolicy,
+  ToolPolicySchema,
+  type ToolRule,
+  ToolRuleSchema,
+} from './policy.ts';
+export {
+  buildToolNameTable,
+  isServerId,
+  LLM_TOOL_NAME,
+  NAMESPACE_SEPARATOR,
+  type NamespacedTool,
+  namespaceToolName,
+  SERVER_ID_PATTERN,
+} from './tool-names.ts';

@@ -1,0 +1,54 @@
+/**
+ * @module RFC 9728 protected resource metadata for MCP clients, and the `resource_metadata` parameter on the
+ * 401 challenge of MCP routes (MCP 2025-11-25 authorization §Protected Resource Metadata Discovery). Clients
+ * try the path-inserted location first (`/.well-known/oauth-protected-resource/mcp`), then the root one.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+export interface ResourceMetadataOptions {
+  /** Canonical URI of the MCP resource (RFC 8707); derived from the request when not configured. */
+  resourceUrl: string | null;
+  authorizationServers: string[];
+}
+
+function origin(request: FastifyRequest): string {
+  return `${request.protocol}://${request.headers.host ?? request.hostname}`;
+}
+
+export function resourceUrlOf(request: FastifyRequest, options: ResourceMetadataOptions): string {
+  return options.resourceUrl ?? `${origin(request)}/mcp`;
+}
+
+export function metadataUrlOf(request: FastifyRequest, options: ResourceMetadataOptions): string {
+  const resource = new URL(resourceUrlOf(request, options));
+  return `${resource.origin}/.well-known/oauth-protected-resource${resource.pathname === '/' ? '' : resource.pathname}`;
+}
+
+/** Adds `resource_metadata` to every 401 challenge in the MCP routes' context. */
+export function challengeWithMetadata(options: ResourceMetadataOptions) {
+  return async function addResourceMetadata(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+    if (reply.statusCode === 401) {
+      reply.header(
+        'www-authenticate',
+        `Bearer realm="gatehouse", resource_metadata="${metadataUrlOf(request, options)}"`,
+      );
+    }
+    return payload;
+  };
+}
+
+export async function resourceMetadataRoutes(app: FastifyInstance, options: ResourceMetadataOptions): Promise<void> {
+  const describe = async (request: FastifyRequest) => ({
+    resource: resourceUrlOf(request, options),
+    authorization_servers: options.authorizationServers,
+    bearer_methods_supported: ['header'],
+    resource_name: 'Gatehouse MCP gateway',
+    scopes_supported: ['mcp.tools.read', 'mcp.tools.call'],
+  });
+  app.get('/.well-known/oauth-protected-resource', { config: { surface: 'mcp.oauth.resource_metadata' } }, describe);
+  app.get(
+    '/.well-known/oauth-protected-resource/mcp',
+    { config: { surface: 'mcp.oauth.resource_metadata_mcp' } },
+    describe,
+  );
+}

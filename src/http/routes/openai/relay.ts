@@ -1,0 +1,137 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { LlmService } from '../../../llm/index.ts';
+import {
+  type CallAudit,
+  isStreamingRequest,
+  type LlmOperation,
+  type LlmResult,
+  UnknownModelError,
+  UpstreamError,
+} from '../../../providers/index.ts';
+import type { RequestContext } from '../../context.ts';
+import { GatehouseError } from '../../errors.ts';
+import { resolveModel } from './model-access.ts';
+import { toCatalogError } from './upstream-errors.ts';
+
+export type JsonBody = Record<string, unknown>;
+
+/** What every LLM route needs; built once at startup. */
+export interface LlmRoutesOptions {
+  /** Null in apps built without one (some tests): every LLM route then answers 502 `upstream_unavailable`. */
+  llm: LlmService | null;
+}
+
+export function requireLlm(options: LlmRoutesOptions): LlmService {
+  if (options.llm === null) {
+    throw new GatehouseError('upstream_unavailable', { values: { detail: 'No LLM service runs in this gateway' } });
+  }
+  return options.llm;
+}
+
+const ZERO_USAGE = Object.freeze({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
+
+function recordCall(context: RequestContext, audit: CallAudit): void {
+  if (audit.upstream !== null) {
+    context.upstream = { id: audit.upstream, target: audit.target, attempts: audit.attempts.length };
+  }
+  // Admission settles tokens from this after the response: it is always set, estimated or zero when nothing ran.
+  const usage = audit.usage ?? ZERO_USAGE;
+  context.usage = {
+    prompt_tokens: usage.prompt_tokens,
+    completion_tokens: usage.completion_tokens,
+    total_tokens: usage.total_tokens,
+  };
+  context.setMeta('ttft_ms', audit.ttft_ms);
+  context.setMeta('truncated', audit.truncated);
+  context.setMeta('usage_estimated', audit.usage_estimated);
+  if (audit.error_code !== null) context.setMeta('upstream_error', audit.error_code);
+}
+
+function overheadMs(context: RequestContext, upstreamNs: bigint): string {
+  const total = process.hrtime.bigint() - context.startedAt;
+  const own = total > upstreamNs ? total - upstreamNs : 0n;
+  return (Number(own) / 1e6).toFixed(3);
+}
+
+/** Aborts the upstream as soon as the client's connection closes before the response finished. */
+function abortOnDisconnect(reply: FastifyReply): AbortController {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller;
+}
+
+async function writeStream(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  result: Extract<LlmResult, { kind: 'stream' }>,
+  upstreamNs: bigint,
+): Promise<void> {
+  const context = request.gh;
+  reply.hijack();
+  const headers: Record<string, string | number | string[]> = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = value;
+  headers['content-type'] = result.contentType;
+  headers['cache-control'] = 'no-cache';
+  headers['x-gatehouse-overhead-ms'] = overheadMs(context, upstreamNs);
+  reply.raw.writeHead(200, headers);
+  const audit = await result.stream.pipeTo(reply.raw);
+  recordCall(context, audit);
+}
+
+/**
+ * Runs one LLM call for a route: model access, failover through the router, then the JSON reply or the piped
+ * stream. The audit event waits on `context.pending`, settled here once the usage is final, so a client that
+ * disconnects at any point still yields one event with the usage consumed so far.
+ */
+export async function relayLlmCall(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  llm: LlmService,
+  operation: LlmOperation,
+  body: JsonBody,
+): Promise<void> {
+  const context = request.gh;
+  let settle: () => void = () => {};
+  context.pending = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+  let upstreamNs = 0n;
+  try {
+    const model = await resolveModel(request, llm, body, operation.startsWith('ollama.'));
+    const streaming = isStreamingRequest(operation, body);
+    context.setMeta('model', model);
+    context.setMeta('stream', streaming);
+    const controller = abortOnDisconnect(reply);
+    const started = process.hrtime.bigint();
+    let result: LlmResult;
+    try {
+      result = await llm.router.executeWithFailover({
+        requestId: context.requestId,
+        operation,
+        model,
+        body,
+        signal: controller.signal,
+      });
+    } finally {
+      upstreamNs = process.hrtime.bigint() - started;
+      context.upstreamNs = upstreamNs;
+    }
+    if (result.kind === 'stream') {
+      await writeStream(request, reply, result, upstreamNs);
+      return;
+    }
+    recordCall(context, result.audit);
+    reply.header('x-gatehouse-overhead-ms', overheadMs(context, upstreamNs));
+    reply.code(result.status).type(result.contentType).send(result.body);
+  } catch (error) {
+    if (error instanceof UpstreamError && error.audit !== null) recordCall(context, error.audit);
+    context.usage ??= { ...ZERO_USAGE };
+    reply.header('x-gatehouse-overhead-ms', overheadMs(context, upstreamNs));
+    if (error instanceof UpstreamError || error instanceof UnknownModelError) throw toCatalogError(error);
+    throw error;
+  } finally {
+    settle();
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * @module The LLM data plane's state: config sections → routing tables, the local-Ollama default, admin-defined
+ * upstreams and model groups (keys as envelopes), readiness probes, and per-key model allow-lists.
+ */
+export { LlmAdmin, LlmConfigConflictError, type ModelGroupView, type UpstreamView } from './admin.ts';
+export { LlmAdminStore } from './admin-store.ts';
+export { allowListOf, compileAllowList, type ModelAllowList, parseModelList } from './allowed-models.ts';
+export { findReferenceError, type LlmSource, mergeCatalog } from './catalog.ts';
+export { type LlmFileConfig, resolveLlmFileConfig, resolveSecretReference } from './config.ts';
+export {
+  ModelGroupFileSchema,
+  ModelsSectionSchema,
+  ReasoningModelsSectionSchema,
+  UpstreamFileSchema,
+  UpstreamsSectionSchema,
+} from './config-schema.ts';
+export { DEFAULT_OLLAMA_UPSTREAM_ID, DEFAULT_OLLAMA_URL, normalizeOllamaUrl } from './default-ollama.ts';
+export { type LlmReadinessCheck, UpstreamHealthMonitor } from './readiness.ts';
+export { LlmService, type LlmServiceOptions } from './service.ts';

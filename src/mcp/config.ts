@@ -1,0 +1,186 @@
+/**
+ * @module The `mcp:` section of the YAML config and its resolution against the environment. Upstream
+ * secrets never sit in the file: header and env values may reference `${ENV_NAME}`, resolved at start (a
+ * missing variable is a config error naming it). Capability issuer keys come only from
+ * `GATEHOUSE_CAPABILITY_ISSUER_KEYS`. Stdio servers exist only here: an API that registers commands would be
+ * remote code execution (reference §A.8).
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { ConfigError } from '../config/errors.ts';
+import { CapabilityKeyError, parseCapabilityKeys } from '../domain/capabilities/index.ts';
+import { SERVER_ID_PATTERN } from '../domain/mcp/index.ts';
+
+const EnvMap = Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String({ maxLength: 8192 }));
+const HeaderMap = Type.Record(Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' }), Type.String({ maxLength: 8192 }));
+
+const ServerCommon = {
+  id: Type.String({ pattern: SERVER_ID_PATTERN }),
+  description: Type.Optional(Type.String({ maxLength: 512 })),
+  timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+  max_restarts: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+};
+
+export const McpStdioServerSchema = Type.Object(
+  {
+    ...ServerCommon,
+    transport: Type.Literal('stdio'),
+    command: Type.String({ minLength: 1, maxLength: 1024 }),
+    args: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 64 })),
+    env: Type.Optional(EnvMap),
+    cwd: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const McpHttpServerSchema = Type.Object(
+  {
+    ...ServerCommon,
+    transport: Type.Union([Type.Literal('streamable_http'), Type.Literal('sse')]),
+    url: Type.String({ pattern: '^https?://' }),
+    headers: Type.Optional(HeaderMap),
+  },
+  { additionalProperties: false },
+);
+
+export const McpFileSectionSchema = Type.Object(
+  {
+    pinning: Type.Optional(Type.Union([Type.Literal('tofu'), Type.Literal('manual')])),
+    stdio_allowed_commands: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 64 })),
+    call_timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+    max_argument_bytes: Type.Optional(Type.Integer({ minimum: 2, maximum: 16 * 1024 * 1024 })),
+    allowed_origins: Type.Optional(Type.Array(Type.String({ pattern: '^https?://' }))),
+    allowed_hosts: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    resource_url: Type.Optional(Type.String({ pattern: '^https?://' })),
+    authorization_servers: Type.Optional(Type.Array(Type.String({ pattern: '^https://' }))),
+    capabilities: Type.Optional(
+      Type.Object(
+        {
+          audience: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+          max_lifetime_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+          clock_skew_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 300 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    servers: Type.Optional(Type.Array(Type.Union([McpStdioServerSchema, McpHttpServerSchema]), { maxItems: 256 })),
+  },
+  { additionalProperties: false },
+);
+export type McpFileSection = Static<typeof McpFileSectionSchema>;
+
+export interface StdioServerSpec {
+  id: string;
+  description: string;
+  transport: 'stdio';
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string | null;
+  timeoutMs: number;
+  maxRestarts: number;
+}
+
+export interface HttpServerSpec {
+  id: string;
+  description: string;
+  transport: 'streamable_http' | 'sse';
+  url: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  maxRestarts: number;
+}
+
+export type McpServerSpec = StdioServerSpec | HttpServerSpec;
+
+export interface McpConfig {
+  pinning: 'tofu' | 'manual';
+  stdioAllowedCommands: string[];
+  callTimeoutMs: number;
+  maxArgumentBytes: number;
+  allowedOrigins: string[];
+  allowedHosts: string[];
+  resourceUrl: string | null;
+  authorizationServers: string[];
+  capabilities: { audience: string; maxLifetimeSeconds: number; clockSkewSeconds: number; issuerKeys: string | null };
+  servers: McpServerSpec[];
+}
+
+/** Replaces `${NAME}` with the variable's value; a reference to an unset variable is an error. */
+function substitute(value: string, env: NodeJS.ProcessEnv, field: string): string {
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_whole, name: string) => {
+    const resolved = env[name];
+    if (resolved === undefined) throw new ConfigError(field, `references \${${name}}, which is not set`);
+    return resolved;
+  });
+}
+
+function substituteAll(map: Record<string, string> | undefined, env: NodeJS.ProcessEnv, field: string) {
+  return Object.fromEntries(
+    Object.entries(map ?? {}).map(([name, value]) => [name, substitute(value, env, `${field}.${name}`)]),
+  );
+}
+
+function checkIssuerKeys(value: string | undefined): string | null {
+  if (value === undefined || value.trim() === '') return null;
+  try {
+    parseCapabilityKeys(value);
+  } catch (error) {
+    if (error instanceof CapabilityKeyError) throw new ConfigError('GATEHOUSE_CAPABILITY_ISSUER_KEYS', error.message);
+    throw error;
+  }
+  return value;
+}
+
+export function resolveMcpConfig(section: McpFileSection | undefined, env: NodeJS.ProcessEnv): McpConfig {
+  const file = section ?? {};
+  const callTimeoutMs = file.call_timeout_ms ?? 30_000;
+  const allowed = file.stdio_allowed_commands ?? [];
+  const ids = new Set<string>();
+  const servers = (file.servers ?? []).map((server, index): McpServerSpec => {
+    const field = `mcp.servers.${index}`;
+    if (ids.has(server.id)) throw new ConfigError(`${field}.id`, `duplicate server id ${server.id}`);
+    ids.add(server.id);
+    const common = {
+      id: server.id,
+      description: server.description ?? '',
+      timeoutMs: server.timeout_ms ?? callTimeoutMs,
+      maxRestarts: server.max_restarts ?? 5,
+    };
+    if (server.transport === 'stdio') {
+      if (!allowed.includes(server.command)) {
+        throw new ConfigError(`${field}.command`, `${server.command} is not in mcp.stdio_allowed_commands`);
+      }
+      return {
+        ...common,
+        transport: 'stdio',
+        command: server.command,
+        args: server.args ?? [],
+        env: substituteAll(server.env, env, `${field}.env`),
+        cwd: server.cwd ?? null,
+      };
+    }
+    return {
+      ...common,
+      transport: server.transport,
+      url: server.url,
+      headers: substituteAll(server.headers, env, `${field}.headers`),
+    };
+  });
+  return {
+    pinning: file.pinning ?? 'tofu',
+    stdioAllowedCommands: allowed,
+    callTimeoutMs,
+    maxArgumentBytes: file.max_argument_bytes ?? 64 * 1024,
+    allowedOrigins: file.allowed_origins ?? [],
+    allowedHosts: (file.allowed_hosts ?? []).map((host) => host.toLowerCase()),
+    resourceUrl: file.resource_url ?? null,
+    authorizationServers: file.authorization_servers ?? [],
+    capabilities: {
+      audience: file.capabilities?.audience ?? 'gatehouse',
+      maxLifetimeSeconds: file.capabilities?.max_lifetime_seconds ?? 300,
+      clockSkewSeconds: file.capabilities?.clock_skew_seconds ?? 30,
+      issuerKeys: checkIssuerKeys(env.GATEHOUSE_CAPABILITY_ISSUER_KEYS),
+    },
+    servers,
+  };
+}

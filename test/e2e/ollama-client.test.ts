@@ -1,0 +1,105 @@
+/**
+ * Issue 3 "Done when": the real `ollama` npm client, with `host` set to Gatehouse and the key as a bearer token,
+ * works unchanged against Ollama-native and OpenAI-compatible upstreams, streaming and not.
+ */
+import { Ollama } from 'ollama';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFakeLlmUpstream, type FakeLlmUpstream } from '../helpers/fake-llm-upstream.ts';
+import { type LlmTestGateway, startLlmGateway, twoUpstreamConfig } from '../integration/llm/support.ts';
+
+describe('ollama npm client against Gatehouse', () => {
+  let primary: FakeLlmUpstream;
+  let secondary: FakeLlmUpstream;
+  let gw: LlmTestGateway;
+  let ollama: Ollama;
+
+  beforeAll(async () => {
+    primary = await createFakeLlmUpstream();
+    secondary = await createFakeLlmUpstream();
+    gw = await startLlmGateway({ file: twoUpstreamConfig(primary.origin, secondary.origin) });
+    ollama = new Ollama({ host: gw.baseUrl, headers: { authorization: `Bearer ${await gw.createKey()}` } });
+  });
+  afterAll(async () => {
+    await gw?.dispose();
+    await primary?.close();
+    await secondary?.close();
+  });
+
+  it('chats with a native upstream, without and with streaming', async () => {
+    const reply = await ollama.chat({ model: 'llama3', messages: [{ role: 'user', content: 'hi' }], stream: false });
+    expect(reply.message.content).toBe('Hello from the fake upstream.');
+    expect(reply.done).toBe(true);
+    const stream = await ollama.chat({ model: 'llama3', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    let text = '';
+    let done = false;
+    for await (const part of stream) {
+      text += part.message.content;
+      done ||= part.done;
+    }
+    expect(text).toBe('Hello from the fake upstream.');
+    expect(done).toBe(true);
+    const event = (await gw.auditEvents()).filter((e) => e.surface === 'ollama.chat').at(-1);
+    expect(event?.usage?.completion_tokens).toBeGreaterThan(0);
+    expect(event?.upstream?.id).toBe('native');
+  });
+
+  it('chats with an OpenAI-compatible upstream, translated both ways', async () => {
+    const reply = await ollama.chat({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    expect(reply.message.content).toBe('Hello from the fake upstream.');
+    expect(primary.requests.at(-1)?.path).toBe('/v1/chat/completions');
+    const stream = await ollama.chat({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    let text = '';
+    let last: { done: boolean; eval_count?: number } | null = null;
+    for await (const part of stream) {
+      text += part.message.content;
+      last = part;
+    }
+    expect(text).toBe('Hello from the fake upstream.');
+    expect(last?.done).toBe(true);
+  });
+
+  it('generates, without and with streaming', async () => {
+    const reply = await ollama.generate({ model: 'llama3', prompt: 'hi', stream: false });
+    expect(reply.response).toBe('Hello from the fake upstream.');
+    const stream = await ollama.generate({ model: 'gpt-4o-mini', prompt: 'hi', stream: true });
+    let text = '';
+    for await (const part of stream) text += part.response;
+    expect(text).toBe('Hello from the fake upstream.');
+  });
+
+  it('embeds with /api/embed and /api/embeddings', async () => {
+    const batch = await ollama.embed({ model: 'llama3', input: ['a', 'b'] });
+    expect(batch.embeddings).toHaveLength(2);
+    const translated = await ollama.embed({ model: 'embed', input: 'a' });
+    expect(translated.embeddings).toHaveLength(1);
+    const legacy = await ollama.embeddings({ model: 'llama3', prompt: 'a' });
+    expect(legacy.embedding.length).toBe(8);
+  });
+
+  it('lists, shows and reports models the key may use; answers version', async () => {
+    const tags = await ollama.list();
+    expect(tags.models.map((model) => model.name).sort()).toEqual(['backup', 'embed', 'gpt-4o-mini', 'llama3', 'short']);
+    const limited = new Ollama({
+      host: gw.baseUrl,
+      headers: { authorization: `Bearer ${await gw.createKey(['llama*'])}` },
+    });
+    expect((await limited.list()).models.map((model) => model.name)).toEqual(['llama3']);
+    expect((await limited.ps()).models.map((model) => model.name)).toEqual(['llama3']);
+    const shown = await limited.show({ model: 'llama3' });
+    expect(shown.template).toBe('{{ .Prompt }}');
+    await expect(limited.show({ model: 'gpt-4o-mini' })).rejects.toMatchObject({ status_code: 403 });
+    expect((await ollama.version()).version).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('refuses model management with 403, after authentication, and audits it', async () => {
+    await expect(ollama.pull({ model: 'llama3' })).rejects.toMatchObject({ status_code: 403 });
+    await expect(ollama.delete({ model: 'llama3' })).rejects.toMatchObject({ status_code: 403 });
+    await expect(ollama.copy({ source: 'llama3', destination: 'x' })).rejects.toMatchObject({ status_code: 403 });
+    const events = (await gw.auditEvents()).filter((event) => event.surface.startsWith('ollama.blocked.'));
+    expect(events.map((event) => [event.surface, event.status, event.error_code])).toEqual([
+      ['ollama.blocked.pull', 403, 'ollama_endpoint_blocked'],
+      ['ollama.blocked.delete', 403, 'ollama_endpoint_blocked'],
+      ['ollama.blocked.copy', 403, 'ollama_endpoint_blocked'],
+    ]);
+  });
+});

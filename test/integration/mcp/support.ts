@@ -1,0 +1,99 @@
+/**
+ * Shared set-up for MCP integration suites: a gateway configured with server-everything over stdio (and,
+ * when asked, over streamable HTTP as a child process), an Ed25519 supervisor key, and real SDK clients.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { stringify } from 'yaml';
+import { ed25519Thumbprint } from '../../../src/domain/capabilities/index.ts';
+import { createGatewayEnvironment, REPO_ROOT, startGateway, type TestGateway } from '../../helpers/gateway.ts';
+
+export const EVERYTHING_ENTRY = join(REPO_ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+
+export interface Supervisor {
+  privateKey: KeyObject;
+  publicPem: string;
+  kid: string;
+}
+
+export function createSupervisor(): Supervisor {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    privateKey,
+    publicPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+    kid: ed25519Thumbprint(publicKey),
+  };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** server-everything over streamable HTTP, as its own process on a free port. */
+export async function startEverythingHttp(): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [EVERYTHING_ENTRY, 'streamableHttp'], {
+    env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('listening on port')) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server-everything exited ${code}: ${seen}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    child,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface McpTestGateway extends TestGateway {
+  configPath: string;
+}
+
+export async function startMcpGateway(mcpSection: Record<string, unknown>, env: Record<string, string> = {}) {
+  const environment = await createGatewayEnvironment('sqlite', env);
+  const configPath = join(environment.dataDir, 'gatehouse.yaml');
+  writeFileSync(configPath, stringify({ mcp: mcpSection }));
+  environment.env.GATEHOUSE_CONFIG = configPath;
+  const gateway = await startGateway({ environment });
+  return {
+    gateway,
+    configPath,
+    async dispose() {
+      await gateway.close();
+      await environment.dispose();
+    },
+  };
+}
+
+export async function connectClient(baseUrl: string, key: string, capability?: string): Promise<Client> {
+  const headers: Record<string, string> = { authorization: `Bearer ${key}` };
+  if (capability) headers['x-gatehouse-capability'] = capability;
+  const client = new Client({ name: 'gatehouse-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), { requestInit: { headers } }));
+  return client;
+}
