@@ -40,7 +40,7 @@ async function testFamily(app: FastifyInstance): Promise<void> {
   app.post('/test/admin', { config: { surface: 'test.admin' } }, async () => ({ ok: true }));
 }
 
-describe('one audit event per request (sqlite, real sockets)', () => {
+describe('[INV-2] one audit event per request (sqlite, real sockets)', () => {
   let gw: TestGateway;
   let identity: TestIdentity;
   let requests = 0;

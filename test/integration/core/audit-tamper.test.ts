@@ -17,7 +17,7 @@ import {
 
 const EVENTS = 6;
 
-describe('gatehouse audit verify against a tampered store (sqlite)', () => {
+describe('[INV-2] gatehouse audit verify against a tampered store (sqlite)', () => {
   let gw: TestGateway;
   let environment: GatewayEnvironment;
   let events: AuditEvent[];

@@ -16,7 +16,7 @@ interface ErrorReply {
   wwwAuthenticate: string | string[] | undefined;
 }
 
-describe('authentication over HTTP (sqlite)', () => {
+describe('[INV-3] authentication over HTTP (sqlite)', () => {
   let gw: TestGateway;
 
   beforeAll(async () => {

@@ -29,7 +29,7 @@ function configErrorOf(run: () => unknown): ConfigError {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('configuration errors name the field', () => {
+describe('[INV-5] configuration errors name the field', () => {
   it('loads a valid file, with the environment overriding it', () => {
     const path = yamlFile('ok.yaml', 'port: 9001\nhost: 127.0.0.2\naudit:\n  batch_size: 64\n');
     const config = loadConfig({ env: { ...baseEnv, PORT: '9002' }, configPath: path });

@@ -44,7 +44,7 @@ afterEach(async () => {
   for (const environment of environments.splice(0)) await environment.dispose();
 });
 
-describe('master keys', () => {
+describe('[INV-4] master keys', () => {
   it('refuses to start with another key under the same kek id, writing nothing', async () => {
     const environment = await freshEnvironment();
     const first = await startGateway({ environment });

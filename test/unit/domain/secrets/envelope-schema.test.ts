@@ -29,7 +29,7 @@ function failure(value: unknown): CorruptEnvelopeError {
   throw new Error('expected parseEnvelope to throw');
 }
 
-describe('SecretEnvelopeSchema', () => {
+describe('[INV-4] SecretEnvelopeSchema', () => {
   it('is registered as the secret-envelope contract with its $id', () => {
     const entry = contracts.find((c) => c.name === 'secret-envelope');
     expect(entry?.schema).toBe(SecretEnvelopeSchema);
