@@ -14,8 +14,10 @@ import {
   AdminService,
   AdminSnapshot,
   createIdentityService,
+  createJwtVerifier,
   type IdentityService,
   KeySnapshot,
+  looksLikeJwt,
 } from './identity/index.ts';
 import { LlmService, type LlmServiceOptions } from './llm/index.ts';
 import { createLogger } from './logger.ts';
@@ -122,12 +124,17 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     onQueueDepth: metrics.setAuditQueueDepth,
     onWriteFailure: metrics.countAuditWriteFailure,
   });
+  const jwtVerifier = config.oidc ? createJwtVerifier(config.oidc) : null;
   const authenticator: Authenticator = {
     async authenticate(token, surface) {
-      const adminToken = token.startsWith('gha_');
-      if (!surface.auth.includes(adminToken ? 'admin_token' : 'key'))
-        return { ok: false, reason: 'credential_not_accepted' };
-      return adminToken ? adminSnapshot.authenticate(token) : snapshot.authenticate(token);
+      // gh_/gha_ keys are base62 and carry no dots, so a JWT-shaped bearer is never mistaken for one.
+      const kind = token.startsWith('gha_') ? 'admin_token' : looksLikeJwt(token) ? 'jwt' : 'key';
+      if (!surface.auth.includes(kind)) return { ok: false, reason: 'credential_not_accepted' };
+      if (kind === 'jwt') {
+        if (jwtVerifier === null) return { ok: false, reason: 'invalid_token', detail: 'no OIDC issuer is configured' };
+        return jwtVerifier.verify(token);
+      }
+      return kind === 'admin_token' ? adminSnapshot.authenticate(token) : snapshot.authenticate(token);
     },
   };
   const authorizer = createRbacAuthorizer(() => adminSnapshot.engine, {

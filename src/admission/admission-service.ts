@@ -6,11 +6,9 @@
  */
 import type { Logger } from 'pino';
 import type { GatehouseConfig } from '../config/index.ts';
-import type { PriceTable } from '../domain/limits/index.ts';
 import type { Admission } from '../http/pipeline/index.ts';
 import { createMemorySharedState, createRedisSharedState, type SharedState } from '../state/index.ts';
 import type { Store } from '../store/index.ts';
-import type { LimitsConfig } from './config-schema.ts';
 import { createGatewayAdmission } from './gateway-admission.ts';
 import { ScopeSettingsSnapshot } from './scope-settings-snapshot.ts';
 import { SpendLedger } from './spend-ledger.ts';
@@ -47,7 +45,6 @@ export function createSharedState(config: Pick<GatehouseConfig, 'redisUrl'>, log
 
 export function createAdmissionService(options: AdmissionServiceOptions): AdmissionService {
   const { config, store, logger } = options;
-  const file = config.file as { limits?: LimitsConfig; prices?: PriceTable };
   const state = options.state ?? createSharedState(config, logger);
   const ownsState = options.state === undefined;
   const ledger = new SpendLedger({ store, logger });
@@ -59,8 +56,8 @@ export function createAdmissionService(options: AdmissionServiceOptions): Admiss
   const admission = createGatewayAdmission({
     state,
     settings,
-    limits: file.limits ?? {},
-    prices: file.prices ?? {},
+    limits: config.file.limits ?? {},
+    prices: config.file.prices ?? {},
     ledger,
     logger,
   });

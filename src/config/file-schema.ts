@@ -3,6 +3,7 @@ import { LimitsConfigSchema, PricesConfigSchema } from '../admission/config-sche
 import { ModelsSectionSchema, ReasoningModelsSectionSchema, UpstreamsSectionSchema } from '../llm/config-schema.ts';
 import { McpFileSectionSchema } from '../mcp/config.ts';
 import { VaultConfigSchema } from '../vault/service-schema.ts';
+import { OidcSectionSchema } from './oidc.ts';
 
 /**
  * The optional YAML file (`--config gatehouse.yaml`). Strict: an unknown key is an error naming its path, so a
@@ -36,6 +37,10 @@ export const FileConfigSchema = Type.Object(
       ),
     ),
     redis_url: Type.Optional(Type.String({ minLength: 1 })),
+    /** This gateway's external origin (default audience of OIDC tokens); `GATEHOUSE_PUBLIC_URL` overrides it. */
+    public_url: Type.Optional(Type.String({ minLength: 1 })),
+    /** The OIDC issuer whose JWTs the admin API accepts (src/config/oidc.ts). */
+    oidc: Type.Optional(OidcSectionSchema),
     keys: Type.Optional(
       Type.Object(
         {

@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { type McpConfig, resolveMcpConfig } from '../mcp/config.ts';
 import { ConfigError } from './errors.ts';
 import { type FileConfig, FileConfigSchema } from './file-schema.ts';
-import { type McpConfig, resolveMcpConfig } from '../mcp/config.ts';
 import { type MasterKeys, resolveMasterKeys } from './master-key.ts';
+import { type OidcConfig, resolveOidcConfig, resolvePublicUrl } from './oidc.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -25,6 +26,10 @@ export interface GatehouseConfig {
   audit: { queueLimit: number; batchSize: number; flushIntervalMs: number };
   /** How often each instance polls the store for key/policy changes; revocation must land within 1 s. */
   snapshotRefreshMs: number;
+  /** The gateway's external origin (`GATEHOUSE_PUBLIC_URL`), without a trailing slash; null when unset. */
+  publicUrl: string | null;
+  /** The OIDC issuer trusted for admin JWTs; null when JWT authentication is off. */
+  oidc: OidcConfig | null;
   /** MCP servers, pinning and capability settings, with `${ENV}` references resolved. */
   mcp: McpConfig;
   /** The validated file, for sections owned by other areas (upstreams, MCP, vault). */
@@ -102,6 +107,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
   const regionId = env.REGION_ID ?? file.region_id ?? 'local';
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(regionId))
     throw new ConfigError('REGION_ID', 'must match [a-z0-9][a-z0-9-]{0,62}');
+  const publicUrl = resolvePublicUrl(env.GATEHOUSE_PUBLIC_URL ?? file.public_url);
   const hashing = env.GATEHOUSE_KEY_HASHING ?? file.keys?.hashing ?? 'hmac';
   if (hashing !== 'hmac' && hashing !== 'argon2id')
     throw new ConfigError('GATEHOUSE_KEY_HASHING', 'must be hmac or argon2id');
@@ -128,6 +134,8 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
       flushIntervalMs: file.audit?.flush_interval_ms ?? 5,
     },
     snapshotRefreshMs: 250,
+    publicUrl,
+    oidc: resolveOidcConfig(file.oidc, publicUrl),
     mcp: resolveMcpConfig(file.mcp, env),
     file,
   };

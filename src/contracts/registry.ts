@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
+import { ScopeLimitSettingsSchema } from '../admission/config-schema.ts';
 import { AuditEventSchema } from '../domain/audit/index.ts';
 import { CapabilityClaimsSchema } from '../domain/capabilities/index.ts';
 import { LimitPolicySchema, PriceTableSchema } from '../domain/limits/index.ts';
@@ -27,6 +28,7 @@ export const contracts: ContractEntry[] = [
   { name: 'secret-envelope', schema: SecretEnvelopeSchema },
   { name: 'limit-policy', schema: LimitPolicySchema },
   { name: 'price-table', schema: PriceTableSchema },
+  { name: 'scope-limit-settings', schema: ScopeLimitSettingsSchema },
   { name: 'rbac-role', schema: RoleSchema },
   { name: 'rbac-binding', schema: BindingSchema },
   { name: 'rbac-scope', schema: ScopeSchema },

@@ -1,7 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditAuthz } from '../domain/audit/index.ts';
 import type { Principal } from '../domain/principal.ts';
-import type { PolicyEngine } from '../domain/rbac/index.ts';
+import {
+  type Decision,
+  type Permission,
+  type PolicyEngine,
+  scopeChain,
+  scopeCovers,
+} from '../domain/rbac/index.ts';
+import { claimBindingsOf } from '../identity/index.ts';
 import type { Authorizer } from './pipeline/index.ts';
 import type { Surface } from './surfaces.ts';
 
@@ -61,10 +68,53 @@ function resolveScope(
 }
 
 /**
+ * The policy as one principal sees it: stored bindings, plus — for a JWT — the allow bindings its roles claim
+ * names. A stored explicit deny still wins over a claim (an operator can always shut out an IdP-granted role), and
+ * claim roles unknown to this gateway grant nothing. Used by authorization and by the escalation guard alike, so a
+ * JWT admin can grant exactly what it holds.
+ */
+export function policyFor(engine: PolicyEngine, principal: Principal): PolicyEngine {
+  const claims = claimBindingsOf(principal);
+  if (claims.length === 0) return engine;
+  const self = principalRef(principal);
+  const claimAllows = (permission: string, scope: string): boolean =>
+    claims.some(
+      (claim) => scopeCovers(claim.scope, scope) && engine.rolePermissions(claim.role)?.has(permission as Permission),
+    );
+  const authorize = (who: string, permission: string, scope: string): Decision => {
+    const stored = engine.authorize(who, permission, scope);
+    if (who !== self || stored.decision === 'allow' || stored.reason !== 'no_binding') return stored;
+    if (!claimAllows(permission, scope)) return stored;
+    return { decision: 'allow', permission, scope, binding_id: null, reason: 'claim_binding' };
+  };
+  return {
+    authorize,
+    authorizeAll(who, permissions, scope) {
+      if (permissions.length === 0) return engine.authorizeAll(who, permissions, scope);
+      let first: Decision | null = null;
+      for (const permission of permissions) {
+        const decision = authorize(who, permission, scope);
+        if (decision.decision === 'deny') return decision;
+        first ??= decision;
+      }
+      return first as Decision;
+    },
+    rolePermissions: (role) => engine.rolePermissions(role),
+    holdsScope(who, scope) {
+      if (engine.holdsScope(who, scope)) return true;
+      if (who !== self) return false;
+      const chain = scopeChain(scope) ?? [];
+      return claims.some((claim) => chain.includes(claim.scope) && engine.rolePermissions(claim.role) !== undefined);
+    },
+  };
+}
+
+/**
  * Deny by default, resolved by the RBAC engine (DESIGN §4) at the scope of the resource. Virtual keys also hold the
  * built-in `agent` role on their own team without a stored binding (one per key would bloat the policy), and only
- * there: a key never reaches another team's resources. A surface that declares no permission is denied to everyone,
- * so a forgotten declaration can never open a route.
+ * there: a key never reaches another team's resources. A stored deny binding on the key beats that implicit role,
+ * as any explicit deny beats an allow. A surface that declares no permission is denied to everyone, so a forgotten
+ * declaration can never open a route.
  */
 export function createRbacAuthorizer(engine: () => PolicyEngine, lookups: ScopeLookups): Authorizer {
   let agentPermissions: ReadonlySet<string> | null = null;
@@ -75,9 +125,22 @@ export function createRbacAuthorizer(engine: () => PolicyEngine, lookups: ScopeL
       if (surface.permissions.length === 0) {
         return { decision: 'deny', permission: null, scope, binding_id: null, reason: 'no_permissions' };
       }
-      if (principal.type === 'key' && scope === principalScope(principal)) {
+      const decision = policyFor(policy, principal).authorizeAll(principalRef(principal), surface.permissions, scope);
+      if (
+        decision.decision === 'deny' &&
+        decision.reason !== 'deny_binding' &&
+        principal.type === 'key' &&
+        scope === principalScope(principal)
+      ) {
+        // Built-in roles cannot be redefined, so the agent role's permissions are the same in every snapshot.
         agentPermissions ??= policy.rolePermissions('agent') ?? new Set();
-        if (surface.permissions.every((permission) => agentPermissions?.has(permission))) {
+        // authorizeAll stops at the first deny; with several permissions a later one may carry an explicit deny.
+        const denies =
+          surface.permissions.length > 1 &&
+          surface.permissions.some(
+            (permission) => policy.authorize(principalRef(principal), permission, scope).reason === 'deny_binding',
+          );
+        if (!denies && surface.permissions.every((permission) => agentPermissions?.has(permission))) {
           return {
             decision: 'allow',
             permission: surface.permissions.join(','),
@@ -87,7 +150,6 @@ export function createRbacAuthorizer(engine: () => PolicyEngine, lookups: ScopeL
           };
         }
       }
-      const decision = policy.authorizeAll(principalRef(principal), surface.permissions, scope);
       return {
         decision: decision.decision,
         permission: decision.permission,

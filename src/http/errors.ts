@@ -52,6 +52,8 @@ export const ERROR_CATALOG = {
     type: 'authentication_error',
     message: 'This endpoint does not accept this kind of credential.',
   },
+  invalid_token: { status: 401, type: 'authentication_error', message: 'The bearer token is not valid: {detail}.' },
+  token_expired: { status: 401, type: 'authentication_error', message: 'The bearer token has expired.' },
   permission_denied: {
     status: 403,
     type: 'permission_error',

@@ -179,8 +179,15 @@ export class AdminService {
   async #assertScopeExists(scope: string): Promise<void> {
     const match = /^org:([0-9a-f-]{36})(?:\/team:([0-9a-f-]{36}))?$/.exec(scope);
     if (!match) return;
-    const tenant = await tenantsRepository.findTenant(this.#store.write, match[1] as string);
-    if (match[2]) await tenantsRepository.findTeam(this.#store.write, tenant.id, match[2]);
+    // The scope is a field of the binding being created, not the resource addressed: a missing org or team is bad
+    // input (400, param `scope`), not a 404 for the request URL.
+    try {
+      const tenant = await tenantsRepository.findTenant(this.#store.write, match[1] as string);
+      if (match[2]) await tenantsRepository.findTeam(this.#store.write, tenant.id, match[2]);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new ValidationError('scope', `${scope} names no existing tenant/team`);
+      throw error;
+    }
   }
 
   findBinding(id: string): Promise<BindingRecord> {

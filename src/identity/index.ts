@@ -11,3 +11,13 @@ export {
 export type { KeyHashing } from './key-hasher.ts';
 export { type KeyAuthFailure, type KeyAuthResult, KeySnapshot, type KeySnapshotOptions } from './key-snapshot.ts';
 export { describeBinding, describeKey, describeTeam, describeTenant, describeUser, keyStatus } from './views.ts';
+export {
+  type ClaimBinding,
+  claimBindingsOf,
+  createJwtVerifier,
+  type JwtPrincipal,
+  type JwtVerification,
+  type JwtVerifier,
+  looksLikeJwt,
+  parseRolesClaim,
+} from './jwt-verifier.ts';

@@ -27,7 +27,11 @@ export interface UpstreamView {
   updated_at: string | null;
 }
 
-export type ModelGroupView = ModelGroupSpec & { source: LlmSource; created_at: string | null; updated_at: string | null };
+export type ModelGroupView = ModelGroupSpec & {
+  source: LlmSource;
+  created_at: string | null;
+  updated_at: string | null;
+};
 
 function iso(ms: number | undefined): string | null {
   return ms === undefined ? null : new Date(ms).toISOString();
@@ -117,12 +121,19 @@ export class LlmAdmin {
     }
     if (mode === 'update' && source === undefined) throw new NotFoundError(entity, id);
     if (mode === 'update' && source !== 'admin') {
-      throw new LlmConfigConflictError(`${entity} ${id} comes from the ${source === 'config' ? 'config file' : 'local-Ollama default'} and is read-only here`);
+      throw new LlmConfigConflictError(
+        `${entity} ${id} comes from the ${source === 'config' ? 'config file' : 'local-Ollama default'} and is read-only here`,
+      );
     }
   }
 
+  /** Checks the stored groups themselves: a merge would silently drop one whose target names no upstream. */
   #checkReferences(candidate: RoutingConfig): void {
-    const problem = findReferenceError(this.#service.previewStored(candidate));
+    const merged = this.#service.previewStored(candidate);
+    const problem = findReferenceError(
+      { upstreams: merged.upstreams, models: candidate.models },
+      merged.models.map((group) => group.name),
+    );
     if (problem !== null) throw new LlmConfigConflictError(problem);
   }
 

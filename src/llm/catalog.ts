@@ -55,13 +55,17 @@ export function mergeCatalog(sources: CatalogSources): MergedCatalog {
   return { config: { upstreams, models }, sourceOfUpstream, sourceOfGroup, dropped };
 }
 
-/** Reference errors a write through the admin API would introduce, as a message; null when consistent. */
-export function findReferenceError(config: RoutingConfig): string | null {
+/**
+ * Reference errors a write through the admin API would introduce, as a message; null when consistent. Fallbacks
+ * may also name groups from `otherGroups` (the file's, discovered ones).
+ */
+export function findReferenceError(config: RoutingConfig, otherGroups: Iterable<string> = []): string | null {
   const upstreams = new Set(config.upstreams.map((upstream) => upstream.id));
-  const groups = new Set(config.models.map((group) => group.name));
+  const groups = new Set([...config.models.map((group) => group.name), ...otherGroups]);
   for (const group of config.models) {
     for (const target of group.targets) {
-      if (!upstreams.has(target.upstream)) return `model group ${group.name} targets unknown upstream ${target.upstream}`;
+      if (!upstreams.has(target.upstream))
+        return `model group ${group.name} targets unknown upstream ${target.upstream}`;
     }
     for (const fallback of group.fallbacks ?? []) {
       if (!groups.has(fallback)) return `model group ${group.name} falls back to unknown model group ${fallback}`;

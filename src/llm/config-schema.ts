@@ -20,7 +20,12 @@ export const UpstreamFileSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const { timeout_ms: _t, first_byte_timeout_ms: _f, idle_timeout_ms: _i, ...groupFields } = ModelGroupSpecSchema.properties;
+const {
+  timeout_ms: _t,
+  first_byte_timeout_ms: _f,
+  idle_timeout_ms: _i,
+  ...groupFields
+} = ModelGroupSpecSchema.properties;
 
 export const ModelGroupFileSchema = Type.Object(
   {

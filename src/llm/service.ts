@@ -152,7 +152,8 @@ export class LlmService {
   /** Whether a model is served, re-listing the local Ollama first in default mode (bounded in rate). */
   async hasModel(name: string): Promise<boolean> {
     if (this.router.hasModel(name)) return true;
-    if (!this.defaultMode || Date.now() - this.#lastDiscovery < (this.#options.rediscoverMinMs ?? REDISCOVER_MIN_MS)) return false;
+    if (!this.defaultMode || Date.now() - this.#lastDiscovery < (this.#options.rediscoverMinMs ?? REDISCOVER_MIN_MS))
+      return false;
     await this.discover();
     return this.router.hasModel(name);
   }

@@ -2,7 +2,7 @@
  * @module Wires the MCP gateway from config at startup: pin book, registry (config servers, then servers
  * registered through the admin API, whose credentials come from the secret store), policies, session key.
  */
-import { randomBytes } from 'node:crypto';
+import { hkdfSync } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { SecretService } from '../secrets/index.ts';
 import { type McpServerRecord, mcpRepository, type Store } from '../store/index.ts';
@@ -14,7 +14,6 @@ import { McpService, type McpSharedState } from './service.ts';
 import { SessionSealer } from './session.ts';
 
 export const MCP_SECRET_OWNER_PREFIX = 'mcp:';
-const SESSION_KEY_NAME = 'mcp-session-key';
 
 export interface CreateMcpServiceOptions {
   config: McpConfig;
@@ -29,12 +28,14 @@ export interface CreateMcpServiceOptions {
   listAtStart?: boolean;
 }
 
+/**
+ * The session-sealing key is derived (HKDF, RFC 5869) from the deployment's key pepper rather than stored: every
+ * instance computes the same key with no new secret to create, race over or rotate, and the label keeps it
+ * independent of the pepper's own use in key hashing.
+ */
 async function loadSessionKey(secrets: SecretService): Promise<Buffer> {
-  const existing = await secrets.get('system', SESSION_KEY_NAME);
-  if (existing?.length === 32) return existing;
-  await secrets.put('system', SESSION_KEY_NAME, randomBytes(32));
-  // Two instances starting at once on an empty store may both write; everyone uses whichever landed last.
-  return (await secrets.get('system', SESSION_KEY_NAME)) as Buffer;
+  const pepper = await secrets.loadPepper();
+  return Buffer.from(hkdfSync('sha256', pepper, Buffer.alloc(0), 'gatehouse mcp session v1', 32));
 }
 
 /** The spec of an API-registered server, with its credential decrypted into the header it is sent in. */

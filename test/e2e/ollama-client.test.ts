@@ -47,7 +47,11 @@ describe('ollama npm client against Gatehouse', () => {
     const reply = await ollama.chat({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
     expect(reply.message.content).toBe('Hello from the fake upstream.');
     expect(primary.requests.at(-1)?.path).toBe('/v1/chat/completions');
-    const stream = await ollama.chat({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    const stream = await ollama.chat({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
     let text = '';
     let last: { done: boolean; eval_count?: number } | null = null;
     for await (const part of stream) {
@@ -78,7 +82,13 @@ describe('ollama npm client against Gatehouse', () => {
 
   it('lists, shows and reports models the key may use; answers version', async () => {
     const tags = await ollama.list();
-    expect(tags.models.map((model) => model.name).sort()).toEqual(['backup', 'embed', 'gpt-4o-mini', 'llama3', 'short']);
+    expect(tags.models.map((model) => model.name).sort()).toEqual([
+      'backup',
+      'embed',
+      'gpt-4o-mini',
+      'llama3',
+      'short',
+    ]);
     const limited = new Ollama({
       host: gw.baseUrl,
       headers: { authorization: `Bearer ${await gw.createKey(['llama*'])}` },

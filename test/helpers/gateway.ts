@@ -15,8 +15,7 @@ import { runCli } from '../../src/cli/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import type { AuditEvent } from '../../src/domain/audit/index.ts';
 import { createGateway, type Gateway } from '../../src/gateway.ts';
-import { buildApp } from '../../src/http/app.ts';
-import { SURFACES, type Surface } from '../../src/http/surfaces.ts';
+import type { Surface } from '../../src/http/surfaces.ts';
 import type { KeyRecord, Store, TeamRecord, TenantRecord } from '../../src/store/index.ts';
 import { createTestDatabase } from './services.ts';
 
@@ -84,8 +83,7 @@ export interface StartGatewayOptions {
   /** Extra env overrides on top of the environment's. */
   env?: Record<string, string>;
   /**
-   * Test-only surface families, each a Fastify plugin, with their surface entries. `createGateway` takes no
-   * families yet, so the app is rebuilt around the gateway's own services with `buildApp`.
+   * Test-only surface families, each a Fastify plugin, with their surface entries, registered by `createGateway`.
    */
   families?: Array<(app: FastifyInstance) => Promise<void>>;
   surfaces?: readonly Surface[];
@@ -93,7 +91,7 @@ export interface StartGatewayOptions {
 
 export interface TestGateway {
   gateway: Gateway;
-  /** The app that listens (the gateway's own, or the rebuilt one when families were given). */
+  /** The gateway's app, listening on 127.0.0.1. */
   app: FastifyInstance;
   baseUrl: string;
   environment: GatewayEnvironment;
@@ -122,44 +120,18 @@ export async function readAuditEvents(store: Store): Promise<AuditEvent[]> {
   return rows.map((row) => JSON.parse(row.body) as AuditEvent);
 }
 
-function rebuildApp(gateway: Gateway, options: StartGatewayOptions, isShuttingDown: () => boolean) {
-  return buildApp({
-    logger: false,
-    bodyLimitBytes: gateway.config.bodyLimitBytes,
-    // The gateway's own pipeline (its authenticator, authorizer, admission, audit writer), decorated on its app.
-    pipeline: {
-      ...gateway.app.gatehouse,
-      isShuttingDown: () => isShuttingDown() || gateway.app.gatehouse.isShuttingDown(),
-    },
-    ops: {
-      readiness: [{ name: 'store', check: () => gateway.store.checkReady().then(() => null) }],
-      renderMetrics: async () => ({
-        contentType: gateway.metrics.registry.contentType,
-        body: await gateway.metrics.registry.metrics(),
-      }),
-    },
-    families: options.families,
-    surfaces: [...SURFACES, ...(options.surfaces ?? [])],
-  });
-}
-
 export async function startGateway(options: StartGatewayOptions = {}): Promise<TestGateway> {
   const ownsEnvironment = options.environment === undefined;
   const environment = options.environment ?? (await createGatewayEnvironment(options.store ?? 'sqlite'));
   const config = loadConfig({ env: { ...environment.env, ...options.env } });
-  const gateway = await createGateway(config);
-  let shuttingDown = false;
-  const app = options.families ? await rebuildApp(gateway, options, () => shuttingDown) : gateway.app;
+  const gateway = await createGateway(config, { families: options.families, surfaces: options.surfaces });
+  const app = gateway.app;
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   let closing: Promise<void> | null = null;
 
   const close = () => {
-    closing ??= (async () => {
-      shuttingDown = true;
-      if (app !== gateway.app) await app.close();
-      await gateway.close();
-    })();
+    closing ??= gateway.close();
     return closing;
   };
 

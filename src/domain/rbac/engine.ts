@@ -14,7 +14,9 @@ export type DecisionReason =
   | 'no_binding'
   | 'unknown_permission'
   | 'invalid_scope'
-  | 'no_permissions';
+  | 'no_permissions'
+  /** Allowed by a role the caller's own token names (OIDC roles claim), applied by the HTTP authorizer. */
+  | 'claim_binding';
 
 /** One authorization outcome; safe to put in an audit event as is (it holds no secrets). */
 export interface Decision {

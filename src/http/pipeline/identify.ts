@@ -34,6 +34,6 @@ export async function identifyRequest(this: FastifyInstance, request: FastifyReq
   const token = parseBearer(header);
   if (token === null) throw httpError('invalid_authorization_header');
   const result = await deps.authenticator.authenticate(token, surface);
-  if (!result.ok) throw httpError(result.reason);
+  if (!result.ok) throw httpError(result.reason, result.detail === undefined ? undefined : { detail: result.detail });
   request.gh.principal = result.principal;
 }

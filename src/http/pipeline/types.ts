@@ -35,7 +35,7 @@ export interface Authenticator {
   authenticate(
     token: string,
     surface: Surface,
-  ): Promise<{ ok: true; principal: Principal } | { ok: false; reason: AuthFailureCode }>;
+  ): Promise<{ ok: true; principal: Principal } | { ok: false; reason: AuthFailureCode; detail?: string }>;
 }
 
 export type AuthFailureCode =
@@ -43,7 +43,9 @@ export type AuthFailureCode =
   | 'key_revoked'
   | 'key_expired'
   | 'identity_unavailable'
-  | 'credential_not_accepted';
+  | 'credential_not_accepted'
+  | 'invalid_token'
+  | 'token_expired';
 
 /** Accepts every request; the default until limits and budgets are configured. */
 export const openAdmission: Admission = {

@@ -27,7 +27,7 @@ import {
 /** 8 prompt tokens: 3 reply priming + 4 message framing + 1 for "hi". */
 const PROMPT = 8;
 
-describe('limits and budgets on one instance', () => {
+describe('[INV-6] limits and budgets on one instance', () => {
   const counter: ProbeCounter = { calls: 0 };
   let environment: GatewayEnvironment;
   let gw: LimitsGateway;

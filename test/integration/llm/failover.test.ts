@@ -10,6 +10,8 @@ import { createFakeLlmUpstream, type FakeLlmUpstream } from '../../helpers/fake-
 import { eventually } from '../../helpers/gateway.ts';
 import { FAST_POLICY, type LlmTestGateway, startLlmGateway, twoUpstreamConfig } from './support.ts';
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the config's literal env reference syntax
+const ENV_REF = '${GATEHOUSE_TEST_UPSTREAM_KEY}';
 const SECRET = 'sk-test-upstream-secret-0123456789';
 
 describe('LLM failover and streaming faults', () => {
@@ -38,7 +40,7 @@ describe('LLM failover and streaming faults', () => {
       id: 'keyed',
       provider: 'openai',
       base_url: `${secondary.origin}/v1`,
-      api_keys: ['${GATEHOUSE_TEST_UPSTREAM_KEY}'],
+      api_keys: [ENV_REF],
     });
     (file.models as unknown[]).push({ name: 'keyed', targets: [{ upstream: 'keyed', model: 'gpt-4o-mini' }] });
     // Circuit breaking is the router's own suite; here every test must reach the target it breaks on purpose.
@@ -110,7 +112,10 @@ describe('LLM failover and streaming faults', () => {
       headers: { authorization: `Bearer ${key}` },
       body: JSON.stringify({ model: 'llama3', messages: [{ role: 'user', content: 'hi' }] }),
     });
-    const lines = (await response.body.text()).trim().split('\n').map((line) => JSON.parse(line));
+    const lines = (await response.body.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.at(-1)).toHaveProperty('error');
     expect(lines.some((line) => line.done === true)).toBe(false);
   });

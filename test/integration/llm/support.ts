@@ -8,8 +8,13 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../../src/config/index.ts';
 import type { AuditEvent } from '../../../src/domain/audit/index.ts';
-import { createGateway, type CreateGatewayOptions, type Gateway } from '../../../src/gateway.ts';
-import { createGatewayEnvironment, type GatewayEnvironment, readAuditEvents, uniqueName } from '../../helpers/gateway.ts';
+import { type CreateGatewayOptions, createGateway, type Gateway } from '../../../src/gateway.ts';
+import {
+  createGatewayEnvironment,
+  type GatewayEnvironment,
+  readAuditEvents,
+  uniqueName,
+} from '../../helpers/gateway.ts';
 
 export interface LlmTestGateway {
   gateway: Gateway;

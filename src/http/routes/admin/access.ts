@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BUILTIN_ROLES, parseScope, scopeCovers } from '../../../domain/rbac/index.ts';
 import { describeBinding, describeUser, ValidationError } from '../../../identity/index.ts';
-import { principalRef } from '../../authorizer.ts';
+import { policyFor, principalRef } from '../../authorizer.ts';
 import { httpError } from '../../errors.ts';
 import { checkIfMatch, etagOf, ListQuerySchema, paginate, withIdempotency } from './common.ts';
 import type { AdminRoutesDeps } from './deps.ts';
@@ -33,7 +33,7 @@ const BindingsQuery = Type.Object(
 function granterOf(request: FastifyRequest, deps: AdminRoutesDeps) {
   const principal = request.gh.principal;
   if (principal === null) throw new Error('admin route reached without a principal');
-  return { principal: principalRef(principal), engine: deps.engine() };
+  return { principal: principalRef(principal), engine: policyFor(deps.engine(), principal) };
 }
 
 /** The escalation guard's verdict is a permission problem, not a malformed request. */
@@ -139,6 +139,8 @@ export async function accessRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
       const existing = (await admin.listRoles()).find((role) => role.name === request.params.name);
       if (existing) checkIfMatch(request, etagOf('role', existing.version));
       const createOnly = request.headers['if-none-match'] === '*';
+      // RFC 9110 §13.1.2: a failed If-None-Match on a state-changing request is 412, as a failed If-Match is.
+      if (createOnly && existing) throw httpError('precondition_failed', { current: etagOf('role', existing.version) });
       const expected = createOnly ? null : request.headers['if-match'] && existing ? existing.version : undefined;
       const saved = await admin.saveRole(
         {

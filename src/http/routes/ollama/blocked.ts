@@ -16,6 +16,10 @@ function unreachable(): never {
 
 export async function ollamaBlockedRoutes(app: FastifyInstance): Promise<void> {
   for (const path of BLOCKED_OLLAMA_PATHS) {
-    app.all(path, { config: { surface: `ollama.blocked.${path.split('/')[2]}` }, onRequest: refuseOllamaManagement }, unreachable);
+    app.all(
+      path,
+      { config: { surface: `ollama.blocked.${path.split('/')[2]}` }, onRequest: refuseOllamaManagement },
+      unreachable,
+    );
   }
 }

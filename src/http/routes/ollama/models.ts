@@ -27,16 +27,20 @@ export async function ollamaModelRoutes(app: FastifyInstance, options: LlmRoutes
   app.get('/api/version', { config: { surface: 'ollama.version' } }, async () => ({
     version: OLLAMA_COMPATIBLE_VERSION,
   }));
-  app.post('/api/show', { config: { surface: 'ollama.show' } }, async (request: FastifyRequest, _reply: FastifyReply) => {
-    const body = validateShow(request.body);
-    const llm = requireLlm(options);
-    const model = await resolveModel(request, llm, { model: body.model ?? body.name }, true);
-    request.gh.setMeta('model', model);
-    try {
-      return await llm.router.describeModel(model);
-    } catch (error) {
-      if (error instanceof UpstreamError || error instanceof UnknownModelError) throw toCatalogError(error);
-      throw error;
-    }
-  });
+  app.post(
+    '/api/show',
+    { config: { surface: 'ollama.show' } },
+    async (request: FastifyRequest, _reply: FastifyReply) => {
+      const body = validateShow(request.body);
+      const llm = requireLlm(options);
+      const model = await resolveModel(request, llm, { model: body.model ?? body.name }, true);
+      request.gh.setMeta('model', model);
+      try {
+        return await llm.router.describeModel(model);
+      } catch (error) {
+        if (error instanceof UpstreamError || error instanceof UnknownModelError) throw toCatalogError(error);
+        throw error;
+      }
+    },
+  );
 }

@@ -32,7 +32,14 @@ function read(id: string, method: string, path: string, description: string, aud
  * change what a shared Ollama serves or fill its disk. These routes exist only to refuse, after authentication,
  * so every attempt is audited under its own surface instead of an anonymous 404.
  */
-export const BLOCKED_OLLAMA_PATHS = ['/api/pull', '/api/push', '/api/create', '/api/copy', '/api/delete', '/api/blobs/:digest'];
+export const BLOCKED_OLLAMA_PATHS = [
+  '/api/pull',
+  '/api/push',
+  '/api/create',
+  '/api/copy',
+  '/api/delete',
+  '/api/blobs/:digest',
+];
 
 const blocked: Surface[] = BLOCKED_OLLAMA_PATHS.map((path) => ({
   id: `ollama.blocked.${path.split('/')[2]}`,

@@ -28,7 +28,9 @@ function bodyFor(request: FastifyRequest, field: 'id' | 'name', validate: (b: un
   const raw = request.body;
   const pathId = request.method === 'PUT' ? idOf(request) : null;
   const merged =
-    pathId !== null && raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? { [field]: pathId, ...raw } : raw;
+    pathId !== null && raw !== null && typeof raw === 'object' && !Array.isArray(raw)
+      ? { [field]: pathId, ...raw }
+      : raw;
   const body = validate(merged);
   if (pathId !== null && body[field] !== pathId) {
     throw httpError('invalid_request', { detail: `${field} must match the path` }, field);
@@ -67,14 +69,20 @@ export async function llmAdminRoutes(app: FastifyInstance, options: LlmRoutesOpt
       return view;
     },
   );
-  app.get('/admin/v1/llm/upstreams/:id', { config: { surface: 'admin.llm.upstreams.get' }, schema: params }, async (request) =>
-    admin().getUpstream(idOf(request)),
+  app.get(
+    '/admin/v1/llm/upstreams/:id',
+    { config: { surface: 'admin.llm.upstreams.get' }, schema: params },
+    async (request) => admin().getUpstream(idOf(request)),
   );
-  app.put('/admin/v1/llm/upstreams/:id', { config: { surface: 'admin.llm.upstreams.update' }, schema: params }, async (request) => {
-    const body = bodyFor(request, 'id', validateUpstream) as UpstreamBody;
-    checkBaseUrl(body);
-    return admin().putUpstream(body, 'update').catch(rethrow);
-  });
+  app.put(
+    '/admin/v1/llm/upstreams/:id',
+    { config: { surface: 'admin.llm.upstreams.update' }, schema: params },
+    async (request) => {
+      const body = bodyFor(request, 'id', validateUpstream) as UpstreamBody;
+      checkBaseUrl(body);
+      return admin().putUpstream(body, 'update').catch(rethrow);
+    },
+  );
   app.delete(
     '/admin/v1/llm/upstreams/:id',
     { config: { surface: 'admin.llm.upstreams.delete' }, schema: params },

@@ -10,7 +10,11 @@ function requestedModel(request: FastifyRequest, body: Record<string, unknown>):
   if (typeof header === 'string' && header.trim() !== '') return header.trim();
   const model = body.model;
   if (typeof model !== 'string' || model.length === 0) {
-    throw httpError('invalid_request', { detail: 'model is required (in the body or the x-gatehouse-model header)' }, 'model');
+    throw httpError(
+      'invalid_request',
+      { detail: 'model is required (in the body or the x-gatehouse-model header)' },
+      'model',
+    );
   }
   return model;
 }

@@ -5,13 +5,7 @@ export const LLM_CALL_META = ['model', 'stream', 'ttft_ms', 'truncated', 'usage_
 
 const ADMIN_AUTH: Surface['auth'] = ['admin_token', 'jwt'];
 
-function adminSurface(
-  id: string,
-  method: string,
-  path: string,
-  write: boolean,
-  description: string,
-): Surface {
+function adminSurface(id: string, method: string, path: string, write: boolean, description: string): Surface {
   return {
     id,
     method,
@@ -76,14 +70,68 @@ export const openaiSurfaces: Surface[] = [
     classification: 'internal',
     description: 'One model the calling key may use (404 otherwise).',
   },
-  adminSurface('admin.llm.upstreams.list', 'GET', '/admin/v1/llm/upstreams', false, 'Every LLM upstream, with its source (config, admin, default); never its API keys.'),
-  adminSurface('admin.llm.upstreams.create', 'POST', '/admin/v1/llm/upstreams', true, 'Adds an LLM upstream; its API keys are stored as envelopes.'),
-  adminSurface('admin.llm.upstreams.get', 'GET', '/admin/v1/llm/upstreams/:id', false, 'One LLM upstream and its last probe (never its API keys).'),
-  adminSurface('admin.llm.upstreams.update', 'PUT', '/admin/v1/llm/upstreams/:id', true, 'Replaces an admin-defined upstream; omitted api_keys keep the stored ones.'),
-  adminSurface('admin.llm.upstreams.delete', 'DELETE', '/admin/v1/llm/upstreams/:id', true, 'Removes an admin-defined upstream no model group targets.'),
-  adminSurface('admin.llm.model_groups.list', 'GET', '/admin/v1/llm/model_groups', false, 'Every model group (public model name), with its source.'),
-  adminSurface('admin.llm.model_groups.create', 'POST', '/admin/v1/llm/model_groups', true, 'Adds a model group: weighted targets, fallbacks, timeouts.'),
+  adminSurface(
+    'admin.llm.upstreams.list',
+    'GET',
+    '/admin/v1/llm/upstreams',
+    false,
+    'Every LLM upstream, with its source (config, admin, default); never its API keys.',
+  ),
+  adminSurface(
+    'admin.llm.upstreams.create',
+    'POST',
+    '/admin/v1/llm/upstreams',
+    true,
+    'Adds an LLM upstream; its API keys are stored as envelopes.',
+  ),
+  adminSurface(
+    'admin.llm.upstreams.get',
+    'GET',
+    '/admin/v1/llm/upstreams/:id',
+    false,
+    'One LLM upstream and its last probe (never its API keys).',
+  ),
+  adminSurface(
+    'admin.llm.upstreams.update',
+    'PUT',
+    '/admin/v1/llm/upstreams/:id',
+    true,
+    'Replaces an admin-defined upstream; omitted api_keys keep the stored ones.',
+  ),
+  adminSurface(
+    'admin.llm.upstreams.delete',
+    'DELETE',
+    '/admin/v1/llm/upstreams/:id',
+    true,
+    'Removes an admin-defined upstream no model group targets.',
+  ),
+  adminSurface(
+    'admin.llm.model_groups.list',
+    'GET',
+    '/admin/v1/llm/model_groups',
+    false,
+    'Every model group (public model name), with its source.',
+  ),
+  adminSurface(
+    'admin.llm.model_groups.create',
+    'POST',
+    '/admin/v1/llm/model_groups',
+    true,
+    'Adds a model group: weighted targets, fallbacks, timeouts.',
+  ),
   adminSurface('admin.llm.model_groups.get', 'GET', '/admin/v1/llm/model_groups/:id', false, 'One model group.'),
-  adminSurface('admin.llm.model_groups.update', 'PUT', '/admin/v1/llm/model_groups/:id', true, 'Replaces an admin-defined model group.'),
-  adminSurface('admin.llm.model_groups.delete', 'DELETE', '/admin/v1/llm/model_groups/:id', true, 'Removes an admin-defined model group.'),
+  adminSurface(
+    'admin.llm.model_groups.update',
+    'PUT',
+    '/admin/v1/llm/model_groups/:id',
+    true,
+    'Replaces an admin-defined model group.',
+  ),
+  adminSurface(
+    'admin.llm.model_groups.delete',
+    'DELETE',
+    '/admin/v1/llm/model_groups/:id',
+    true,
+    'Removes an admin-defined model group.',
+  ),
 ];

@@ -1,0 +1,167 @@
+/**
+ * `npm run bench`: the fake upstream, a bare undici proxy and the gateway (key auth, RBAC, admission with limits
+ * and budgets, audit to SQLite), each in its own process, driven by wrk on loopback for non-streaming and
+ * streaming chat. Prints rps, p50/p99, latency added over the bare proxy, CPU per request, RSS, and the
+ * streaming time to first byte. BENCH_DURATION (s, default 8) and BENCH_CONNECTIONS (default 32) bound it.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { runWrk, type WrkResult } from './wrk.ts';
+
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const TTFT_SAMPLES = 300;
+
+interface Child {
+  process: ChildProcess;
+  url: string;
+  key: string | null;
+}
+
+interface Stats {
+  cpuMicros: number;
+  rss: number;
+}
+
+function start(kind: string, upstream?: string): Promise<Child> {
+  const child = fork(join(import.meta.dirname, 'server.ts'), [kind, ...(upstream ? [upstream] : [])], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
+    child.once('message', (message) => {
+      const { ready } = message as { ready: { url: string; key?: string } };
+      resolve({ process: child, url: ready.url, key: ready.key ?? null });
+    });
+  });
+}
+
+function stats(child: Child): Promise<Stats> {
+  return new Promise((resolve) => {
+    child.process.once('message', (message) => resolve(message as Stats));
+    child.process.send('stats');
+  });
+}
+
+function body(stream: boolean): string {
+  return JSON.stringify({
+    model: 'bench-model',
+    messages: [{ role: 'user', content: 'Write one short sentence about foxes.' }],
+    max_tokens: 32,
+    ...(stream ? { stream: true } : {}),
+  });
+}
+
+function headersFor(child: Child): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    ...(child.key === null ? {} : { authorization: `Bearer ${child.key}` }),
+  };
+}
+
+interface Measured extends WrkResult {
+  cpuPerRequestUs: number;
+  rssMb: number;
+}
+
+async function measure(child: Child, stream: boolean, scratchDir: string): Promise<Measured> {
+  const before = await stats(child);
+  const result = await runWrk({
+    url: `${child.url}/v1/chat/completions`,
+    body: body(stream),
+    headers: headersFor(child),
+    durationS: DURATION_S,
+    connections: CONNECTIONS,
+    threads: 2,
+    scratchDir,
+  });
+  const after = await stats(child);
+  return {
+    ...result,
+    cpuPerRequestUs: result.requests > 0 ? (after.cpuMicros - before.cpuMicros) / result.requests : Number.NaN,
+    rssMb: after.rss / 1024 / 1024,
+  };
+}
+
+/** Sequential streamed requests: time from sending to the first body byte, median over the samples. */
+async function timeToFirstByte(child: Child): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < TTFT_SAMPLES; i++) {
+    const started = process.hrtime.bigint();
+    const response = await request(`${child.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: headersFor(child),
+      body: body(true),
+    });
+    for await (const _chunk of response.body) {
+      samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+      break;
+    }
+    await response.body.dump().catch(() => {});
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)] ?? Number.NaN;
+}
+
+const fmt = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+async function warmUp(child: Child): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const response = await request(`${child.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: headersFor(child),
+      body: body(i % 2 === 0),
+    });
+    if (response.statusCode !== 200)
+      throw new Error(`warm-up got HTTP ${response.statusCode}: ${await response.body.text()}`);
+    await response.body.dump();
+  }
+}
+
+async function main(): Promise<void> {
+  const scratchDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-run-'));
+  const children: Child[] = [];
+  try {
+    const upstream = await start('upstream');
+    children.push(upstream);
+    const bare = await start('bare', upstream.url);
+    children.push(bare);
+    const gateway = await start('gateway', upstream.url);
+    children.push(gateway);
+    await warmUp(bare);
+    await warmUp(gateway);
+    console.log(`wrk: ${CONNECTIONS} connections, ${DURATION_S}s per run, 2 threads; loopback\n`);
+    console.log('scenario   target    rps       p50 ms  p99 ms  +p50 ms  +p99 ms  cpu µs/req  rss MB  errors  vs bare');
+    for (const stream of [false, true]) {
+      const base = await measure(bare, stream, scratchDir);
+      const gw = await measure(gateway, stream, scratchDir);
+      const name = stream ? 'streaming' : 'json     ';
+      for (const [label, r] of [
+        ['bare    ', base],
+        ['gateway ', gw],
+      ] as const) {
+        const added = r === gw;
+        console.log(
+          `${name}  ${label}  ${fmt(r.rps, 0).padStart(7)}  ${fmt(r.p50Ms).padStart(6)}  ${fmt(r.p99Ms).padStart(6)}  ${(added ? fmt(r.p50Ms - base.p50Ms) : '-').padStart(7)}  ${(added ? fmt(r.p99Ms - base.p99Ms) : '-').padStart(7)}  ${fmt(r.cpuPerRequestUs, 0).padStart(10)}  ${fmt(r.rssMb, 0).padStart(6)}  ${String(r.errors).padStart(6)}  ${added ? `${fmt(r.rps / base.rps)}x` : ''}`,
+        );
+      }
+    }
+    const bareTtft = await timeToFirstByte(bare);
+    const gatewayTtft = await timeToFirstByte(gateway);
+    console.log(
+      `\nstreaming time to first byte (median of ${TTFT_SAMPLES} sequential): bare ${fmt(bareTtft, 3)} ms, gateway ${fmt(gatewayTtft, 3)} ms, added ${fmt(gatewayTtft - bareTtft, 3)} ms`,
+    );
+  } finally {
+    for (const child of children.reverse()) child.process.kill('SIGTERM');
+    rmSync(scratchDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,87 @@
+/**
+ * Child-process entry for `npm run bench`: one server per process (`upstream`, `bare <origin>`, `gateway
+ * <origin>`), so each one's CPU time and RSS can be read on its own. Prints one JSON line with its URL, then
+ * answers `stats` messages over IPC with `process.cpuUsage()` and RSS.
+ */
+
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { loadConfig } from '../src/config/index.ts';
+import { createGateway } from '../src/gateway.ts';
+import { createBareProxy } from './bare-proxy.ts';
+import { createBenchUpstream } from './fake-upstream.ts';
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** The gateway as deployed: key auth, RBAC, admission (limits and budgets set high on the key), audit to SQLite. */
+async function startGatewayServer(upstream: string): Promise<{ url: string; key: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+  const configPath = join(dataDir, 'gatehouse.yaml');
+  writeFileSync(
+    configPath,
+    stringify({
+      upstreams: [{ id: 'bench', provider: 'openai', base_url: `${upstream}/v1`, max_connections: 128 }],
+      models: [{ name: 'bench-model', targets: [{ upstream: 'bench', model: 'bench-model' }] }],
+    }),
+  );
+  const config = loadConfig({
+    env: {
+      GATEHOUSE_DATA_DIR: dataDir,
+      GATEHOUSE_CONFIG: configPath,
+      GATEHOUSE_MASTER_KEY: randomBytes(32).toString('hex'),
+      LOG_LEVEL: 'silent',
+    },
+  });
+  const gateway = await createGateway(config);
+  const tenant = await gateway.identity.createTenant('bench');
+  const team = await gateway.identity.createTeam(tenant.id, 'bench');
+  const issued = await gateway.identity.createKey({
+    tenant: tenant.id,
+    team: team.id,
+    name: 'bench',
+    expiresInMs: null,
+    settings: {
+      limits: { rpm: 1e9, tpm: 1e12, max_parallel: 1e6 },
+      budgets: { tokens_daily: 1e15, usd_daily: 1e12 },
+    },
+  });
+  await gateway.snapshot.refresh();
+  await gateway.app.listen({ host: '127.0.0.1', port: 0 });
+  process.once('SIGTERM', () => {
+    gateway.close().finally(() => {
+      rmSync(dataDir, { recursive: true, force: true });
+      process.exit(0);
+    });
+  });
+  const { port } = gateway.app.server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, key: issued.key };
+}
+
+async function main(): Promise<void> {
+  const [kind, upstream] = process.argv.slice(2);
+  let ready: { url: string; key?: string };
+  if (kind === 'upstream') ready = { url: await listen(createBenchUpstream()) };
+  else if (kind === 'bare') ready = { url: await listen(createBareProxy(upstream as string, '/v1/chat/completions')) };
+  else if (kind === 'gateway') ready = await startGatewayServer(upstream as string);
+  else throw new Error(`unknown server kind ${kind}`);
+  process.on('message', (message) => {
+    if (message === 'stats') {
+      const cpu = process.cpuUsage();
+      process.send?.({ cpuMicros: cpu.user + cpu.system, rss: process.memoryUsage().rss });
+    }
+  });
+  process.send?.({ ready });
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
