@@ -1,13 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditAuthz } from '../domain/audit/index.ts';
 import type { Principal } from '../domain/principal.ts';
-import {
-  type Decision,
-  type Permission,
-  type PolicyEngine,
-  scopeChain,
-  scopeCovers,
-} from '../domain/rbac/index.ts';
+import { type Decision, type Permission, type PolicyEngine, scopeChain, scopeCovers } from '../domain/rbac/index.ts';
 import { claimBindingsOf } from '../identity/index.ts';
 import type { Authorizer } from './pipeline/index.ts';
 import type { Surface } from './surfaces.ts';

@@ -8,9 +8,6 @@ export {
   type IdentityServiceOptions,
   type IssuedKey,
 } from './identity-service.ts';
-export type { KeyHashing } from './key-hasher.ts';
-export { type KeyAuthFailure, type KeyAuthResult, KeySnapshot, type KeySnapshotOptions } from './key-snapshot.ts';
-export { describeBinding, describeKey, describeTeam, describeTenant, describeUser, keyStatus } from './views.ts';
 export {
   type ClaimBinding,
   claimBindingsOf,
@@ -21,3 +18,6 @@ export {
   looksLikeJwt,
   parseRolesClaim,
 } from './jwt-verifier.ts';
+export type { KeyHashing } from './key-hasher.ts';
+export { type KeyAuthFailure, type KeyAuthResult, KeySnapshot, type KeySnapshotOptions } from './key-snapshot.ts';
+export { describeBinding, describeKey, describeTeam, describeTenant, describeUser, keyStatus } from './views.ts';

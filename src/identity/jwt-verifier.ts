@@ -108,7 +108,8 @@ function toPrincipal(config: OidcConfig, payload: JWTPayload): JwtVerification {
 
 /** Maps jose's failures to the two client-facing codes, and anything else (JWKS down) to a fail-closed 503. */
 function toFailure(error: unknown): JwtFailure {
-  if (error instanceof errors.JWTExpired) return { ok: false, reason: 'token_expired', detail: 'the token has expired' };
+  if (error instanceof errors.JWTExpired)
+    return { ok: false, reason: 'token_expired', detail: 'the token has expired' };
   if (error instanceof errors.JWTClaimValidationFailed) {
     return { ok: false, reason: 'invalid_token', detail: `claim "${error.claim}" ${error.reason}` };
   }

@@ -47,6 +47,12 @@ function openPostgres(url: string): Kysely<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
   // An idle client that loses its connection emits 'error'; without a listener that would crash the process.
   pool.on('error', () => {});
+  // pg-pool removes that listener while a client is checked out (pg-pool `_acquireClient`); a server-side
+  // terminate arriving between Kysely's acquire and its query would then be an uncaught exception. The query
+  // itself still fails and is handled by its caller.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -84,17 +84,21 @@ export function auditAbort(this: FastifyInstance, request: FastifyRequest, done:
  * response's 'close' is then the only signal; without it the request would get no audit event and its admission
  * would never settle (a concurrency slot held until its lease expires).
  */
-export function watchResponseClose(
-  this: FastifyInstance,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  done: () => void,
-): void {
-  const deps = this.gatehouse;
-  reply.raw.once('close', function recordUnfinished(this: FastifyReply['raw']) {
-    if (this.writableFinished || request.gh === null) return;
-    request.gh.aborted = true;
-    recordOnce(deps, request, CLIENT_CLOSED_STATUS);
-  });
+const kWatched = Symbol('gatehouse.watchedRequest');
+
+type WatchedResponse = FastifyReply['raw'] & { [kWatched]?: FastifyRequest };
+
+/** Module-level so no closure is allocated per request: the request rides on its response object. */
+function recordUnfinished(this: WatchedResponse): void {
+  const request = this[kWatched];
+  if (!request || this.writableFinished || request.gh === null) return;
+  request.gh.aborted = true;
+  recordOnce(request.server.gatehouse, request, CLIENT_CLOSED_STATUS);
+}
+
+export function watchResponseClose(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  const raw = reply.raw as WatchedResponse;
+  raw[kWatched] = request;
+  raw.once('close', recordUnfinished);
   done();
 }

@@ -22,17 +22,13 @@ const ENTITY: Record<LlmConfigKind, string> = { llm_upstreams: 'upstream', llm_m
 
 /** Highest revision across both tables (tombstones included): instances poll it to notice any change. */
 export async function latestLlmRevision(db: Db): Promise<number> {
-  const [upstreams, groups] = await Promise.all([
-    db
-      .selectFrom('llm_upstreams')
-      .select((eb) => eb.fn.max('rev').as('rev'))
-      .executeTakeFirst(),
-    db
-      .selectFrom('llm_model_groups')
-      .select((eb) => eb.fn.max('rev').as('rev'))
-      .executeTakeFirst(),
-  ]);
-  return Math.max(Number(upstreams?.rev ?? 0), Number(groups?.rev ?? 0));
+  const row = await db
+    .selectFrom(
+      db.selectFrom('llm_upstreams').select('rev').unionAll(db.selectFrom('llm_model_groups').select('rev')).as('r'),
+    )
+    .select((eb) => eb.fn.max('r.rev').as('rev'))
+    .executeTakeFirst();
+  return Number(row?.rev ?? 0);
 }
 
 export async function listLlmConfig(db: Db, kind: LlmConfigKind): Promise<LlmConfigRow[]> {

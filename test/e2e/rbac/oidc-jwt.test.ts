@@ -102,8 +102,18 @@ describe('OIDC JWT admin authentication', () => {
   describe('bad tokens get 401 with a catalog code and change nothing', () => {
     const roles = { gatehouse_roles: ['platform-admin'] };
     const cases: Array<[string, () => Promise<string>, string, string]> = [
-      ['wrong audience', () => issuer.sign({ sub: 'x', ...roles }, { audience: 'https://other.example' }), 'invalid_token', 'claim "aud"'],
-      ['wrong issuer', () => issuer.sign({ sub: 'x', ...roles }, { issuer: 'https://evil.example' }), 'invalid_token', 'claim "iss"'],
+      [
+        'wrong audience',
+        () => issuer.sign({ sub: 'x', ...roles }, { audience: 'https://other.example' }),
+        'invalid_token',
+        'claim "aud"',
+      ],
+      [
+        'wrong issuer',
+        () => issuer.sign({ sub: 'x', ...roles }, { issuer: 'https://evil.example' }),
+        'invalid_token',
+        'claim "iss"',
+      ],
       ['alg none', async () => unsignedToken({ sub: 'x', ...roles }), 'invalid_token', 'algorithm is not allowed'],
       [
         'HS256 (a symmetric algorithm)',
@@ -117,25 +127,51 @@ describe('OIDC JWT admin authentication', () => {
         'invalid_token',
         'algorithm is not allowed',
       ],
-      ['an algorithm/key mismatch (ES256 header, RSA kid)', () => issuer.sign({ sub: 'x', ...roles }, { alg: 'ES256', kid: 'key-RS256' }), 'invalid_token', '(kid)'],
-      ['expired', () => issuer.sign({ sub: 'x', ...roles }, { expiresIn: Math.floor(Date.now() / 1000) - 60 }), 'token_expired', 'expired'],
+      [
+        'an algorithm/key mismatch (ES256 header, RSA kid)',
+        () => issuer.sign({ sub: 'x', ...roles }, { alg: 'ES256', kid: 'key-RS256' }),
+        'invalid_token',
+        '(kid)',
+      ],
+      [
+        'expired',
+        () => issuer.sign({ sub: 'x', ...roles }, { expiresIn: Math.floor(Date.now() / 1000) - 60 }),
+        'token_expired',
+        'expired',
+      ],
       ['unknown kid', () => issuer.signWithUnknownKid({ sub: 'x', ...roles }), 'invalid_token', '(kid)'],
       [
         'tampered payload',
         async () => {
           const [head, , sig] = (await issuer.sign({ sub: 'x', gatehouse_roles: ['viewer'] })).split('.');
           const forged = Buffer.from(
-            JSON.stringify({ sub: 'x', ...roles, iss: ISSUER, aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 300 }),
+            JSON.stringify({
+              sub: 'x',
+              ...roles,
+              iss: ISSUER,
+              aud: AUDIENCE,
+              exp: Math.floor(Date.now() / 1000) + 300,
+            }),
           ).toString('base64url');
           return `${head}.${forged}.${sig}`;
         },
         'invalid_token',
         'signature does not verify',
       ],
-      ['no exp claim', () => issuer.sign({ sub: 'x', ...roles }, { expiresIn: null }), 'invalid_token', 'claim "exp" missing'],
+      [
+        'no exp claim',
+        () => issuer.sign({ sub: 'x', ...roles }, { expiresIn: null }),
+        'invalid_token',
+        'claim "exp" missing',
+      ],
       ['a subject with whitespace', () => issuer.sign({ sub: 'two words', ...roles }), 'invalid_token', 'claim "sub"'],
       ['no subject', () => issuer.sign({ ...roles }), 'invalid_token', 'claim "sub"'],
-      ['not yet valid (nbf)', () => issuer.sign({ sub: 'x', ...roles, nbf: Math.floor(Date.now() / 1000) + 3600 }), 'invalid_token', 'claim "nbf"'],
+      [
+        'not yet valid (nbf)',
+        () => issuer.sign({ sub: 'x', ...roles, nbf: Math.floor(Date.now() / 1000) + 3600 }),
+        'invalid_token',
+        'claim "nbf"',
+      ],
     ];
     for (const [name, mint, code, because] of cases) {
       it(name, async () => {

@@ -90,7 +90,10 @@ describe('[INV-5] admin API: roles, bindings, preconditions and idempotency', ()
   });
 
   it('refuses redefining a built-in role', async () => {
-    const reply = await world.call('PUT', '/admin/v1/roles/viewer', { token: world.root, body: { permissions: ['*'] } });
+    const reply = await world.call('PUT', '/admin/v1/roles/viewer', {
+      token: world.root,
+      body: { permissions: ['*'] },
+    });
     expect(reply.status).toBe(400);
     expect(reply.json.error?.message).toContain('built-in');
   });
@@ -165,7 +168,10 @@ describe('[INV-5] admin API: roles, bindings, preconditions and idempotency', ()
     ['a malformed scope', { principal: 'user:00000000-0000-7000-8000-000000000000', role: 'viewer', scope: 'org:ABC' }],
     ['an unknown role', { principal: 'user:00000000-0000-7000-8000-000000000000', role: 'root', scope: 'platform' }],
     ['a malformed principal', { principal: 'bob', role: 'viewer', scope: 'platform' }],
-    ['a bad effect', { principal: 'user:00000000-0000-7000-8000-000000000000', role: 'viewer', scope: 'platform', effect: 'maybe' }],
+    [
+      'a bad effect',
+      { principal: 'user:00000000-0000-7000-8000-000000000000', role: 'viewer', scope: 'platform', effect: 'maybe' },
+    ],
   ])('refuses a binding with %s (400)', async (_name, body) => {
     const before = await bindingCount();
     const reply = await world.call('POST', '/admin/v1/bindings', { token: world.root, body });
@@ -278,7 +284,9 @@ describe('[INV-5] admin API: roles, bindings, preconditions and idempotency', ()
     it('refuses the same key with another body (422) and creates nothing', async () => {
       const headers = { 'idempotency-key': `k-${randomUUID()}` };
       const name = `idem-${randomUUID().slice(0, 8)}`;
-      expect((await world.call('POST', '/admin/v1/tenants', { token: world.root, body: { name }, headers })).status).toBe(201);
+      expect(
+        (await world.call('POST', '/admin/v1/tenants', { token: world.root, body: { name }, headers })).status,
+      ).toBe(201);
       const reused = await world.call('POST', '/admin/v1/tenants', {
         token: world.root,
         body: { name: `${name}-other` },
@@ -307,7 +315,9 @@ describe('[INV-5] admin API: roles, bindings, preconditions and idempotency', ()
     const cursor = first.json.next_cursor as string;
     expect(typeof cursor).toBe('string');
     const second = await world.call('GET', `/admin/v1/tenants?limit=1&cursor=${cursor}`, { token: world.root });
-    expect((second.json.data as Array<{ id: string }>)[0]?.id).not.toBe((first.json.data as Array<{ id: string }>)[0]?.id);
+    expect((second.json.data as Array<{ id: string }>)[0]?.id).not.toBe(
+      (first.json.data as Array<{ id: string }>)[0]?.id,
+    );
     const forged = Buffer.from("'; drop table tenants; --").toString('base64url');
     const bad = await world.call('GET', `/admin/v1/tenants?cursor=${forged}`, { token: world.root });
     expect(bad.status).toBe(400);
