@@ -195,6 +195,18 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         {
           name: 'vault',
           check: async () => (vault.snapshot.isFresh() ? null : 'vault grant snapshot is stale (store unreachable?)'),
+          details: () => {
+            const unhealthy = vault.unhealthy();
+            if (unhealthy.length === 0) return null;
+            return {
+              unhealthy_credentials: unhealthy.map((health) => ({
+                service: health.service,
+                scope: health.scope,
+                reason: health.reason,
+                since: new Date(health.at).toISOString(),
+              })),
+            };
+          },
         },
         ...llm.readinessChecks(),
       ],
@@ -216,6 +228,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     },
     families: options.families,
     surfaces: options.surfaces ? [...SURFACES, ...options.surfaces] : SURFACES,
+    publicUrl: config.publicUrl,
     vault,
     usage: { store, ledger: limits.ledger },
     llm,

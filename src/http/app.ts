@@ -4,6 +4,7 @@ import type { LlmService } from '../llm/index.ts';
 import type { Vault } from '../vault/index.ts';
 import { createErrorHandler, handleNotFound } from './error-handler.ts';
 import './fastify-types.ts';
+import { collectRoutes, openapiRoutes } from './openapi/index.ts';
 import { type GatewayPipelineDeps, pipelinePlugin } from './pipeline/index.ts';
 import { type AdminRoutesDeps, adminRoutes } from './routes/admin/index.ts';
 import { identityRoutes } from './routes/identity/index.ts';
@@ -34,6 +35,8 @@ export interface BuildAppOptions {
   vault?: Vault | null;
   /** The store and spend ledger behind `/admin/v1/usage`; without them it answers 503. */
   usage?: UsageRoutesDeps | null;
+  /** The gateway's external origin, for the OpenAPI document's `servers`. */
+  publicUrl?: string | null;
 }
 
 /**
@@ -80,11 +83,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     forceCloseConnections: 'idle',
   });
   enforceSurfaceRegistry(app, options.surfaces ?? SURFACES);
+  const routeCollector = collectRoutes(app);
   app.setValidatorCompiler(compileValidator);
   app.setErrorHandler(createErrorHandler(options.bodyLimitBytes));
   app.setNotFoundHandler(handleNotFound);
   await app.register(pipelinePlugin, options.pipeline);
   await app.register(opsRoutes, options.ops);
+  await app.register(openapiRoutes, { collector: routeCollector, publicUrl: options.publicUrl ?? null });
   await app.register(identityRoutes);
   if (options.admin) await app.register(adminRoutes, options.admin);
   await app.register(vaultRoutes, { vault: options.vault ?? null });

@@ -1,5 +1,6 @@
 import { adminSurfaces } from './routes/admin/surfaces.ts';
 import { identitySurfaces } from './routes/identity/surfaces.ts';
+import { openapiSurfaces } from './openapi/surfaces.ts';
 import { mcpSurfaces } from './routes/mcp/surfaces.ts';
 import { ollamaSurfaces } from './routes/ollama/surfaces.ts';
 import { openaiSurfaces } from './routes/openai/surfaces.ts';
@@ -54,6 +55,7 @@ export const UNMATCHED_SURFACE: Surface = {
 export const SURFACES: readonly Surface[] = [
   ...adminSurfaces,
   ...opsSurfaces,
+  ...openapiSurfaces,
   ...identitySurfaces,
   ...vaultSurfaces,
   ...usageSurfaces,

@@ -130,7 +130,7 @@ describe('vault OAuth2', () => {
     expect(stored.envelope).not.toContain('refresh-3');
   });
 
-  it('a refresh failure is a 502 for the agent and marks the credential unhealthy (admin view, metrics)', async () => {
+  it('a refresh failure is a 502 for the agent and marks the credential unhealthy (admin view, /readyz details, metrics)', async () => {
     await resetToken('cc');
     tokens.failWith = { status: 401, error: 'invalid_client' };
     const res = await gw.call(agent, 'GET', '/vault/cc/oauth/me');
@@ -142,6 +142,10 @@ describe('vault OAuth2', () => {
     expect(view.credentials[0]?.unhealthy_reason).toContain('invalid_client');
     const metrics = await gw.call(null, 'GET', '/metrics');
     expect(metrics.text).toContain('gatehouse_vault_credential_healthy{service="cc",scope="service"} 0');
+    const ready = JSON.parse((await gw.call(null, 'GET', '/readyz')).text);
+    expect(ready.checks.vault.details.unhealthy_credentials).toEqual([
+      expect.objectContaining({ service: 'cc', scope: 'service', reason: expect.stringContaining('invalid_client') }),
+    ]);
     expect((await gw.call(agent, 'GET', '/vault/cc/oauth/me')).status).toBe(200);
     expect(gw.gateway.vault.admin.describe(gw.gateway.vault.admin.requireService('cc')).credentials[0]?.healthy).toBe(
       true,

@@ -7,7 +7,14 @@ import { type BodyValidator, createBodyValidator } from './validate.ts';
 /** One handler per (operation, validator), built at registration: no per-request closures. */
 export function createCallHandler(options: LlmRoutesOptions, operation: LlmOperation, validate: BodyValidator) {
   return async function handleLlmCall(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const body = validate(request.body);
+    let body: Record<string, unknown>;
+    try {
+      body = validate(request.body);
+    } catch (error) {
+      // Admission settles tokens from `usage` after every admitted request: nothing ran, so nothing is spent.
+      request.gh.usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+      throw error;
+    }
     await relayLlmCall(request, reply, requireLlm(options), operation, body);
   };
 }

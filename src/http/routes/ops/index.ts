@@ -6,6 +6,8 @@ export interface ReadinessCheck {
   check(): Promise<string | null>;
   /** False for informational entries (one LLM upstream among several): reported, but readiness holds. */
   required?: boolean;
+  /** Informational state shown with the check, never failing it (e.g. an unhealthy vault credential). */
+  details?(): unknown;
 }
 
 export interface OpsRoutesOptions {
@@ -13,16 +15,27 @@ export interface OpsRoutesOptions {
   renderMetrics(): Promise<{ contentType: string; body: string }>;
 }
 
-async function runCheck(
-  check: ReadinessCheck,
-): Promise<{ name: string; ok: boolean; reason: string | null; required: boolean }> {
+interface CheckResult {
+  name: string;
+  ok: boolean;
+  reason: string | null;
+  required: boolean;
+  details: unknown;
+}
+
+async function runCheck(check: ReadinessCheck): Promise<CheckResult> {
   const required = check.required !== false;
+  const details = check.details?.() ?? null;
   try {
     const reason = await check.check();
-    return { name: check.name, ok: reason === null, reason, required };
+    return { name: check.name, ok: reason === null, reason, required, details };
   } catch (error) {
-    return { name: check.name, ok: false, reason: (error as Error).message, required };
+    return { name: check.name, ok: false, reason: (error as Error).message, required, details };
   }
+}
+
+function describeCheck({ ok, reason, required, details }: CheckResult) {
+  return { ok, ...(ok ? {} : { reason }), ...(required ? {} : { required }), ...(details === null ? {} : { details }) };
 }
 
 export async function opsRoutes(app: FastifyInstance, options: OpsRoutesOptions): Promise<void> {
@@ -30,7 +43,7 @@ export async function opsRoutes(app: FastifyInstance, options: OpsRoutesOptions)
 
   app.get('/readyz', { config: { surface: 'ops.readyz' } }, async (_request, reply) => {
     const results = await Promise.all(options.readiness.map(runCheck));
-    const checks = Object.fromEntries(results.map(({ name, ok, reason }) => [name, ok ? { ok } : { ok, reason }]));
+    const checks = Object.fromEntries(results.map((result) => [result.name, describeCheck(result)]));
     if (results.every((result) => result.ok || !result.required)) return { status: 'ready', checks };
     const failing = results.filter((result) => !result.ok && result.required).map((result) => result.name);
     reply.code(503);

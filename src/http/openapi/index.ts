@@ -1,0 +1,55 @@
+/**
+ * @module `GET /openapi.json` and `GET /docs`: the API described from the registered routes themselves. Both are
+ * built once, on first request after startup (every route is registered by then), and served from memory.
+ */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { RouteCollector } from './collector.ts';
+import { buildOpenApiDocument } from './document.ts';
+import { renderDocsHtml } from './render-html.ts';
+
+export interface OpenApiRoutesOptions {
+  collector: RouteCollector;
+  publicUrl?: string | null;
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+// No script may run and nothing may load from elsewhere: the page is static HTML with inline CSS.
+const DOCS_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+
+export async function openapiRoutes(app: FastifyInstance, options: OpenApiRoutesOptions): Promise<void> {
+  let json: string | null = null;
+  let html: string | null = null;
+  const documentJson = (): string => {
+    json ??= JSON.stringify(
+      buildOpenApiDocument(options.collector.routes, { version: packageVersion(), publicUrl: options.publicUrl }),
+    );
+    return json;
+  };
+
+  app.get('/openapi.json', { config: { surface: 'ops.openapi' } }, async (_request, reply) => {
+    reply.type('application/json; charset=utf-8');
+    return documentJson();
+  });
+
+  app.get('/docs', { config: { surface: 'ops.docs' } }, async (_request, reply) => {
+    html ??= renderDocsHtml(JSON.parse(documentJson()) as Record<string, unknown>);
+    reply.type('text/html; charset=utf-8').header('content-security-policy', DOCS_CSP);
+    return html;
+  });
+}
+
+export { collectRoutes, type CollectedRoute, type RouteCollector } from './collector.ts';
+export { buildOpenApiDocument, type OpenApiOptions, toOpenApiPath } from './document.ts';
+export { renderDocsHtml } from './render-html.ts';
+export { openapiSurfaces } from './surfaces.ts';
