@@ -23,12 +23,24 @@ import { LlmService, type LlmServiceOptions } from './llm/index.ts';
 import { createLogger } from './logger.ts';
 import { createMcpService, type McpService, quarantineAuditDraft } from './mcp/index.ts';
 import { createSecretService, type SecretService, verifyMasterKeys } from './secrets/index.ts';
-import { openStore, type Store } from './store/index.ts';
+import { openStore, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
 import { createVault, type Vault } from './vault/index.ts';
 
 /** A gateway bound to loopback only can insist that MCP clients name a loopback Host (DNS rebinding). */
 function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** Informational on `/readyz`: a replica that fails or lags is a fallback to the primary, not an outage. */
+function replicaReadiness(replica: ReplicaRouter) {
+  return {
+    name: 'replica',
+    required: false,
+    check: async () => {
+      const status = replica.status();
+      return status.using === 'replica' ? null : `reads on the primary: ${status.reason}`;
+    },
+  };
 }
 
 /** Everything a running gateway holds; built once at startup, closed once at shutdown. */
@@ -73,6 +85,8 @@ export async function openServices(config: GatehouseConfig) {
     dataDir: config.dataDir,
     writeUrl: config.databaseWriteUrl,
     readUrl: config.databaseReadUrl,
+    regionId: config.regionId,
+    replica: { maxLagMs: config.databaseReadMaxLagMs },
   });
   try {
     await store.migrate();
@@ -100,6 +114,10 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
   }
   const { store, kek, secrets, pepper, identity, admin } = await openServices(config);
   const metrics = createMetrics();
+  if (store.replica) {
+    await store.replica.start();
+    registerReplicaMetrics(metrics.registry, store.replica);
+  }
   const snapshot = new KeySnapshot({
     store,
     pepper,
@@ -182,6 +200,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     ops: {
       readiness: [
         { name: 'store', check: () => store.checkReady().then(() => null) },
+        ...(store.replica ? [replicaReadiness(store.replica)] : []),
         {
           name: 'audit',
           check: async () => (audit.lastError ? `audit commits failing: ${audit.lastError.message}` : null),

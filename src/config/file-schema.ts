@@ -32,6 +32,8 @@ export const FileConfigSchema = Type.Object(
         {
           write_url: Type.Optional(Type.String({ minLength: 1 })),
           read_url: Type.Optional(Type.String({ minLength: 1 })),
+          /** Reads fall back to the primary when the replica lags more than this (ms). */
+          read_max_lag_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
         },
         { additionalProperties: false },
       ),

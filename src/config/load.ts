@@ -20,6 +20,8 @@ export interface GatehouseConfig {
   bodyLimitBytes: number;
   databaseWriteUrl: string | null;
   databaseReadUrl: string | null;
+  /** The replica lag beyond which lag-tolerant reads fall back to the primary (`DATABASE_READ_MAX_LAG_MS`). */
+  databaseReadMaxLagMs: number;
   redisUrl: string | null;
   keyHashing: 'hmac' | 'argon2id';
   masterKeys: MasterKeys;
@@ -125,6 +127,10 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
         : (file.body_limit_bytes ?? DEFAULT_BODY_LIMIT),
     databaseWriteUrl,
     databaseReadUrl,
+    databaseReadMaxLagMs:
+      env.DATABASE_READ_MAX_LAG_MS !== undefined
+        ? parseInteger(env.DATABASE_READ_MAX_LAG_MS, 'DATABASE_READ_MAX_LAG_MS', 100, 3_600_000)
+        : (file.database?.read_max_lag_ms ?? 5000),
     redisUrl: parseUrl(env.REDIS_URL ?? file.redis_url, 'REDIS_URL', ['redis:', 'rediss:']),
     keyHashing: hashing,
     masterKeys: resolveMasterKeys(env, dataDir, production),

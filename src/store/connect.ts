@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { LATEST_MIGRATION, migrationProvider } from './migrations/index.ts';
+import { createReplicaRouter, type ReplicaRouter, type ReplicaRouterOptions } from './replica-router.ts';
 import type { Database } from './schema.ts';
 
 // bigint columns hold epoch milliseconds and counters, all far below 2^53: read them as numbers, not strings.
@@ -19,6 +20,12 @@ export interface Store {
   readonly dialect: StoreDialect;
   readonly write: Kysely<Database>;
   readonly read: Kysely<Database>;
+  /**
+   * The read-replica circuit breaker when `DATABASE_READ_URL` is set: `read` follows it (the replica while fresh,
+   * the primary when it fails or lags). Its probe runs only once `replica.start()` is called (the server does; the
+   * CLI never does, so one-shot commands read the primary).
+   */
+  readonly replica: ReplicaRouter | null;
   /** Applies pending migrations; safe to call from several processes (the migrator takes a lock). */
   migrate(): Promise<void>;
   /** Resolves when the primary answers and every migration is applied; rejects with the reason otherwise. */
@@ -30,6 +37,9 @@ export interface OpenStoreOptions {
   dataDir: string;
   writeUrl: string | null;
   readUrl?: string | null;
+  /** Names this instance's heartbeat row; defaults to `local`. */
+  regionId?: string;
+  replica?: Omit<ReplicaRouterOptions, 'primary' | 'replica' | 'regionId'>;
 }
 
 function openSqlite(dataDir: string): Kysely<Database> {
@@ -59,11 +69,17 @@ function openPostgres(url: string): Kysely<Database> {
 export function openStore(options: OpenStoreOptions): Store {
   const dialect: StoreDialect = options.writeUrl ? 'postgres' : 'sqlite';
   const write = options.writeUrl ? openPostgres(options.writeUrl) : openSqlite(options.dataDir);
-  const read = options.readUrl ? openPostgres(options.readUrl) : write;
+  const replicaDb = options.readUrl ? openPostgres(options.readUrl) : null;
+  const replica = replicaDb
+    ? createReplicaRouter({ ...options.replica, primary: write, replica: replicaDb, regionId: options.regionId ?? 'local' })
+    : null;
   return {
     dialect,
     write,
-    read,
+    get read() {
+      return replica ? replica.current : write;
+    },
+    replica,
     async migrate() {
       const migrator = new Migrator({ db: write, provider: migrationProvider });
       const { error } = await migrator.migrateToLatest();
@@ -82,7 +98,8 @@ export function openStore(options: OpenStoreOptions): Store {
         throw new Error(`migrations pending: at ${latest ?? 'none'}, need ${LATEST_MIGRATION}`);
     },
     async close() {
-      if (read !== write) await read.destroy();
+      replica?.stop();
+      if (replicaDb) await replicaDb.destroy();
       await write.destroy();
     },
   };

@@ -7,6 +7,13 @@ export {
   type StoreDialect,
 } from './connect.ts';
 export { ConflictError, NotFoundError } from './errors.ts';
+export {
+  createReplicaRouter,
+  type ReplicaRouter,
+  type ReplicaRouterOptions,
+  type ReplicaStatus,
+} from './replica-router.ts';
+export { registerReplicaMetrics } from './replica-metrics.ts';
 export type { AdminTokenRecord, BindingRecord, RoleRecord, UserRecord } from './repositories/admin.ts';
 export * as adminRepository from './repositories/admin.ts';
 export * as auditRepository from './repositories/audit.ts';

@@ -244,7 +244,15 @@ export interface UsageDailyTable {
   updated_at: number;
 }
 
+/** One row per gateway instance; its age as read from the replica is the replication lag. */
+export interface RegionHeartbeatsTable {
+  instance_id: string;
+  region_id: string;
+  beat_at: number;
+}
+
 export interface Database {
+  region_heartbeats: RegionHeartbeatsTable;
   usage_daily: UsageDailyTable;
   llm_upstreams: LlmConfigTable;
   llm_model_groups: LlmConfigTable;

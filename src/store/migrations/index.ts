@@ -5,6 +5,7 @@ import { usageMigration } from './003-usage.ts';
 import { llmMigration } from './004-llm.ts';
 import { mcpMigration } from './005-mcp.ts';
 import { vaultMigration } from './006-vault.ts';
+import { regionHeartbeatsMigration } from './007-region-heartbeats.ts';
 
 /** Ordered migrations; names sort lexically, so they carry a zero-padded sequence number. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '004-llm': llmMigration,
   '005-mcp': mcpMigration,
   '006-vault': vaultMigration,
+  '007-region-heartbeats': regionHeartbeatsMigration,
   '002-admin': adminMigration,
   '003-usage': usageMigration,
 };

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { ScopeBudgetsSchema, ScopeLimitsSchema } from '../../../admission/config-schema.ts';
 
 const Name = Type.String({ minLength: 1, maxLength: 64 });
 const Uuid = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
@@ -10,16 +11,22 @@ export const KeyParams = Type.Object({ key_id: Uuid }, { additionalProperties: f
 
 export const CreateNamedBody = Type.Object({ name: Name }, { additionalProperties: false });
 
-/** Per-key settings the gateway understands; other engineers' features add theirs here, nothing else is stored. */
+/**
+ * Per-key settings the gateway acts on, and nothing else: an unknown field is an error, never stored and ignored.
+ * (Vault services and MCP tools are granted through their own routes, not here.)
+ */
 export const KeySettings = Type.Object(
   {
     allowed_models: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 })),
-    allowed_tools: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 })),
-    allowed_services: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 })),
-    limits: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-    budgets: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 20 })),
-    log_payloads: Type.Optional(Type.Boolean()),
+    limits: Type.Optional(ScopeLimitsSchema),
+    budgets: Type.Optional(ScopeBudgetsSchema),
   },
+  { additionalProperties: false },
+);
+
+/** Limits and budgets of a tenant or team (`PUT …/limits` replaces both). */
+export const ScopeLimitsBody = Type.Object(
+  { limits: Type.Optional(ScopeLimitsSchema), budgets: Type.Optional(ScopeBudgetsSchema) },
   { additionalProperties: false },
 );
 

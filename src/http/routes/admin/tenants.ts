@@ -2,11 +2,11 @@ import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { parseDuration } from '../../../domain/keys/index.ts';
 import { describeKey, describeTeam, describeTenant } from '../../../identity/index.ts';
-import { keysRepository, tenantsRepository } from '../../../store/index.ts';
+import { keysRepository, scopeSettingsRepository, tenantsRepository } from '../../../store/index.ts';
 import { httpError } from '../../errors.ts';
 import { ListQuerySchema, paginate, withIdempotency } from './common.ts';
 import type { AdminRoutesDeps } from './deps.ts';
-import { CreateKeyBody, CreateNamedBody, TeamParams, TenantParams } from './schemas.ts';
+import { CreateKeyBody, CreateNamedBody, ScopeLimitsBody, TeamParams, TenantParams } from './schemas.ts';
 
 type ListQuery = { limit?: number; cursor?: string };
 
@@ -45,6 +45,44 @@ export async function tenantRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
     '/admin/v1/tenants/:tenant_id',
     { config: { surface: 'admin.tenants.get' }, schema: { params: TenantParams } },
     async (request) => describeTenant(await tenantsRepository.findTenant(store.read, request.params.tenant_id)),
+  );
+
+  /** Limits and budgets replace the previous ones wholesale; other settings of the tenant or team are kept. */
+  function replaceLimits(body: Static<typeof ScopeLimitsBody>) {
+    return (current: Record<string, unknown>) => {
+      const { limits: _limits, budgets: _budgets, ...rest } = current;
+      return {
+        ...rest,
+        ...(body.limits ? { limits: body.limits } : {}),
+        ...(body.budgets ? { budgets: body.budgets } : {}),
+      };
+    };
+  }
+
+  app.put<{ Params: Static<typeof TenantParams>; Body: Static<typeof ScopeLimitsBody> }>(
+    '/admin/v1/tenants/:tenant_id/limits',
+    { config: { surface: 'admin.tenants.limits' }, schema: { params: TenantParams, body: ScopeLimitsBody } },
+    async (request) => {
+      await scopeSettingsRepository.updateSettings(
+        store.write,
+        'tenants',
+        request.params.tenant_id,
+        replaceLimits(request.body),
+      );
+      await deps.refreshSnapshots();
+      return describeTenant(await tenantsRepository.findTenant(store.write, request.params.tenant_id));
+    },
+  );
+
+  app.put<{ Params: Static<typeof TeamParams>; Body: Static<typeof ScopeLimitsBody> }>(
+    '/admin/v1/tenants/:tenant_id/teams/:team_id/limits',
+    { config: { surface: 'admin.teams.limits' }, schema: { params: TeamParams, body: ScopeLimitsBody } },
+    async (request) => {
+      const team = await tenantsRepository.findTeam(store.write, request.params.tenant_id, request.params.team_id);
+      await scopeSettingsRepository.updateSettings(store.write, 'teams', team.id, replaceLimits(request.body));
+      await deps.refreshSnapshots();
+      return describeTeam(await tenantsRepository.findTeam(store.write, team.tenantId, team.id));
+    },
   );
 
   app.get<{ Params: Static<typeof TenantParams>; Querystring: ListQuery }>(

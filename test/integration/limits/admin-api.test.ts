@@ -1,0 +1,69 @@
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type TestGateway } from '../../helpers/gateway.ts';
+
+async function call(gw: TestGateway, method: 'GET' | 'PUT' | 'PATCH', path: string, token: string, body?: unknown) {
+  const res = await request(`${gw.baseUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.statusCode, headers: res.headers, body: (await res.body.json()) as Record<string, unknown> };
+}
+
+describe('[INV-6] limits and budgets set through the admin API', () => {
+  let gw: TestGateway;
+  let admin: string;
+
+  beforeAll(async () => {
+    gw = await startGateway();
+    admin = (await gw.gateway.admin.bootstrapPlatformAdmin('limits-admin@example.com')).token;
+    await gw.gateway.adminSnapshot.refresh();
+  });
+  afterAll(() => gw?.dispose());
+
+  it("applies a tenant rpm set with PUT /limits to the tenant's keys", async () => {
+    const id = await gw.createIdentity();
+    const set = await call(gw, 'PUT', `/admin/v1/tenants/${id.tenant.id}/limits`, admin, {
+      limits: { rpm: 2, rpm_burst: 2 },
+    });
+    expect(set.status).toBe(200);
+    expect(set.body.settings).toEqual({ limits: { rpm: 2, rpm_burst: 2 } });
+    const deadline = Date.now() + 3000;
+    let statuses: number[] = [];
+    // The setting reaches admission through the snapshot refresh (≤ 1 s); poll rather than sleep.
+    while (Date.now() < deadline) {
+      statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await call(gw, 'GET', '/gatehouse/v1/whoami', id.key)).status);
+      if (statuses.includes(429)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(statuses).toContain(429);
+  });
+
+  it('takes key limits in PATCH settings and rejects unknown or mistyped limit fields', async () => {
+    const id = await gw.createIdentity();
+    const ok = await call(gw, 'PATCH', `/admin/v1/keys/${id.record.id}`, admin, {
+      settings: { limits: { rpm: 60, max_parallel: 2 }, budgets: { tokens_daily: 1000 } },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.settings).toMatchObject({ limits: { rpm: 60, max_parallel: 2 }, budgets: { tokens_daily: 1000 } });
+    const unknown = await call(gw, 'PATCH', `/admin/v1/keys/${id.record.id}`, admin, {
+      settings: { limits: { rpn: 5 } },
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error).toMatchObject({ code: 'invalid_request' });
+    const negative = await call(gw, 'PUT', `/admin/v1/tenants/${id.tenant.id}/limits`, admin, {
+      budgets: { usd_daily: -1 },
+    });
+    expect(negative.status).toBe(400);
+    const typed = await call(gw, 'PUT', `/admin/v1/tenants/${id.tenant.id}/teams/${id.team.id}/limits`, admin, {
+      limits: { rpm: '10' },
+    });
+    expect(typed.status).toBe(400);
+    const team = await call(gw, 'PUT', `/admin/v1/tenants/${id.tenant.id}/teams/${id.team.id}/limits`, admin, {
+      budgets: { tokens_monthly: 5000 },
+    });
+    expect([team.status, team.body.settings]).toEqual([200, { budgets: { tokens_monthly: 5000 } }]);
+  });
+});
