@@ -2,12 +2,28 @@ import { randomBytes } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
+// One randomBytes call per id costs microseconds (a syscall-backed fill each time); drawing from a refilled pool
+// amortises it, as Node's own randomUUID does with its entropy cache.
+const POOL_SIZE = 16 * 256;
+let pool = randomBytes(POOL_SIZE);
+let poolOffset = 0;
+
+function randomSlice16(): Buffer {
+  if (poolOffset + 16 > POOL_SIZE) {
+    pool = randomBytes(POOL_SIZE);
+    poolOffset = 0;
+  }
+  const bytes = Buffer.from(pool.subarray(poolOffset, poolOffset + 16));
+  poolOffset += 16;
+  return bytes;
+}
+
 /**
  * UUIDv7 (RFC 9562 §5.7): time-ordered, so ids double as stable cursors and index well.
  * Always lowercase; contracts reject uppercase UUIDs.
  */
 export function uuidv7(now: number = Date.now()): string {
-  const bytes = randomBytes(16);
+  const bytes = randomSlice16();
   bytes.writeUIntBE(now, 0, 6);
   bytes[6] = ((bytes[6] as number) & 0x0f) | 0x70;
   bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
