@@ -1,6 +1,6 @@
+import { openapiSurfaces } from './openapi/surfaces.ts';
 import { adminSurfaces } from './routes/admin/surfaces.ts';
 import { identitySurfaces } from './routes/identity/surfaces.ts';
-import { openapiSurfaces } from './openapi/surfaces.ts';
 import { mcpSurfaces } from './routes/mcp/surfaces.ts';
 import { ollamaSurfaces } from './routes/ollama/surfaces.ts';
 import { openaiSurfaces } from './routes/openai/surfaces.ts';

@@ -1,22 +1,19 @@
+import type { Kysely } from 'kysely';
 import { digestsEqual, hashVirtualKey, isAdminTokenShape } from '../domain/keys/index.ts';
 import type { Principal } from '../domain/principal.ts';
 import { type Binding, createPolicyEngine, type PolicyEngine, type Role } from '../domain/rbac/index.ts';
 import {
   type AdminTokenRecord,
   adminRepository,
-  currentRevision,
-  type Store,
+  type Database,
+  RevisionSnapshot,
+  type RevisionSnapshotOptions,
   tenantsRepository,
 } from '../store/index.ts';
 import type { KeyAuthResult } from './key-snapshot.ts';
-import { startPolling } from './polling.ts';
 
-export interface AdminSnapshotOptions {
-  store: Store;
+export interface AdminSnapshotOptions extends RevisionSnapshotOptions {
   pepper: Buffer;
-  refreshMs: number;
-  maxStalenessMs?: number;
-  onRefreshError?: (error: unknown) => void;
 }
 
 interface UserView {
@@ -29,79 +26,46 @@ interface UserView {
  * The hot-path view of the control plane: admin tokens by hash, the RBAC policy engine (rebuilt when a role or
  * binding changes), and team → tenant so admin routes naming only a team resolve to their full scope.
  */
-export class AdminSnapshot {
-  readonly #options: AdminSnapshotOptions;
+export class AdminSnapshot extends RevisionSnapshot {
+  readonly #pepper: Buffer;
   readonly #tokensByHash = new Map<string, AdminTokenRecord>();
   readonly #tokensById = new Map<string, AdminTokenRecord>();
   #users = new Map<string, UserView>();
   #teamTenant = new Map<string, string>();
   #tenants = new Set<string>();
   #engine: PolicyEngine = createPolicyEngine({ bindings: [] });
-  #rev = -1;
-  #tokenRev = -1;
   #policyRev = -1;
-  #refreshedAt = 0;
-  #stopPolling: (() => void) | null = null;
-  #refreshing: Promise<void> | null = null;
 
   constructor(options: AdminSnapshotOptions) {
-    this.#options = options;
+    super(options);
+    this.#pepper = options.pepper;
   }
 
   get engine(): PolicyEngine {
     return this.#engine;
   }
 
-  async start(): Promise<void> {
-    await this.refresh();
-    this.#stopPolling = startPolling(
-      () => this.refresh(),
-      this.#options.refreshMs,
-      (error) => this.#options.onRefreshError?.(error),
-    );
-  }
-
-  stop(): void {
-    this.#stopPolling?.();
-    this.#stopPolling = null;
-  }
-
-  refresh(): Promise<void> {
-    this.#refreshing ??= this.#load().finally(() => {
-      this.#refreshing = null;
-    });
-    return this.#refreshing;
-  }
-
-  async #load(): Promise<void> {
-    const db = this.#options.store.read;
-    const rev = await currentRevision(db);
-    if (rev !== this.#rev) {
-      for (const token of await adminRepository.listAdminTokensChangedSince(db, this.#tokenRev)) {
-        const previous = this.#tokensById.get(token.id);
-        if (previous) this.#tokensByHash.delete(previous.hash);
-        this.#tokensById.set(token.id, token);
-        this.#tokensByHash.set(token.hash, token);
-      }
-      this.#tokenRev = rev;
-      const users = await adminRepository.listUsers(db);
-      this.#users = new Map(
-        users.map((u) => [u.id, { email: u.email, tenantId: u.tenantId, disabled: u.disabledAt !== null }]),
-      );
-      this.#tenants = new Set((await tenantsRepository.listTenants(db)).map((tenant) => tenant.id));
-      this.#teamTenant = new Map((await tenantsRepository.listAllTeams(db)).map((team) => [team.id, team.tenantId]));
-      const policyRev = await adminRepository.policyRevision(db);
-      if (policyRev !== this.#policyRev) {
-        this.#engine = await this.#buildEngine();
-        this.#policyRev = policyRev;
-      }
-      this.#rev = rev;
+  protected async apply(db: Kysely<Database>, sinceRev: number): Promise<void> {
+    for (const token of await adminRepository.listAdminTokensChangedSince(db, sinceRev)) {
+      const previous = this.#tokensById.get(token.id);
+      if (previous) this.#tokensByHash.delete(previous.hash);
+      this.#tokensById.set(token.id, token);
+      this.#tokensByHash.set(token.hash, token);
     }
-    this.#refreshedAt = Date.now();
+    const users = await adminRepository.listUsers(db);
+    this.#users = new Map(
+      users.map((u) => [u.id, { email: u.email, tenantId: u.tenantId, disabled: u.disabledAt !== null }]),
+    );
+    this.#tenants = new Set((await tenantsRepository.listTenants(db)).map((tenant) => tenant.id));
+    this.#teamTenant = new Map((await tenantsRepository.listAllTeams(db)).map((team) => [team.id, team.tenantId]));
+    const policyRev = await adminRepository.policyRevision(db);
+    if (policyRev !== this.#policyRev) {
+      this.#engine = await this.#buildEngine(db);
+      this.#policyRev = policyRev;
+    }
   }
 
-  async #buildEngine(): Promise<PolicyEngine> {
-    const db = this.#options.store.read;
+  async #buildEngine(db: Kysely<Database>): Promise<PolicyEngine> {
     const roles: Role[] = (await adminRepository.listRoles(db)).map((r) => ({
       name: r.name,
       description: r.description,
@@ -118,10 +82,6 @@ export class AdminSnapshot {
     return createPolicyEngine({ roles, bindings });
   }
 
-  isFresh(now = Date.now()): boolean {
-    return now - this.#refreshedAt <= (this.#options.maxStalenessMs ?? 5000);
-  }
-
   tenantExists(tenantId: string): boolean {
     return this.#tenants.has(tenantId);
   }
@@ -133,7 +93,7 @@ export class AdminSnapshot {
   authenticate(token: string, now = Date.now()): KeyAuthResult {
     if (!this.isFresh(now)) return { ok: false, reason: 'identity_unavailable' };
     if (!isAdminTokenShape(token)) return { ok: false, reason: 'invalid_api_key' };
-    const digest = hashVirtualKey(this.#options.pepper, token);
+    const digest = hashVirtualKey(this.#pepper, token);
     const record = this.#tokensByHash.get(digest);
     if (!record || !digestsEqual(record.hash, digest)) return { ok: false, reason: 'invalid_api_key' };
     if (record.revokedAt !== null && record.revokedAt <= now) return { ok: false, reason: 'key_revoked' };

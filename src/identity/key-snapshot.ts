@@ -1,8 +1,14 @@
+import type { Kysely } from 'kysely';
 import { digestsEqual, displayPrefix, hashVirtualKey, isVirtualKeyShape } from '../domain/keys/index.ts';
 import type { Principal } from '../domain/principal.ts';
-import { currentRevision, type KeyRecord, keysRepository, type Store } from '../store/index.ts';
+import {
+  type Database,
+  type KeyRecord,
+  keysRepository,
+  RevisionSnapshot,
+  type RevisionSnapshotOptions,
+} from '../store/index.ts';
 import { verifyArgon2Key } from './key-hasher.ts';
-import { startPolling } from './polling.ts';
 
 export type KeyAuthFailure = 'invalid_api_key' | 'key_revoked' | 'key_expired' | 'identity_unavailable';
 
@@ -13,16 +19,8 @@ interface SnapshotEntry {
   principal: Principal;
 }
 
-export interface KeySnapshotOptions {
-  store: Store;
+export interface KeySnapshotOptions extends RevisionSnapshotOptions {
   pepper: Buffer;
-  refreshMs: number;
-  /**
-   * Past this age without a successful refresh the snapshot refuses to authenticate: a revocation it cannot see
-   * must not keep working (fail closed, DESIGN §2 invariant 3).
-   */
-  maxStalenessMs?: number;
-  onRefreshError?: (error: unknown) => void;
 }
 
 function toPrincipal(record: KeyRecord): Principal {
@@ -41,61 +39,26 @@ function toPrincipal(record: KeyRecord): Principal {
  * The hot-path view of virtual keys: pre-indexed maps, refreshed incrementally from the store's revision counter,
  * so authenticating a request reads no store row.
  */
-export class KeySnapshot {
-  readonly #options: KeySnapshotOptions;
+export class KeySnapshot extends RevisionSnapshot {
+  readonly #pepper: Buffer;
   readonly #byHash = new Map<string, SnapshotEntry>();
   readonly #byId = new Map<string, SnapshotEntry>();
   /** argon2id keys, found by display prefix since their digests are salted. */
   readonly #argon2ByPrefix = new Map<string, SnapshotEntry[]>();
   /** HMAC of a key → key id, for argon2id keys already verified once. */
   readonly #verified = new Map<string, string>();
-  #rev = -1;
-  #refreshedAt = 0;
-  #stopPolling: (() => void) | null = null;
-  #refreshing: Promise<void> | null = null;
 
   constructor(options: KeySnapshotOptions) {
-    this.#options = options;
-  }
-
-  get revision(): number {
-    return this.#rev;
+    super(options);
+    this.#pepper = options.pepper;
   }
 
   get size(): number {
     return this.#byId.size;
   }
 
-  async start(): Promise<void> {
-    await this.refresh();
-    this.#stopPolling = startPolling(
-      () => this.refresh(),
-      this.#options.refreshMs,
-      (error) => this.#options.onRefreshError?.(error),
-    );
-  }
-
-  stop(): void {
-    this.#stopPolling?.();
-    this.#stopPolling = null;
-  }
-
-  /** Loads what changed since the last refresh. Concurrent callers share one round trip. */
-  refresh(): Promise<void> {
-    this.#refreshing ??= this.#load().finally(() => {
-      this.#refreshing = null;
-    });
-    return this.#refreshing;
-  }
-
-  async #load(): Promise<void> {
-    const db = this.#options.store.read;
-    const rev = await currentRevision(db);
-    if (rev !== this.#rev) {
-      for (const record of await keysRepository.listKeysChangedSince(db, this.#rev)) this.#apply(record);
-      this.#rev = rev;
-    }
-    this.#refreshedAt = Date.now();
+  protected async apply(db: Kysely<Database>, sinceRev: number): Promise<void> {
+    for (const record of await keysRepository.listKeysChangedSince(db, sinceRev)) this.#apply(record);
   }
 
   #apply(record: KeyRecord): void {
@@ -122,16 +85,11 @@ export class KeySnapshot {
     }
   }
 
-  /** False once refreshes have failed for longer than the staleness bound. */
-  isFresh(now = Date.now()): boolean {
-    return now - this.#refreshedAt <= (this.#options.maxStalenessMs ?? 5000);
-  }
-
   /** Resolves a bearer token to a principal, or says why not. */
   async authenticate(token: string, now = Date.now()): Promise<KeyAuthResult> {
     if (!this.isFresh(now)) return { ok: false, reason: 'identity_unavailable' };
     if (!isVirtualKeyShape(token)) return { ok: false, reason: 'invalid_api_key' };
-    const digest = hashVirtualKey(this.#options.pepper, token);
+    const digest = hashVirtualKey(this.#pepper, token);
     let entry = this.#byHash.get(digest);
     if (entry && !digestsEqual(entry.record.hash, digest)) entry = undefined;
     entry ??= await this.#findArgon2(token, digest);
@@ -147,7 +105,7 @@ export class KeySnapshot {
     const cachedId = this.#verified.get(digest);
     if (cachedId) return this.#byId.get(cachedId);
     for (const candidate of this.#argon2ByPrefix.get(displayPrefix(token)) ?? []) {
-      if (await verifyArgon2Key(candidate.record.hash, this.#options.pepper, token)) {
+      if (await verifyArgon2Key(candidate.record.hash, this.#pepper, token)) {
         this.#verified.set(digest, candidate.record.id);
         return candidate;
       }

@@ -1,19 +1,19 @@
 /**
  * @module Wires the MCP gateway from config at startup: pin book, registry (config servers, then servers
- * registered through the admin API, whose credentials come from the secret store), policies, session key.
+ * registered through the admin API, whose credentials come from the secret store, kept in step with the store
+ * by `McpStoreSync`), policies, session key.
  */
 import { hkdfSync } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { SecretService } from '../secrets/index.ts';
-import { type McpServerRecord, mcpRepository, type Store } from '../store/index.ts';
-import type { HttpServerSpec, McpConfig } from './config.ts';
+import type { Store } from '../store/index.ts';
+import type { McpConfig } from './config.ts';
 import { PinBook } from './pins.ts';
 import { ToolPolicyService } from './policy.ts';
 import { McpRegistry, type QuarantineEvent } from './registry.ts';
 import { McpService, type McpSharedState } from './service.ts';
 import { SessionSealer } from './session.ts';
-
-export const MCP_SECRET_OWNER_PREFIX = 'mcp:';
+import { McpStoreSync } from './store-sync.ts';
 
 export interface CreateMcpServiceOptions {
   config: McpConfig;
@@ -26,6 +26,8 @@ export interface CreateMcpServiceOptions {
   processEnv?: NodeJS.ProcessEnv;
   /** List every server's tools before resolving (default true); tests may defer it. */
   listAtStart?: boolean;
+  /** How often the store's revision counter is polled for admin changes made on any instance (default 250 ms). */
+  refreshMs?: number;
 }
 
 /**
@@ -36,28 +38,6 @@ export interface CreateMcpServiceOptions {
 async function loadSessionKey(secrets: SecretService): Promise<Buffer> {
   const pepper = await secrets.loadPepper();
   return Buffer.from(hkdfSync('sha256', pepper, Buffer.alloc(0), 'gatehouse mcp session v1', 32));
-}
-
-/** The spec of an API-registered server, with its credential decrypted into the header it is sent in. */
-export async function specFromRecord(
-  record: McpServerRecord,
-  secrets: SecretService,
-  defaults: McpConfig,
-): Promise<HttpServerSpec> {
-  const headers: Record<string, string> = {};
-  if (record.settings.hasCredential && record.settings.credentialHeader) {
-    const credential = await secrets.get(`${MCP_SECRET_OWNER_PREFIX}${record.id}`, 'credential');
-    if (credential) headers[record.settings.credentialHeader] = credential.toString('utf8');
-  }
-  return {
-    id: record.id,
-    description: record.description,
-    transport: record.transport,
-    url: record.url,
-    headers,
-    timeoutMs: record.settings.timeoutMs ?? defaults.callTimeoutMs,
-    maxRestarts: 5,
-  };
 }
 
 export async function createMcpService(options: CreateMcpServiceOptions): Promise<McpService> {
@@ -77,20 +57,25 @@ export async function createMcpService(options: CreateMcpServiceOptions): Promis
     },
   });
   for (const spec of config.servers) registry.add(spec, 'config');
-  for (const record of await mcpRepository.listServers(store.read)) {
-    if (registry.server(record.id)) {
-      logger.warn({ mcpServer: record.id }, 'API-registered mcp server shadowed by a config server of the same id');
-      continue;
-    }
-    registry.add(await specFromRecord(record, secrets, config), 'admin');
-  }
+  const storeSync = new McpStoreSync({
+    store,
+    secrets,
+    config,
+    registry,
+    logger,
+    refreshMs: options.refreshMs ?? 250,
+  });
+  await storeSync.start();
+  const policies = new ToolPolicyService(store);
+  policies.useRevisionSource(storeSync);
   const service = new McpService({
     config,
     registry,
-    policies: new ToolPolicyService(store),
+    policies,
     pins,
     sessions: new SessionSealer(await loadSessionKey(secrets)),
     state: options.state,
+    storeSync,
   });
   if (options.listAtStart !== false) await registry.refreshAll();
   return service;

@@ -13,10 +13,10 @@ export {
   resolveMcpConfig,
   type StdioServerSpec,
 } from './config.ts';
-export { type CreateMcpServiceOptions, createMcpService, MCP_SECRET_OWNER_PREFIX, specFromRecord } from './create.ts';
+export { type CreateMcpServiceOptions, createMcpService } from './create.ts';
 export { McpFailure, type McpFailureCode } from './errors.ts';
 export { PinBook } from './pins.ts';
-export { PolicyValidationError, parseToolPolicy, ToolPolicyService } from './policy.ts';
+export { PolicyValidationError, parseToolPolicy, type RevisionSource, ToolPolicyService } from './policy.ts';
 export { QUARANTINE_SURFACE, quarantineAuditDraft } from './quarantine-audit.ts';
 export { type CatalogTool, McpRegistry, type QuarantineEvent, type ServerEntry } from './registry.ts';
 export {
@@ -29,4 +29,5 @@ export {
 } from './service.ts';
 export { type McpSession, SessionSealer } from './session.ts';
 export { minimalEnvironment, ProcessGroupStdioTransport } from './stdio-transport.ts';
-export { UpstreamConnection } from './upstream.ts';
+export { MCP_SECRET_OWNER_PREFIX, McpStoreSync, type McpStoreSyncOptions, specFromRecord } from './store-sync.ts';
+export { restartDelayMs, UpstreamConnection } from './upstream.ts';

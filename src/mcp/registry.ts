@@ -70,6 +70,14 @@ export class McpRegistry {
             this.options.logger.error({ err: error, mcpServer: spec.id }, 'applying changed tool list failed'),
           );
         },
+        // A restarted process (or a new HTTP session) may present other definitions without ever sending
+        // list_changed; re-listing re-judges every pin, so a changed tool is quarantined before its next call.
+        onReconnected: () => {
+          if (this.entries.get(spec.id) !== entry) return;
+          this.refresh(spec.id).catch((error) =>
+            this.options.logger.warn({ err: error, mcpServer: spec.id }, 'relisting after a reconnect failed'),
+          );
+        },
       }),
     };
     this.entries.set(spec.id, entry);

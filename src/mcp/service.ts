@@ -23,6 +23,7 @@ import type { PinBook } from './pins.ts';
 import type { ToolPolicyService } from './policy.ts';
 import type { CatalogTool, McpRegistry, ServerEntry } from './registry.ts';
 import type { SessionSealer } from './session.ts';
+import type { McpStoreSync } from './store-sync.ts';
 
 /** The shared-state calls MCP needs (`SharedState` from src/state satisfies it). */
 export interface McpSharedState extends ReplayGuard {
@@ -70,6 +71,7 @@ export class McpService {
   readonly pins: PinBook;
   readonly sessions: SessionSealer;
   private readonly state: McpSharedState;
+  private readonly storeSync: McpStoreSync | null;
 
   constructor(options: {
     config: McpConfig;
@@ -78,6 +80,7 @@ export class McpService {
     pins: PinBook;
     sessions: SessionSealer;
     state: McpSharedState;
+    storeSync?: McpStoreSync;
   }) {
     this.config = options.config;
     this.registry = options.registry;
@@ -85,7 +88,13 @@ export class McpService {
     this.pins = options.pins;
     this.sessions = options.sessions;
     this.state = options.state;
+    this.storeSync = options.storeSync ?? null;
     this.capabilities = new CapabilityGuard(options.config.capabilities, options.state);
+  }
+
+  /** Applies the stored admin-registered servers now (after a local write), instead of at the next poll. */
+  async syncServers(): Promise<void> {
+    await this.storeSync?.sync(true);
   }
 
   /** Approves a quarantined definition (compare-and-set on its hash) and re-lists the server. */
@@ -96,6 +105,7 @@ export class McpService {
   }
 
   async close(): Promise<void> {
+    this.storeSync?.stop();
     await this.registry.close();
   }
 

@@ -1,7 +1,8 @@
 /**
  * @module One upstream MCP server: an SDK `Client` over stdio (own process group, minimal env), streamable
- * HTTP or legacy SSE. Connects lazily, reconnects after a crash within a bounded restart budget, times out
- * hung calls, and reports `notifications/tools/list_changed` so the registry re-pins the tool list.
+ * HTTP or legacy SSE. Connects lazily; after a crash, a hung call or a transport failure it drops the
+ * connection and reconnects on the next call, with exponential backoff between consecutive failures and a
+ * bounded restart budget; it reports `notifications/tools/list_changed` so the registry re-pins the tools.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
@@ -15,6 +16,18 @@ import { minimalEnvironment, ProcessGroupStdioTransport } from './stdio-transpor
 
 /** A restart budget window: more than `maxRestarts` reconnects inside it and the server stays down until it ends. */
 const RESTART_WINDOW_MS = 60_000;
+const BACKOFF_BASE_MS = 250;
+const BACKOFF_MAX_MS = 30_000;
+
+/**
+ * How long to wait before reconnecting after `failures` consecutive failures. The first reconnect is immediate, so
+ * a one-off crash costs the caller nothing; a server that keeps failing is retried at 250 ms, 500 ms, 1 s … 30 s
+ * rather than respawned in a tight loop (each stdio respawn is a process start, an `npx` one seconds of CPU).
+ */
+export function restartDelayMs(failures: number): number {
+  if (failures <= 1) return 0;
+  return Math.min(BACKOFF_BASE_MS * 2 ** (failures - 2), BACKOFF_MAX_MS);
+}
 const CLIENT_INFO = { name: 'gatehouse', version: '0.1.0' };
 
 export type UpstreamState = 'idle' | 'connecting' | 'ready' | 'down' | 'closed';
@@ -24,6 +37,8 @@ export interface UpstreamOptions {
   onToolsChanged(tools: Tool[]): void;
   /** Source of the environment a stdio server's minimal env is drawn from (tests pass their own). */
   processEnv?: NodeJS.ProcessEnv;
+  /** Told after a reconnect (not the first connect): the new process or session may list different tools. */
+  onReconnected?(): void;
 }
 
 export class UpstreamConnection {
@@ -33,6 +48,12 @@ export class UpstreamConnection {
   private client: Client | null = null;
   private connecting: Promise<Client> | null = null;
   private restarts: number[] = [];
+  /** Consecutive failures (crash, connect failure, timeout, transport error); any answered request resets it. */
+  private failures = 0;
+  private lastFailureAt = 0;
+  private connects = 0;
+  /** Dropped connections still shutting down (a hung stdio server gets SIGTERM, then SIGKILL), awaited by close(). */
+  private readonly draining = new Set<Promise<void>>();
   private readonly options: UpstreamOptions;
 
   constructor(spec: McpServerSpec, options: UpstreamOptions) {
@@ -56,19 +77,53 @@ export class UpstreamConnection {
     return new StreamableHTTPClientTransport(new URL(spec.url), { requestInit });
   }
 
-  private takeRestartSlot(): boolean {
-    const now = Date.now();
+  /** How many times this server has been connected (1 + restarts), for the admin listing. */
+  get connectCount(): number {
+    return this.connects;
+  }
+
+  private unavailable(detail: string, retryAfterMs?: number, cause?: unknown): McpFailure {
+    const values: Record<string, string | number> = { server: this.spec.id, detail };
+    if (retryAfterMs !== undefined) values.retry_after_ms = Math.max(1, Math.ceil(retryAfterMs));
+    return new McpFailure('mcp_upstream_unavailable', values, { cause });
+  }
+
+  private recordFailure(reason: string): void {
+    this.failures += 1;
+    this.lastFailureAt = Date.now();
+    this.lastError = reason;
+  }
+
+  /** Refuses a reconnect during backoff or once the budget (1 start + `maxRestarts` a minute) is spent. */
+  private takeRestartSlot(now: number): void {
+    const wait = this.lastFailureAt + restartDelayMs(this.failures) - now;
+    if (wait > 0) {
+      this.state = 'down';
+      throw this.unavailable('restarting after a failure', wait);
+    }
     this.restarts = this.restarts.filter((at) => now - at < RESTART_WINDOW_MS);
-    if (this.restarts.length > this.spec.maxRestarts) return false;
+    if (this.restarts.length > this.spec.maxRestarts) {
+      this.state = 'down';
+      throw this.unavailable('restart budget exhausted', (this.restarts[0] ?? now) + RESTART_WINDOW_MS - now);
+    }
     this.restarts.push(now);
-    return true;
+  }
+
+  /** Forgets a broken client and shuts it down in the background, so the caller's error is not held up by it. */
+  private drop(client: Client, reason: string): void {
+    if (this.client !== client) return;
+    this.client = null;
+    if (this.state !== 'closed') this.state = 'down';
+    this.recordFailure(reason);
+    const closing = client
+      .close()
+      .catch(() => {})
+      .finally(() => this.draining.delete(closing));
+    this.draining.add(closing);
   }
 
   private async open(): Promise<Client> {
-    if (!this.takeRestartSlot()) {
-      this.state = 'down';
-      throw new McpFailure('mcp_upstream_unavailable', { server: this.spec.id, detail: 'restart budget exhausted' });
-    }
+    this.takeRestartSlot(Date.now());
     this.state = 'connecting';
     const client = new Client(CLIENT_INFO, {
       capabilities: {},
@@ -83,10 +138,8 @@ export class UpstreamConnection {
     });
     const transport = this.createTransport();
     client.onclose = () => {
-      if (this.client === client) {
-        this.client = null;
-        if (this.state !== 'closed') this.state = 'down';
-      }
+      // Only an unexpected close lands here with `this.client === client`: drop() and close() detach it first.
+      this.drop(client, 'connection closed (the server exited or hung up)');
     };
     client.onerror = (error) => {
       this.lastError = error.message;
@@ -95,24 +148,26 @@ export class UpstreamConnection {
       await client.connect(transport, { timeout: this.spec.timeoutMs });
     } catch (error) {
       this.state = 'down';
-      this.lastError = (error as Error).message;
+      this.recordFailure(`connect failed: ${(error as Error).message}`);
       await client.close().catch(() => {});
-      throw new McpFailure(
-        'mcp_upstream_unavailable',
-        { server: this.spec.id, detail: 'connect failed' },
-        { cause: error },
-      );
+      throw this.unavailable('connect failed', restartDelayMs(this.failures) || undefined, error);
+    }
+    // close() may have run while the handshake was in flight; the widening undoes TypeScript's narrowing.
+    if ((this.state as UpstreamState) === 'closed') {
+      await client.close().catch(() => {});
+      throw this.unavailable('closed');
     }
     this.client = client;
     this.state = 'ready';
     this.lastError = null;
+    this.connects += 1;
+    if (this.connects > 1 && this.options.onReconnected) setImmediate(this.options.onReconnected);
     return client;
   }
 
   /** The connected client, connecting (or reconnecting after a crash) first when needed. */
   async ensureClient(): Promise<Client> {
-    if (this.state === 'closed')
-      throw new McpFailure('mcp_upstream_unavailable', { server: this.spec.id, detail: 'closed' });
+    if (this.state === 'closed') throw this.unavailable('closed');
     if (this.client) return this.client;
     this.connecting ??= this.open().finally(() => {
       this.connecting = null;
@@ -126,6 +181,7 @@ export class UpstreamConnection {
     let cursor: string | undefined;
     for (let page = 0; page < 100; page++) {
       const result = await this.guard(
+        client,
         client.listTools(cursor ? { cursor } : undefined, { timeout: this.spec.timeoutMs }),
       );
       tools.push(...result.tools);
@@ -137,42 +193,42 @@ export class UpstreamConnection {
 
   async callTool(name: string, args: Record<string, unknown>, timeoutMs: number): Promise<CallToolResult> {
     const client = await this.ensureClient();
-    const result = await this.guard(client.callTool({ name, arguments: args }, undefined, { timeout: timeoutMs }));
+    const result = await this.guard(
+      client,
+      client.callTool({ name, arguments: args }, undefined, { timeout: timeoutMs }),
+    );
     return result as CallToolResult;
   }
 
-  /** Maps SDK failures to gateway codes; a timed-out call drops the connection, since a hung server rarely recovers. */
-  private async guard<T>(promise: Promise<T>): Promise<T> {
+  /**
+   * Maps SDK failures to gateway codes. A timeout, a closed connection or a transport error drops the connection
+   * (a hung server rarely recovers, and a streamable HTTP session lost with a restarted server is never valid
+   * again), so the next call reconnects; an error the server answered with leaves it up.
+   */
+  private async guard<T>(client: Client, promise: Promise<T>): Promise<T> {
     try {
-      return await promise;
+      const result = await promise;
+      this.failures = 0;
+      return result;
     } catch (error) {
       if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
-        this.lastError = 'request timed out';
-        const client = this.client;
-        this.client = null;
-        this.state = 'down';
-        await client?.close().catch(() => {});
+        this.drop(client, 'request timed out');
         throw new McpFailure('mcp_upstream_timeout', { server: this.spec.id }, { cause: error });
       }
       if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
-        throw new McpFailure(
-          'mcp_upstream_unavailable',
-          { server: this.spec.id, detail: 'connection closed' },
-          { cause: error },
-        );
+        this.drop(client, 'connection closed (the server exited or hung up)');
+        throw this.unavailable('connection closed', undefined, error);
       }
       if (error instanceof McpError) {
+        this.failures = 0;
         throw new McpFailure(
           'mcp_upstream_error',
           { server: this.spec.id, detail: `error ${error.code}` },
           { cause: error },
         );
       }
-      throw new McpFailure(
-        'mcp_upstream_unavailable',
-        { server: this.spec.id, detail: 'transport failure' },
-        { cause: error },
-      );
+      this.drop(client, `transport failure: ${(error as Error).message}`);
+      throw this.unavailable('transport failure', undefined, error);
     }
   }
 
@@ -181,5 +237,6 @@ export class UpstreamConnection {
     const client = this.client ?? (await this.connecting?.catch(() => null)) ?? null;
     this.client = null;
     await client?.close().catch(() => {});
+    await Promise.all(this.draining);
   }
 }

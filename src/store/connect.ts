@@ -71,7 +71,12 @@ export function openStore(options: OpenStoreOptions): Store {
   const write = options.writeUrl ? openPostgres(options.writeUrl) : openSqlite(options.dataDir);
   const replicaDb = options.readUrl ? openPostgres(options.readUrl) : null;
   const replica = replicaDb
-    ? createReplicaRouter({ ...options.replica, primary: write, replica: replicaDb, regionId: options.regionId ?? 'local' })
+    ? createReplicaRouter({
+        ...options.replica,
+        primary: write,
+        replica: replicaDb,
+        regionId: options.regionId ?? 'local',
+      })
     : null;
   return {
     dialect,

@@ -7,13 +7,14 @@ export {
   type StoreDialect,
 } from './connect.ts';
 export { ConflictError, NotFoundError } from './errors.ts';
+export { startPolling } from './polling.ts';
+export { registerReplicaMetrics } from './replica-metrics.ts';
 export {
   createReplicaRouter,
   type ReplicaRouter,
   type ReplicaRouterOptions,
   type ReplicaStatus,
 } from './replica-router.ts';
-export { registerReplicaMetrics } from './replica-metrics.ts';
 export type { AdminTokenRecord, BindingRecord, RoleRecord, UserRecord } from './repositories/admin.ts';
 export * as adminRepository from './repositories/admin.ts';
 export * as auditRepository from './repositories/audit.ts';
@@ -39,5 +40,6 @@ export type {
 export * as usageRepository from './repositories/usage.ts';
 export type { VaultChanges, VaultCredentialRow, VaultGrantRow, VaultServiceRow } from './repositories/vault.ts';
 export * as vaultRepository from './repositories/vault.ts';
+export { RevisionSnapshot, type RevisionSnapshotOptions } from './revision-snapshot.ts';
 export { currentRevision } from './revisions.ts';
 export type { Database } from './schema.ts';

@@ -60,7 +60,13 @@ export function createReplicaRouter(options: ReplicaRouterOptions): ReplicaRoute
   const recoverAfter = options.recoverAfter ?? 2;
   const instanceId = uuidv7();
   // Reads start on the primary: until a probe has shown the replica fresh, nothing is known about its lag.
-  const state: ReplicaStatus = { using: 'primary', lagMs: null, reason: 'not probed yet', fallbacks: 0, lastProbeAt: null };
+  const state: ReplicaStatus = {
+    using: 'primary',
+    lagMs: null,
+    reason: 'not probed yet',
+    fallbacks: 0,
+    lastProbeAt: null,
+  };
   let healthyStreak = 0;
   let timer: NodeJS.Timeout | null = null;
   let probing: Promise<ReplicaStatus> | null = null;

@@ -4,11 +4,14 @@ import { type VaultAuthSpec, VaultServiceSchema, type VaultServiceSpec } from '.
 /** A bad service definition, naming the field at fault. */
 export class VaultDefinitionError extends Error {
   readonly field: string;
+  /** The message without the field, for callers that re-home the field (`vault.services.3.base_url`). */
+  readonly reason: string;
 
-  constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
+  constructor(field: string, reason: string) {
+    super(`${field}: ${reason}`);
     this.name = 'VaultDefinitionError';
     this.field = field;
+    this.reason = reason;
   }
 }
 

@@ -77,7 +77,7 @@ export class VaultAdmin {
     try {
       service = compileService(input, 'admin');
     } catch (error) {
-      if (error instanceof VaultDefinitionError) throw new ValidationError(error.field, error.message);
+      if (error instanceof VaultDefinitionError) throw new ValidationError(error.field, error.reason);
       throw error;
     }
     if (this.#deps.snapshot.isConfigService(service.id)) throw new ConflictError('vault service', 'id', service.id);

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
+import { ConfigError } from '../config/errors.ts';
 import type { KekProvider } from '../domain/secrets/index.ts';
 import type { SecretService } from '../secrets/index.ts';
 import { createMemorySharedState, type SharedState, type SlidingWindowResult } from '../state/index.ts';
@@ -9,7 +10,7 @@ import { type ForwardRequest, type ForwardResponse, forward } from './forward.ts
 import { IdempotencyStore } from './idempotency.ts';
 import { type CredentialHealth, OAuthTokens } from './oauth2.ts';
 import { compileService, VaultDefinitionError, type VaultService } from './service-definition.ts';
-import type { VaultConfigSection } from './service-schema.ts';
+import { SERVICE_ID_PATTERN, type VaultConfigSection } from './service-schema.ts';
 import { UpstreamPools } from './upstream-pools.ts';
 import { VaultAdmin } from './vault-admin.ts';
 import { VaultSnapshot } from './vault-snapshot.ts';
@@ -45,10 +46,15 @@ export interface Vault {
 }
 
 const DEFAULT_SKEW_MS = 60_000;
+const SAFE_ID = new RegExp(SERVICE_ID_PATTERN);
 const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 const DEFAULT_IDEMPOTENCY_MAX_BYTES = 1024 * 1024;
 
-/** Compiles the config file's services; a bad one stops startup with the field named. */
+/**
+ * Compiles the config file's services. The schema check in `loadConfig` cannot see the rules that need code
+ * (https-only, no userinfo, no dot segments, unique ids), so a bad definition is reported here as a `ConfigError`
+ * naming the YAML field: `gatehouse config check` and startup (exit 78) both surface it without a stack trace.
+ */
 export function compileConfigServices(config: VaultConfigSection | undefined): VaultService[] {
   const seen = new Set<string>();
   return (config?.services ?? []).map((spec, index) => {
@@ -58,10 +64,10 @@ export function compileConfigServices(config: VaultConfigSection | undefined): V
       seen.add(service.id);
       return service;
     } catch (error) {
-      if (error instanceof VaultDefinitionError) {
-        throw new VaultDefinitionError(`vault.services.${index}.${error.field}`, error.message);
-      }
-      throw error;
+      if (!(error instanceof VaultDefinitionError)) throw error;
+      const id = (spec as { id?: unknown }).id;
+      const which = typeof id === 'string' && SAFE_ID.test(id) ? ` (service "${id}")` : '';
+      throw new ConfigError(`vault.services.${index}.${error.field}`, `${error.reason}${which}`);
     }
   });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
 import { serve } from '../../serve.ts';
+import { compileConfigServices } from '../../vault/index.ts';
 import { type CliIo, configPathOf } from '../run.ts';
 
 export function registerServerCommands(program: Command, io: CliIo): void {
@@ -8,7 +9,10 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .command('serve')
     .description('Run the gateway (same as npm start)')
     .action(async (_options: unknown, command: Command) => {
-      await serve(configPathOf(command));
+      const configPath = configPathOf(command);
+      // A bad vault definition fails here, before serve() opens the store and Redis, so the exit (78) is immediate.
+      compileConfigServices(loadConfig({ configPath }).file.vault);
+      await serve(configPath);
     });
   program
     .command('config')
@@ -17,6 +21,8 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .description('Validate the environment and config file and print the effective settings (no secrets)')
     .action((_options: unknown, command: Command) => {
       const config = loadConfig({ configPath: configPathOf(command) });
+      // The vault's https/userinfo/dot-segment rules need code, not just the schema: checked here as at startup.
+      const vaultServices = compileConfigServices(config.file.vault);
       io.out(
         JSON.stringify(
           {
@@ -32,6 +38,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
             previous_kek_ids: config.masterKeys.previous.map((key) => key.id),
             development_master_key: config.masterKeys.generated,
             body_limit_bytes: config.bodyLimitBytes,
+            vault_services: vaultServices.map((service) => service.id),
           },
           null,
           2,

@@ -24,7 +24,7 @@ const SECURITY_SCHEMES: Record<Exclude<AuthMode, 'none'>, [string, JsonObject]> 
   ],
   admin_token: [
     'adminToken',
-    { type: 'http', scheme: 'bearer', bearerFormat: 'gha_…', description: "An admin API token for a user." },
+    { type: 'http', scheme: 'bearer', bearerFormat: 'gha_…', description: 'An admin API token for a user.' },
   ],
   jwt: [
     'oidcJwt',
@@ -135,7 +135,9 @@ function operationOf(route: CollectedRoute, method: string, pathParams: string[]
     summary: surface.description,
     tags: [surface.id.split('.')[0] as string],
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(body ? { requestBody: { required: true, content: { 'application/json': { schema: plainSchema(body) } } } } : {}),
+    ...(body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: plainSchema(body) } } } }
+      : {}),
     responses: responsesOf(route, parameters.length > 0 || body !== undefined),
     security: authModes.map((mode) => ({ [SECURITY_SCHEMES[mode][0]]: [] })),
     'x-gatehouse-surface': surface.id,
@@ -150,7 +152,8 @@ export function buildOpenApiDocument(routes: readonly CollectedRoute[], options:
   const tags = new Set<string>();
   for (const route of routes) {
     const { path, params } = toOpenApiPath(route.url);
-    const item = (paths[path] ??= {});
+    paths[path] ??= {};
+    const item = paths[path];
     for (const method of route.methods.filter((m) => OPENAPI_METHODS.has(m))) {
       item[method.toLowerCase()] = operationOf(route, method, params);
       tags.add(route.surface.id.split('.')[0] as string);

@@ -49,7 +49,7 @@ export async function openapiRoutes(app: FastifyInstance, options: OpenApiRoutes
   });
 }
 
-export { collectRoutes, type CollectedRoute, type RouteCollector } from './collector.ts';
+export { type CollectedRoute, collectRoutes, type RouteCollector } from './collector.ts';
 export { buildOpenApiDocument, type OpenApiOptions, toOpenApiPath } from './document.ts';
 export { renderDocsHtml } from './render-html.ts';
 export { openapiSurfaces } from './surfaces.ts';

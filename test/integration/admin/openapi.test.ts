@@ -32,8 +32,9 @@ function checkOpenApi(document: Json): string[] {
   const schemes = ((document.components as Json)?.securitySchemes ?? {}) as Json;
   const operationIds = new Set<string>();
   const walkRefs = (node: unknown, where: string): void => {
-    if (Array.isArray(node)) node.forEach((child, i) => walkRefs(child, `${where}/${i}`));
-    else if (node !== null && typeof node === 'object') {
+    if (Array.isArray(node)) {
+      for (const [i, child] of node.entries()) walkRefs(child, `${where}/${i}`);
+    } else if (node !== null && typeof node === 'object') {
       for (const [key, value] of Object.entries(node)) {
         if (key === '$ref' && (typeof value !== 'string' || resolvePointer(document, value) === undefined)) {
           problems.push(`${where}: unresolved $ref ${String(value)}`);
@@ -65,7 +66,7 @@ function checkOpenApi(document: Json): string[] {
       const pathParams = parameters.filter((p) => p.in === 'path');
       for (const name of templated) {
         const param = pathParams.find((p) => p.name === name);
-        if (!param || param.required !== true) problems.push(`${where}: {${name}} lacks a required path parameter`);
+        if (param?.required !== true) problems.push(`${where}: {${name}} lacks a required path parameter`);
       }
       for (const param of pathParams) {
         if (!templated.includes(param.name as string)) problems.push(`${where}: path parameter ${param.name} unused`);
@@ -144,7 +145,9 @@ describe('OpenAPI 3.1 document and reference page', () => {
       expect(op, surface.id).toBeDefined();
       expect(op?.['x-gatehouse-permissions']).toEqual(surface.permissions);
       expect(op?.['x-gatehouse-scope']).toBe(surface.scope ?? 'principal');
-      expect((op?.security as unknown[]).length).toBe(surface.auth.filter((mode) => mode !== 'none').length);
+      expect((op?.security as unknown[] | undefined)?.length).toBe(
+        surface.auth.filter((mode) => mode !== 'none').length,
+      );
     }
     const put = (document.paths as Record<string, Record<string, Json>>)['/admin/v1/roles/{name}']?.put as Json;
     expect(put.security).toEqual([{ adminToken: [] }, { oidcJwt: [] }]);

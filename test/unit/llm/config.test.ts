@@ -11,7 +11,7 @@ const ENV_REF_NOPE = '${NOPE}';
 const upstream = { id: 'local', provider: 'openai' as const, base_url: 'http://127.0.0.1:11434/v1' };
 
 describe('LLM config sections', () => {
-  it('resolves the minimal config of issue 3, durations and ${ENV} key references', () => {
+  it('resolves the minimal config of issue 3, durations and env key references', () => {
     const resolved = resolveLlmFileConfig(
       {
         upstreams: [{ ...upstream, api_keys: [ENV_REF_OPENAI, 'literal'] }],

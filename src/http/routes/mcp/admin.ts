@@ -4,7 +4,7 @@
  * definitions, and read or replace team tool policies.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type McpService, PolicyValidationError, specFromRecord } from '../../../mcp/index.ts';
+import { MCP_SECRET_OWNER_PREFIX, type McpService, PolicyValidationError } from '../../../mcp/index.ts';
 import type { SecretService } from '../../../secrets/index.ts';
 import { isForeignKeyViolation, mcpRepository, type Store } from '../../../store/index.ts';
 import { GatehouseError, httpError } from '../../errors.ts';
@@ -40,6 +40,7 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
       description: entry.spec.description,
       status: entry.connection.state,
       last_error: entry.connection.lastError,
+      connects: entry.connection.connectCount,
       tools: [...entry.tools.values()].map((tool) => ({
         name: tool.tool.name,
         sha256: tool.sha256,
@@ -61,7 +62,9 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
       if (body.credential !== undefined && body.credential_header === undefined) {
         throw httpError('invalid_request', { detail: 'credential needs credential_header' }, 'credential_header');
       }
-      if (body.credential !== undefined) await secrets.put(`mcp:${body.id}`, 'credential', body.credential);
+      if (body.credential !== undefined) {
+        await secrets.put(`${MCP_SECRET_OWNER_PREFIX}${body.id}`, 'credential', body.credential);
+      }
       const record = {
         id: body.id,
         transport: body.transport,
@@ -75,11 +78,8 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
         },
       };
       await mcpRepository.upsertServer(store.write, record);
-      if (existing) await service.registry.remove(body.id);
-      service.registry.add(
-        await specFromRecord({ ...record, createdAt: 0, updatedAt: 0 }, secrets, service.config),
-        'admin',
-      );
+      // This instance applies the row now; the others see the revision move at their next poll.
+      await service.syncServers();
       reply.code(existing ? 200 : 201);
       return {
         object: 'mcp_server',
@@ -102,8 +102,8 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
         throw httpError('conflict', { detail: `MCP server ${server} is defined in the config file` });
       const deleted = await mcpRepository.deleteServer(store.write, server);
       if (!deleted) throw httpError('mcp_server_not_found', { server });
-      await secrets.delete(`mcp:${server}`, 'credential');
-      await service.registry.remove(server);
+      await secrets.delete(`${MCP_SECRET_OWNER_PREFIX}${server}`, 'credential');
+      await service.syncServers();
       return reply.code(204).send();
     },
   );

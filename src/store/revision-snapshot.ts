@@ -1,0 +1,79 @@
+import type { Kysely } from 'kysely';
+import type { Store } from './connect.ts';
+import { startPolling } from './polling.ts';
+import { currentRevision } from './revisions.ts';
+import type { Database } from './schema.ts';
+
+export interface RevisionSnapshotOptions {
+  store: Store;
+  refreshMs: number;
+  /**
+   * Past this age without a successful refresh the snapshot reports itself stale, and its users fail closed: a
+   * revocation it cannot see must not keep working (DESIGN §2 invariant 3).
+   */
+  maxStalenessMs?: number;
+  onRefreshError?: (error: unknown) => void;
+}
+
+/**
+ * A hot-path, in-memory view of store rows, kept fresh by polling the store's revision counter: when it moved, the
+ * subclass loads what changed since the revision it last saw. Every write that such a view holds stamps its row
+ * with `nextRevision`, and revisions commit in order, so nothing is missed; re-applying a row is harmless.
+ */
+export abstract class RevisionSnapshot {
+  protected readonly store: Store;
+  readonly #options: RevisionSnapshotOptions;
+  #rev = -1;
+  #refreshedAt = 0;
+  #stopPolling: (() => void) | null = null;
+  #refreshing: Promise<void> | null = null;
+
+  constructor(options: RevisionSnapshotOptions) {
+    this.store = options.store;
+    this.#options = options;
+  }
+
+  get revision(): number {
+    return this.#rev;
+  }
+
+  /** Applies the rows changed after `sinceRev` (-1 on the first load: everything). */
+  protected abstract apply(db: Kysely<Database>, sinceRev: number): Promise<void>;
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.#stopPolling = startPolling(
+      () => this.refresh(),
+      this.#options.refreshMs,
+      (error) => this.#options.onRefreshError?.(error),
+    );
+  }
+
+  stop(): void {
+    this.#stopPolling?.();
+    this.#stopPolling = null;
+  }
+
+  /** Loads what changed since the last refresh. Concurrent callers share one round trip. */
+  refresh(): Promise<void> {
+    this.#refreshing ??= this.#load().finally(() => {
+      this.#refreshing = null;
+    });
+    return this.#refreshing;
+  }
+
+  async #load(): Promise<void> {
+    const db = this.store.read;
+    const rev = await currentRevision(db);
+    if (rev !== this.#rev) {
+      await this.apply(db, this.#rev);
+      this.#rev = rev;
+    }
+    this.#refreshedAt = Date.now();
+  }
+
+  /** False once refreshes have failed for longer than the staleness bound. */
+  isFresh(now = Date.now()): boolean {
+    return now - this.#refreshedAt <= (this.#options.maxStalenessMs ?? 5000);
+  }
+}
