@@ -12,8 +12,8 @@ export async function serve(configPath: string | null): Promise<void> {
   } catch (error) {
     if (error instanceof ConfigError || error instanceof MasterKeyMismatchError) {
       process.stderr.write(`gatehouse: ${error.message}\n`);
-      process.exitCode = 78; // EX_CONFIG
-      return;
+      // Exit now: connections opened before the check failed (Redis, a PostgreSQL pool) would keep the process alive.
+      process.exit(78); // EX_CONFIG
     }
     throw error;
   }

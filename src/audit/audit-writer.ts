@@ -94,7 +94,7 @@ export class AuditWriter implements AuditSink {
       }
       try {
         await auditRepository.appendAuditBatch(
-          this.#options.store.write,
+          this.#options.store,
           { chainId: this.chainId, region: this.#options.regionId, startedAt: this.#startedAt },
           this.#sealed,
         );

@@ -30,4 +30,4 @@ export {
 export { type McpSession, SessionSealer } from './session.ts';
 export { minimalEnvironment, ProcessGroupStdioTransport } from './stdio-transport.ts';
 export { MCP_SECRET_OWNER_PREFIX, McpStoreSync, type McpStoreSyncOptions, specFromRecord } from './store-sync.ts';
-export { restartDelayMs, UpstreamConnection } from './upstream.ts';
+export { UpstreamConnection } from './upstream.ts';

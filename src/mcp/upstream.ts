@@ -10,25 +10,21 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { type CallToolResult, ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
+import { restartDelayMs } from '../domain/mcp/index.ts';
 import type { McpServerSpec } from './config.ts';
 import { McpFailure } from './errors.ts';
 import { minimalEnvironment, ProcessGroupStdioTransport } from './stdio-transport.ts';
 
 /** A restart budget window: more than `maxRestarts` reconnects inside it and the server stays down until it ends. */
 const RESTART_WINDOW_MS = 60_000;
-const BACKOFF_BASE_MS = 250;
-const BACKOFF_MAX_MS = 30_000;
-
-/**
- * How long to wait before reconnecting after `failures` consecutive failures. The first reconnect is immediate, so
- * a one-off crash costs the caller nothing; a server that keeps failing is retried at 250 ms, 500 ms, 1 s … 30 s
- * rather than respawned in a tight loop (each stdio respawn is a process start, an `npx` one seconds of CPU).
- */
-export function restartDelayMs(failures: number): number {
-  if (failures <= 1) return 0;
-  return Math.min(BACKOFF_BASE_MS * 2 ** (failures - 2), BACKOFF_MAX_MS);
-}
+/** A connection up this long before it fails starts a fresh backoff episode. */
+const STABLE_UPTIME_MS = 30_000;
 const CLIENT_INFO = { name: 'gatehouse', version: '0.1.0' };
+/**
+ * The handshake includes starting the process (an `npx` server may first fetch its package), so it gets at least
+ * this long: a short per-call timeout must not make a slow start look like a dead server.
+ */
+const CONNECT_TIMEOUT_FLOOR_MS = 10_000;
 
 export type UpstreamState = 'idle' | 'connecting' | 'ready' | 'down' | 'closed';
 
@@ -48,9 +44,10 @@ export class UpstreamConnection {
   private client: Client | null = null;
   private connecting: Promise<Client> | null = null;
   private restarts: number[] = [];
-  /** Consecutive failures (crash, connect failure, timeout, transport error); any answered request resets it. */
+  /** Failures in the current episode (crash, connect failure, timeout, transport error); sets the backoff. */
   private failures = 0;
   private lastFailureAt = 0;
+  private connectedAt = 0;
   private connects = 0;
   /** Dropped connections still shutting down (a hung stdio server gets SIGTERM, then SIGKILL), awaited by close(). */
   private readonly draining = new Set<Promise<void>>();
@@ -88,23 +85,29 @@ export class UpstreamConnection {
     return new McpFailure('mcp_upstream_unavailable', values, { cause });
   }
 
-  private recordFailure(reason: string): void {
-    this.failures += 1;
-    this.lastFailureAt = Date.now();
+  /**
+   * Counts a failure. A connection that had been up for `STABLE_UPTIME_MS` starts a new episode, so a crash once an
+   * hour never backs off; one that fails soon after its restart escalates the backoff, even when the listing
+   * after each restart succeeds (a server that dies on every call still answers `tools/list`).
+   */
+  private recordFailure(reason: string, connectionUp: boolean): void {
+    const now = Date.now();
+    this.failures = connectionUp && now - this.connectedAt >= STABLE_UPTIME_MS ? 1 : this.failures + 1;
+    this.lastFailureAt = now;
     this.lastError = reason;
   }
 
-  /** Refuses a reconnect during backoff or once the budget (1 start + `maxRestarts` a minute) is spent. */
+  /** Refuses a reconnect once the budget (1 start + `maxRestarts` a minute) is spent, or during backoff. */
   private takeRestartSlot(now: number): void {
-    const wait = this.lastFailureAt + restartDelayMs(this.failures) - now;
-    if (wait > 0) {
-      this.state = 'down';
-      throw this.unavailable('restarting after a failure', wait);
-    }
     this.restarts = this.restarts.filter((at) => now - at < RESTART_WINDOW_MS);
     if (this.restarts.length > this.spec.maxRestarts) {
       this.state = 'down';
       throw this.unavailable('restart budget exhausted', (this.restarts[0] ?? now) + RESTART_WINDOW_MS - now);
+    }
+    const wait = this.lastFailureAt + restartDelayMs(this.failures) - now;
+    if (wait > 0) {
+      this.state = 'down';
+      throw this.unavailable('restarting after a failure', wait);
     }
     this.restarts.push(now);
   }
@@ -114,7 +117,7 @@ export class UpstreamConnection {
     if (this.client !== client) return;
     this.client = null;
     if (this.state !== 'closed') this.state = 'down';
-    this.recordFailure(reason);
+    this.recordFailure(reason, true);
     const closing = client
       .close()
       .catch(() => {})
@@ -145,10 +148,10 @@ export class UpstreamConnection {
       this.lastError = error.message;
     };
     try {
-      await client.connect(transport, { timeout: this.spec.timeoutMs });
+      await client.connect(transport, { timeout: Math.max(this.spec.timeoutMs, CONNECT_TIMEOUT_FLOOR_MS) });
     } catch (error) {
       this.state = 'down';
-      this.recordFailure(`connect failed: ${(error as Error).message}`);
+      this.recordFailure(`connect failed: ${(error as Error).message}`, false);
       await client.close().catch(() => {});
       throw this.unavailable('connect failed', restartDelayMs(this.failures) || undefined, error);
     }
@@ -160,6 +163,7 @@ export class UpstreamConnection {
     this.client = client;
     this.state = 'ready';
     this.lastError = null;
+    this.connectedAt = Date.now();
     this.connects += 1;
     if (this.connects > 1 && this.options.onReconnected) setImmediate(this.options.onReconnected);
     return client;
@@ -207,9 +211,7 @@ export class UpstreamConnection {
    */
   private async guard<T>(client: Client, promise: Promise<T>): Promise<T> {
     try {
-      const result = await promise;
-      this.failures = 0;
-      return result;
+      return await promise;
     } catch (error) {
       if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
         this.drop(client, 'request timed out');
@@ -220,7 +222,6 @@ export class UpstreamConnection {
         throw this.unavailable('connection closed', undefined, error);
       }
       if (error instanceof McpError) {
-        this.failures = 0;
         throw new McpFailure(
           'mcp_upstream_error',
           { server: this.spec.id, detail: `error ${error.code}` },

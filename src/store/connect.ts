@@ -19,6 +19,11 @@ export type StoreDialect = 'sqlite' | 'postgres';
 export interface Store {
   readonly dialect: StoreDialect;
   readonly write: Kysely<Database>;
+  /**
+   * The embedded database itself, for the few hot writes (audit group commit) that use cached prepared statements
+   * instead of building a query per batch; null on PostgreSQL.
+   */
+  readonly sqlite: SqliteDatabase.Database | null;
   readonly read: Kysely<Database>;
   /**
    * The read-replica circuit breaker when `DATABASE_READ_URL` is set: `read` follows it (the replica while fresh,
@@ -42,7 +47,7 @@ export interface OpenStoreOptions {
   replica?: Omit<ReplicaRouterOptions, 'primary' | 'replica' | 'regionId'>;
 }
 
-function openSqlite(dataDir: string): Kysely<Database> {
+function openSqliteDatabase(dataDir: string): SqliteDatabase.Database {
   mkdirSync(dataDir, { recursive: true });
   const database = new SqliteDatabase(join(dataDir, 'gatehouse.db'));
   // WAL lets the CLI write while the server reads; NORMAL sync is durable across process crashes in WAL mode.
@@ -50,7 +55,7 @@ function openSqlite(dataDir: string): Kysely<Database> {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return database;
 }
 
 function openPostgres(url: string): Kysely<Database> {
@@ -68,7 +73,10 @@ function openPostgres(url: string): Kysely<Database> {
 
 export function openStore(options: OpenStoreOptions): Store {
   const dialect: StoreDialect = options.writeUrl ? 'postgres' : 'sqlite';
-  const write = options.writeUrl ? openPostgres(options.writeUrl) : openSqlite(options.dataDir);
+  const sqlite = options.writeUrl ? null : openSqliteDatabase(options.dataDir);
+  const write = sqlite
+    ? new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+    : openPostgres(options.writeUrl as string);
   const replicaDb = options.readUrl ? openPostgres(options.readUrl) : null;
   const replica = replicaDb
     ? createReplicaRouter({
@@ -80,6 +88,7 @@ export function openStore(options: OpenStoreOptions): Store {
     : null;
   return {
     dialect,
+    sqlite,
     write,
     get read() {
       return replica ? replica.current : write;

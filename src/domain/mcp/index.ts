@@ -1,6 +1,6 @@
 /**
  * @module Pure MCP logic: canonical hashing, tool-name namespacing, definition pinning, argument predicates,
- * team tool policy and Origin/Host checks. No I/O; `src/mcp/` and `src/http/routes/mcp/` use it.
+ * team tool policy, Origin/Host checks and the upstream restart backoff. No I/O; `src/mcp/` and `src/http/routes/mcp/` use it.
  */
 export { canonicalJson, canonicalSha256, sha256Hex } from '../capabilities/canonical.ts';
 export {
@@ -35,6 +35,7 @@ export {
   type ToolRule,
   ToolRuleSchema,
 } from './policy.ts';
+export { RESTART_BACKOFF_BASE_MS, RESTART_BACKOFF_MAX_MS, restartDelayMs } from './restart-backoff.ts';
 export {
   buildToolNameTable,
   isServerId,

@@ -1,5 +1,7 @@
-import type { Kysely } from 'kysely';
+import type SqliteDatabase from 'better-sqlite3';
+import { type Kysely, sql } from 'kysely';
 import type { AuditEvent } from '../../domain/audit/index.ts';
+import type { Store } from '../connect.ts';
 import type { AuditEventsTable, Database } from '../schema.ts';
 
 export interface ChainHead {
@@ -27,26 +29,65 @@ function toRow(event: AuditEvent): AuditEventsTable {
   };
 }
 
+const COLUMNS = 'chain_id, seq, id, ts, request_id, principal_id, tenant_id, surface, status, outcome, hash, body';
+
+/** Prepared statements per SQLite handle: preparing a statement costs more than executing it (bench profile). */
+const sqliteStatements = new WeakMap<
+  SqliteDatabase.Database,
+  {
+    insert: SqliteDatabase.Statement;
+    head: SqliteDatabase.Statement;
+    batch: (events: AuditEvent[], head: unknown[]) => void;
+  }
+>();
+
+function sqliteAppender(database: SqliteDatabase.Database) {
+  let cached = sqliteStatements.get(database);
+  if (!cached) {
+    const insert = database.prepare(
+      `insert into audit_events (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const head = database.prepare(
+      `insert into audit_chains (chain_id, region, started_at, head_seq, head_hash, updated_at) values (?, ?, ?, ?, ?, ?)
+       on conflict (chain_id) do update set head_seq = excluded.head_seq, head_hash = excluded.head_hash, updated_at = excluded.updated_at`,
+    );
+    const batch = database.transaction((events: AuditEvent[], headRow: unknown[]) => {
+      for (const event of events) insert.run(Object.values(toRow(event)));
+      head.run(headRow);
+    });
+    cached = { insert, head, batch };
+    sqliteStatements.set(database, cached);
+  }
+  return cached.batch;
+}
+
 /**
  * Group commit: one transaction appends a batch of sealed events of one chain and moves the chain head, so the
  * head recorded in `audit_chains` always matches the last stored event (that is how truncation is detected).
+ * SQLite runs cached prepared statements; PostgreSQL sends the whole batch as one `unnest` insert (12 array
+ * parameters whatever the batch size), rather than a query built and parsed per batch.
  */
 export async function appendAuditBatch(
-  db: Kysely<Database>,
+  store: Store,
   chain: { chainId: string; region: string; startedAt: number },
   events: AuditEvent[],
 ): Promise<void> {
   const last = events.at(-1);
   if (!last) return;
-  await db.transaction().execute(async (trx) => {
-    // PostgreSQL caps a statement at 65,535 parameters: 12 columns per row leaves room for 5,000 rows per insert.
-    for (let i = 0; i < events.length; i += 1000) {
-      await trx
-        .insertInto('audit_events')
-        .values(events.slice(i, i + 1000).map(toRow))
-        .execute();
-    }
-    const now = Date.now();
+  const now = Date.now();
+  const headRow = [chain.chainId, chain.region, chain.startedAt, last.seq, last.hash, now];
+  if (store.sqlite) {
+    sqliteAppender(store.sqlite)(events, headRow);
+    return;
+  }
+  const rows = events.map(toRow);
+  const column = <K extends keyof AuditEventsTable>(key: K) => rows.map((row) => row[key]);
+  await store.write.transaction().execute(async (trx) => {
+    await sql`insert into audit_events (${sql.raw(COLUMNS)})
+      select * from unnest(${column('chain_id')}::text[], ${column('seq')}::bigint[], ${column('id')}::text[],
+        ${column('ts')}::text[], ${column('request_id')}::text[], ${column('principal_id')}::text[],
+        ${column('tenant_id')}::text[], ${column('surface')}::text[], ${column('status')}::int[],
+        ${column('outcome')}::text[], ${column('hash')}::text[], ${column('body')}::text[])`.execute(trx);
     await trx
       .insertInto('audit_chains')
       .values({

@@ -233,9 +233,9 @@ export function describeStoreContract(label: string, harness: StoreHarness): voi
       const sealer = new ChainSealer(chainId);
       const chain = { chainId, region: 'local', startedAt: Date.now() };
       const first = [draft(200), draft(401), draft(404)].map((d) => sealer.seal(d));
-      await auditRepository.appendAuditBatch(store.write, chain, first);
+      await auditRepository.appendAuditBatch(store, chain, first);
       const second = [draft(200), draft(500)].map((d) => sealer.seal(d));
-      await auditRepository.appendAuditBatch(store.write, chain, second);
+      await auditRepository.appendAuditBatch(store, chain, second);
       const head = (await auditRepository.listChainHeads(store.read)).find((h) => h.chainId === chainId);
       expect(head).toMatchObject({ headSeq: 5, headHash: second[1]?.hash });
       const seqs: number[] = [];
@@ -250,9 +250,9 @@ export function describeStoreContract(label: string, harness: StoreHarness): voi
       const sealer = new ChainSealer(chainId);
       const chain = { chainId, region: 'local', startedAt: Date.now() };
       const batch = [draft(200), draft(200)].map((d) => sealer.seal(d));
-      await auditRepository.appendAuditBatch(store.write, chain, batch);
+      await auditRepository.appendAuditBatch(store, chain, batch);
       const duplicate = [sealer.seal(draft(200)), { ...(batch[0] as (typeof batch)[0]), id: uuidv7() }];
-      await expect(auditRepository.appendAuditBatch(store.write, chain, duplicate)).rejects.toBeTruthy();
+      await expect(auditRepository.appendAuditBatch(store, chain, duplicate)).rejects.toBeTruthy();
       const head = (await auditRepository.listChainHeads(store.read)).find((h) => h.chainId === chainId);
       expect(head?.headSeq).toBe(2);
       const rows = await store.read.selectFrom('audit_events').select('seq').where('chain_id', '=', chainId).execute();
@@ -264,7 +264,7 @@ export function describeStoreContract(label: string, harness: StoreHarness): voi
       const sealer = new ChainSealer(chainId);
       const surface = uniqueName('surface');
       const events = [draft(200, surface), draft(401, surface), draft(200, surface)].map((d) => sealer.seal(d));
-      await auditRepository.appendAuditBatch(store.write, { chainId, region: 'local', startedAt: 1 }, events);
+      await auditRepository.appendAuditBatch(store, { chainId, region: 'local', startedAt: 1 }, events);
       const all = await auditRepository.queryAuditEvents(store.read, { surface, limit: 10, order: 'asc' });
       expect(all).toHaveLength(3);
       const failures = await auditRepository.queryAuditEvents(store.read, {

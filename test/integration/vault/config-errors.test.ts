@@ -36,7 +36,12 @@ const BAD: Array<[string, unknown[], string, RegExp]> = [
     'vault.services.1.base_url',
     /must not contain credentials.*service "leaky"/,
   ],
-  ['a query in base_url', [{ ...GOOD, base_url: 'https://api.example.com/?k=v' }], 'vault.services.0.base_url', /query/],
+  [
+    'a query in base_url',
+    [{ ...GOOD, base_url: 'https://api.example.com/?k=v' }],
+    'vault.services.0.base_url',
+    /query/,
+  ],
   ['a base_url that is not a URL', [{ ...GOOD, base_url: 'not a url at all' }], 'vault.services.0.base_url', /URL/],
   [
     'a non-https token_url',
@@ -123,15 +128,18 @@ describe('vault service definitions in the config file', () => {
   it.each([
     ['an https violation', [{ ...GOOD, base_url: 'http://api.example.com' }], 'vault.services.0.base_url'],
     ['an unknown auth kind', [{ ...GOOD, auth: { type: 'magic' } }], 'vault.services.0.auth'],
-  ])('the server process refuses %s at startup: exit 78, field named, no stack trace', async (_label, services, field) => {
-    const path = writeConfig(`proc-${field.replaceAll('.', '-')}`, services);
-    const server = spawnGatewayProcess({ ...environment.env, LOG_LEVEL: 'info' }, ['--config', path]);
-    const { code } = await server.exit;
-    expect(server.stderr()).toContain(field);
-    expect(server.stderr()).toMatch(/^gatehouse: /);
-    expect(server.stderr()).not.toMatch(STACK_LINE);
-    expect(code).toBe(78);
-  });
+  ])(
+    'the server process refuses %s at startup: exit 78, field named, no stack trace',
+    async (_label, services, field) => {
+      const path = writeConfig(`proc-${field.replaceAll('.', '-')}`, services);
+      const server = spawnGatewayProcess({ ...environment.env, LOG_LEVEL: 'info' }, ['--config', path]);
+      const { code } = await server.exit;
+      expect(server.stderr()).toContain(field);
+      expect(server.stderr()).toMatch(/^gatehouse: /);
+      expect(server.stderr()).not.toMatch(STACK_LINE);
+      expect(code).toBe(78);
+    },
+  );
 
   // With Redis shared state the refusal must come before any connection is opened, or the process would linger.
   it.skipIf(!redis)('`gatehouse serve` refuses a bad service before connecting to Redis and exits 78', async () => {
