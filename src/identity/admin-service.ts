@@ -58,7 +58,8 @@ export class AdminService {
   }
 
   findUser(reference: string): Promise<UserRecord> {
-    return adminRepository.findUser(this.#store.read, reference.includes('@') ? reference.toLowerCase() : reference);
+    // The primary, not a replica: a user created a moment ago must be found (issueToken right after createUser).
+    return adminRepository.findUser(this.#store.write, reference.includes('@') ? reference.toLowerCase() : reference);
   }
 
   listUsers(tenantId?: string): Promise<UserRecord[]> {
