@@ -45,9 +45,9 @@ export interface McpStoreSyncOptions {
   /** How often the revision counter is read. */
   refreshMs: number;
   /**
-   * How often the server list is re-read even when the revision did not move. `deleteServer` takes no revision
-   * (src/store/repositories/mcp.ts), so without this a deletion would reach other instances only with the next
-   * unrelated change.
+   * How often the server list is re-read even when the revision did not move (default 1 s). `deleteServer` takes
+   * no revision (src/store/repositories/mcp.ts), so without this a deletion would reach other instances only with
+   * the next unrelated change; the list is a handful of rows, cheap to read once a second.
    */
   fullSyncMs?: number;
   /** Past this age without a successful poll the view is stale and policy reads go to the store. */
@@ -116,7 +116,7 @@ export class McpStoreSync implements RevisionSource {
     const db = this.#options.store.read;
     const now = Date.now();
     const rev = await currentRevision(db);
-    const fullDue = now - this.#fullAt >= (this.#options.fullSyncMs ?? 5000);
+    const fullDue = now - this.#fullAt >= (this.#options.fullSyncMs ?? 1000);
     if (force || fullDue || rev !== this.#rev) {
       await this.#applyServers(await mcpRepository.listServers(db));
       this.#fullAt = now;

@@ -5,7 +5,7 @@
  * bounded restart budget; it reports `notifications/tools/list_changed` so the registry re-pins the tools.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { type CallToolResult, ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
@@ -146,6 +146,10 @@ export class UpstreamConnection {
     };
     client.onerror = (error) => {
       this.lastError = error.message;
+      // A legacy SSE stream that breaks takes every pending answer with it, yet the transport neither closes nor
+      // fails them: its EventSource reconnects into a new server session. Dropping the client fails them now
+      // (ConnectionClosed) instead of at the call timeout, and the next call opens a fresh session.
+      if (error instanceof SseError) this.drop(client, `SSE stream lost: ${error.message}`);
     };
     try {
       await client.connect(transport, { timeout: Math.max(this.spec.timeoutMs, CONNECT_TIMEOUT_FLOOR_MS) });
