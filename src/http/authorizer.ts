@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AuditAuthz } from '../domain/audit/index.ts';
 import type { Principal } from '../domain/principal.ts';
 import { type Decision, type Permission, type PolicyEngine, scopeChain, scopeCovers } from '../domain/rbac/index.ts';
-import { claimBindingsOf } from '../identity/index.ts';
+import { claimBindingsOf, type JwtPrincipal } from '../identity/index.ts';
 import type { Authorizer } from './pipeline/index.ts';
 import type { Surface } from './surfaces.ts';
 
@@ -118,6 +118,11 @@ export function createRbacAuthorizer(engine: () => PolicyEngine, lookups: ScopeL
       const scope = resolveScope(surface, principal, request.params as Record<string, string>, lookups);
       if (surface.permissions.length === 0) {
         return { decision: 'deny', permission: null, scope, binding_id: null, reason: 'no_permissions' };
+      }
+      const tokenScopes = (principal as Partial<JwtPrincipal>).scopes ?? null;
+      const missing = tokenScopes === null ? undefined : surface.permissions.find((p) => !tokenScopes.includes(p));
+      if (missing !== undefined) {
+        return { decision: 'deny', permission: missing, scope, binding_id: null, reason: 'insufficient_scope' };
       }
       const decision = policyFor(policy, principal).authorizeAll(principalRef(principal), surface.permissions, scope);
       if (

@@ -54,6 +54,11 @@ export const ERROR_CATALOG = {
   },
   invalid_token: { status: 401, type: 'authentication_error', message: 'The bearer token is not valid: {detail}.' },
   token_expired: { status: 401, type: 'authentication_error', message: 'The bearer token has expired.' },
+  insufficient_scope: {
+    status: 403,
+    type: 'permission_error',
+    message: 'The token was not issued for this: it needs the scope(s) {scope}.',
+  },
   permission_denied: {
     status: 403,
     type: 'permission_error',

@@ -24,6 +24,12 @@ export interface ClaimBinding {
 export interface JwtPrincipal extends Principal {
   type: 'jwt';
   claimBindings: readonly ClaimBinding[];
+  /**
+   * The OAuth scopes the token was issued for (`scope`, space-separated, or `scp`), or null when it names none.
+   * When present they narrow the token: a surface whose permissions are not all among them is refused with
+   * `insufficient_scope` (RFC 6750 §3.1), whatever the roles allow.
+   */
+  scopes: readonly string[] | null;
 }
 
 export type JwtFailure =
@@ -80,6 +86,27 @@ function tenantOf(bindings: readonly ClaimBinding[]): string | null {
   return tenant;
 }
 
+/** The one team the claim bindings name, if they name exactly one: MCP tool policies are per team. */
+function teamOf(bindings: readonly ClaimBinding[]): string | null {
+  let team: string | null = null;
+  for (const binding of bindings) {
+    const parsed = parseScope(binding.scope);
+    if (parsed === null || parsed.kind !== 'team') continue;
+    if (team !== null && team !== parsed.team) return null;
+    team = parsed.team;
+  }
+  return team;
+}
+
+const MAX_SCOPES = 64;
+
+function scopesOf(payload: JWTPayload): string[] | null {
+  const raw = payload.scope ?? payload.scp;
+  const list = typeof raw === 'string' ? raw.split(/\s+/) : Array.isArray(raw) ? raw : null;
+  if (list === null) return null;
+  return list.filter((s): s is string => typeof s === 'string' && s.length > 0 && s.length <= 100).slice(0, MAX_SCOPES);
+}
+
 export function claimBindingsOf(principal: Principal): readonly ClaimBinding[] {
   return principal.type === 'jwt' && 'claimBindings' in principal ? (principal as JwtPrincipal).claimBindings : [];
 }
@@ -90,18 +117,22 @@ function toPrincipal(config: OidcConfig, payload: JWTPayload): JwtVerification {
     return { ok: false, reason: 'invalid_token', detail: `claim "${config.principalClaim}" is missing or malformed` };
   }
   const claimBindings = parseRolesClaim(payload[config.rolesClaim]);
+  const tenantId = tenantOf(claimBindings);
+  const teamId = teamOf(claimBindings);
   const email = typeof payload.email === 'string' && payload.email.length <= 320 ? payload.email : null;
   return {
     ok: true,
     principal: {
       type: 'jwt',
       id: `${config.issuer}#${subject}`,
-      tenantId: tenantOf(claimBindings),
-      teamId: null,
+      tenantId,
+      // A team without its tenant cannot be: both come from the same bindings, or neither does.
+      teamId: tenantId === null ? null : teamId,
       name: email ?? subject,
       settings: {},
       expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : null,
       claimBindings,
+      scopes: scopesOf(payload),
     },
   };
 }

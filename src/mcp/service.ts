@@ -105,7 +105,7 @@ export class McpService {
   }
 
   async close(): Promise<void> {
-    this.storeSync?.stop();
+    await this.storeSync?.stop();
     await this.registry.close();
   }
 

@@ -97,9 +97,11 @@ export class McpStoreSync implements RevisionSource {
     this.#timer.unref();
   }
 
-  stop(): void {
+  /** Stops polling and waits for a sync in flight, so nothing reads the store after the gateway closes it. */
+  async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    await this.#chain;
   }
 
   /**

@@ -1,5 +1,19 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { httpError } from '../errors.ts';
+import type { AuditAuthz } from '../../domain/audit/index.ts';
+import { GatehouseError, httpError } from '../errors.ts';
+
+/** The error for a deny: 403 `permission_denied`, or `insufficient_scope` for a token not issued for this. */
+export function denialError(decision: AuditAuthz, permissions: readonly string[]): GatehouseError {
+  if (decision.reason === 'insufficient_scope') {
+    // RFC 6750 §3.1: the token is valid but was not issued for this; name the scope the client must ask for.
+    const scope = permissions.join(' ');
+    return new GatehouseError('insufficient_scope', {
+      values: { scope },
+      headers: { 'www-authenticate': `Bearer realm="gatehouse", error="insufficient_scope", scope="${scope}"` },
+    });
+  }
+  return httpError('permission_denied', { permission: decision.permission ?? permissions.join(',') });
+}
 
 /**
  * Deny by default: a surface that needs a principal gets a decision for it, and anything but an explicit allow is
@@ -21,7 +35,7 @@ export function authorizeRequest(
   context.authz = decision;
   this.gatehouse.metrics.countAuthz(surface.id, decision.permission ?? '', decision.decision);
   if (decision.decision !== 'allow') {
-    done(httpError('permission_denied', { permission: decision.permission ?? surface.id }));
+    done(denialError(decision, surface.permissions));
     return;
   }
   done();

@@ -31,6 +31,7 @@ async function pipeline(app: FastifyInstance, deps: GatewayPipelineDeps): Promis
 
 export const pipelinePlugin = fp(pipeline, { name: 'gatehouse-pipeline', fastify: '5.x' });
 
+export { denialError } from './authorize.ts';
 export type { AuditSink, GatewayPipelineDeps, PipelineMetrics } from './deps.ts';
 export { parseBearer } from './identify.ts';
 export { type Admission, type Authenticator, type AuthFailureCode, type Authorizer, openAdmission } from './types.ts';

@@ -47,7 +47,12 @@ describe('per-tool rate limits, over a legacy SSE upstream', () => {
       expiresInMs: null,
     });
     await ctx.gateway.gateway.snapshot.refresh();
-    sameTeam = { ...caller, key: issued.key, record: issued.record, headers: { authorization: `Bearer ${issued.key}` } };
+    sameTeam = {
+      ...caller,
+      key: issued.key,
+      record: issued.record,
+      headers: { authorization: `Bearer ${issued.key}` },
+    };
     otherTeam = await ctx.gateway.createIdentity();
     for (const identity of [caller, otherTeam]) {
       await ctx.gateway.gateway.mcp.policies.put(identity.team.id, POLICY, null);

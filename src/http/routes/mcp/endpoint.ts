@@ -13,6 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkOriginAndHost, type OriginPolicy } from '../../../domain/mcp/index.ts';
 import type { McpService } from '../../../mcp/index.ts';
 import { httpError } from '../../errors.ts';
+import { denialError } from '../../pipeline/index.ts';
 import { createAggregateServer, EndpointCall } from './aggregate-server.ts';
 import { recordTrace } from './failures.ts';
 
@@ -59,7 +60,7 @@ function authorizeToolCall(app: FastifyInstance, request: FastifyRequest): void 
   app.gatehouse.metrics.countAuthz(context.surface.id, 'mcp.tools.call', decision.decision);
   if (decision.decision !== 'allow') {
     context.authz = decision;
-    throw httpError('permission_denied', { permission: 'mcp.tools.call' });
+    throw denialError(decision, ['mcp.tools.call']);
   }
 }
 

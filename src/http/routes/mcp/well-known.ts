@@ -32,6 +32,12 @@ export function challengeWithMetadata(options: ResourceMetadataOptions) {
         'www-authenticate',
         `Bearer realm="gatehouse", resource_metadata="${metadataUrlOf(request, options)}"`,
       );
+    } else if (reply.statusCode === 403) {
+      // A step-up challenge (MCP authorization §Scope Challenge Handling): keep the scope, add where to learn more.
+      const challenge = reply.getHeader('www-authenticate');
+      if (typeof challenge === 'string' && challenge.includes('insufficient_scope')) {
+        reply.header('www-authenticate', `${challenge}, resource_metadata="${metadataUrlOf(request, options)}"`);
+      }
     }
     return payload;
   };
@@ -43,7 +49,7 @@ export async function resourceMetadataRoutes(app: FastifyInstance, options: Reso
     authorization_servers: options.authorizationServers,
     bearer_methods_supported: ['header'],
     resource_name: 'Gatehouse MCP gateway',
-    scopes_supported: ['mcp.tools.read', 'mcp.tools.call'],
+    scopes_supported: ['mcp.servers.read', 'mcp.tools.read', 'mcp.tools.call'],
   });
   app.get('/.well-known/oauth-protected-resource', { config: { surface: 'mcp.oauth.resource_metadata' } }, describe);
   app.get(
