@@ -61,9 +61,14 @@ export async function upsertServer(db: Db, record: Omit<McpServerRecord, 'create
   });
 }
 
+/** Deletes a server and takes a revision in the same transaction, so other instances notice on their next poll. */
 export async function deleteServer(db: Db, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('mcp_servers').where('id', '=', id).executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+  return db.transaction().execute(async (trx) => {
+    const result = await trx.deleteFrom('mcp_servers').where('id', '=', id).executeTakeFirst();
+    const deleted = Number(result.numDeletedRows) > 0;
+    if (deleted) await nextRevision(trx);
+    return deleted;
+  });
 }
 
 export async function getPolicy(db: Db, teamId: string): Promise<{ policy: string; rev: number } | null> {
