@@ -137,7 +137,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
     audit: {
       queueLimit: file.audit?.queue_limit ?? 10_000,
       batchSize: file.audit?.batch_size ?? 512,
-      flushIntervalMs: file.audit?.flush_interval_ms ?? 5,
+      flushIntervalMs: file.audit?.flush_interval_ms ?? 20,
     },
     snapshotRefreshMs: 250,
     publicUrl,

@@ -5,7 +5,7 @@
  * gateway instances never contend for a shared head.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../canonical-json.ts';
+import { canonicalJsonWithout } from '../canonical-json.ts';
 import type { AuditEvent, AuditEventDraft } from './event.ts';
 
 /** `prev_hash` of the first event in every chain: 64 zeros. */
@@ -17,25 +17,6 @@ const HEX_256 = /^[0-9a-f]{64}$/;
 export interface ChainHead {
   seq: number;
   hash: string;
-}
-
-/**
- * RFC 8785 serialisation of `event` with its top-level `hash` member left out, whether or not it is present.
- * Only the top level is walked here, so verifying a stored event needs no copy of it; nested values go to
- * `canonicalize`. Members are ordered by UTF-16 code units (RFC 8785 §3.2.3), which is what the default
- * `Array#sort` compares, and `undefined` members are skipped, as `canonicalize` itself does.
- */
-function canonicalizeWithoutHash(event: object): string {
-  const record = event as Record<string, unknown>;
-  const keys = Object.keys(record).sort();
-  let out = '{';
-  for (const key of keys) {
-    const value = record[key];
-    if (key === 'hash' || value === undefined) continue;
-    if (out.length > 1) out += ',';
-    out += `${JSON.stringify(key)}:${canonicalJson(value)}`;
-  }
-  return `${out}}`;
 }
 
 /**
@@ -54,7 +35,7 @@ function canonicalizeWithoutHash(event: object): string {
 export function computeEventHash(event: Omit<AuditEvent, 'hash'>): string {
   return createHash('sha256')
     .update(event.prev_hash, 'utf8')
-    .update(canonicalizeWithoutHash(event), 'utf8')
+    .update(canonicalJsonWithout(event, 'hash'), 'utf8')
     .digest('hex');
 }
 

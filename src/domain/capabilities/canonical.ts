@@ -1,19 +1,13 @@
 /**
- * @module RFC 8785 (JCS) canonical JSON and its SHA-256, the one way MCP code hashes tool definitions and
- * tool arguments, so a pin or an argument hash computed by a supervisor matches the gateway's byte for byte.
+ * @module The SHA-256 of RFC 8785 canonical JSON, the one way MCP code hashes tool definitions and tool arguments,
+ * so a pin or an argument hash computed by a supervisor matches the gateway's byte for byte.
  */
 import { createHash } from 'node:crypto';
-import canonicalizeExport from 'canonicalize';
-
-type Serialize = (input: unknown) => string | undefined;
-
-// canonicalize 2 is CommonJS behind an ESM-style default export; see src/domain/audit/chain.ts for the details.
-const loaded: unknown = canonicalizeExport;
-const serialize = (typeof loaded === 'function' ? loaded : (loaded as { default: Serialize }).default) as Serialize;
+import { canonicalJson as canonicalJsonStrict } from '../canonical-json.ts';
 
 /** JCS text of `value`; `undefined` (not JSON) becomes `null` so a hash is always defined. */
 export function canonicalJson(value: unknown): string {
-  return serialize(value) ?? 'null';
+  return value === undefined ? 'null' : canonicalJsonStrict(value);
 }
 
 export function sha256Hex(text: string): string {
