@@ -1,7 +1,7 @@
 /**
  * @module What admission tells the client: OpenAI's `x-ratelimit-*` headers on every data-plane reply, and the
- * catalog error for a denial, naming the scope, the limit and when it resets (LiteLLM #14144 is what an error that
- * names none of these costs users). `Retry-After` is whole seconds (RFC 9110 §10.2.3), rounded up so a client that
+ * catalog error for a denial, naming the scope, the limit and when it resets (an error that names none of these
+ * leaves a user guessing which limit to raise). `Retry-After` is whole seconds (RFC 9110 §10.2.3), rounded up so a client that
  * honours it never retries early.
  */
 import type { AdmissionDenial, RateHeaders, RateWindowInfo, ScopeRef } from '../domain/limits/index.ts';

@@ -6,8 +6,8 @@ import { type Static, Type } from '@sinclair/typebox';
 import { ConfigError } from './errors.ts';
 
 /**
- * Asymmetric algorithms only. HS* would make every relying party that knows the shared secret an issuer (the seed
- * system's shared-HS256 admin secret, talos.md), and `none` is no signature at all (RFC 8725 §3.1, §3.2).
+ * Asymmetric algorithms only. HS* would make every relying party that knows the shared secret an issuer (a shared
+ * HS256 admin secret is exactly that hole), and `none` is no signature at all (RFC 8725 §3.1, §3.2).
  */
 export const OIDC_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
 export type OidcAlgorithm = (typeof OIDC_ALGORITHMS)[number];

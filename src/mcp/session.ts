@@ -1,7 +1,7 @@
 /**
  * @module Sealed `Mcp-Session-Id`s. The session state (who opened it, which protocol revision, when) is
  * AES-256-GCM encrypted into the id itself, so any instance, before or after a restart, can serve any session
- * with no shared session table (agentgateway's approach, reference §A.2). The id binds the principal: a
+ * with no shared session table. The id binds the principal: a
  * session id is never authentication (MCP security best practices, "session hijacking"), and one presented
  * with another principal's credential is refused.
  */

@@ -14,7 +14,7 @@ const TRUNCATED = 'upstream_stream_truncated';
 /**
  * Writes a committed upstream stream to the client. A stream cut after its first event cannot fail over any
  * more, so it ends with an in-band error event and never with `[DONE]` / `"done": true`: a client must not
- * mistake half an answer for a whole one (Portkey #1797 closes such streams as a clean success).
+ * mistake half an answer for a whole one.
  */
 export function createRelayStream(live: LiveStream, finalize: (end: StreamEnd) => CallAudit): RelayStream {
   let audit: CallAudit | null = null;

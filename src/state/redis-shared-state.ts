@@ -1,8 +1,8 @@
 /**
  * @module `SharedState` over Redis (ioredis), shared by every gateway instance that uses the same
  * server and key prefix. Each operation is one round trip: a Lua script (EVALSHA) or a single command,
- * so admission stays exact across instances (LiteLLM #27736/#40291 and Bifrost #3547 are the "limit ×
- * replicas" bugs this rules out). Requires Redis ≥ 5 (scripts replicated by effects) standalone; keys of several scopes meet in one
+ * so admission stays exact across instances (a per-instance counter would let N instances admit N × the
+ * limit). Requires Redis ≥ 5 (scripts replicated by effects) standalone; keys of several scopes meet in one
  * script, so Redis Cluster would need them under one hash tag.
  */
 import type { Redis } from 'ioredis';

@@ -63,7 +63,7 @@ export interface RateHeaders {
 
 export type DenialKind = RateKind | 'concurrency' | 'budget';
 
-/** Why a request was refused, precise enough for a 429 body that names the limit (LiteLLM #14144). */
+/** Why a request was refused, precise enough for a 429 body that names the limit. */
 export interface AdmissionDenial {
   scope: ScopeRef;
   kind: DenialKind;

@@ -23,7 +23,7 @@ export interface BudgetLimit {
   maxUsd?: number;
 }
 
-/** Limits at one scope. Absent means unlimited; no budget set never blocks (LiteLLM #22726). */
+/** Limits at one scope. Absent means unlimited; no budget set never blocks. */
 export interface LimitPolicy {
   requestsPerMinute?: number;
   /** Requests admitted at once from idle; defaults to requestsPerMinute. */

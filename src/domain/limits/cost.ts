@@ -1,7 +1,7 @@
 /**
  * @module Cost of a request from a price table. Prices are USD per million tokens. A model missing
- * from the table costs 0 and is never blocked by a USD budget: LiteLLM #10973 (zero-cost models
- * blocked) and #22726 (blocked with no price) are the bugs this rules out.
+ * from the table costs 0 and is never blocked by a USD budget: a free or unpriced model must not be refused
+ * because some cost budget is exhausted.
  */
 
 export interface ModelPrice {

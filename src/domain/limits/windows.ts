@@ -1,7 +1,6 @@
 /**
  * @module Budget windows. Calendar windows in UTC, never rolling: "daily" resets at 00:00 UTC and
- * "monthly" on the 1st at 00:00 UTC, so a budget error can name the exact reset instant (LiteLLM
- * #14144 is the failure mode of errors that cannot). `total` never resets.
+ * "monthly" on the 1st at 00:00 UTC, so a budget error can name the exact reset instant. `total` never resets.
  *
  * The Redis admission script computes the same keys from Redis `TIME` (`LUA_WINDOW_KEY` in
  * `src/state/redis-scripts.ts`); a test compares the two over many instants.

@@ -1,7 +1,7 @@
 /**
  * Rotation over one upstream's API keys. Keys are handed out round-robin among those not cooling down, so load
- * and quota spread evenly; a key that got 401 or 429 sits out for its cooldown (Bifrost's key cooldowns,
- * docs/providers/key-rotation.mdx, without their per-process blind spot mattering here: cooldown is advisory).
+ * and quota spread evenly; a key that got 401 or 429 sits out for its cooldown. Cooldowns are per process and
+ * advisory: another instance may still try the key once and cool it down itself.
  */
 export interface KeyChoice {
   /** -1 when the upstream has no keys (local servers). */

@@ -11,7 +11,7 @@ const FINISH_REASON = /"finish_reason"\s*:\s*"/;
  * OpenAI SSE in, OpenAI SSE out. Events are forwarded as the upstream's own bytes; only events that mention
  * usage or an error are parsed. The usage-only chunk (`choices: []`, sent because the gateway always asks for
  * `stream_options.include_usage`) is dropped when the client did not ask for it, since clients that never
- * requested it may choke on an empty `choices` array (agentgateway leaves this as a TODO).
+ * requested it may choke on an empty `choices` array.
  */
 export function createOpenAIPassthrough(options: { clientWantsUsage: boolean }): StreamTransform {
   const parser = createSseParser();
