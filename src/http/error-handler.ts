@@ -44,7 +44,9 @@ export function toGatehouseError(error: unknown, bodyLimit: number): GatehouseEr
 export function createErrorHandler(bodyLimit: number) {
   return function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
     const mapped = toGatehouseError(error, bodyLimit);
-    if (mapped.statusCode >= 500) request.log.error({ err: error, code: mapped.code }, mapped.message);
+    if (mapped.statusCode >= 500) {
+      request.log.error({ err: error, code: mapped.code, request_id: request.id }, mapped.message);
+    }
     if (request.gh) request.gh.errorCode = mapped.code;
     if (mapped.headers) reply.headers(mapped.headers);
     if (mapped.statusCode === 401 && !reply.hasHeader('www-authenticate')) {

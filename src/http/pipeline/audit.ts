@@ -47,7 +47,7 @@ async function settleAndRecord(deps: GatewayPipelineDeps, request: FastifyReques
     try {
       await deps.admission.settle(context);
     } catch (error) {
-      request.log.error({ err: error }, 'settling usage failed');
+      request.log.error({ err: error, request_id: request.id }, 'settling usage failed');
     }
   }
   deps.audit.enqueue(buildDraft(deps, context, request.method, context.aborted ? CLIENT_CLOSED_STATUS : status));
@@ -59,7 +59,9 @@ function recordOnce(deps: GatewayPipelineDeps, request: FastifyRequest, status: 
   const context = request.gh;
   if (context === null || context.audited) return;
   context.audited = true;
-  settleAndRecord(deps, request, status).catch((error) => request.log.error({ err: error }, 'audit failed'));
+  settleAndRecord(deps, request, status).catch((error) =>
+    request.log.error({ err: error, request_id: request.id }, 'audit failed'),
+  );
 }
 
 export function auditResponse(

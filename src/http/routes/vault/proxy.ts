@@ -60,7 +60,7 @@ async function loadCredential(vault: Vault, service: VaultService, request: Prox
   } catch (error) {
     if (!(error instanceof CredentialUnreadableError)) throw error;
     // The operator needs the reason; the agent gets a bare 500 with no detail about the credential.
-    request.log.error({ err: error, service: service.id, scope }, error.message);
+    request.log.error({ err: error, service: service.id, scope, request_id: request.id }, error.message);
     throw httpError('vault_credential_unreadable', { service: service.id });
   }
   if (credential === null) throw httpError('vault_credential_missing', { service: service.id });
@@ -166,7 +166,7 @@ export function createProxyHandler({ vault }: VaultRoutesOptions) {
       context.upstream = { id: service.id, target: service.origin, attempts: 1 };
       if (error instanceof VaultError) {
         if (error.code === 'vault_token_unavailable' || error.code === 'vault_credential_unreadable') {
-          request.log.error({ err: error, service: service.id }, error.message);
+          request.log.error({ err: error, service: service.id, request_id: request.id }, error.message);
         }
         throw new GatehouseError(error.code, { values: { service: service.id }, cause: error });
       }
@@ -190,7 +190,9 @@ export function createProxyHandler({ vault }: VaultRoutesOptions) {
       }
       await idempotency
         .complete(claimed, { status: response.statusCode, headers: response.headers, body: bytes })
-        .catch((error) => request.log.error({ err: error }, 'storing the idempotent response failed'));
+        .catch((error) =>
+          request.log.error({ err: error, request_id: request.id }, 'storing the idempotent response failed'),
+        );
     });
     reply.code(response.statusCode).headers(response.headers);
     return reply.send(response.body);
