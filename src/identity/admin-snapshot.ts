@@ -82,6 +82,11 @@ export class AdminSnapshot extends RevisionSnapshot {
     return createPolicyEngine({ roles, bindings });
   }
 
+  #findToken(digest: string): AdminTokenRecord | undefined {
+    const record = this.#tokensByHash.get(digest);
+    return record && digestsEqual(record.hash, digest) ? record : undefined;
+  }
+
   tenantExists(tenantId: string): boolean {
     return this.#tenants.has(tenantId);
   }
@@ -90,12 +95,17 @@ export class AdminSnapshot extends RevisionSnapshot {
     return this.#teamTenant.get(teamId);
   }
 
-  authenticate(token: string, now = Date.now()): KeyAuthResult {
+  async authenticate(token: string, now = Date.now()): Promise<KeyAuthResult> {
     if (!this.isFresh(now)) return { ok: false, reason: 'identity_unavailable' };
     if (!isAdminTokenShape(token)) return { ok: false, reason: 'invalid_api_key' };
     const digest = hashVirtualKey(this.#pepper, token);
-    const record = this.#tokensByHash.get(digest);
-    if (!record || !digestsEqual(record.hash, digest)) return { ok: false, reason: 'invalid_api_key' };
+    let record = this.#findToken(digest);
+    if (!record) {
+      // Maybe issued since the last poll (by the CLI, another process): one shared, rate-limited refresh.
+      await this.refreshOnMiss().catch(() => {});
+      record = this.#findToken(digest);
+    }
+    if (!record) return { ok: false, reason: 'invalid_api_key' };
     if (record.revokedAt !== null && record.revokedAt <= now) return { ok: false, reason: 'key_revoked' };
     if (record.expiresAt !== null && record.expiresAt <= now) return { ok: false, reason: 'key_expired' };
     const user = this.#users.get(record.userId);

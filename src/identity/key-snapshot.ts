@@ -90,14 +90,22 @@ export class KeySnapshot extends RevisionSnapshot {
     if (!this.isFresh(now)) return { ok: false, reason: 'identity_unavailable' };
     if (!isVirtualKeyShape(token)) return { ok: false, reason: 'invalid_api_key' };
     const digest = hashVirtualKey(this.#pepper, token);
-    let entry = this.#byHash.get(digest);
-    if (entry && !digestsEqual(entry.record.hash, digest)) entry = undefined;
-    entry ??= await this.#findArgon2(token, digest);
+    let entry = this.#find(digest) ?? (await this.#findArgon2(token, digest));
+    if (!entry) {
+      // Not in the snapshot: maybe created since the last poll. One shared, rate-limited refresh, then look again.
+      await this.refreshOnMiss().catch(() => {});
+      entry = this.#find(digest) ?? (await this.#findArgon2(token, digest));
+    }
     if (!entry) return { ok: false, reason: 'invalid_api_key' };
     const { record } = entry;
     if (record.revokedAt !== null && record.revokedAt <= now) return { ok: false, reason: 'key_revoked' };
     if (record.expiresAt !== null && record.expiresAt <= now) return { ok: false, reason: 'key_expired' };
     return { ok: true, principal: entry.principal };
+  }
+
+  #find(digest: string): SnapshotEntry | undefined {
+    const entry = this.#byHash.get(digest);
+    return entry && digestsEqual(entry.record.hash, digest) ? entry : undefined;
   }
 
   async #findArgon2(token: string, digest: string): Promise<SnapshotEntry | undefined> {

@@ -27,6 +27,7 @@ export abstract class RevisionSnapshot {
   #refreshedAt = 0;
   #stopPolling: (() => void) | null = null;
   #refreshing: Promise<void> | null = null;
+  #lastDemandRefresh = 0;
 
   constructor(options: RevisionSnapshotOptions) {
     this.store = options.store;
@@ -60,6 +61,18 @@ export abstract class RevisionSnapshot {
       this.#refreshing = null;
     });
     return this.#refreshing;
+  }
+
+  /**
+   * A refresh asked for by a lookup that missed (a key created a moment ago by the CLI on another process), at
+   * most once per `minIntervalMs` and shared by concurrent callers, so unknown credentials cannot turn into a
+   * stream of store reads.
+   */
+  refreshOnMiss(minIntervalMs = 100, now = Date.now()): Promise<void> {
+    if (this.#refreshing) return this.#refreshing;
+    if (now - this.#lastDemandRefresh < minIntervalMs) return Promise.resolve();
+    this.#lastDemandRefresh = now;
+    return this.refresh();
   }
 
   async #load(): Promise<void> {

@@ -5,7 +5,7 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentRevision } from '../../../src/store/index.ts';
-import { eventually, runCliWithEnv, startGateway, type TestGateway } from '../../helpers/gateway.ts';
+import { eventually, runCliWithEnv, startGateway, type TestGateway, uniqueName } from '../../helpers/gateway.ts';
 
 const WHOAMI = '/gatehouse/v1/whoami';
 
@@ -77,6 +77,28 @@ describe('[INV-3] authentication over HTTP (sqlite)', () => {
       team_id: identity.team.id,
       expires_at: null,
     });
+  });
+
+  it('accepts a key and an admin token created a moment ago in another process, before the next poll', async () => {
+    const env = gw.environment.env;
+    const tenant = uniqueName('fresh');
+    // With polling stopped, only the refresh a missed lookup asks for can find the new credentials.
+    gw.gateway.snapshot.stop();
+    gw.gateway.adminSnapshot.stop();
+    expect((await runCliWithEnv(env, ['tenant', 'create', '--name', tenant])).code).toBe(0);
+    expect((await runCliWithEnv(env, ['team', 'create', '--tenant', tenant, '--name', 'team'])).code).toBe(0);
+    const created = await runCliWithEnv(env, ['key', 'create', '--tenant', tenant, '--team', 'team', '--name', 'k']);
+    const key = created.stdout.trim();
+    const response = await request(`${gw.baseUrl}${WHOAMI}`, { headers: { authorization: `Bearer ${key}` } });
+    expect(response.statusCode).toBe(200);
+    await response.body.dump();
+    const issued = await runCliWithEnv(env, ['admin', 'bootstrap', '--email', `${tenant}@example.com`]);
+    const token = issued.stdout.trim();
+    const admin = await request(`${gw.baseUrl}/admin/v1/tenants`, { headers: { authorization: `Bearer ${token}` } });
+    expect(admin.statusCode).toBe(200);
+    await admin.body.dump();
+    await gw.gateway.snapshot.start();
+    await gw.gateway.adminSnapshot.start();
   });
 
   it('accepts the scheme case-insensitively (RFC 7235 §2.1)', async () => {
