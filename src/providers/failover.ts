@@ -175,6 +175,37 @@ async function attempt(ctx: AttemptContext): Promise<LlmResult | UpstreamError> 
   return outcome.kind === 'stream' ? succeedStream(ctx, outcome) : succeedJson(ctx, outcome, json as JsonObject);
 }
 
+interface StateLookups {
+  resolveGroup(name: string): ModelGroupSpec | undefined;
+  inFlight(key: string): number;
+  isAvailable(target: TargetSpec, key: string): boolean;
+}
+
+/**
+ * The callbacks a plan consults, built once per router state rather than per call: they read `state` at call
+ * time, so a routing update (which swaps `state.groups` and `state.upstreams`) is still seen. Per-call closures
+ * cost an allocation each and, under tsx's keep-names transform, a `__name` call (bench CPU profile).
+ */
+const stateLookups = new WeakMap<RouterState, StateLookups>();
+
+function lookupsFor(state: RouterState): StateLookups {
+  let lookups = stateLookups.get(state);
+  if (lookups === undefined) {
+    lookups = {
+      resolveGroup: (name) => state.groups.get(name),
+      inFlight: (key) => state.inFlight.get(key) ?? 0,
+      isAvailable(target, key) {
+        const now = state.now();
+        return (
+          state.health.isAvailable(key, now) && (state.upstreams.get(target.upstream)?.keys.hasAvailable(now) ?? false)
+        );
+      },
+    };
+    stateLookups.set(state, lookups);
+  }
+  return lookups;
+}
+
 function fail(audit: CallAudit, error: UpstreamError, startedAt: number, now: number): never {
   audit.outcome = error.code === 'client_aborted' ? 'aborted' : 'error';
   audit.error_code = error.code;
@@ -193,21 +224,16 @@ export async function executeWithFailover(state: RouterState, call: LlmCall): Pr
   if (primary === undefined) throw new UnknownModelError(call.model);
   const startedAt = state.now();
   const audit = createCallAudit(call.model);
+  const { resolveGroup, inFlight, isAvailable } = lookupsFor(state);
   const plan = createAttemptPlan({
     primary,
-    resolveGroup: (name) => state.groups.get(name),
+    resolveGroup,
     requestId: call.requestId,
     defaultStrategy: 'weighted-hash',
     defaultRetries: state.policy.retries,
     maxAttempts: state.policy.max_attempts,
-    inFlight: (key) => state.inFlight.get(key) ?? 0,
+    inFlight,
   });
-  const isAvailable = (target: TargetSpec, key: string): boolean => {
-    const now = state.now();
-    return (
-      state.health.isAvailable(key, now) && (state.upstreams.get(target.upstream)?.keys.hasAvailable(now) ?? false)
-    );
-  };
   let lastError: UpstreamError | null = null;
   let skipBackoff = false;
   for (let planned = plan.next(isAvailable); planned !== null; planned = plan.next(isAvailable)) {

@@ -14,6 +14,7 @@ import {
 import type { PoolRegistry } from './http/pools.ts';
 import { type ProviderAdapter, resolveUpstreamBase, type UpstreamBase } from './provider-adapter.ts';
 import { getProviderAdapter } from './registry.ts';
+import type { CallSignal } from './types.ts';
 
 export interface ResolvedUpstream {
   base: UpstreamBase;
@@ -33,7 +34,7 @@ export interface RouterState {
   maxResponseBytes: number;
   now: () => number;
   random: () => number;
-  sleep: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
+  sleep: (ms: number, signal: CallSignal | undefined) => Promise<void>;
 }
 
 /** `api_keys` may be omitted (local servers); everything else is `UpstreamSpec`. */
@@ -94,7 +95,7 @@ export function createReasoningMatcher(policy: RoutingPolicy): ModelMatcher {
 }
 
 /** Resolves after `ms`, or at once when the client aborts (the caller checks `signal.aborted`). */
-export function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
+export function sleepUnlessAborted(ms: number, signal: CallSignal | undefined): Promise<void> {
   if (ms <= 0 || signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {

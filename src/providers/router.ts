@@ -20,7 +20,7 @@ import {
   resolvePolicy,
   sleepUnlessAborted,
 } from './router-state.ts';
-import type { LlmCall, LlmResult } from './types.ts';
+import type { CallSignal, LlmCall, LlmResult } from './types.ts';
 
 export interface LlmRouterOptions extends RoutingConfig {
   policy?: Partial<RoutingPolicy>;
@@ -30,7 +30,7 @@ export interface LlmRouterOptions extends RoutingConfig {
   /** Injected for tests; default Date.now, Math.random and a real (abortable) sleep. */
   now?: () => number;
   random?: () => number;
-  sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
+  sleep?: (ms: number, signal: CallSignal | undefined) => Promise<void>;
 }
 
 export interface UpstreamProbe {

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { StreamTransform } from '../../domain/routing/index.ts';
 import type { UpstreamRequest } from '../provider-adapter.ts';
+import type { CallSignal } from '../types.ts';
 import type { ExchangeFailure } from './exchange-failure.ts';
 
 export interface ExchangeOptions {
@@ -16,7 +17,7 @@ export interface ExchangeOptions {
   /** JSON calls: dispatch to the end of the body. */
   totalTimeoutMs: number;
   maxBodyBytes: number;
-  signal: AbortSignal | undefined;
+  signal: CallSignal | undefined;
   now: () => number;
 }
 

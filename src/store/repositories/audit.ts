@@ -52,7 +52,24 @@ function sqliteAppender(database: SqliteDatabase.Database) {
        on conflict (chain_id) do update set head_seq = excluded.head_seq, head_hash = excluded.head_hash, updated_at = excluded.updated_at`,
     );
     const batch = database.transaction((events: AuditEvent[], headRow: unknown[]) => {
-      for (const event of events) insert.run(Object.values(toRow(event)));
+      // Positional, in COLUMNS order, straight from the event: no row object or values array per event.
+      for (const event of events) {
+        const { principal } = event;
+        insert.run(
+          event.chain_id,
+          event.seq,
+          event.id,
+          event.ts,
+          event.request_id,
+          principal?.id ?? null,
+          principal?.tenant_id ?? null,
+          event.surface,
+          event.status,
+          event.outcome,
+          event.hash,
+          JSON.stringify(event),
+        );
+      }
       head.run(headRow);
     });
     cached = { insert, head, batch };

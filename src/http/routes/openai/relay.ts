@@ -10,6 +10,7 @@ import {
 } from '../../../providers/index.ts';
 import type { RequestContext } from '../../context.ts';
 import { GatehouseError } from '../../errors.ts';
+import { signalOnDisconnect } from './disconnect-signal.ts';
 import { resolveModel } from './model-access.ts';
 import { toCatalogError } from './upstream-errors.ts';
 
@@ -53,13 +54,15 @@ function overheadMs(context: RequestContext, upstreamNs: bigint): string {
   return (Number(own) / 1e6).toFixed(3);
 }
 
-/** Aborts the upstream as soon as the client's connection closes before the response finished. */
-function abortOnDisconnect(reply: FastifyReply): AbortController {
-  const controller = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
+/**
+ * Settled once the call's usage is final; the audit event waits on it. A class rather than a `let settle = () =>
+ * {}` in the route: tsx's keep-names transform wraps such a named arrow in a `__name` call on every request.
+ */
+class CallSettlement {
+  resolve!: () => void;
+  readonly promise = new Promise<void>((resolve) => {
+    this.resolve = resolve;
   });
-  return controller;
 }
 
 async function writeStream(
@@ -93,17 +96,16 @@ export async function relayLlmCall(
   body: JsonBody,
 ): Promise<void> {
   const context = request.gh;
-  let settle: () => void = () => {};
-  context.pending = new Promise<void>((resolve) => {
-    settle = resolve;
-  });
+  const settlement = new CallSettlement();
+  context.pending = settlement.promise;
   let upstreamNs = 0n;
   try {
     const model = await resolveModel(request, llm, body, operation.startsWith('ollama.'));
     const streaming = isStreamingRequest(operation, body);
     context.setMeta('model', model);
     context.setMeta('stream', streaming);
-    const controller = abortOnDisconnect(reply);
+    // Aborts the upstream as soon as the client's connection closes before the response finished.
+    const signal = signalOnDisconnect(reply.raw);
     const started = process.hrtime.bigint();
     let result: LlmResult;
     try {
@@ -112,7 +114,7 @@ export async function relayLlmCall(
         operation,
         model,
         body,
-        signal: controller.signal,
+        signal,
       });
     } finally {
       upstreamNs = process.hrtime.bigint() - started;
@@ -132,6 +134,6 @@ export async function relayLlmCall(
     if (error instanceof UpstreamError || error instanceof UnknownModelError) throw toCatalogError(error);
     throw error;
   } finally {
-    settle();
+    settlement.resolve();
   }
 }
