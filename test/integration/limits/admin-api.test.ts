@@ -66,4 +66,34 @@ describe('[INV-6] limits and budgets set through the admin API', () => {
     });
     expect([team.status, team.body.settings]).toEqual([200, { budgets: { tokens_monthly: 5000 } }]);
   });
+
+  it("lets a team admin read its own team's usage, and nothing beyond it", async () => {
+    const mine = await gw.createIdentity();
+    const other = await gw.createIdentity();
+    const user = await gw.gateway.admin.createUser({ email: `team-admin-${mine.team.id}@example.com` });
+    await gw.gateway.admin.createBinding(
+      { principal: `user:${user.id}`, role: 'team-admin', scope: `org:${mine.tenant.id}/team:${mine.team.id}` },
+      null,
+    );
+    const { token } = await gw.gateway.admin.issueToken(user.id);
+    await gw.gateway.adminSnapshot.refresh();
+    const own = await call(
+      gw,
+      'GET',
+      `/admin/v1/tenants/${mine.tenant.id}/teams/${mine.team.id}/usage?group_by=key`,
+      token,
+    );
+    expect(own.status).toBe(200);
+    expect(own.body.object).toBe('usage_report');
+    const foreign = await call(gw, 'GET', `/admin/v1/tenants/${other.tenant.id}/teams/${other.team.id}/usage`, token);
+    expect(foreign.status).toBe(403);
+    const widened = await call(
+      gw,
+      'GET',
+      `/admin/v1/tenants/${mine.tenant.id}/teams/${mine.team.id}/usage?team=${other.team.id}`,
+      token,
+    );
+    expect(widened.status).toBe(400);
+    expect((await call(gw, 'GET', '/admin/v1/usage', token)).status).toBe(403);
+  });
 });

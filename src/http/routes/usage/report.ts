@@ -4,6 +4,14 @@ import type { Store } from '../../../store/index.ts';
 import { GatehouseError, httpError } from '../../errors.ts';
 import { type UsageQuery, UsageQuerySchema } from './schemas.ts';
 
+const UUID = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+const TeamPathSchema = {
+  type: 'object',
+  properties: { tenant_id: { type: 'string', pattern: UUID }, team_id: { type: 'string', pattern: UUID } },
+  required: ['tenant_id', 'team_id'],
+  additionalProperties: false,
+} as const;
+
 export interface UsageRoutesDeps {
   store: Store;
   ledger: SpendLedger | null;
@@ -26,10 +34,34 @@ function tenantFilter(request: FastifyRequest, query: UsageQuery): string | unde
   return own;
 }
 
-async function readUsage(deps: UsageRoutesDeps | null, request: FastifyRequest<{ Querystring: UsageQuery }>) {
+interface TeamPath {
+  tenant_id: string;
+  team_id: string;
+}
+
+/** On the team route the path fixes tenant and team; a query naming others is refused, not silently narrowed. */
+function teamFilters(path: TeamPath, query: UsageQuery): UsageQuery {
+  if (
+    (query.tenant !== undefined && query.tenant !== path.tenant_id) ||
+    (query.team !== undefined && query.team !== path.team_id)
+  ) {
+    throw httpError(
+      'invalid_request',
+      { detail: 'tenant and team are given by the path' },
+      query.team !== undefined ? 'team' : 'tenant',
+    );
+  }
+  return { ...query, tenant: path.tenant_id, team: path.team_id };
+}
+
+async function readUsage(
+  deps: UsageRoutesDeps | null,
+  request: FastifyRequest<{ Querystring: UsageQuery }>,
+  path: TeamPath | null = null,
+) {
   if (deps === null) throw httpError('store_unavailable');
-  const query = request.query;
-  const tenantId = tenantFilter(request, query);
+  const query = path === null ? request.query : teamFilters(path, request.query);
+  const tenantId = path === null ? tenantFilter(request, query) : path.tenant_id;
   // This instance's not-yet-committed spend is included; other instances' lags by at most their flush interval.
   await deps.ledger?.flush().catch(() => {});
   try {
@@ -57,5 +89,10 @@ export async function usageReportRoutes(app: FastifyInstance, options: UsageRout
     '/admin/v1/usage',
     { config: { surface: 'admin.usage.read' }, schema: { querystring: UsageQuerySchema } },
     (request) => readUsage(options.usage, request),
+  );
+  app.get<{ Querystring: UsageQuery; Params: TeamPath }>(
+    '/admin/v1/tenants/:tenant_id/teams/:team_id/usage',
+    { config: { surface: 'admin.team_usage.read' }, schema: { querystring: UsageQuerySchema, params: TeamPathSchema } },
+    (request) => readUsage(options.usage, request, request.params),
   );
 }
