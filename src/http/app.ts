@@ -89,6 +89,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.setChildLoggerFactory(function sharedRequestLogger(logger) {
     return logger;
   });
+  // Every body Gatehouse parses is JSON; a text/plain body would otherwise reach the schemas as a string (400)
+  // instead of being refused for what it is (415). Families that take other bodies (vault, /mcp) add their own.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(compileValidator);
   app.setErrorHandler(createErrorHandler(options.bodyLimitBytes));
   app.setNotFoundHandler(handleNotFound);

@@ -3,12 +3,12 @@ import { ValidationError } from '../identity/index.ts';
 import { ConflictError, NotFoundError } from '../store/index.ts';
 import { GatehouseError, httpError } from './errors.ts';
 
-function fromFastifyError(error: FastifyError, bodyLimit: number): GatehouseError | null {
+function fromFastifyError(error: FastifyError, bodyLimit: number, contentType: string): GatehouseError | null {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return httpError('body_too_large', { limit: bodyLimit });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return httpError('unsupported_media_type', { contentType: '' });
+      return httpError('unsupported_media_type', { contentType: contentType.slice(0, 100) || '(none)' });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return httpError('invalid_json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -30,12 +30,12 @@ function fromFastifyError(error: FastifyError, bodyLimit: number): GatehouseErro
 }
 
 /** Maps anything thrown on any surface to the catalog; unknown errors become `internal_error`, logged in full. */
-export function toGatehouseError(error: unknown, bodyLimit: number): GatehouseError {
+export function toGatehouseError(error: unknown, bodyLimit: number, contentType = ''): GatehouseError {
   if (error instanceof GatehouseError) return error;
   if (error instanceof ValidationError) return httpError('invalid_request', { detail: error.message }, error.field);
   if (error instanceof ConflictError) return httpError('conflict', { detail: error.message }, error.field);
   if (error instanceof NotFoundError) return httpError('resource_not_found', { detail: error.message });
-  const mapped = fromFastifyError(error as FastifyError, bodyLimit);
+  const mapped = fromFastifyError(error as FastifyError, bodyLimit, contentType);
   if (mapped) return mapped;
   return new GatehouseError('internal_error', { cause: error });
 }
@@ -43,7 +43,7 @@ export function toGatehouseError(error: unknown, bodyLimit: number): GatehouseEr
 /** The single writer of error bodies (STYLE §5). */
 export function createErrorHandler(bodyLimit: number) {
   return function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-    const mapped = toGatehouseError(error, bodyLimit);
+    const mapped = toGatehouseError(error, bodyLimit, request.headers['content-type'] ?? '');
     if (mapped.statusCode >= 500) {
       request.log.error({ err: error, code: mapped.code, request_id: request.id }, mapped.message);
     }

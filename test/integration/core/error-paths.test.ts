@@ -1,0 +1,87 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createGatewayEnvironment,
+  type GatewayEnvironment,
+  startGateway,
+  type TestGateway,
+} from '../../helpers/gateway.ts';
+
+const WHOAMI = '/gatehouse/v1/whoami';
+
+async function get(gw: TestGateway, path: string, token: string) {
+  const response = await request(`${gw.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const body = (await response.body.json()) as { error?: { code: string } };
+  return { status: response.statusCode, code: body.error?.code ?? null };
+}
+
+describe('[INV-2] audit back-pressure: a full queue sheds new requests, and loses nothing it accepted', () => {
+  let environment: GatewayEnvironment;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    environment = await createGatewayEnvironment('sqlite');
+    const configPath = join(environment.dataDir, 'gatehouse.yaml');
+    // A queue of 3 that is only committed on demand: the test decides when the writer catches up.
+    writeFileSync(configPath, 'audit:\n  queue_limit: 3\n  batch_size: 1000\n  flush_interval_ms: 600000\n');
+    environment.env.GATEHOUSE_CONFIG = configPath;
+    gw = await startGateway({ environment });
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await environment?.dispose();
+  });
+
+  it('answers 503 audit_backpressure while the queue is full, audits that refusal too, and recovers after a commit', async () => {
+    const identity = await gw.createIdentity();
+    await gw.gateway.audit.flush();
+    const statuses: Array<{ status: number; code: string | null }> = [];
+    for (let i = 0; i < 5; i++) statuses.push(await get(gw, WHOAMI, identity.key));
+    expect(statuses.slice(0, 3).map((s) => s.status)).toEqual([200, 200, 200]);
+    expect(statuses.slice(3)).toEqual([
+      { status: 503, code: 'audit_backpressure' },
+      { status: 503, code: 'audit_backpressure' },
+    ]);
+    const events = await gw.auditEvents();
+    const refused = events.filter((event) => event.error_code === 'audit_backpressure');
+    expect(refused).toHaveLength(2);
+    expect(events.filter((event) => event.surface === 'identity.whoami')).toHaveLength(5);
+    expect((await get(gw, WHOAMI, identity.key)).status).toBe(200);
+  });
+});
+
+describe('[INV-5] error paths of the admin API', () => {
+  let gw: TestGateway;
+  let token: string;
+
+  beforeAll(async () => {
+    gw = await startGateway();
+    token = (await gw.gateway.admin.bootstrapPlatformAdmin('errors@example.com')).token;
+  });
+  afterAll(() => gw?.dispose());
+
+  it('answers an unknown tenant with 404 resource_not_found', async () => {
+    expect(await get(gw, '/admin/v1/tenants/01a20000-0000-7000-8000-000000000000', token)).toEqual({
+      status: 404,
+      code: 'resource_not_found',
+    });
+  });
+
+  it('answers a body that is not JSON with 415 unsupported_media_type, creating nothing', async () => {
+    const before = (await gw.gateway.identity.listTenants()).length;
+    const response = await request(`${gw.baseUrl}/admin/v1/tenants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },
+      body: 'name=acme',
+    });
+    const body = (await response.body.json()) as { error: { code: string; type: string } };
+    expect([response.statusCode, body.error.code, body.error.type]).toEqual([
+      415,
+      'unsupported_media_type',
+      'invalid_request_error',
+    ]);
+    expect((await gw.gateway.identity.listTenants()).length).toBe(before);
+  });
+});
