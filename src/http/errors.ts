@@ -3,6 +3,7 @@
  * `{"error":{"message","type","code","param"}}` with a code from this table; the root error handler is the only
  * writer. Codes are stable snake_case strings: clients and dashboards match on them.
  */
+import { UPSTREAM_ERRORS, type UpstreamErrorCode } from '../domain/routing/index.ts';
 export type ErrorType =
   | 'invalid_request_error'
   | 'authentication_error'
@@ -19,6 +20,15 @@ interface CatalogEntry {
   status: number;
   type: ErrorType;
   message: string;
+}
+
+/**
+ * The router's failures keep the status and type their table in `domain/routing` gives them (one copy of each);
+ * the message is the router's own, already written for clients and redacted.
+ */
+function upstreamEntry(code: UpstreamErrorCode): CatalogEntry {
+  const { status, type } = UPSTREAM_ERRORS[code];
+  return { status, type: type as ErrorType, message: '{detail}.' };
 }
 
 export const ERROR_CATALOG = {
@@ -280,13 +290,13 @@ export const ERROR_CATALOG = {
     type: 'permission_error',
     message: '{endpoint} is disabled on this gateway: models are managed by its operators, not through the API.',
   },
-  upstream_unavailable: { status: 502, type: 'upstream_error', message: '{detail}.' },
-  upstream_timeout: { status: 504, type: 'upstream_error', message: '{detail}.' },
-  upstream_bad_response: { status: 502, type: 'upstream_error', message: '{detail}.' },
-  upstream_rate_limited: { status: 429, type: 'rate_limit_error', message: '{detail}.' },
-  upstream_auth_failed: { status: 502, type: 'upstream_error', message: '{detail}.' },
-  upstream_rejected: { status: 400, type: 'invalid_request_error', message: '{detail}.' },
-  client_aborted: { status: 499, type: 'invalid_request_error', message: 'The client closed the request.' },
+  upstream_unavailable: upstreamEntry('upstream_unavailable'),
+  upstream_timeout: upstreamEntry('upstream_timeout'),
+  upstream_bad_response: upstreamEntry('upstream_bad_response'),
+  upstream_rate_limited: upstreamEntry('upstream_rate_limited'),
+  upstream_auth_failed: upstreamEntry('upstream_auth_failed'),
+  upstream_rejected: upstreamEntry('upstream_rejected'),
+  client_aborted: { ...upstreamEntry('client_aborted'), message: 'The client closed the request.' },
   internal_error: {
     status: 500,
     type: 'api_error',

@@ -39,7 +39,7 @@ export const UPSTREAM_ERRORS: Readonly<Record<UpstreamErrorCode, UpstreamErrorIn
     type: 'upstream_error',
     message: 'The model upstream stream ended before completion.',
   },
-  client_aborted: { status: 499, type: 'client_error', message: 'The client closed the request.' },
+  client_aborted: { status: 499, type: 'invalid_request_error', message: 'The client closed the request.' },
 });
 
 export type KeyPenalty = 'unauthorized' | 'rate_limited' | null;
