@@ -9,11 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { runFixedRate } from './fixed-rate.ts';
 import { runWrk, type WrkResult } from './wrk.ts';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const TTFT_SAMPLES = 300;
+const STEADY_RPS = Number(process.env.BENCH_STEADY_RPS ?? 500);
 
 interface Child {
   process: ChildProcess;
@@ -23,6 +25,7 @@ interface Child {
 
 interface Stats {
   cpuMicros: number;
+  loopMicros: number;
   rss: number;
 }
 
@@ -65,6 +68,7 @@ function headersFor(child: Child): Record<string, string> {
 
 interface Measured extends WrkResult {
   cpuPerRequestUs: number;
+  loopPerRequestUs: number;
   rssMb: number;
 }
 
@@ -83,6 +87,7 @@ async function measure(child: Child, stream: boolean, scratchDir: string): Promi
   return {
     ...result,
     cpuPerRequestUs: result.requests > 0 ? (after.cpuMicros - before.cpuMicros) / result.requests : Number.NaN,
+    loopPerRequestUs: result.requests > 0 ? (after.loopMicros - before.loopMicros) / result.requests : Number.NaN,
     rssMb: after.rss / 1024 / 1024,
   };
 }
@@ -135,7 +140,9 @@ async function main(): Promise<void> {
     await warmUp(bare);
     await warmUp(gateway);
     console.log(`wrk: ${CONNECTIONS} connections, ${DURATION_S}s per run, 2 threads; loopback\n`);
-    console.log('scenario   target    rps       p50 ms  p99 ms  +p50 ms  +p99 ms  cpu µs/req  rss MB  errors  vs bare');
+    console.log(
+      'scenario   target    rps       p50 ms  p99 ms  +p50 ms  +p99 ms  cpu µs/req  loop µs/req  rss MB  errors  vs bare',
+    );
     for (const stream of [false, true]) {
       const base = await measure(bare, stream, scratchDir);
       const gw = await measure(gateway, stream, scratchDir);
@@ -146,9 +153,36 @@ async function main(): Promise<void> {
       ] as const) {
         const added = r === gw;
         console.log(
-          `${name}  ${label}  ${fmt(r.rps, 0).padStart(7)}  ${fmt(r.p50Ms).padStart(6)}  ${fmt(r.p99Ms).padStart(6)}  ${(added ? fmt(r.p50Ms - base.p50Ms) : '-').padStart(7)}  ${(added ? fmt(r.p99Ms - base.p99Ms) : '-').padStart(7)}  ${fmt(r.cpuPerRequestUs, 0).padStart(10)}  ${fmt(r.rssMb, 0).padStart(6)}  ${String(r.errors).padStart(6)}  ${added ? `${fmt(r.rps / base.rps)}x` : ''}`,
+          `${name}  ${label}  ${fmt(r.rps, 0).padStart(7)}  ${fmt(r.p50Ms).padStart(6)}  ${fmt(r.p99Ms).padStart(6)}  ${(added ? fmt(r.p50Ms - base.p50Ms) : '-').padStart(7)}  ${(added ? fmt(r.p99Ms - base.p99Ms) : '-').padStart(7)}  ${fmt(r.cpuPerRequestUs, 0).padStart(10)}  ${fmt(r.loopPerRequestUs, 0).padStart(11)}  ${fmt(r.rssMb, 0).padStart(6)}  ${String(r.errors).padStart(6)}  ${added ? `${fmt(r.rps / base.rps)}x` : ''}`,
         );
       }
+    }
+    console.log(`\nsteady load: ${STEADY_RPS} rps open loop for ${DURATION_S}s, latency from each request's due time`);
+    console.log('scenario   bare p50  bare p99  gateway p50  gateway p99  +p50 ms  +p99 ms  errors');
+    for (const stream of [false, true]) {
+      const steady = (child: Child) =>
+        runFixedRate({
+          origin: child.url,
+          path: '/v1/chat/completions',
+          body: body(stream),
+          headers: headersFor(child),
+          rps: STEADY_RPS,
+          durationS: DURATION_S,
+        });
+      // A short unmeasured pass first, so the load generator's own warm-up is not charged to the bare proxy.
+      await runFixedRate({
+        origin: bare.url,
+        path: '/v1/chat/completions',
+        body: body(stream),
+        headers: headersFor(bare),
+        rps: STEADY_RPS,
+        durationS: 1,
+      });
+      const base = await steady(bare);
+      const gw = await steady(gateway);
+      console.log(
+        `${stream ? 'streaming' : 'json     '}  ${fmt(base.p50Ms).padStart(8)}  ${fmt(base.p99Ms).padStart(8)}  ${fmt(gw.p50Ms).padStart(11)}  ${fmt(gw.p99Ms).padStart(11)}  ${fmt(gw.p50Ms - base.p50Ms).padStart(7)}  ${fmt(gw.p99Ms - base.p99Ms).padStart(7)}  ${String(base.errors + gw.errors).padStart(6)}`,
+      );
     }
     const bareTtft = await timeToFirstByte(bare);
     const gatewayTtft = await timeToFirstByte(gateway);

@@ -30,6 +30,8 @@ async function startGatewayServer(upstream: string): Promise<{ url: string; key:
     stringify({
       upstreams: [{ id: 'bench', provider: 'openai', base_url: `${upstream}/v1`, max_connections: 128 }],
       models: [{ name: 'bench-model', targets: [{ upstream: 'bench', model: 'bench-model' }] }],
+      // BENCH_AUDIT_THREAD=0 compares against sealing and committing audit events on the request thread.
+      audit: { thread: process.env.BENCH_AUDIT_THREAD !== '0' },
     }),
   );
   const config = loadConfig({
@@ -72,10 +74,17 @@ async function main(): Promise<void> {
   else if (kind === 'bare') ready = { url: await listen(createBareProxy(upstream as string, '/v1/chat/completions')) };
   else if (kind === 'gateway') ready = await startGatewayServer(upstream as string);
   else throw new Error(`unknown server kind ${kind}`);
+  // An orderly exit (not the default SIGTERM kill) lets `--cpu-prof` write its profile when profiling a run.
+  if (kind !== 'gateway') process.once('SIGTERM', () => process.exit(0));
   process.on('message', (message) => {
     if (message === 'stats') {
       const cpu = process.cpuUsage();
-      process.send?.({ cpuMicros: cpu.user + cpu.system, rss: process.memoryUsage().rss });
+      process.send?.({
+        cpuMicros: cpu.user + cpu.system,
+        // Busy time of the request thread alone (process CPU also counts the audit thread and GC helpers).
+        loopMicros: performance.eventLoopUtilization().active * 1000,
+        rss: process.memoryUsage().rss,
+      });
     }
   });
   process.send?.({ ready });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type AdmissionService, createAdmissionService } from './admission/index.ts';
-import { AuditWriter } from './audit/index.ts';
+import { AuditWriter, ThreadedAuditWriter } from './audit/index.ts';
 import type { GatehouseConfig } from './config/index.ts';
 import { createLocalKekProvider, type KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
@@ -55,7 +55,8 @@ export interface Gateway {
   admin: AdminService;
   snapshot: KeySnapshot;
   adminSnapshot: AdminSnapshot;
-  audit: AuditWriter;
+  /** The audit writer: on its own thread by default (`audit.thread`), in the request thread otherwise. */
+  audit: AuditWriter | ThreadedAuditWriter;
   metrics: GatewayMetrics;
   /** The credential vault proxy (services, credentials, grants, OAuth2 tokens). */
   vault: Vault;
@@ -132,8 +133,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     onRefreshError: (error) => logger.error({ err: error }, 'admin snapshot refresh failed'),
   });
   await adminSnapshot.start();
-  const audit = new AuditWriter({
-    store,
+  const auditOptions = {
     regionId: config.regionId,
     queueLimit: config.audit.queueLimit,
     batchSize: config.audit.batchSize,
@@ -141,7 +141,14 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     logger,
     onQueueDepth: metrics.setAuditQueueDepth,
     onWriteFailure: metrics.countAuditWriteFailure,
-  });
+  };
+  const audit = config.audit.thread
+    ? new ThreadedAuditWriter({
+        ...auditOptions,
+        store: { dataDir: config.dataDir, writeUrl: config.databaseWriteUrl },
+      })
+    : new AuditWriter({ ...auditOptions, store });
+  if (audit instanceof ThreadedAuditWriter) await audit.start();
   const jwtVerifier = config.oidc ? createJwtVerifier(config.oidc) : null;
   const authenticator: Authenticator = {
     async authenticate(token, surface) {

@@ -1,8 +1,13 @@
-import type { FastifyBaseLogger } from 'fastify';
 import { type AuditEvent, type AuditEventDraft, ChainSealer } from '../domain/audit/index.ts';
 import { uuidv7 } from '../domain/ids.ts';
 import type { AuditSink } from '../http/pipeline/index.ts';
 import { auditRepository, type Store } from '../store/index.ts';
+
+/** The two log calls the writer makes; a pino logger fits, and so does the audit thread's relay to its parent. */
+export interface AuditLogger {
+  error(detail: Record<string, unknown>, message: string): void;
+  warn(detail: Record<string, unknown>, message: string): void;
+}
 
 export interface AuditWriterOptions {
   store: Store;
@@ -11,12 +16,21 @@ export interface AuditWriterOptions {
   queueLimit: number;
   batchSize: number;
   flushIntervalMs: number;
-  logger: Pick<FastifyBaseLogger, 'error' | 'warn'>;
+  logger: AuditLogger;
+  /** Names the chain; a fresh `{region}-{uuidv7}` when absent. The worker thread is handed its parent's. */
+  chainId?: string;
   onQueueDepth?: (depth: number) => void;
-  onWriteFailure?: () => void;
+  onWriteFailure?: (error: Error) => void;
+  /** Called after each committed batch with the number of events it held. */
+  onCommitted?: (count: number) => void;
 }
 
 const MAX_RETRY_DELAY_MS = 2000;
+
+/** One chain per writer instance: the region, then a time-ordered id, so chains list in the order they began. */
+export function newChainId(regionId: string, startedAt = Date.now()): string {
+  return `${regionId}-${uuidv7(startedAt)}`;
+}
 
 /**
  * The batched audit writer (DESIGN §6): group commit of sealed events, one chain per writer instance so several
@@ -38,7 +52,7 @@ export class AuditWriter implements AuditSink {
 
   constructor(options: AuditWriterOptions) {
     this.#options = options;
-    this.chainId = `${options.regionId}-${uuidv7(this.#startedAt)}`;
+    this.chainId = options.chainId ?? newChainId(options.regionId, this.#startedAt);
     this.#sealer = new ChainSealer(this.chainId);
   }
 
@@ -98,13 +112,15 @@ export class AuditWriter implements AuditSink {
           { chainId: this.chainId, region: this.#options.regionId, startedAt: this.#startedAt },
           this.#sealed,
         );
+        const committed = this.#sealed.length;
         this.#sealed = [];
         this.#retryDelayMs = 0;
         this.#lastError = null;
+        this.#options.onCommitted?.(committed);
       } catch (error) {
         this.#lastError = error as Error;
         this.#retryDelayMs = Math.min(MAX_RETRY_DELAY_MS, Math.max(50, this.#retryDelayMs * 2));
-        this.#options.onWriteFailure?.();
+        this.#options.onWriteFailure?.(error as Error);
         this.#options.logger.error({ err: error, pending: this.depth }, 'audit batch commit failed; will retry');
         throw error;
       }

@@ -1,2 +1,3 @@
-export { AuditWriter, type AuditWriterOptions } from './audit-writer.ts';
+export { type AuditLogger, AuditWriter, type AuditWriterOptions } from './audit-writer.ts';
+export { ThreadedAuditWriter, type ThreadedAuditWriterOptions } from './threaded-audit-writer.ts';
 export { verifyStoredChains } from './verify-store.ts';

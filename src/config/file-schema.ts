@@ -62,6 +62,7 @@ export const FileConfigSchema = Type.Object(
           queue_limit: Type.Optional(Type.Integer({ minimum: 1 })),
           batch_size: Type.Optional(Type.Integer({ minimum: 1 })),
           flush_interval_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+          thread: Type.Optional(Type.Boolean()),
         },
         { additionalProperties: false },
       ),

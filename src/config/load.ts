@@ -25,7 +25,8 @@ export interface GatehouseConfig {
   redisUrl: string | null;
   keyHashing: 'hmac' | 'argon2id';
   masterKeys: MasterKeys;
-  audit: { queueLimit: number; batchSize: number; flushIntervalMs: number };
+  /** `thread`: seal and commit audit events on a worker thread (default) instead of the request thread. */
+  audit: { queueLimit: number; batchSize: number; flushIntervalMs: number; thread: boolean };
   /** How often each instance polls the store for key/policy changes; revocation must land within 1 s. */
   snapshotRefreshMs: number;
   /** The gateway's external origin (`GATEHOUSE_PUBLIC_URL`), without a trailing slash; null when unset. */
@@ -138,6 +139,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
       queueLimit: file.audit?.queue_limit ?? 10_000,
       batchSize: file.audit?.batch_size ?? 512,
       flushIntervalMs: file.audit?.flush_interval_ms ?? 20,
+      thread: file.audit?.thread ?? true,
     },
     snapshotRefreshMs: 250,
     publicUrl,

@@ -122,6 +122,21 @@ export async function appendAuditBatch(
   });
 }
 
+/** Which of `ids` are already stored: a restarted audit worker drops those before re-sealing what it was handed. */
+export async function storedAuditEventIds(db: Kysely<Database>, ids: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  // Bounded IN lists: SQLite caps bound parameters per statement.
+  for (let start = 0; start < ids.length; start += 500) {
+    const rows = await db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('id', 'in', ids.slice(start, start + 500))
+      .execute();
+    for (const row of rows) found.add(row.id);
+  }
+  return found;
+}
+
 export async function listChainHeads(db: Kysely<Database>): Promise<ChainHead[]> {
   const rows = await db.selectFrom('audit_chains').selectAll().orderBy('started_at').orderBy('chain_id').execute();
   return rows.map((row) => ({

@@ -1,0 +1,227 @@
+import { Worker } from 'node:worker_threads';
+import type { AuditEventDraft } from '../domain/audit/index.ts';
+import { type AuditWriterOptions, newChainId } from './audit-writer.ts';
+import type { AuditWorkerData, FromAuditWorker, ToAuditWorker } from './worker-protocol.ts';
+
+export interface ThreadedAuditWriterOptions extends Omit<AuditWriterOptions, 'store' | 'chainId' | 'onCommitted'> {
+  store: AuditWorkerData['store'];
+}
+
+const ENTRY = new URL('./audit-worker-entry.mjs', import.meta.url);
+const MAX_RESPAWN_DELAY_MS = 5000;
+
+interface PendingRequest {
+  message: ToAuditWorker;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * The audit writer on its own thread (DESIGN §6). The request thread only batches drafts and posts them once per
+ * event-loop turn (a structured clone, ~2.5 µs per event); sealing and the store commit run on the audit thread,
+ * which owns a store connection. A draft counts against `queueLimit` until the thread acknowledges its commit, so
+ * back-pressure is the same as in-thread. Drafts are kept until acknowledged: if the thread dies they are resent
+ * to a new one (on a new chain), which drops any the dead thread had already stored.
+ */
+export class ThreadedAuditWriter {
+  readonly #options: ThreadedAuditWriterOptions;
+  #chainId: string;
+  #worker!: Worker;
+  #ready!: Promise<void>;
+  /** Drafts not yet posted; posted together on the next turn of the event loop. */
+  #unposted: AuditEventDraft[] = [];
+  #postScheduled = false;
+  /** Posted, not yet acknowledged, oldest first; `#ackedInHead` of the first batch are already acknowledged. */
+  #inFlight: AuditEventDraft[][] = [];
+  #ackedInHead = 0;
+  #inFlightCount = 0;
+  #requests = new Map<number, PendingRequest>();
+  #nextRequestId = 1;
+  #lastError: Error | null = null;
+  #closing = false;
+  #alive = false;
+  #respawnDelayMs = 0;
+
+  constructor(options: ThreadedAuditWriterOptions) {
+    this.#options = options;
+    this.#chainId = newChainId(options.regionId);
+    this.#spawn(false);
+  }
+
+  /** The chain the current thread writes; a new one after the thread was replaced. */
+  get chainId(): string {
+    return this.#chainId;
+  }
+
+  get depth(): number {
+    return this.#unposted.length + this.#inFlightCount;
+  }
+
+  get overloaded(): boolean {
+    return this.depth >= this.#options.queueLimit;
+  }
+
+  get lastError(): Error | null {
+    return this.#lastError;
+  }
+
+  /** Resolves once the audit thread has opened its store; rejects if it cannot start. */
+  start(): Promise<void> {
+    return this.#ready;
+  }
+
+  enqueue(draft: AuditEventDraft): void {
+    this.#unposted.push(draft);
+    if (!this.#postScheduled) {
+      this.#postScheduled = true;
+      setImmediate(() => this.#post());
+    }
+  }
+
+  flush(): Promise<void> {
+    return this.#request((id) => ({ type: 'flush', id }));
+  }
+
+  /** Drains every accepted event (retrying failed commits until `timeoutMs`), then stops the thread. */
+  async close(timeoutMs = 30_000): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    // A thread that died and awaits its restart is replaced now, so the drain has somewhere to run.
+    if (!this.#alive) this.#replace();
+    // The thread does not hold the process open while serving, but the drain must finish before exit.
+    this.#worker.ref();
+    await this.#request((id) => ({ type: 'close', id, timeoutMs })).catch((error: Error) =>
+      this.#options.logger.error({ err: error, pending: this.depth }, 'audit drain incomplete'),
+    );
+    await this.#worker.terminate();
+  }
+
+  /** @internal Stops the thread as a crash would; tests use it to prove nothing accepted is lost. */
+  terminateThreadForTest(): Promise<number> {
+    return this.#worker.terminate();
+  }
+
+  #post(): void {
+    this.#postScheduled = false;
+    if (this.#unposted.length === 0) return;
+    const drafts = this.#unposted;
+    this.#unposted = [];
+    this.#inFlight.push(drafts);
+    this.#inFlightCount += drafts.length;
+    this.#worker.postMessage({ type: 'append', drafts, recovered: false } satisfies ToAuditWorker);
+  }
+
+  #request(build: (id: number) => ToAuditWorker): Promise<void> {
+    this.#post();
+    const id = this.#nextRequestId++;
+    const message = build(id);
+    return new Promise<void>((resolve, reject) => {
+      this.#requests.set(id, { message, resolve, reject });
+      this.#worker.postMessage(message);
+    });
+  }
+
+  #spawn(recovered: boolean): void {
+    const workerData: AuditWorkerData = {
+      store: this.#options.store,
+      writer: {
+        regionId: this.#options.regionId,
+        chainId: this.#chainId,
+        queueLimit: this.#options.queueLimit,
+        batchSize: this.#options.batchSize,
+        flushIntervalMs: this.#options.flushIntervalMs,
+      },
+    };
+    // No inherited execArgv: profiler or inspector flags meant for the main thread must not start a second copy.
+    const worker = new Worker(ENTRY, { workerData, execArgv: [] });
+    this.#worker = worker;
+    this.#alive = true;
+    // Like a socket the server owns: its life is the gateway's, ended by close(), never a reason to stay up.
+    if (!this.#closing) worker.unref();
+    this.#ready = new Promise<void>((resolve, reject) => {
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`audit thread exited with code ${code} before it was ready`)));
+      worker.once('message', () => resolve());
+    });
+    this.#ready.catch(() => {});
+    worker.on('message', (message: FromAuditWorker) => this.#receive(message));
+    worker.on('error', (error) => this.#options.logger.error({ err: error }, 'audit thread failed'));
+    worker.on('exit', (code) => this.#exited(worker, code));
+    if (recovered) {
+      const drafts = this.#inFlight.flat().slice(this.#ackedInHead);
+      this.#inFlight = drafts.length > 0 ? [drafts] : [];
+      this.#ackedInHead = 0;
+      worker.postMessage({ type: 'append', drafts, recovered: true } satisfies ToAuditWorker);
+      for (const request of this.#requests.values()) worker.postMessage(request.message);
+    }
+  }
+
+  #receive(message: FromAuditWorker): void {
+    switch (message.type) {
+      case 'ready':
+        this.#respawnDelayMs = 0;
+        return;
+      case 'committed':
+        this.#acknowledge(message.count);
+        this.#lastError = null;
+        this.#options.onQueueDepth?.(this.depth);
+        return;
+      case 'failed': {
+        const error = new Error(message.message);
+        this.#lastError = error;
+        this.#options.onWriteFailure?.(error);
+        return;
+      }
+      case 'done': {
+        const request = this.#requests.get(message.id);
+        this.#requests.delete(message.id);
+        if (message.error === null) request?.resolve();
+        else request?.reject(new Error(message.error));
+        return;
+      }
+      case 'log':
+        this.#options.logger[message.level](message.detail, message.message);
+        return;
+    }
+  }
+
+  #acknowledge(count: number): void {
+    this.#inFlightCount -= count;
+    let remaining = count;
+    while (remaining > 0) {
+      const head = this.#inFlight[0];
+      if (head === undefined) return;
+      const unacknowledged = head.length - this.#ackedInHead;
+      if (remaining < unacknowledged) {
+        this.#ackedInHead += remaining;
+        return;
+      }
+      remaining -= unacknowledged;
+      this.#inFlight.shift();
+      this.#ackedInHead = 0;
+    }
+  }
+
+  #exited(worker: Worker, code: number): void {
+    if (worker !== this.#worker) return;
+    this.#alive = false;
+    if (this.#closing) {
+      for (const request of this.#requests.values()) request.reject(new Error(`audit thread exited with code ${code}`));
+      this.#requests.clear();
+      return;
+    }
+    const error = new Error(`audit thread exited with code ${code}; restarting it on a new chain`);
+    this.#lastError = error;
+    this.#options.logger.error({ pending: this.depth }, error.message);
+    this.#respawnDelayMs = Math.min(MAX_RESPAWN_DELAY_MS, Math.max(100, this.#respawnDelayMs * 2));
+    setTimeout(() => {
+      if (!this.#closing) this.#replace();
+    }, this.#respawnDelayMs).unref();
+  }
+
+  /** A new thread on a new chain (the dead thread's head is unknown here), handed every unacknowledged draft. */
+  #replace(): void {
+    this.#chainId = newChainId(this.#options.regionId);
+    this.#spawn(true);
+  }
+}

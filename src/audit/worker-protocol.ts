@@ -1,0 +1,21 @@
+import type { AuditEventDraft } from '../domain/audit/index.ts';
+
+/** What the audit thread needs to open its own store connection and writer; passed as `workerData`. */
+export interface AuditWorkerData {
+  store: { dataDir: string; writeUrl: string | null };
+  writer: { regionId: string; chainId: string; queueLimit: number; batchSize: number; flushIntervalMs: number };
+}
+
+export type ToAuditWorker =
+  /** Drafts in arrival order. `recovered` marks a resend after a worker died: already-stored ids are dropped. */
+  | { type: 'append'; drafts: AuditEventDraft[]; recovered: boolean }
+  | { type: 'flush'; id: number }
+  | { type: 'close'; id: number; timeoutMs: number };
+
+export type FromAuditWorker =
+  | { type: 'ready' }
+  /** `count` more events, oldest first, are committed. */
+  | { type: 'committed'; count: number }
+  | { type: 'failed'; message: string }
+  | { type: 'done'; id: number; error: string | null }
+  | { type: 'log'; level: 'error' | 'warn'; message: string; detail: Record<string, unknown> };
