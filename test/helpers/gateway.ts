@@ -33,8 +33,18 @@ export interface GatewayEnvironment {
   dispose(): Promise<void>;
 }
 
+/** Every directory made here, removed when the test process exits, whether or not its test disposed of it. */
+const tempDirs = new Set<string>();
+
 export function createTempDir(prefix = 'gatehouse-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  if (tempDirs.size === 0) {
+    process.once('exit', () => {
+      for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+    });
+  }
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
 }
 
 export function randomMasterKey(): string {
