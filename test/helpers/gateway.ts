@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { afterAll } from 'vitest';
 import { runCli } from '../../src/cli/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import type { AuditEvent } from '../../src/domain/audit/index.ts';
@@ -33,15 +34,17 @@ export interface GatewayEnvironment {
   dispose(): Promise<void>;
 }
 
-/** Every directory made here, removed when the test process exits, whether or not its test disposed of it. */
+/**
+ * Every directory made here is removed after the test file that made it, whether or not its test disposed of it
+ * (a test worker is not guaranteed an orderly `exit`, so this is a file-level hook, not a process one).
+ */
 const tempDirs = new Set<string>();
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+});
 
 export function createTempDir(prefix = 'gatehouse-test-'): string {
-  if (tempDirs.size === 0) {
-    process.once('exit', () => {
-      for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-    });
-  }
   const dir = mkdtempSync(join(tmpdir(), prefix));
   tempDirs.add(dir);
   return dir;
