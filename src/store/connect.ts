@@ -71,11 +71,30 @@ function openPostgres(url: string): Kysely<Database> {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
+/**
+ * The database as Kysely sees it, with every transaction begun IMMEDIATE. Kysely begins SQLite transactions
+ * DEFERRED: a transaction that reads and then writes would fail at once with SQLITE_BUSY (no busy wait) if another
+ * connection committed in between, and the audit thread and the CLI are such connections. IMMEDIATE takes the write
+ * lock first, waiting on `busy_timeout` like any single write.
+ */
+function withImmediateTransactions(database: SqliteDatabase.Database): SqliteDatabase.Database {
+  return new Proxy(database, {
+    get(target, property) {
+      if (property === 'prepare') {
+        return (source: string) => target.prepare(source === 'begin' ? 'begin immediate' : source);
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      // Native methods check their receiver, so they must run on the database itself, not on the proxy.
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 export function openStore(options: OpenStoreOptions): Store {
   const dialect: StoreDialect = options.writeUrl ? 'postgres' : 'sqlite';
   const sqlite = options.writeUrl ? null : openSqliteDatabase(options.dataDir);
   const write = sqlite
-    ? new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+    ? new Kysely<Database>({ dialect: new SqliteDialect({ database: withImmediateTransactions(sqlite) }) })
     : openPostgres(options.writeUrl as string);
   const replicaDb = options.readUrl ? openPostgres(options.readUrl) : null;
   const replica = replicaDb

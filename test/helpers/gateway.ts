@@ -39,10 +39,14 @@ export interface GatewayEnvironment {
  * (a test worker is not guaranteed an orderly `exit`, so this is a file-level hook, not a process one).
  */
 const tempDirs = new Set<string>();
-afterAll(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
-});
+try {
+  afterAll(() => {
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+    tempDirs.clear();
+  });
+} catch {
+  // Imported by a helper process a test spawns (no test file, so no suite to hook): nothing to clean up there.
+}
 
 export function createTempDir(prefix = 'gatehouse-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
