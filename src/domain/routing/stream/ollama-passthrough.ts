@@ -1,8 +1,13 @@
-import type { Usage } from '../types.ts';
 import { readOllamaUsage } from '../usage.ts';
 import { measureStringField } from './json-scan.ts';
 import { createNdjsonParser, type NdjsonLine } from './ndjson-parser.ts';
-import { ollamaStreamError, type StreamFault, type StreamTransform, tryParseObject } from './transform.ts';
+import {
+  createStreamTransform,
+  newStreamProgress,
+  ollamaStreamError,
+  type StreamTransform,
+  tryParseObject,
+} from './transform.ts';
 
 /**
  * Ollama NDJSON in, Ollama NDJSON out. Lines are forwarded as received; only the first line, the final
@@ -10,66 +15,39 @@ import { ollamaStreamError, type StreamFault, type StreamTransform, tryParseObje
  */
 export function createOllamaPassthrough(): StreamTransform {
   const parser = createNdjsonParser();
-  const lines: NdjsonLine[] = [];
-  let count = 0;
-  let fault: StreamFault | null = null;
-  let finished = false;
-  let usage: Usage | null = null;
-  let completionChars = 0;
+  const progress = newStreamProgress();
 
   function relay(line: NdjsonLine, out: Buffer[]): void {
-    count += 1;
+    progress.events += 1;
     const text = line.text;
     const isDone = /"done"\s*:\s*true/.test(text);
-    const parsed = count === 1 || isDone || text.includes('"error"') ? tryParseObject(text) : undefined;
+    const parsed = progress.events === 1 || isDone || text.includes('"error"') ? tryParseObject(text) : undefined;
     if (parsed === null) {
-      fault = 'bad_response';
+      progress.fault = 'bad_response';
       return;
     }
     if (parsed?.error !== undefined) {
-      fault = 'upstream_error';
+      progress.fault = 'upstream_error';
       return;
     }
-    completionChars += measureStringField(text, 'content') + measureStringField(text, 'response');
-    completionChars += measureStringField(text, 'thinking');
+    progress.completionChars += measureStringField(text, 'content') + measureStringField(text, 'response');
+    progress.completionChars += measureStringField(text, 'thinking');
     if (parsed !== undefined && parsed.done === true) {
-      finished = true;
-      usage = readOllamaUsage(parsed) ?? usage;
+      progress.finished = true;
+      progress.usage = readOllamaUsage(parsed) ?? progress.usage;
     }
     out.push(line.raw);
   }
 
-  return {
-    push(chunk, out) {
-      if (fault !== null) return;
-      if (!parser.push(chunk, lines)) fault = 'bad_response';
-      for (const line of lines) {
-        if (fault === null) relay(line, out);
-      }
-      lines.length = 0;
-    },
+  return createStreamTransform(parser, progress, {
+    relay,
     end(out) {
       const last = parser.flush();
-      if (last !== null && fault === null) relay(last, out);
-      return finished && fault === null;
+      if (last !== null && progress.fault === null) relay(last, out);
+      return progress.finished && progress.fault === null;
     },
     fail(_code, message, out) {
       out.push(ollamaStreamError(message));
     },
-    get events() {
-      return count;
-    },
-    get fault() {
-      return fault;
-    },
-    get finished() {
-      return finished;
-    },
-    get usage() {
-      return usage;
-    },
-    get completionChars() {
-      return completionChars;
-    },
-  };
+  });
 }

@@ -1,8 +1,13 @@
-import type { Usage } from '../types.ts';
 import { readOpenAIUsage } from '../usage.ts';
 import { measureStringField } from './json-scan.ts';
 import { createSseParser, type SseEvent } from './sse-parser.ts';
-import { openAIStreamError, type StreamFault, type StreamTransform, tryParseObject } from './transform.ts';
+import {
+  createStreamTransform,
+  newStreamProgress,
+  openAIStreamError,
+  type StreamTransform,
+  tryParseObject,
+} from './transform.ts';
 
 const DONE = Buffer.from('data: [DONE]\n\n');
 const FINISH_REASON = /"finish_reason"\s*:\s*"/;
@@ -15,12 +20,7 @@ const FINISH_REASON = /"finish_reason"\s*:\s*"/;
  */
 export function createOpenAIPassthrough(options: { clientWantsUsage: boolean }): StreamTransform {
   const parser = createSseParser();
-  const events: SseEvent[] = [];
-  let count = 0;
-  let fault: StreamFault | null = null;
-  let finished = false;
-  let usage: Usage | null = null;
-  let completionChars = 0;
+  const progress = newStreamProgress();
   let sawFinishReason = false;
 
   function relay(event: SseEvent, out: Buffer[]): void {
@@ -29,74 +29,52 @@ export function createOpenAIPassthrough(options: { clientWantsUsage: boolean }):
       out.push(event.raw);
       return;
     }
-    count += 1;
+    progress.events += 1;
     if (data === '[DONE]') {
-      finished = true;
+      progress.finished = true;
       out.push(event.raw);
       return;
     }
     const mentionsUsage = data.includes('"usage"');
     const mentionsError = event.event === 'error' || data.includes('"error"');
-    const parsed = count === 1 || mentionsUsage || mentionsError ? tryParseObject(data) : undefined;
+    const parsed = progress.events === 1 || mentionsUsage || mentionsError ? tryParseObject(data) : undefined;
     if (parsed === null) {
-      fault = 'bad_response';
+      progress.fault = 'bad_response';
       return;
     }
     if (
       parsed !== undefined &&
       (event.event === 'error' || (parsed.error !== undefined && parsed.choices === undefined))
     ) {
-      fault = 'upstream_error';
+      progress.fault = 'upstream_error';
       return;
     }
-    completionChars += measureStringField(data, 'content') + measureStringField(data, 'text');
-    completionChars += measureStringField(data, 'reasoning_content');
+    progress.completionChars += measureStringField(data, 'content') + measureStringField(data, 'text');
+    progress.completionChars += measureStringField(data, 'reasoning_content');
     if (!sawFinishReason && FINISH_REASON.test(data)) sawFinishReason = true;
     if (parsed !== undefined && mentionsUsage) {
       const reported = readOpenAIUsage(parsed.usage);
       if (reported !== null) {
-        usage = reported;
+        progress.usage = reported;
         if (!options.clientWantsUsage && Array.isArray(parsed.choices) && parsed.choices.length === 0) return;
       }
     }
     out.push(event.raw);
   }
 
-  return {
-    push(chunk, out) {
-      if (fault !== null) return;
-      if (!parser.push(chunk, events)) fault = 'bad_response';
-      for (const event of events) {
-        if (fault === null) relay(event, out);
-      }
-      events.length = 0;
-    },
+  return createStreamTransform(parser, progress, {
+    relay,
     end(out) {
       // A finish_reason is the model's own end of output; a server that then omits `[DONE]` lost nothing, and the
       // client still gets the terminator it waits for.
-      if (!finished && fault === null && sawFinishReason) {
-        finished = true;
+      if (!progress.finished && progress.fault === null && sawFinishReason) {
+        progress.finished = true;
         out.push(DONE);
       }
-      return finished;
+      return progress.finished;
     },
     fail(code, message, out) {
       out.push(openAIStreamError(code, message));
     },
-    get events() {
-      return count;
-    },
-    get fault() {
-      return fault;
-    },
-    get finished() {
-      return finished;
-    },
-    get usage() {
-      return usage;
-    },
-    get completionChars() {
-      return completionChars;
-    },
-  };
+  });
 }

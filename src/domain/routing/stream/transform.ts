@@ -3,11 +3,29 @@ import type { Usage } from '../types.ts';
 /** Why a stream could not be relayed as it stands. */
 export type StreamFault = 'bad_response' | 'upstream_error';
 
+/** What a transform has learned about the stream so far; the relay reads it after every chunk. */
+export interface StreamProgress {
+  /** Complete upstream events seen so far; the first one is the commit point for failover. */
+  events: number;
+  /** Set when the upstream sent garbage or an in-band error; the relay must stop. */
+  fault: StreamFault | null;
+  /** True once the upstream's terminal marker arrived. */
+  finished: boolean;
+  /** Last usage the upstream reported, or null. */
+  usage: Usage | null;
+  /** Characters of generated text seen, for estimating usage when none was reported. */
+  completionChars: number;
+}
+
+export function newStreamProgress(): StreamProgress {
+  return { events: 0, fault: null, finished: false, usage: null, completionChars: 0 };
+}
+
 /**
  * Turns upstream stream bytes into client stream bytes, one chunk at a time, while sniffing usage.
  * Implementations are pure state machines: the provider layer owns sockets, timers and back-pressure.
  */
-export interface StreamTransform {
+export interface StreamTransform extends Readonly<StreamProgress> {
   /** Feeds upstream bytes; bytes for the client are appended to `out`. Check `fault` afterwards. */
   push(chunk: Buffer, out: Buffer[]): void;
   /**
@@ -17,16 +35,57 @@ export interface StreamTransform {
   end(out: Buffer[]): boolean;
   /** Appends an in-band error for the client. Never appends a terminal marker (`[DONE]`, `"done":true`). */
   fail(code: string, message: string, out: Buffer[]): void;
-  /** Complete upstream events seen so far; the first one is the commit point for failover. */
-  readonly events: number;
-  /** Set when the upstream sent garbage or an in-band error; the relay must stop. */
-  readonly fault: StreamFault | null;
-  /** True once the upstream's terminal marker arrived. */
-  readonly finished: boolean;
-  /** Last usage the upstream reported, or null. */
-  readonly usage: Usage | null;
-  /** Characters of generated text seen, for estimating usage when none was reported. */
-  readonly completionChars: number;
+}
+
+/** Splits upstream bytes into whole items (SSE events, NDJSON lines); false when the stream is malformed. */
+interface ItemParser<Item> {
+  push(chunk: Buffer, into: Item[]): boolean;
+}
+
+interface TransformSteps<Item> {
+  /** Handles one whole item, updating `progress`; called in order, and never again once `progress.fault` is set. */
+  relay(item: Item, out: Buffer[]): void;
+  end: StreamTransform['end'];
+  fail: StreamTransform['fail'];
+}
+
+/**
+ * The loop every transform shares: split the bytes into items, relay each in order until a fault, and expose
+ * `progress` read-only. Transforms differ only in their steps.
+ */
+export function createStreamTransform<Item>(
+  parser: ItemParser<Item>,
+  progress: StreamProgress,
+  steps: TransformSteps<Item>,
+): StreamTransform {
+  const items: Item[] = [];
+  return {
+    push(chunk, out) {
+      if (progress.fault !== null) return;
+      if (!parser.push(chunk, items)) progress.fault = 'bad_response';
+      for (const item of items) {
+        if (progress.fault === null) steps.relay(item, out);
+      }
+      items.length = 0;
+    },
+    end: steps.end,
+    fail: steps.fail,
+    get events() {
+      return progress.events;
+    },
+    get fault() {
+      return progress.fault;
+    },
+    get finished() {
+      return progress.finished;
+    },
+    get usage() {
+      return progress.usage;
+    },
+    get completionChars() {
+      return progress.completionChars;
+    },
+  };
 }
 
 export function encodeSseData(payload: unknown): Buffer {

@@ -1,12 +1,13 @@
 import { createNdjsonParser, type NdjsonLine } from '../stream/ndjson-parser.ts';
 import {
+  createStreamTransform,
   encodeSseData,
+  newStreamProgress,
   openAIStreamError,
-  type StreamFault,
   type StreamTransform,
   tryParseObject,
 } from '../stream/transform.ts';
-import type { JsonObject, Usage } from '../types.ts';
+import type { JsonObject } from '../types.ts';
 import { readOllamaUsage } from '../usage.ts';
 import { asArray, isObject, type TranslateContext, toOpenAIFinishReason, toUnixSeconds } from './shared.ts';
 
@@ -22,15 +23,10 @@ export function createOllamaToOpenAIStream(
   clientWantsUsage: boolean,
 ): StreamTransform {
   const parser = createNdjsonParser();
-  const lines: NdjsonLine[] = [];
   const id = kind === 'chat' ? `chatcmpl-${ctx.requestId}` : `cmpl-${ctx.requestId}`;
   const object = kind === 'chat' ? 'chat.completion.chunk' : 'text_completion';
   const created = toUnixSeconds(ctx.startedAt);
-  let count = 0;
-  let fault: StreamFault | null = null;
-  let finished = false;
-  let usage: Usage | null = null;
-  let completionChars = 0;
+  const progress = newStreamProgress();
   let sentRole = false;
   let toolCallCount = 0;
 
@@ -63,21 +59,21 @@ export function createOllamaToOpenAIStream(
   }
 
   function relay(line: NdjsonLine, out: Buffer[]): void {
-    if (finished) return;
-    count += 1;
+    if (progress.finished) return;
+    progress.events += 1;
     const body = tryParseObject(line.text);
     if (body === null) {
-      fault = 'bad_response';
+      progress.fault = 'bad_response';
       return;
     }
     if (body.error !== undefined) {
-      fault = 'upstream_error';
+      progress.fault = 'upstream_error';
       return;
     }
     const message = isObject(body.message) ? body.message : {};
     const text = kind === 'chat' ? message.content : body.response;
-    if (typeof text === 'string') completionChars += text.length;
-    if (typeof message.thinking === 'string') completionChars += message.thinking.length;
+    if (typeof text === 'string') progress.completionChars += text.length;
+    if (typeof message.thinking === 'string') progress.completionChars += message.thinking.length;
     if (kind === 'chat') {
       const delta = chatDelta(message);
       if (body.done !== true || delta.content !== '' || delta.tool_calls !== undefined) {
@@ -87,51 +83,29 @@ export function createOllamaToOpenAIStream(
       out.push(chunk({ text, index: 0, logprobs: null, finish_reason: null }));
     }
     if (body.done !== true) return;
-    finished = true;
-    usage = readOllamaUsage(body);
+    progress.finished = true;
+    progress.usage = readOllamaUsage(body);
     const finishReason = toOpenAIFinishReason(body.done_reason, toolCallCount > 0);
     out.push(
       kind === 'chat'
         ? chunk({ index: 0, delta: {}, finish_reason: finishReason, logprobs: null })
         : chunk({ text: '', index: 0, logprobs: null, finish_reason: finishReason }),
     );
-    if (clientWantsUsage && usage !== null) {
-      out.push(encodeSseData({ id, object, created, model: ctx.publicModel, choices: [], usage }));
+    if (clientWantsUsage && progress.usage !== null) {
+      out.push(encodeSseData({ id, object, created, model: ctx.publicModel, choices: [], usage: progress.usage }));
     }
     out.push(DONE);
   }
 
-  return {
-    push(input, out) {
-      if (fault !== null) return;
-      if (!parser.push(input, lines)) fault = 'bad_response';
-      for (const line of lines) {
-        if (fault === null) relay(line, out);
-      }
-      lines.length = 0;
-    },
+  return createStreamTransform(parser, progress, {
+    relay,
     end(out) {
       const last = parser.flush();
-      if (last !== null && fault === null) relay(last, out);
-      return finished && fault === null;
+      if (last !== null && progress.fault === null) relay(last, out);
+      return progress.finished && progress.fault === null;
     },
     fail(code, message, out) {
       out.push(openAIStreamError(code, message));
     },
-    get events() {
-      return count;
-    },
-    get fault() {
-      return fault;
-    },
-    get finished() {
-      return finished;
-    },
-    get usage() {
-      return usage;
-    },
-    get completionChars() {
-      return completionChars;
-    },
-  };
+  });
 }

@@ -1,13 +1,14 @@
 import { measureStringField } from '../stream/json-scan.ts';
 import { createSseParser, type SseEvent } from '../stream/sse-parser.ts';
 import {
+  createStreamTransform,
   encodeNdjson,
+  newStreamProgress,
   ollamaStreamError,
-  type StreamFault,
   type StreamTransform,
   tryParseObject,
 } from '../stream/transform.ts';
-import type { JsonObject, Usage } from '../types.ts';
+import type { JsonObject } from '../types.ts';
 import { readOpenAIUsage } from '../usage.ts';
 import { asArray, isObject, nanosSince, parseArguments, type TranslateContext, toOllamaDoneReason } from './shared.ts';
 
@@ -22,13 +23,8 @@ interface PendingToolCall {
  */
 export function createOpenAIToOllamaStream(kind: 'chat' | 'generate', ctx: TranslateContext): StreamTransform {
   const parser = createSseParser();
-  const events: SseEvent[] = [];
   const toolCalls: PendingToolCall[] = [];
-  let count = 0;
-  let fault: StreamFault | null = null;
-  let finished = false;
-  let usage: Usage | null = null;
-  let completionChars = 0;
+  const progress = newStreamProgress();
   let finishReason: unknown = null;
 
   function line(fields: JsonObject): Buffer {
@@ -58,7 +54,7 @@ export function createOpenAIToOllamaStream(kind: 'chat' | 'generate', ctx: Trans
   }
 
   function finish(out: Buffer[]): void {
-    finished = true;
+    progress.finished = true;
     const calls = toolCalls.filter(Boolean);
     if (kind === 'chat' && calls.length > 0) {
       const tool_calls = calls.map((call) => ({ function: { name: call.name, arguments: parseArguments(call.args) } }));
@@ -73,31 +69,31 @@ export function createOpenAIToOllamaStream(kind: 'chat' | 'generate', ctx: Trans
         done_reason: toOllamaDoneReason(finishReason),
         total_duration: nanosSince(ctx.startedAt, ctx.now()),
         load_duration: 0,
-        prompt_eval_count: usage?.prompt_tokens ?? 0,
+        prompt_eval_count: progress.usage?.prompt_tokens ?? 0,
         prompt_eval_duration: 0,
-        eval_count: usage?.completion_tokens ?? 0,
+        eval_count: progress.usage?.completion_tokens ?? 0,
         eval_duration: 0,
       }),
     );
   }
 
   function relay(event: SseEvent, out: Buffer[]): void {
-    if (event.data === null || finished) return;
-    count += 1;
+    if (event.data === null || progress.finished) return;
+    progress.events += 1;
     if (event.data === '[DONE]') {
       finish(out);
       return;
     }
     const chunk = tryParseObject(event.data);
     if (chunk === null) {
-      fault = 'bad_response';
+      progress.fault = 'bad_response';
       return;
     }
     if (event.event === 'error' || (chunk.error !== undefined && chunk.choices === undefined)) {
-      fault = 'upstream_error';
+      progress.fault = 'upstream_error';
       return;
     }
-    usage = readOpenAIUsage(chunk.usage) ?? usage;
+    progress.usage = readOpenAIUsage(chunk.usage) ?? progress.usage;
     const choice = asArray(chunk.choices)[0];
     if (!isObject(choice)) return;
     if (choice.finish_reason !== null && choice.finish_reason !== undefined) finishReason = choice.finish_reason;
@@ -105,41 +101,20 @@ export function createOpenAIToOllamaStream(kind: 'chat' | 'generate', ctx: Trans
     collectToolCalls(delta);
     const content = typeof delta.content === 'string' ? delta.content : '';
     const thinking = typeof delta.reasoning_content === 'string' ? delta.reasoning_content : undefined;
-    completionChars += measureStringField(event.data, 'content') + measureStringField(event.data, 'reasoning_content');
+    progress.completionChars +=
+      measureStringField(event.data, 'content') + measureStringField(event.data, 'reasoning_content');
     if (content.length > 0 || (thinking !== undefined && thinking.length > 0)) out.push(textLine(content, thinking));
   }
 
-  return {
-    push(chunk, out) {
-      if (fault !== null) return;
-      if (!parser.push(chunk, events)) fault = 'bad_response';
-      for (const event of events) {
-        if (fault === null) relay(event, out);
-      }
-      events.length = 0;
-    },
+  return createStreamTransform(parser, progress, {
+    relay,
     end(out) {
       // A finish_reason is the model's own end of output; a server that then omits `[DONE]` lost nothing.
-      if (!finished && fault === null && finishReason !== null) finish(out);
-      return finished;
+      if (!progress.finished && progress.fault === null && finishReason !== null) finish(out);
+      return progress.finished;
     },
     fail(_code, message, out) {
       out.push(ollamaStreamError(message));
     },
-    get events() {
-      return count;
-    },
-    get fault() {
-      return fault;
-    },
-    get finished() {
-      return finished;
-    },
-    get usage() {
-      return usage;
-    },
-    get completionChars() {
-      return completionChars;
-    },
-  };
+  });
 }
