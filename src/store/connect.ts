@@ -1,7 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import { LATEST_MIGRATION, migrationProvider } from './migrations/index.ts';
 import { createReplicaRouter, type ReplicaRouter, type ReplicaRouterOptions } from './replica-router.ts';
@@ -72,29 +81,34 @@ function openPostgres(url: string): Kysely<Database> {
 }
 
 /**
- * The database as Kysely sees it, with every transaction begun IMMEDIATE. Kysely begins SQLite transactions
- * DEFERRED: a transaction that reads and then writes would fail at once with SQLITE_BUSY (no busy wait) if another
- * connection committed in between, and the audit thread and the CLI are such connections. IMMEDIATE takes the write
- * lock first, waiting on `busy_timeout` like any single write.
+ * Kysely begins SQLite transactions DEFERRED: a transaction that reads and then writes fails at once with
+ * SQLITE_BUSY (no busy wait) if another connection committed in between, and the audit thread and the CLI are such
+ * connections. IMMEDIATE takes the write lock at `begin`, waiting on `busy_timeout` like any single write.
  */
-function withImmediateTransactions(database: SqliteDatabase.Database): SqliteDatabase.Database {
-  return new Proxy(database, {
-    get(target, property) {
-      if (property === 'prepare') {
-        return (source: string) => target.prepare(source === 'begin' ? 'begin immediate' : source);
-      }
-      const value: unknown = Reflect.get(target, property, target);
-      // Native methods check their receiver, so they must run on the database itself, not on the proxy.
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+class ImmediateTransactionDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateTransactionDialect extends SqliteDialect {
+  readonly #database: SqliteDatabase.Database;
+
+  constructor(database: SqliteDatabase.Database) {
+    super({ database });
+    this.#database = database;
+  }
+
+  override createDriver(): ImmediateTransactionDriver {
+    return new ImmediateTransactionDriver({ database: this.#database });
+  }
 }
 
 export function openStore(options: OpenStoreOptions): Store {
   const dialect: StoreDialect = options.writeUrl ? 'postgres' : 'sqlite';
   const sqlite = options.writeUrl ? null : openSqliteDatabase(options.dataDir);
   const write = sqlite
-    ? new Kysely<Database>({ dialect: new SqliteDialect({ database: withImmediateTransactions(sqlite) }) })
+    ? new Kysely<Database>({ dialect: new ImmediateTransactionDialect(sqlite) })
     : openPostgres(options.writeUrl as string);
   const replicaDb = options.readUrl ? openPostgres(options.readUrl) : null;
   const replica = replicaDb
