@@ -160,24 +160,17 @@ async function main(): Promise<void> {
     console.log(`\nsteady load: ${STEADY_RPS} rps open loop for ${DURATION_S}s, latency from each request's due time`);
     console.log('scenario   bare p50  bare p99  gateway p50  gateway p99  +p50 ms  +p99 ms  errors');
     for (const stream of [false, true]) {
-      const steady = (child: Child) =>
+      const steady = (child: Child, durationS = DURATION_S) =>
         runFixedRate({
           origin: child.url,
           path: '/v1/chat/completions',
           body: body(stream),
           headers: headersFor(child),
           rps: STEADY_RPS,
-          durationS: DURATION_S,
+          durationS,
         });
       // A short unmeasured pass first, so the load generator's own warm-up is not charged to the bare proxy.
-      await runFixedRate({
-        origin: bare.url,
-        path: '/v1/chat/completions',
-        body: body(stream),
-        headers: headersFor(bare),
-        rps: STEADY_RPS,
-        durationS: 1,
-      });
+      await steady(bare, 1);
       const base = await steady(bare);
       const gw = await steady(gateway);
       console.log(

@@ -33,7 +33,7 @@ export class ThreadedAuditWriter {
   #chainId: string;
   #worker!: Worker;
   #ready!: Promise<void>;
-  /** Drafts not yet posted; posted together on the next turn of the event loop. */
+  /** Drafts not yet posted; handed over together when the batch fills or `POST_INTERVAL_MS` passes. */
   #unposted: AuditEventDraft[] = [];
   #postTimer: NodeJS.Timeout | null = null;
   /** Posted, not yet acknowledged, oldest first; `#ackedInHead` of the first batch are already acknowledged. */
@@ -126,15 +126,10 @@ export class ThreadedAuditWriter {
   }
 
   #spawn(recovered: boolean): void {
+    const { store, regionId, queueLimit, batchSize, flushIntervalMs } = this.#options;
     const workerData: AuditWorkerData = {
-      store: this.#options.store,
-      writer: {
-        regionId: this.#options.regionId,
-        chainId: this.#chainId,
-        queueLimit: this.#options.queueLimit,
-        batchSize: this.#options.batchSize,
-        flushIntervalMs: this.#options.flushIntervalMs,
-      },
+      store,
+      writer: { regionId, chainId: this.#chainId, queueLimit, batchSize, flushIntervalMs },
     };
     // No inherited execArgv: profiler or inspector flags meant for the main thread must not start a second copy.
     const worker = new Worker(ENTRY, { workerData, execArgv: [] });

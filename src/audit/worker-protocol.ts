@@ -1,9 +1,10 @@
 import type { AuditEventDraft } from '../domain/audit/index.ts';
+import type { AuditWriterOptions } from './audit-writer.ts';
 
 /** What the audit thread needs to open its own store connection and writer; passed as `workerData`. */
 export interface AuditWorkerData {
   store: { dataDir: string; writeUrl: string | null };
-  writer: { regionId: string; chainId: string; queueLimit: number; batchSize: number; flushIntervalMs: number };
+  writer: Pick<AuditWriterOptions, 'regionId' | 'queueLimit' | 'batchSize' | 'flushIntervalMs'> & { chainId: string };
 }
 
 export type ToAuditWorker =

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ThreadedAuditWriter, verifyStoredChains } from '../../../src/audit/index.ts';
+import { AuditWriter, ThreadedAuditWriter, verifyStoredChains } from '../../../src/audit/index.ts';
 import type { AuditEventDraft } from '../../../src/domain/audit/index.ts';
 import { uuidv7 } from '../../../src/domain/ids.ts';
 import { openStore, type Store } from '../../../src/store/index.ts';
@@ -165,7 +165,38 @@ for (const [dialect, available] of dialects) {
       },
     );
 
-    it.skipIf(!enabled)('never stores an event twice when it dies right after a commit', async () => {
+    it.skipIf(!enabled)(
+      'a replacement drops what the dead thread had stored but not yet acknowledged, and stores the rest',
+      async () => {
+        const audit = writer({ flushIntervalMs: 600_000, batchSize: 100_000 });
+        await audit.start();
+        const drafts = Array.from({ length: 30 }, draft);
+        for (const event of drafts) audit.enqueue(event);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        // The dead thread's last commit, whose acknowledgement never arrived: the oldest ten are already stored.
+        const deadThread = new AuditWriter({
+          store,
+          regionId: 'local',
+          queueLimit: 100,
+          batchSize: 100,
+          flushIntervalMs: 600_000,
+          logger: { error: () => {}, warn: () => {} },
+        });
+        for (const event of drafts.slice(0, 10)) deadThread.enqueue(event);
+        await deadThread.close();
+        const firstChain = audit.chainId;
+        await audit.terminateThreadForTest();
+        await until(() => audit.chainId !== firstChain);
+        await audit.flush();
+        expect(audit.depth).toBe(0);
+        const ids = await storedIds(store);
+        for (const event of drafts) expect(ids.filter((id) => id === event.id)).toHaveLength(1);
+        const replacement = (await verifyStoredChains(store)).find((chain) => chain.chainId === audit.chainId);
+        expect(replacement).toMatchObject({ ok: true, count: 20 });
+      },
+    );
+
+    it.skipIf(!enabled)('never stores an event twice, wherever between commits the thread dies', async () => {
       // Tiny batches committed as fast as they come: the thread is stopped at an arbitrary point between
       // commits and acknowledgements. Whatever it had stored is dropped from the resend; the rest is stored.
       const audit = writer({ flushIntervalMs: 1, batchSize: 5 });

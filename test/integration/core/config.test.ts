@@ -33,7 +33,7 @@ describe('[INV-5] configuration errors name the field', () => {
   it('loads a valid file, with the environment overriding it', () => {
     const path = yamlFile('ok.yaml', 'port: 9001\nhost: 127.0.0.2\naudit:\n  batch_size: 64\n');
     const config = loadConfig({ env: { ...baseEnv, PORT: '9002' }, configPath: path });
-    expect(config).toMatchObject({ port: 9002, host: '127.0.0.2', audit: { batchSize: 64 } });
+    expect(config).toMatchObject({ port: 9002, host: '127.0.0.2', audit: { batchSize: 64, thread: true } });
   });
 
   it.each([
@@ -43,6 +43,7 @@ describe('[INV-5] configuration errors name the field', () => {
     ['a wrong type', 'type.yaml', 'port: "eighty"\n', /./, ':port'],
     ['an out-of-range value', 'range.yaml', 'body_limit_bytes: 10\n', /./, ':body_limit_bytes'],
     ['a bad enum', 'enum.yaml', 'log_level: loud\n', /./, ':log_level'],
+    ['a non-boolean audit.thread', 'thread.yaml', 'audit:\n  thread: "yes"\n', /boolean/i, ':audit.thread'],
   ])('refuses %s in the YAML file', (_label, name, text, message, fieldSuffix) => {
     const path = yamlFile(name, text);
     const error = configErrorOf(() => loadConfig({ env: baseEnv, configPath: path }));

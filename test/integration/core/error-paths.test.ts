@@ -17,40 +17,48 @@ async function get(gw: TestGateway, path: string, token: string) {
   return { status: response.statusCode, code: body.error?.code ?? null };
 }
 
-describe('[INV-2] audit back-pressure: a full queue sheds new requests, and loses nothing it accepted', () => {
-  let environment: GatewayEnvironment;
-  let gw: TestGateway;
+// Both writers: on the audit thread (the default) and on the request thread (`audit.thread: false`).
+describe.each([true, false])(
+  '[INV-2] audit back-pressure (audit.thread: %s): a full queue sheds new requests, and loses nothing it accepted',
+  (thread) => {
+    let environment: GatewayEnvironment;
+    let gw: TestGateway;
 
-  beforeAll(async () => {
-    environment = await createGatewayEnvironment('sqlite');
-    const configPath = join(environment.dataDir, 'gatehouse.yaml');
-    // A queue of 3 that is only committed on demand: the test decides when the writer catches up.
-    writeFileSync(configPath, 'audit:\n  queue_limit: 3\n  batch_size: 1000\n  flush_interval_ms: 600000\n');
-    environment.env.GATEHOUSE_CONFIG = configPath;
-    gw = await startGateway({ environment });
-  });
-  afterAll(async () => {
-    await gw?.close();
-    await environment?.dispose();
-  });
+    beforeAll(async () => {
+      environment = await createGatewayEnvironment('sqlite');
+      const configPath = join(environment.dataDir, 'gatehouse.yaml');
+      // A queue of 3 that is only committed on demand: the test decides when the writer catches up.
+      writeFileSync(
+        configPath,
+        `audit:\n  queue_limit: 3\n  batch_size: 1000\n  flush_interval_ms: 600000\n  thread: ${thread}\n`,
+      );
+      environment.env.GATEHOUSE_CONFIG = configPath;
+      gw = await startGateway({ environment });
+      expect(gw.gateway.audit.constructor.name).toBe(thread ? 'ThreadedAuditWriter' : 'AuditWriter');
+    });
+    afterAll(async () => {
+      await gw?.close();
+      await environment?.dispose();
+    });
 
-  it('answers 503 audit_backpressure while the queue is full, audits that refusal too, and recovers after a commit', async () => {
-    const identity = await gw.createIdentity();
-    await gw.gateway.audit.flush();
-    const statuses: Array<{ status: number; code: string | null }> = [];
-    for (let i = 0; i < 5; i++) statuses.push(await get(gw, WHOAMI, identity.key));
-    expect(statuses.slice(0, 3).map((s) => s.status)).toEqual([200, 200, 200]);
-    expect(statuses.slice(3)).toEqual([
-      { status: 503, code: 'audit_backpressure' },
-      { status: 503, code: 'audit_backpressure' },
-    ]);
-    const events = await gw.auditEvents();
-    const refused = events.filter((event) => event.error_code === 'audit_backpressure');
-    expect(refused).toHaveLength(2);
-    expect(events.filter((event) => event.surface === 'identity.whoami')).toHaveLength(5);
-    expect((await get(gw, WHOAMI, identity.key)).status).toBe(200);
-  });
-});
+    it('answers 503 audit_backpressure while the queue is full, audits that refusal too, and recovers after a commit', async () => {
+      const identity = await gw.createIdentity();
+      await gw.gateway.audit.flush();
+      const statuses: Array<{ status: number; code: string | null }> = [];
+      for (let i = 0; i < 5; i++) statuses.push(await get(gw, WHOAMI, identity.key));
+      expect(statuses.slice(0, 3).map((s) => s.status)).toEqual([200, 200, 200]);
+      expect(statuses.slice(3)).toEqual([
+        { status: 503, code: 'audit_backpressure' },
+        { status: 503, code: 'audit_backpressure' },
+      ]);
+      const events = await gw.auditEvents();
+      const refused = events.filter((event) => event.error_code === 'audit_backpressure');
+      expect(refused).toHaveLength(2);
+      expect(events.filter((event) => event.surface === 'identity.whoami')).toHaveLength(5);
+      expect((await get(gw, WHOAMI, identity.key)).status).toBe(200);
+    });
+  },
+);
 
 describe('[INV-5] error paths of the admin API', () => {
   let gw: TestGateway;
