@@ -33,6 +33,27 @@ function withoutEnvelope({ envelope: _envelope, ...metadata }: SecretRow): Secre
   return metadata;
 }
 
+/** Version 1 of a secret: the id is drawn first because `seal` binds the envelope to it. */
+function newSecretRow(
+  owner: string,
+  name: string,
+  seal: (id: string) => { envelope: string; kekId: string },
+  now: number,
+): SecretsTable {
+  const id = uuidv7(now);
+  const sealed = seal(id);
+  return {
+    id,
+    owner,
+    name,
+    kek_id: sealed.kekId,
+    envelope: sealed.envelope,
+    version: 1,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
 /**
  * Creates or replaces a secret. The id is fixed before encryption because the envelope's AAD binds the ciphertext
  * to it; `seal` receives that id and returns the envelope JSON and its kek id.
@@ -66,18 +87,7 @@ export async function putSecret(
         .executeTakeFirstOrThrow();
       return withoutEnvelope(toSecret(row));
     }
-    const id = uuidv7(now);
-    const sealed = seal(id);
-    const row: SecretsTable = {
-      id,
-      owner,
-      name,
-      kek_id: sealed.kekId,
-      envelope: sealed.envelope,
-      version: 1,
-      created_at: now,
-      updated_at: now,
-    };
+    const row = newSecretRow(owner, name, seal, now);
     await trx.insertInto('secrets').values(row).execute();
     return withoutEnvelope(toSecret(row));
   });
@@ -162,20 +172,9 @@ export async function insertSecretIfAbsent(
   seal: (id: string) => { envelope: string; kekId: string },
   now = Date.now(),
 ): Promise<void> {
-  const id = uuidv7(now);
-  const sealed = seal(id);
   await db
     .insertInto('secrets')
-    .values({
-      id,
-      owner,
-      name,
-      kek_id: sealed.kekId,
-      envelope: sealed.envelope,
-      version: 1,
-      created_at: now,
-      updated_at: now,
-    })
+    .values(newSecretRow(owner, name, seal, now))
     .onConflict((oc) => oc.columns(['owner', 'name']).doNothing())
     .execute();
 }

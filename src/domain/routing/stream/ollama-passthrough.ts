@@ -41,11 +41,7 @@ export function createOllamaPassthrough(): StreamTransform {
 
   return createStreamTransform(parser, progress, {
     relay,
-    end(out) {
-      const last = parser.flush();
-      if (last !== null && progress.fault === null) relay(last, out);
-      return progress.finished && progress.fault === null;
-    },
+    end: () => progress.finished && progress.fault === null,
     fail(_code, message, out) {
       out.push(ollamaStreamError(message));
     },

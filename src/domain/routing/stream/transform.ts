@@ -40,11 +40,14 @@ export interface StreamTransform extends Readonly<StreamProgress> {
 /** Splits upstream bytes into whole items (SSE events, NDJSON lines); false when the stream is malformed. */
 interface ItemParser<Item> {
   push(chunk: Buffer, into: Item[]): boolean;
+  /** At EOF, an item whose terminator never came, if the format keeps one (NDJSON does; SSE discards it). */
+  flush?(): Item | null;
 }
 
 interface TransformSteps<Item> {
   /** Handles one whole item, updating `progress`; called in order, and never again once `progress.fault` is set. */
   relay(item: Item, out: Buffer[]): void;
+  /** At EOF, after the parser's last item was relayed: see `StreamTransform#end`. */
   end: StreamTransform['end'];
   fail: StreamTransform['fail'];
 }
@@ -68,7 +71,11 @@ export function createStreamTransform<Item>(
       }
       items.length = 0;
     },
-    end: steps.end,
+    end(out) {
+      const last = parser.flush?.() ?? null;
+      if (last !== null && progress.fault === null) steps.relay(last, out);
+      return steps.end(out);
+    },
     fail: steps.fail,
     get events() {
       return progress.events;

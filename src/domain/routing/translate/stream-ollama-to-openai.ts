@@ -99,11 +99,7 @@ export function createOllamaToOpenAIStream(
 
   return createStreamTransform(parser, progress, {
     relay,
-    end(out) {
-      const last = parser.flush();
-      if (last !== null && progress.fault === null) relay(last, out);
-      return progress.finished && progress.fault === null;
-    },
+    end: () => progress.finished && progress.fault === null,
     fail(code, message, out) {
       out.push(openAIStreamError(code, message));
     },
