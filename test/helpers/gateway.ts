@@ -258,12 +258,23 @@ export interface GatewayProcess {
   stderr(): string;
 }
 
+export interface SpawnOptions {
+  /** The entry script, relative to the repository; `src/main.ts` (what `npm start` runs) by default. */
+  entry?: string;
+  /** The stdout line that gives the base URL in its first group; Fastify's "Server listening at" by default. */
+  listening?: RegExp;
+}
+
 /**
- * Spawns the real server (`node --import tsx src/main.ts`, what `npm start` runs). Its base URL is read from the
- * "Server listening at" log line, so the env must leave LOG_LEVEL at info or lower and PORT may be 0.
+ * Spawns the real server (`node --import tsx src/main.ts`, what `npm start` runs), or another entry. Its base URL
+ * is read from the `listening` line, so with the default the env must leave LOG_LEVEL at info or lower; PORT may be 0.
  */
-export function spawnGatewayProcess(env: Record<string, string>, args: string[] = []): GatewayProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+export function spawnGatewayProcess(
+  env: Record<string, string>,
+  args: string[] = [],
+  { entry = 'src/main.ts', listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/ }: SpawnOptions = {},
+): GatewayProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -279,7 +290,7 @@ export function spawnGatewayProcess(env: Record<string, string>, args: string[] 
   const baseUrl = new Promise<string>((resolveUrl, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      const match = listening.exec(stdout);
       if (match?.[1]) resolveUrl(match[1]);
     });
     exit.then(({ code }) => reject(new Error(`server exited (${code}) before listening: ${stderr}`)));

@@ -1,4 +1,6 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import pg from 'pg';
 
 /**
@@ -59,4 +61,22 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
       await client.end();
     },
   };
+}
+
+/** A loopback port nothing listens on: bind an ephemeral port, then release it. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A throwaway Redis of the test's own (no persistence), so the test can kill and restart it. */
+export function startRedisServer(port: number): ChildProcess {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  return spawn('redis-server', args, { stdio: 'ignore' });
 }

@@ -3,8 +3,7 @@
  * exactly across them (RPM = 10 → exactly 10 admitted), a 1,000-token budget is never exceeded by concurrent
  * requests spread over both, and a Redis that goes away fails closed (503 + /readyz failure) and recovers by itself.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.ts';
@@ -14,10 +13,10 @@ import {
   createGatewayEnvironment,
   eventually,
   type GatewayEnvironment,
-  REPO_ROOT,
+  spawnGatewayProcess,
   uniqueName,
 } from '../../helpers/gateway.ts';
-import { postgresAvailable, REDIS_URL, redisAvailable } from '../../helpers/services.ts';
+import { freePort, postgresAvailable, REDIS_URL, redisAvailable, startRedisServer } from '../../helpers/services.ts';
 import { awaitKeyKnown, callProbe, errorOf, type LimitedKey, startLimitsGateway } from './support.ts';
 
 const redisOk = await redisAvailable();
@@ -28,25 +27,12 @@ interface Instance {
   baseUrl: string;
 }
 
-function spawnInstance(env: Record<string, string>): Promise<Instance> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/limits/probe-server.ts'], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+async function spawnInstance(env: Record<string, string>): Promise<Instance> {
+  const { child, baseUrl } = spawnGatewayProcess(env, [], {
+    entry: 'test/integration/limits/probe-server.ts',
+    listening: /LISTENING (http:\/\/127\.0\.0\.1:\d+)/,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-      const match = /LISTENING (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-      if (match?.[1]) resolve({ child, baseUrl: match[1] });
-    });
-    child.once('exit', (code) => reject(new Error(`probe server exited (${code}): ${stderr}`)));
-  });
+  return { child, baseUrl: await baseUrl };
 }
 
 async function stopInstance(instance: Instance | undefined): Promise<void> {
@@ -142,27 +128,12 @@ describe.skipIf(!redisOk || !postgresOk)('limits across two gateway processes sh
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 describe.skipIf(!redisOk)('limits when Redis goes away', () => {
   it('answers 503 and fails /readyz while Redis is down, and recovers without a restart', {
     timeout: 30_000,
   }, async () => {
     const port = await freePort();
-    const startRedis = () =>
-      spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-        stdio: 'ignore',
-      });
-    let redis = startRedis();
+    let redis = startRedisServer(port);
     const environment = await createGatewayEnvironment('sqlite', { REDIS_URL: `redis://127.0.0.1:${port}/0` });
     const gw = await eventually(() => startLimitsGateway(environment, { calls: 0 }), { timeoutMs: 10_000 });
     try {
@@ -201,7 +172,7 @@ describe.skipIf(!redisOk)('limits when Redis goes away', () => {
       expect(down.status).toBe(503);
       expect(down.body.checks).toMatchObject({ state: { ok: false } });
 
-      redis = startRedis();
+      redis = startRedisServer(port);
       await eventually(async () => (await callProbe(gw.baseUrl, key, {})).status === 200, { timeoutMs: 15_000 });
       expect((await readiness()).status).toBe(200);
     } finally {

@@ -5,13 +5,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { stringify } from 'yaml';
 import { ed25519Thumbprint } from '../../../src/domain/capabilities/index.ts';
 import { createGatewayEnvironment, REPO_ROOT, startGateway, type TestGateway } from '../../helpers/gateway.ts';
+import { freePort } from '../../helpers/services.ts';
 
 export const EVERYTHING_ENTRY = join(REPO_ROOT, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 
@@ -28,17 +28,6 @@ export function createSupervisor(): Supervisor {
     publicPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
     kid: ed25519Thumbprint(publicKey),
   };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** server-everything over streamable HTTP, as its own process on a free port. */

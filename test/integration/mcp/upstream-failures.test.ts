@@ -5,8 +5,9 @@ import { type CallToolResult, McpError } from '@modelcontextprotocol/sdk/types.j
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDir, eventually, REPO_ROOT, type TestIdentity } from '../../helpers/gateway.ts';
+import { freePort } from '../../helpers/services.ts';
 import { type FlakyHttpHost, startFlakyHttp } from './fixtures/flaky-server.ts';
-import { connectClient, freePort, startMcpGateway } from './support.ts';
+import { connectClient, startMcpGateway } from './support.ts';
 
 const FLAKY_ENTRY = join(import.meta.dirname, 'fixtures/flaky-server.ts');
 

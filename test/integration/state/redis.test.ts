@@ -1,27 +1,21 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomBase62 } from '../../../src/domain/ids.ts';
 import { windowKey } from '../../../src/domain/limits/index.ts';
 import { createRedisSharedState, StateUnavailableError } from '../../../src/state/index.ts';
 import { LUA_WINDOW_KEY } from '../../../src/state/redis-scripts.ts';
-import { REDIS_URL, redisAvailable } from '../../helpers/services.ts';
+import { freePort, REDIS_URL, redisAvailable, startRedisServer } from '../../helpers/services.ts';
 import { describeSharedStateContract } from './shared-state.case.ts';
 
 const ok = await redisAvailable();
 const prefix = `ghtest:${randomBase62(6)}:`;
 
-/** A port with nothing listening: bind an ephemeral port, then release it. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
+function reachability(state: { ping(): Promise<unknown> }): Promise<'up' | 'down'> {
+  return state.ping().then(
+    () => 'up',
+    () => 'down',
+  );
 }
 
 describe.skipIf(!ok)('redis shared state', () => {
@@ -41,7 +35,7 @@ describe.skipIf(!ok)('redis shared state', () => {
       a: createRedisSharedState({ url: REDIS_URL, keyPrefix: prefix }),
       b: createRedisSharedState({ url: REDIS_URL, keyPrefix: prefix }),
     }),
-    openUnavailable: async () => createRedisSharedState({ url: `redis://127.0.0.1:${await closedPort()}/0` }),
+    openUnavailable: async () => createRedisSharedState({ url: `redis://127.0.0.1:${await freePort()}/0` }),
   });
 
   it('computes the same calendar window keys in Lua as in TypeScript', async () => {
@@ -65,51 +59,20 @@ return out`;
   });
 
   it('fails closed while its server is down and recovers without a restart', { timeout: 20_000 }, async () => {
-    const port = await closedPort();
-    const startServer = () =>
-      spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-        stdio: 'ignore',
-      });
-    let server: ChildProcess = startServer();
+    const port = await freePort();
+    let server: ChildProcess = startRedisServer(port);
     const state = createRedisSharedState({ url: `redis://127.0.0.1:${port}/0`, keyPrefix: prefix });
     const scope = { level: 'key' as const, id: randomBase62(8), limits: { requestsPerMinute: 100 } };
     try {
-      await expect
-        .poll(
-          () =>
-            state.ping().then(
-              () => 'up',
-              () => 'down',
-            ),
-          { timeout: 5_000 },
-        )
-        .toBe('up');
+      await expect.poll(() => reachability(state), { timeout: 5_000 }).toBe('up');
       expect((await state.admit({ scopes: [scope], tokens: 0, costUsd: 0 })).admitted).toBe(true);
       server.kill('SIGKILL');
-      await expect
-        .poll(
-          () =>
-            state.ping().then(
-              () => 'up',
-              () => 'down',
-            ),
-          { timeout: 5_000 },
-        )
-        .toBe('down');
+      await expect.poll(() => reachability(state), { timeout: 5_000 }).toBe('down');
       await expect(state.admit({ scopes: [scope], tokens: 0, costUsd: 0 })).rejects.toBeInstanceOf(
         StateUnavailableError,
       );
-      server = startServer();
-      await expect
-        .poll(
-          () =>
-            state.ping().then(
-              () => 'up',
-              () => 'down',
-            ),
-          { timeout: 10_000 },
-        )
-        .toBe('up');
+      server = startRedisServer(port);
+      await expect.poll(() => reachability(state), { timeout: 10_000 }).toBe('up');
       // A fresh server has no cached scripts: this exercises the EVALSHA → EVAL fallback.
       expect((await state.admit({ scopes: [scope], tokens: 0, costUsd: 0 })).admitted).toBe(true);
     } finally {
@@ -119,36 +82,17 @@ return out`;
   });
 
   it('calls onResync after a subscriber reconnects', { timeout: 20_000 }, async () => {
-    const port = await closedPort();
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-    let server: ChildProcess = spawn('redis-server', args, { stdio: 'ignore' });
+    const port = await freePort();
+    let server: ChildProcess = startRedisServer(port);
     const state = createRedisSharedState({ url: `redis://127.0.0.1:${port}/0`, keyPrefix: prefix });
     try {
-      await expect
-        .poll(
-          () =>
-            state.ping().then(
-              () => 'up',
-              () => 'down',
-            ),
-          { timeout: 5_000 },
-        )
-        .toBe('up');
+      await expect.poll(() => reachability(state), { timeout: 5_000 }).toBe('up');
       let resyncs = 0;
       const received: string[] = [];
       await state.subscribe('c', (message) => received.push(message), { onResync: () => resyncs++ });
       server.kill('SIGKILL');
-      await expect
-        .poll(
-          () =>
-            state.ping().then(
-              () => 'up',
-              () => 'down',
-            ),
-          { timeout: 5_000 },
-        )
-        .toBe('down');
-      server = spawn('redis-server', args, { stdio: 'ignore' });
+      await expect.poll(() => reachability(state), { timeout: 5_000 }).toBe('down');
+      server = startRedisServer(port);
       await expect.poll(() => resyncs, { timeout: 10_000 }).toBe(1);
       await expect
         .poll(
