@@ -26,6 +26,7 @@ interface Child {
 interface Stats {
   cpuMicros: number;
   loopMicros: number;
+  gcMicros: number;
   rss: number;
 }
 
@@ -69,6 +70,7 @@ function headersFor(child: Child): Record<string, string> {
 interface Measured extends WrkResult {
   cpuPerRequestUs: number;
   loopPerRequestUs: number;
+  gcPerRequestUs: number;
   rssMb: number;
 }
 
@@ -88,6 +90,7 @@ async function measure(child: Child, stream: boolean, scratchDir: string): Promi
     ...result,
     cpuPerRequestUs: result.requests > 0 ? (after.cpuMicros - before.cpuMicros) / result.requests : Number.NaN,
     loopPerRequestUs: result.requests > 0 ? (after.loopMicros - before.loopMicros) / result.requests : Number.NaN,
+    gcPerRequestUs: result.requests > 0 ? (after.gcMicros - before.gcMicros) / result.requests : Number.NaN,
     rssMb: after.rss / 1024 / 1024,
   };
 }
@@ -141,7 +144,7 @@ async function main(): Promise<void> {
     await warmUp(gateway);
     console.log(`wrk: ${CONNECTIONS} connections, ${DURATION_S}s per run, 2 threads; loopback\n`);
     console.log(
-      'scenario   target    rps       p50 ms  p99 ms  +p50 ms  +p99 ms  cpu µs/req  loop µs/req  rss MB  errors  vs bare',
+      'scenario   target    rps       p50 ms  p99 ms  +p50 ms  +p99 ms  cpu µs/req  loop µs/req  gc µs/req  rss MB  errors  vs bare',
     );
     for (const stream of [false, true]) {
       const base = await measure(bare, stream, scratchDir);
@@ -153,7 +156,7 @@ async function main(): Promise<void> {
       ] as const) {
         const added = r === gw;
         console.log(
-          `${name}  ${label}  ${fmt(r.rps, 0).padStart(7)}  ${fmt(r.p50Ms).padStart(6)}  ${fmt(r.p99Ms).padStart(6)}  ${(added ? fmt(r.p50Ms - base.p50Ms) : '-').padStart(7)}  ${(added ? fmt(r.p99Ms - base.p99Ms) : '-').padStart(7)}  ${fmt(r.cpuPerRequestUs, 0).padStart(10)}  ${fmt(r.loopPerRequestUs, 0).padStart(11)}  ${fmt(r.rssMb, 0).padStart(6)}  ${String(r.errors).padStart(6)}  ${added ? `${fmt(r.rps / base.rps)}x` : ''}`,
+          `${name}  ${label}  ${fmt(r.rps, 0).padStart(7)}  ${fmt(r.p50Ms).padStart(6)}  ${fmt(r.p99Ms).padStart(6)}  ${(added ? fmt(r.p50Ms - base.p50Ms) : '-').padStart(7)}  ${(added ? fmt(r.p99Ms - base.p99Ms) : '-').padStart(7)}  ${fmt(r.cpuPerRequestUs, 0).padStart(10)}  ${fmt(r.loopPerRequestUs, 0).padStart(11)}  ${fmt(r.gcPerRequestUs, 1).padStart(9)}  ${fmt(r.rssMb, 0).padStart(6)}  ${String(r.errors).padStart(6)}  ${added ? `${fmt(r.rps / base.rps)}x` : ''}`,
         );
       }
     }

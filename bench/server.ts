@@ -10,9 +10,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { stringify } from 'yaml';
 import { loadConfig } from '../src/config/index.ts';
 import { createGateway } from '../src/gateway.ts';
+import { tuneV8ForGateway } from '../src/process-tuning.ts';
 import { createBareProxy } from './bare-proxy.ts';
 import { createBenchUpstream } from './fake-upstream.ts';
 
@@ -23,6 +25,8 @@ async function listen(server: Server): Promise<string> {
 
 /** The gateway as deployed: key auth, RBAC, admission (limits and budgets set high on the key), audit to SQLite. */
 async function startGatewayServer(upstream: string): Promise<{ url: string; key: string }> {
+  // As `serve` does; BENCH_PRETENURING=1 leaves V8's default on, for the A/B.
+  if (process.env.BENCH_PRETENURING !== '1') tuneV8ForGateway();
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   const configPath = join(dataDir, 'gatehouse.yaml');
   writeFileSync(
@@ -76,6 +80,11 @@ async function main(): Promise<void> {
   else throw new Error(`unknown server kind ${kind}`);
   // An orderly exit (not the default SIGTERM kill) lets `--cpu-prof` write its profile when profiling a run.
   if (kind !== 'gateway') process.once('SIGTERM', () => process.exit(0));
+  // Pause time of the request thread's collections (young and full): what GC takes from request latency.
+  let gcMs = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  }).observe({ entryTypes: ['gc'] });
   process.on('message', (message) => {
     if (message === 'stats') {
       const cpu = process.cpuUsage();
@@ -83,6 +92,7 @@ async function main(): Promise<void> {
         cpuMicros: cpu.user + cpu.system,
         // Busy time of the request thread alone (process CPU also counts the audit thread and GC helpers).
         loopMicros: performance.eventLoopUtilization().active * 1000,
+        gcMicros: gcMs * 1000,
         rss: process.memoryUsage().rss,
       });
     }

@@ -1,9 +1,11 @@
 import { ConfigError, loadConfig } from './config/index.ts';
 import { createGateway } from './gateway.ts';
+import { tuneV8ForGateway } from './process-tuning.ts';
 import { MasterKeyMismatchError } from './secrets/index.ts';
 
 /** Config → gateway → listen; SIGTERM/SIGINT drain in-flight requests and the audit queue, then exit. */
 export async function serve(configPath: string | null): Promise<void> {
+  tuneV8ForGateway();
   let gateway: Awaited<ReturnType<typeof createGateway>>;
   try {
     const config = loadConfig({ configPath });

@@ -25,12 +25,12 @@ import {
 import { StateUnavailableError } from './errors.ts';
 import type { MessageHandler, SharedState, SlidingWindowResult, SpendEntry, Unsubscribe } from './shared-state.ts';
 import {
+  OPEN_RESERVATION_TTL_MS,
   requireCount,
   requireDuration,
   requireReservation,
   requireSettleUsage,
   requireSpendEntries,
-  SETTLED_MARKER_TTL_MS,
 } from './validate.ts';
 
 export interface MemorySharedStateOptions {
@@ -60,7 +60,8 @@ export function createMemorySharedState(options: MemorySharedStateOptions = {}):
   const buckets = new Map<string, GcraState>();
   const leases = new Map<string, Map<string, number>>();
   const budgets = new Map<string, BudgetCell>();
-  const settled = new Map<string, number>();
+  /** Admitted, not yet settled: reservation id → when it stops being settle-able. */
+  const open = new Map<string, number>();
   const uses = new Map<string, { count: number; expiresAt: number }>();
   const locks = new Map<string, { token: string; expiresAt: number }>();
   const hits = new Map<string, { times: number[]; expiresAt: number }>();
@@ -82,7 +83,7 @@ export function createMemorySharedState(options: MemorySharedStateOptions = {}):
       if (holders.size === 0) leases.delete(key);
     }
     for (const [key, cell] of budgets) if (cell.expiresAt <= now) budgets.delete(key);
-    for (const [key, expiresAt] of settled) if (expiresAt <= now) settled.delete(key);
+    for (const [key, expiresAt] of open) if (expiresAt <= now) open.delete(key);
     for (const [key, entry] of uses) if (entry.expiresAt <= now) uses.delete(key);
     for (const [key, entry] of locks) if (entry.expiresAt <= now) locks.delete(key);
     for (const [key, entry] of hits) if (entry.expiresAt <= now) hits.delete(key);
@@ -121,6 +122,7 @@ export function createMemorySharedState(options: MemorySharedStateOptions = {}):
     }
     const result = assembleAdmission(plan, outcomes);
     if (!result.admitted) return result;
+    open.set(plan.id, now + OPEN_RESERVATION_TTL_MS);
     for (let i = 0; i < plan.rates.length; i++) buckets.set(plan.rates[i]!.key, decisions[i]!.state);
     for (const check of plan.leases) {
       const holders = leases.get(check.key) ?? new Map<string, number>();
@@ -146,8 +148,10 @@ export function createMemorySharedState(options: MemorySharedStateOptions = {}):
     const now = begin();
     requireReservation(reservation);
     const usage = requireSettleUsage(actual);
-    if ((settled.get(reservation.id) ?? 0) > now) return;
-    settled.set(reservation.id, now + SETTLED_MARKER_TTL_MS);
+    const settleableUntil = open.get(reservation.id);
+    if (settleableUntil === undefined) return;
+    open.delete(reservation.id);
+    if (settleableUntil <= now) return;
     for (const key of reservation.leases) leases.get(key)?.delete(reservation.id);
     const tokenDelta = usage.tokens - reservation.tokens;
     if (tokenDelta !== 0) {

@@ -72,9 +72,9 @@ end
 `;
 
 /**
- * KEYS: rate keys, lease keys, budget keys. ARGV: id, leaseTtlMs, #rates, #leases, #budgets, tokens,
- * usd, then (emissionMs, toleranceMs, cost) per rate, limit per lease, (window code, maxTokens|'',
- * maxUsd|'') per budget. Reply: status, now, then (allowed, remaining, resetMs, retryAfterMs|-1) per
+ * KEYS: the open-reservation marker, rate keys, lease keys, budget keys. ARGV: id, leaseTtlMs, #rates, #leases,
+ * #budgets, tokens, usd, markerTtlMs, then (emissionMs, toleranceMs, cost) per rate, limit per lease, (window
+ * code, maxTokens|'', maxUsd|'') per budget. Reply: status, now, then (allowed, remaining, resetMs, retryAfterMs|-1) per
  * rate, (allowed, inUse) per lease, (allowed, deniedUnit|'', windowKey) per budget.
  */
 export const ADMIT_SCRIPT = defineScript(`${LUA_COMMON}${LUA_WINDOW_KEY}
@@ -85,12 +85,12 @@ local nr, nl, nb = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local tokens, usd = tonumber(ARGV[6]), tonumber(ARGV[7])
 local ok = true
 local out = { 0, fmt(now) }
-local a = 8
+local a = 9
 local debts = {}
 for i = 1, nr do
   local em, tol, cost = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
   a = a + 3
-  local at, debt = read_bucket(KEYS[i])
+  local at, debt = read_bucket(KEYS[1 + i])
   local owed = owed_at(at, debt, now)
   local next_debt = owed + cost * em
   if next_debt <= tol + EPS then
@@ -110,7 +110,7 @@ for i = 1, nr do
   end
 end
 for j = 1, nl do
-  local key = KEYS[nr + j]
+  local key = KEYS[1 + nr + j]
   local limit = tonumber(ARGV[a])
   a = a + 1
   redis.call('ZREMRANGEBYSCORE', key, '-inf', fmt(now))
@@ -120,7 +120,7 @@ for j = 1, nl do
 end
 local wks, fresh = {}, {}
 for k = 1, nb do
-  local key = KEYS[nr + nl + k]
+  local key = KEYS[1 + nr + nl + k]
   local code, max_tok, max_usd = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
   a = a + 3
   local wk = window_key(code, now)
@@ -138,9 +138,11 @@ for k = 1, nb do
 end
 if not ok then return out end
 out[1] = 1
-for i = 1, nr do write_bucket(KEYS[i], now, debts[i], now) end
+-- Removed by the settle: its presence is what lets exactly one settle apply.
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[8])
+for i = 1, nr do write_bucket(KEYS[1 + i], now, debts[i], now) end
 for j = 1, nl do
-  local key = KEYS[nr + j]
+  local key = KEYS[1 + nr + j]
   redis.call('ZADD', key, fmt(now + ttl), id)
   if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
 end
@@ -159,29 +161,29 @@ return out
 `);
 
 /**
- * KEYS: settled marker, lease keys, token bucket keys, budget keys. ARGV: id, markerTtlMs, #leases,
- * #buckets, #budgets, tokenDelta, usdDelta, emissionMs per bucket, windowKey per budget.
- * Reply: 1 when applied, 0 when this reservation was already settled.
+ * KEYS: the open-reservation marker, lease keys, token bucket keys, budget keys. ARGV: id, #leases, #buckets,
+ * #budgets, tokenDelta, usdDelta, emissionMs per bucket, windowKey per budget.
+ * Reply: 1 when applied, 0 when the reservation was already settled (or its marker lapsed).
  */
 export const SETTLE_SCRIPT = defineScript(`${LUA_COMMON}
-if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then return 0 end
+if redis.call('DEL', KEYS[1]) == 0 then return 0 end
 local id = ARGV[1]
-local nl, nt, nb = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local tok_delta = tonumber(ARGV[6])
+local nl, nt, nb = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local tok_delta = tonumber(ARGV[5])
 for j = 1, nl do redis.call('ZREM', KEYS[1 + j], id) end
 if tok_delta ~= 0 and nt > 0 then
   local now = now_ms()
   for i = 1, nt do
     local key = KEYS[1 + nl + i]
     local at, debt = read_bucket(key)
-    if at and debt then write_bucket(key, at, debt + tok_delta * tonumber(ARGV[7 + i]), now) end
+    if at and debt then write_bucket(key, at, debt + tok_delta * tonumber(ARGV[6 + i]), now) end
   end
 end
 for k = 1, nb do
   local key = KEYS[1 + nl + nt + k]
-  if redis.call('HGET', key, 'w') == ARGV[7 + nt + k] then
-    if tok_delta ~= 0 then redis.call('HINCRBY', key, 'tok', ARGV[6]) end
-    if tonumber(ARGV[7]) ~= 0 then redis.call('HINCRBYFLOAT', key, 'usd', ARGV[7]) end
+  if redis.call('HGET', key, 'w') == ARGV[6 + nt + k] then
+    if tok_delta ~= 0 then redis.call('HINCRBY', key, 'tok', ARGV[5]) end
+    if tonumber(ARGV[6]) ~= 0 then redis.call('HINCRBYFLOAT', key, 'usd', ARGV[6]) end
   end
 end
 return 1

@@ -39,12 +39,12 @@ import {
 } from './redis-scripts.ts';
 import type { SharedState, SlidingWindowResult, SpendEntry } from './shared-state.ts';
 import {
+  OPEN_RESERVATION_TTL_MS,
   requireCount,
   requireDuration,
   requireReservation,
   requireSettleUsage,
   requireSpendEntries,
-  SETTLED_MARKER_TTL_MS,
 } from './validate.ts';
 
 export interface RedisSharedStateOptions extends Partial<RedisConnectionTuning> {
@@ -64,10 +64,15 @@ function unexpectedReply(what: string): StateUnavailableError {
   return new StateUnavailableError(`shared state (redis) sent an unexpected ${what} reply`);
 }
 
+/** The marker an admission leaves and its settle removes (see `OPEN_RESERVATION_TTL_MS`). */
+function openMarkerKey(prefix: string, reservationId: string): string {
+  return `${prefix}a:${reservationId}`;
+}
+
 function admitArguments(plan: AdmissionPlan, prefix: string): { keys: string[]; args: (string | number)[] } {
-  const keys: string[] = [];
+  const keys: string[] = [openMarkerKey(prefix, plan.id)];
   const args: (string | number)[] = [plan.id, plan.leaseTtlMs, plan.rates.length, plan.leases.length];
-  args.push(plan.budgets.length, plan.tokens, plan.costUsd);
+  args.push(plan.budgets.length, plan.tokens, plan.costUsd, OPEN_RESERVATION_TTL_MS);
   for (const check of plan.rates) {
     keys.push(prefix + check.key);
     args.push(check.params.emissionMs, check.params.toleranceMs, check.cost);
@@ -150,8 +155,8 @@ export function createRedisSharedState(options: RedisSharedStateOptions): Shared
   async function settle(reservation: Reservation, actual: { tokens: number; costUsd: number }): Promise<void> {
     requireReservation(reservation);
     const usage = requireSettleUsage(actual);
-    const keys = [`${prefix}s:${reservation.id}`];
-    const args: (string | number)[] = [reservation.id, SETTLED_MARKER_TTL_MS, reservation.leases.length];
+    const keys = [openMarkerKey(prefix, reservation.id)];
+    const args: (string | number)[] = [reservation.id, reservation.leases.length];
     args.push(reservation.tokenBuckets.length, reservation.budgets.length);
     args.push(usage.tokens - reservation.tokens, usage.costUsd - reservation.costUsd);
     for (const key of reservation.leases) keys.push(prefix + key);

@@ -61,7 +61,8 @@ export interface SharedState {
   /**
    * Ends an admission: releases its leases and corrects TPM and budget counters by
    * (actual − reserved). Call it exactly once per admission, on every path (success, upstream
-   * failure, aborted stream); a repeated call for the same reservation is a no-op. Budget
+   * failure, aborted stream); a repeated call for the same reservation is a no-op, and so is a call more
+   * than `OPEN_RESERVATION_TTL_MS` after the admission (the reservation then stays charged). Budget
    * corrections apply to the window the admission was charged to, and are dropped if that window
    * has already rolled over.
    */

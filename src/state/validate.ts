@@ -6,10 +6,13 @@ import { budgetKey, isBudgetWindow, type Reservation } from '../domain/limits/in
 import type { SpendEntry } from './shared-state.ts';
 
 /**
- * How long a settled reservation is remembered, making a repeated settle a no-op. Two days outlives
- * any request and any retry of a settle by a wide margin.
+ * How long an admitted reservation can still be settled. Each admission leaves an "open" marker that its settle
+ * removes, which is what makes a repeated settle a no-op. So markers exist only for admissions in flight, plus any
+ * whose holder died before settling; those lapse after this. The older design remembered every settled
+ * reservation for two days instead: at 500 requests a second that is 86 million entries, in process memory or in
+ * Redis. A settle later than this is dropped and the reservation stays charged, which is the safe direction.
  */
-export const SETTLED_MARKER_TTL_MS = 2 * 24 * 60 * 60 * 1000;
+export const OPEN_RESERVATION_TTL_MS = 24 * 60 * 60 * 1000;
 
 export function requireCount(value: number, what: string): number {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${what} must be an integer >= 1, got ${value}`);

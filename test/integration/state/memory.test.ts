@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { windowKey } from '../../../src/domain/limits/index.ts';
 import { createMemorySharedState, StateUnavailableError } from '../../../src/state/index.ts';
+import { OPEN_RESERVATION_TTL_MS } from '../../../src/state/validate.ts';
 import { describeSharedStateContract } from './shared-state.case.ts';
 
 describeSharedStateContract('memory', {
@@ -29,6 +30,25 @@ describe('memory shared state with an injected clock', () => {
     if (first.admitted) await state.settle(first.reservation, { tokens: 10_000, costUsd: 0 });
     expect((await state.admit({ scopes: [scope], tokens: 100, costUsd: 0 })).admitted).toBe(true);
     expect(windowKey('daily', now)).toBe('d:2026-11-23');
+  });
+
+  it('applies a settle while the reservation is open and drops one that comes later', async () => {
+    let now = 10 * DAY;
+    const state = createMemorySharedState({ now: () => now });
+    const scope = {
+      level: 'key' as const,
+      id: 'k3',
+      limits: { budgets: [{ window: 'total' as const, maxTokens: 1_000 }] },
+    };
+    const onTime = await state.admit({ scopes: [scope], tokens: 600, costUsd: 0 });
+    now += OPEN_RESERVATION_TTL_MS - 1;
+    if (onTime.admitted) await state.settle(onTime.reservation, { tokens: 0, costUsd: 0 });
+    const late = await state.admit({ scopes: [scope], tokens: 600, costUsd: 0 });
+    expect(late.admitted).toBe(true);
+    now += OPEN_RESERVATION_TTL_MS;
+    if (late.admitted) await state.settle(late.reservation, { tokens: 0, costUsd: 0 });
+    // The late settle changed nothing: its 600 reserved tokens stay charged, so 500 more do not fit.
+    expect((await state.admit({ scopes: [scope], tokens: 500, costUsd: 0 })).admitted).toBe(false);
   });
 
   it('frees an expired lease without waiting in real time', async () => {

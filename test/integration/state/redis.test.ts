@@ -5,6 +5,7 @@ import { randomBase62 } from '../../../src/domain/ids.ts';
 import { windowKey } from '../../../src/domain/limits/index.ts';
 import { createRedisSharedState, StateUnavailableError } from '../../../src/state/index.ts';
 import { LUA_WINDOW_KEY } from '../../../src/state/redis-scripts.ts';
+import { OPEN_RESERVATION_TTL_MS } from '../../../src/state/validate.ts';
 import { freePort, REDIS_URL, redisAvailable, startRedisServer } from '../../helpers/services.ts';
 import { describeSharedStateContract } from './shared-state.case.ts';
 
@@ -36,6 +37,44 @@ describe.skipIf(!ok)('redis shared state', () => {
       b: createRedisSharedState({ url: REDIS_URL, keyPrefix: prefix }),
     }),
     openUnavailable: async () => createRedisSharedState({ url: `redis://127.0.0.1:${await freePort()}/0` }),
+  });
+
+  it('keeps a key per reservation only while it is open', async () => {
+    const own = `${prefix}open:`;
+    const state = createRedisSharedState({ url: REDIS_URL, keyPrefix: own });
+    const admin = new Redis(REDIS_URL);
+    try {
+      const scope = {
+        level: 'key' as const,
+        id: randomBase62(8),
+        limits: {
+          maxConcurrency: 10,
+          tokensPerMinute: 100_000,
+          budgets: [{ window: 'daily' as const, maxTokens: 1e6 }],
+        },
+      };
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () => state.admit({ scopes: [scope], tokens: 10, costUsd: 0 })),
+      );
+      const reservations = results.map((result) => {
+        if (!result.admitted) throw new Error('expected admission');
+        return result.reservation;
+      });
+      const holdingAnId = async () =>
+        (await admin.keys(`${own}*`)).filter((key) => reservations.some((reservation) => key.includes(reservation.id)));
+      const open = await holdingAnId();
+      expect(open).toHaveLength(5);
+      for (const key of open) {
+        const ttl = await admin.pttl(key);
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(OPEN_RESERVATION_TTL_MS);
+      }
+      await Promise.all(reservations.map((reservation) => state.settle(reservation, { tokens: 5, costUsd: 0 })));
+      expect(await holdingAnId()).toEqual([]);
+    } finally {
+      await state.close();
+      await admin.quit();
+    }
   });
 
   it('computes the same calendar window keys in Lua as in TypeScript', async () => {
