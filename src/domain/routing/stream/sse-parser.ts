@@ -18,19 +18,77 @@ const EMPTY: Buffer = Buffer.alloc(0);
 /** An event larger than this is a broken or hostile upstream, not a model reply. */
 export const MAX_EVENT_BYTES = 8 * 1024 * 1024;
 
+const COLON = 0x3a;
+const SPACE = 0x20;
+const DATA_FIELD = Buffer.from('data');
+const EVENT_FIELD = Buffer.from('event');
+
+function isField(raw: Buffer, start: number, end: number, name: Buffer): boolean {
+  if (end - start !== name.length) return false;
+  for (let i = 0; i < name.length; i++) if (raw[start + i] !== name[i]) return false;
+  return true;
+}
+
+/**
+ * Reads an event's `data` and `event` fields straight from its bytes, decoding only their values. Splitting on the
+ * bytes is exact: CR, LF and ':' never occur inside a multi-byte UTF-8 sequence. Decoding the whole event and
+ * splitting it into line strings cost an allocation per line on every streamed chunk.
+ */
 function parseFields(raw: Buffer): SseEvent {
   let data: string | null = null;
   let event: string | null = null;
-  for (const line of raw.toString('utf8').split(/\r\n|\r|\n/)) {
-    if (line.length === 0 || line.charCodeAt(0) === 0x3a) continue;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.charCodeAt(0) === 0x20) value = value.slice(1);
-    if (field === 'data') data = data === null ? value : `${data}\n${value}`;
-    else if (field === 'event') event = value;
+  const breaks = new LineBreaks(raw);
+  let colon = NOT_SEARCHED;
+  let lineStart = 0;
+  while (lineStart < raw.length) {
+    const lineEnd = breaks.next(lineStart);
+    colon = seek(raw, COLON, lineStart, colon);
+    if (lineEnd > lineStart && colon !== lineStart) {
+      const nameEnd = colon === -1 || colon > lineEnd ? lineEnd : colon;
+      let valueStart = nameEnd === lineEnd ? lineEnd : nameEnd + 1;
+      if (raw[valueStart] === SPACE && valueStart < lineEnd) valueStart++;
+      if (isField(raw, lineStart, nameEnd, DATA_FIELD)) {
+        const value = raw.toString('utf8', valueStart, lineEnd);
+        data = data === null ? value : `${data}\n${value}`;
+      } else if (isField(raw, lineStart, nameEnd, EVENT_FIELD)) {
+        event = raw.toString('utf8', valueStart, lineEnd);
+      }
+    }
+    lineStart = raw[lineEnd] === CR && raw[lineEnd + 1] === LF ? lineEnd + 2 : lineEnd + 1;
   }
   return { raw, data, event };
+}
+
+const NOT_SEARCHED = -2;
+
+/**
+ * The next `byte` at or after `from`, reusing `found` (an earlier answer) while it is still ahead, or -1 once none is
+ * left. Each byte value is searched natively and each stretch of the buffer at most once, so a buffer of many lines
+ * costs one pass, not one pass per line.
+ */
+function seek(bytes: Buffer, byte: number, from: number, found: number): number {
+  return found === -1 || found >= from ? found : bytes.indexOf(byte, from);
+}
+
+/** Finds line ends (CR or LF) in one buffer by native search instead of a JavaScript loop over its bytes. */
+class LineBreaks {
+  readonly #bytes: Buffer;
+  #lf = NOT_SEARCHED;
+  #cr = NOT_SEARCHED;
+
+  constructor(bytes: Buffer) {
+    this.#bytes = bytes;
+  }
+
+  /** The offset of the first CR or LF at or after `from`, else the buffer's length. */
+  next(from: number): number {
+    this.#lf = seek(this.#bytes, LF, from, this.#lf);
+    this.#cr = seek(this.#bytes, CR, from, this.#cr);
+    const lf = this.#lf;
+    const cr = this.#cr;
+    if (lf === -1) return cr === -1 ? this.#bytes.length : cr;
+    return cr === -1 || lf < cr ? lf : cr;
+  }
 }
 
 export interface SseParser {
@@ -52,10 +110,10 @@ export function createSseParser(): SseParser {
     push(chunk, out) {
       buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
       let eventStart = 0;
-      let i = scanFrom;
-      for (; i < buffer.length; i++) {
+      const breaks = new LineBreaks(buffer);
+      let i = breaks.next(scanFrom);
+      while (i < buffer.length) {
         const byte = buffer[i];
-        if (byte !== LF && byte !== CR) continue;
         // A CR as the last byte may be half of a CRLF split across chunks: decide once the next byte arrives.
         if (byte === CR && i + 1 === buffer.length) break;
         const lineEnd = byte === CR && buffer[i + 1] === LF ? i + 2 : i + 1;
@@ -64,7 +122,7 @@ export function createSseParser(): SseParser {
           eventStart = lineEnd;
         }
         lineStart = lineEnd;
-        i = lineEnd - 1;
+        i = breaks.next(lineEnd);
       }
       buffer = eventStart === buffer.length ? EMPTY : buffer.subarray(eventStart);
       scanFrom = i - eventStart;

@@ -58,6 +58,54 @@ describe('SSE parser', () => {
     }
   });
 
+  it('reads fields as the spec does: no-colon lines, one stripped space, look-alike names, multi-byte values', () => {
+    const events: SseEvent[] = [];
+    const text =
+      'data\n\n' +
+      'data:x\ndata:  two spaces\n\n' +
+      'dataX: no\nevent:ping\ndata: ünï€😀\r\n\r\n' +
+      ':comment: data: no\nevent\ndata: a:b:c\r\r' +
+      'event: x\n\n';
+    createSseParser().push(Buffer.from(text), events);
+    expect(events.map((event) => [event.data, event.event])).toEqual([
+      ['', null],
+      ['x\n two spaces', null],
+      ['ünï€😀', 'ping'],
+      ['a:b:c', ''],
+      [null, 'x'],
+    ]);
+  });
+
+  it('agrees with decoding the whole event and splitting it into lines, on random events', () => {
+    const pieces = ['data', 'event', 'id', ':', ': ', ' ', 'x', 'é', '€', '😀', '\r\n', '\n', '\r', 'data: '];
+    const reference = (raw: Buffer) => {
+      let data: string | null = null;
+      let event: string | null = null;
+      for (const line of raw.toString('utf8').split(/\r\n|\r|\n/)) {
+        if (line.length === 0 || line.startsWith(':')) continue;
+        const colon = line.indexOf(':');
+        const field = colon === -1 ? line : line.slice(0, colon);
+        let value = colon === -1 ? '' : line.slice(colon + 1);
+        if (value.startsWith(' ')) value = value.slice(1);
+        if (field === 'data') data = data === null ? value : `${data}\n${value}`;
+        else if (field === 'event') event = value;
+      }
+      return [data, event];
+    };
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed;
+    };
+    for (let n = 0; n < 500; n++) {
+      let text = '';
+      for (let i = next() % 20; i > 0; i--) text += pieces[next() % pieces.length];
+      const events: SseEvent[] = [];
+      createSseParser().push(Buffer.from(`${text}\n\n`), events);
+      for (const event of events) expect([event.data, event.event]).toEqual(reference(event.raw));
+    }
+  });
+
   it('handles one byte at a time', () => {
     const events: SseEvent[] = [];
     const parser = createSseParser();
