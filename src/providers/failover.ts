@@ -9,6 +9,7 @@ import {
   type PlannedAttempt,
   parseRetryAfterMs,
   planUpstreamCall,
+  readTopLevelMembers,
   type TargetSpec,
   type UpstreamCallPlan,
 } from '../domain/routing/index.ts';
@@ -67,6 +68,20 @@ function penalize(
 
 function adjustInFlight(state: RouterState, key: string, delta: number): void {
   state.inFlight.set(key, Math.max(0, (state.inFlight.get(key) ?? 0) + delta));
+}
+
+/**
+ * Above this a reply passed through unchanged is not parsed whole: only its usage members are read, so a large
+ * embeddings reply does not hold the request thread (see `readTopLevelMembers`). Below it, a full parse costs well
+ * under a millisecond and checks the JSON completely.
+ */
+const FULL_PARSE_MAX_BYTES = 64 * 1024;
+
+function readReply(body: Buffer, plan: UpstreamCallPlan): JsonObject | null {
+  if (plan.translateResponse === null && body.length > FULL_PARSE_MAX_BYTES) {
+    return readTopLevelMembers(body, plan.usageMembers);
+  }
+  return parseJson(body);
 }
 
 function parseJson(body: Buffer): JsonObject | null {
@@ -162,7 +177,7 @@ async function attempt(ctx: AttemptContext): Promise<LlmResult | UpstreamError> 
     penalize(state, planned, upstream, ctx.keyIndex, verdict, retryAfter);
     return errorFromResponse(verdict, outcome, upstream.base.spec.api_keys, retryAfter);
   }
-  const json = outcome.kind === 'response' ? parseJson(outcome.body) : null;
+  const json = outcome.kind === 'response' ? readReply(outcome.body, plan) : null;
   if (outcome.kind === 'response' && (plan.stream || json === null)) {
     finishAttempt(record, BAD_RESPONSE.code, outcome.status, now);
     penalize(state, planned, upstream, ctx.keyIndex, BAD_RESPONSE, null);

@@ -11,6 +11,8 @@ export type FakeFault =
   | { type: 'status'; status: number; body?: string; headers?: Record<string, string> }
   /** 200 with an HTML body: what a captive portal or a misrouted proxy returns. */
   | { type: 'garbage' }
+  /** 200 `application/json` with exactly this body (a truncated or malformed reply). */
+  | { type: 'json-body'; body: string }
   /** Accepts the request and never answers. */
   | { type: 'hang' }
   /** Sends 200 headers, then nothing. */
@@ -295,6 +297,11 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
       res.end(
         fault.body ?? JSON.stringify({ error: { message: `fake failure ${fault.status}`, type: 'server_error' } }),
       );
+      return;
+    }
+    if (fault?.type === 'json-body') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(fault.body);
       return;
     }
     if (fault?.type === 'garbage') {

@@ -120,6 +120,45 @@ describe('LLM failover and streaming faults', () => {
     expect(lines.some((line) => line.done === true)).toBe(false);
   });
 
+  it('passes a large embeddings reply through byte for byte, with the usage it reports', async () => {
+    const input = Array.from({ length: 20 }, (_, i) => `text number ${i}`);
+    const response = await request(`${gw.baseUrl}/v1/embeddings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'embed', input, dimensions: 2048 }),
+    });
+    const text = await response.body.text();
+    expect(response.statusCode).toBe(200);
+    // Past the size a reply is parsed whole at (64 KiB), only its usage member is read.
+    expect(Buffer.byteLength(text)).toBeGreaterThan(64 * 1024);
+    const reply = JSON.parse(text);
+    expect(reply.data).toHaveLength(20);
+    expect(reply.data[19].embedding).toHaveLength(2048);
+    const event = await gw.auditEventFor(response.headers['x-gatehouse-request-id'] as string);
+    expect(event?.usage?.prompt_tokens).toBe(reply.usage.prompt_tokens);
+    expect(event?.meta).toMatchObject({ usage_estimated: false });
+  });
+
+  it('answers 502 upstream_bad_response for a large reply cut short or malformed', async () => {
+    const big = JSON.stringify({
+      id: 'chatcmpl-big',
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'word '.repeat(30_000) }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 1, completion_tokens: 30_000, total_tokens: 30_001 },
+    });
+    for (const body of [big.slice(0, -2), `${big}}`, big.replace('"usage":{', '"usage":{"x":tru,')]) {
+      secondary.fail({ type: 'json-body', body }, { times: 1 });
+      const result = await chat('short');
+      expect(result.status).toBe(502);
+      expect(JSON.parse(result.text).error.code).toBe('upstream_bad_response');
+    }
+    secondary.fail({ type: 'json-body', body: big }, { times: 1 });
+    const whole = await chat('short');
+    expect(whole.status).toBe(200);
+    expect(whole.text).toBe(big);
+    expect((await gw.auditEventFor(whole.requestId))?.usage?.completion_tokens).toBe(30_000);
+  });
+
   it('answers 502 upstream_bad_response when the upstream returns garbage', async () => {
     secondary.fail({ type: 'garbage' }, { times: 5 });
     const result = await chat('short');

@@ -21,6 +21,8 @@ export interface UpstreamCallPlan {
   /** Upstream JSON → client JSON; null when the upstream's bytes go to the client unchanged. */
   translateResponse: ((upstream: JsonObject) => JsonObject) | null;
   readUsage: (upstream: JsonObject) => Usage | null;
+  /** The top-level members `readUsage` reads: all that is parsed of a large reply passed through unchanged. */
+  usageMembers: readonly string[];
   createStreamTransform: () => StreamTransform;
 }
 
@@ -44,6 +46,9 @@ export function isStreamingRequest(operation: LlmOperation, body: JsonObject): b
 }
 
 const readOpenAI = (body: JsonObject): Usage | null => readOpenAIUsage(body.usage);
+const OPENAI_USAGE = ['usage'] as const;
+const OLLAMA_USAGE = ['prompt_eval_count', 'eval_count'] as const;
+const OLLAMA_EMBED_USAGE = ['prompt_eval_count'] as const;
 const readOllama = (body: JsonObject): Usage | null => readOllamaUsage(body);
 const readOllamaEmbed = (body: JsonObject): Usage | null =>
   typeof body.prompt_eval_count === 'number' ? makeUsage(body.prompt_eval_count, 0) : null;
@@ -85,6 +90,7 @@ function planOpenAIClient(
       clientWantsUsage,
       translateResponse: null,
       readUsage: readOpenAI,
+      usageMembers: OPENAI_USAGE,
       createStreamTransform: () => createOpenAIPassthrough({ clientWantsUsage }),
     } satisfies UpstreamCallPlan;
   }
@@ -97,6 +103,7 @@ function planOpenAIClient(
       clientWantsUsage,
       translateResponse: (json: JsonObject) => toOllama.ollamaEmbedToOpenAI(json, ctx, base64),
       readUsage: readOllamaEmbed,
+      usageMembers: OLLAMA_EMBED_USAGE,
       createStreamTransform: noStream,
     } satisfies UpstreamCallPlan;
   }
@@ -111,6 +118,7 @@ function planOpenAIClient(
     translateResponse: (json: JsonObject) =>
       chat ? toOllama.ollamaChatToOpenAI(json, ctx) : toOllama.ollamaGenerateToOpenAICompletion(json, ctx),
     readUsage: readOllama,
+    usageMembers: OLLAMA_USAGE,
     createStreamTransform: () => createOllamaToOpenAIStream(chat ? 'chat' : 'completions', ctx, clientWantsUsage),
   } satisfies UpstreamCallPlan;
 }
@@ -132,6 +140,7 @@ function planOllamaClient(
       clientWantsUsage: true,
       translateResponse: null,
       readUsage: embed ? readOllamaEmbed : readOllama,
+      usageMembers: embed ? OLLAMA_EMBED_USAGE : OLLAMA_USAGE,
       createStreamTransform: createOllamaPassthrough,
     } satisfies UpstreamCallPlan;
   }
@@ -147,6 +156,7 @@ function planOllamaClient(
       translateResponse: (json: JsonObject) =>
         legacy ? fromOllama.openAIEmbeddingsToOllamaLegacy(json) : fromOllama.openAIEmbeddingsToOllamaEmbed(json, ctx),
       readUsage: readOpenAI,
+      usageMembers: OPENAI_USAGE,
       createStreamTransform: noStream,
     } satisfies UpstreamCallPlan;
   }
@@ -163,6 +173,7 @@ function planOllamaClient(
     translateResponse: (json: JsonObject) =>
       chat ? fromOllama.openAIChatToOllamaChat(json, ctx) : fromOllama.openAIChatToOllamaGenerate(json, ctx),
     readUsage: readOpenAI,
+    usageMembers: OPENAI_USAGE,
     createStreamTransform: () => createOpenAIToOllamaStream(chat ? 'chat' : 'generate', ctx),
   } satisfies UpstreamCallPlan;
 }

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { readTopLevelMembers } from '../../../../src/domain/routing/json-members.ts';
+
+/** Deterministic pseudo-random values covering every JSON type, escapes, quotes, backslashes and non-ASCII text. */
+function generator(seed: number) {
+  let state = seed;
+  const next = (n: number) => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state % n;
+  };
+  const strings = [
+    '',
+    'usage',
+    'a"b',
+    'back\\slash\\',
+    'ünïcødé €😀',
+    '{[,]}:',
+    '\\"usage\\":',
+    'line\nbreak',
+    '\u0001',
+  ];
+  const keys = ['usage', 'data', 'model', 'object', 'eval_count', 'prompt_eval_count', 'nested', 'ü', 'us"age'];
+  function value(depth: number): unknown {
+    const kind = next(depth > 3 ? 5 : 7);
+    if (kind === 0) return null;
+    if (kind === 1) return next(2) === 0;
+    if (kind === 2) return next(2) === 0 ? next(100000) : -next(1000) / 7;
+    if (kind === 3 || kind === 4) return strings[next(strings.length)];
+    if (kind === 5) return Array.from({ length: next(4) }, () => value(depth + 1));
+    return object(depth + 1);
+  }
+  function object(depth: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (let i = next(5); i > 0; i--) out[keys[next(keys.length)] as string] = value(depth);
+    return out;
+  }
+  return { object };
+}
+
+describe('readTopLevelMembers', () => {
+  const names = ['usage', 'eval_count', 'prompt_eval_count', 'us"age', 'ü'];
+
+  it('reads the same top-level members JSON.parse does, from random objects', () => {
+    const { object } = generator(11);
+    for (let n = 0; n < 2_000; n++) {
+      const doc = object(0);
+      const raw = ` ${JSON.stringify(doc, null, ['', 2, '\t', '\r\n '][n % 4])}\n`;
+      const parsed = JSON.parse(raw) as Record<string, unknown>;
+      const expected: Record<string, unknown> = {};
+      for (const name of names) if (name in parsed) expected[name] = parsed[name];
+      expect(readTopLevelMembers(Buffer.from(raw), names)).toEqual(expected);
+    }
+  });
+
+  it('refuses every truncation of a valid object, and garbage', () => {
+    const raw = JSON.stringify({
+      object: 'list',
+      data: [{ embedding: [0.1, -2e-7, 3], text: 'a "quoted" {brace} [x]\\' }],
+      usage: { prompt_tokens: 3, total_tokens: 3 },
+    });
+    for (let end = 0; end < raw.length; end++) {
+      expect(readTopLevelMembers(Buffer.from(raw.slice(0, end)), ['usage'])).toBeNull();
+    }
+    for (const garbage of [
+      '<html>502</html>',
+      '[1,2]',
+      '"usage"',
+      '{"a":1}}',
+      '{"a":1} x',
+      '{"a" 1}',
+      '{"usage":}',
+      '{"usage":{"x":tru}}',
+      '{"a":[}',
+    ]) {
+      expect(readTopLevelMembers(Buffer.from(garbage), ['usage'])).toBeNull();
+    }
+  });
+
+  it('skips a usage key that is nested or inside a string', () => {
+    const raw = JSON.stringify({
+      data: [{ usage: 1 }],
+      text: '"usage":{"prompt_tokens":9}',
+      usage: { prompt_tokens: 2 },
+    });
+    expect(readTopLevelMembers(Buffer.from(raw), ['usage'])).toEqual({ usage: { prompt_tokens: 2 } });
+    expect(readTopLevelMembers(Buffer.from(JSON.stringify({ data: [{ usage: 1 }] })), ['usage'])).toEqual({});
+  });
+});
