@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { uuidv7 } from '../domain/ids.ts';
 import type { LlmService } from '../llm/index.ts';
@@ -69,6 +70,25 @@ function enforceSurfaceRegistry(app: FastifyInstance, surfaces: readonly Surface
   });
 }
 
+/**
+ * On close, drops the connections that have not sent a byte. Node's `closeIdleConnections` (what
+ * `forceCloseConnections: 'idle'` calls) leaves them open. Clients pre-open connections under load, and some
+ * load-balancer health checks never send a request. One such socket held `close()` for the server's headers
+ * timeout (60 s), longer than a typical termination grace period, and the audit queue is drained only after
+ * `close()`. No request has begun on such a socket, so there is nothing to finish or to audit.
+ */
+function dropSilentConnectionsOnClose(app: FastifyInstance): void {
+  const sockets = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  app.addHook('preClose', (done) => {
+    for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
+    done();
+  });
+}
+
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
@@ -83,6 +103,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     forceCloseConnections: 'idle',
   });
   enforceSurfaceRegistry(app, options.surfaces ?? SURFACES);
+  dropSilentConnectionsOnClose(app);
   const routeCollector = collectRoutes(app);
   // Fastify builds a pino child logger per request by default; the request id is in every error line we write, so
   // the per-request child (an allocation and a bindings serialisation on every request) buys nothing.

@@ -3,6 +3,8 @@
  * runs) takes a burst of keep-alive requests, gets SIGTERM mid-burst, must exit 0, and the store must then hold one
  * audit event for every response the client received.
  */
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.ts';
@@ -14,6 +16,7 @@ import {
   type GatewayProcess,
   readAuditEvents,
   spawnGatewayProcess,
+  startGateway,
 } from '../../helpers/gateway.ts';
 
 const REQUESTS = 200;
@@ -86,5 +89,36 @@ describe('SIGTERM drains in-flight requests and the audit queue (real process)',
     }
     expect(events.length).toBe(new Set(events.map((event) => event.request_id)).size);
     expect(events.length).toBeLessThanOrEqual(REQUESTS);
+  });
+});
+
+describe('close() does not wait on connections that never sent a request', () => {
+  it('drops a silent connection, finishes closing and drains the audit queue', async () => {
+    const environment = await createGatewayEnvironment('sqlite');
+    const gw = await startGateway({ environment });
+    try {
+      const { headers } = await gw.createIdentity();
+      const silent = connect(Number(new URL(gw.baseUrl).port), '127.0.0.1');
+      await once(silent, 'connect');
+      const silentClosed = once(silent, 'close');
+      const pool = new Pool(gw.baseUrl, { connections: 1 });
+      const answered = await pool.request({ path: '/v1/models', method: 'GET', headers });
+      const requestId = answered.headers['x-gatehouse-request-id'];
+      await answered.body.text();
+      // Left open, the silent socket would hold close() for the server's 60 s headers timeout, and this test would
+      // fail on vitest's own timeout instead.
+      await gw.close();
+      await silentClosed;
+      await pool.close();
+      const store = openStore({ dataDir: environment.dataDir, writeUrl: null });
+      try {
+        expect((await readAuditEvents(store)).map((event) => event.request_id)).toContain(requestId);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await gw.dispose();
+      await environment.dispose();
+    }
   });
 });

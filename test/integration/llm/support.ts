@@ -20,8 +20,8 @@ export interface LlmTestGateway {
   gateway: Gateway;
   baseUrl: string;
   environment: GatewayEnvironment;
-  /** A key of a fresh tenant/team; `models` becomes `settings.allowed_models`. */
-  createKey(models?: string[]): Promise<string>;
+  /** A key of a fresh tenant/team; `models` becomes `settings.allowed_models`, `limits` is merged into settings. */
+  createKey(models?: string[], limits?: Record<string, unknown>): Promise<string>;
   auditEvents(): Promise<AuditEvent[]>;
   /** Events of one request, by the `x-gatehouse-request-id` the gateway returned. */
   auditEventFor(requestId: string): Promise<AuditEvent | undefined>;
@@ -32,6 +32,8 @@ export interface StartLlmGatewayOptions {
   /** The YAML file's LLM sections (`upstreams`, `models`, `reasoning_models`); omitted = no-config default. */
   file?: Record<string, unknown>;
   llm?: CreateGatewayOptions['llm'];
+  /** More environment for the gateway (`REDIS_URL`, say). */
+  env?: Record<string, string>;
 }
 
 /** Fast retries for tests: the backoff schedule is the router's concern, tested there. */
@@ -39,7 +41,7 @@ export const FAST_POLICY = { backoff_base_ms: 1, backoff_max_ms: 2 };
 
 export async function startLlmGateway(options: StartLlmGatewayOptions = {}): Promise<LlmTestGateway> {
   const environment = await createGatewayEnvironment('sqlite');
-  const env: Record<string, string> = { ...environment.env };
+  const env: Record<string, string> = { ...environment.env, ...options.env };
   if (options.file !== undefined) {
     const path = join(environment.dataDir, 'gatehouse.yaml');
     writeFileSync(path, stringify(options.file));
@@ -59,7 +61,7 @@ export async function startLlmGateway(options: StartLlmGatewayOptions = {}): Pro
     gateway,
     baseUrl: `http://127.0.0.1:${port}`,
     environment,
-    async createKey(models) {
+    async createKey(models, limits) {
       const tenant = await gateway.identity.createTenant(uniqueName('tenant'));
       const team = await gateway.identity.createTeam(tenant.id, uniqueName('team'));
       const issued = await gateway.identity.createKey({
@@ -67,7 +69,7 @@ export async function startLlmGateway(options: StartLlmGatewayOptions = {}): Pro
         team: team.id,
         name: uniqueName('key'),
         expiresInMs: null,
-        settings: models === undefined ? {} : { allowed_models: models },
+        settings: { ...(models === undefined ? {} : { allowed_models: models }), ...limits },
       });
       await gateway.snapshot.refresh();
       return issued.key;
