@@ -9,6 +9,7 @@
  * The check is structural, not a full validation: the text must be one object whose brackets balance, whose
  * strings end, and whose top-level keys are each followed by a colon. The members asked for are parsed in full.
  */
+import { NearestByte } from './byte-seek.ts';
 import type { JsonObject } from './types.ts';
 
 const QUOTE = 0x22;
@@ -50,34 +51,8 @@ function primitiveEnd(bytes: Buffer, start: number): number {
   return i;
 }
 
+/** Quotes and brackets: what the walk stops at. Number arrays and long texts in between are skipped natively. */
 const STRUCTURAL = [QUOTE, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET];
-
-/**
- * The next structural byte (quote or bracket) at or after a position. Each of the five is found with a native
- * search whose answer is kept until passed, so the buffer is swept once per byte value, at memchr speed: number
- * arrays and long texts are skipped without a JavaScript loop over their bytes.
- */
-class StructuralScanner {
-  readonly #bytes: Buffer;
-  readonly #next = [-2, -2, -2, -2, -2];
-
-  constructor(bytes: Buffer) {
-    this.#bytes = bytes;
-  }
-
-  find(from: number): number {
-    let nearest = -1;
-    for (let k = 0; k < STRUCTURAL.length; k++) {
-      let at = this.#next[k] as number;
-      if (at !== -1 && at < from) {
-        at = this.#bytes.indexOf(STRUCTURAL[k] as number, from);
-        this.#next[k] = at;
-      }
-      if (at !== -1 && (nearest === -1 || at < nearest)) nearest = at;
-    }
-    return nearest;
-  }
-}
 
 /** A key's name, decoded only when it holds an escape or non-ASCII bytes (both rare, and never one of ours). */
 function keyName(bytes: Buffer, open: number, close: number): string | null {
@@ -109,7 +84,7 @@ export function readTopLevelMembers(body: Buffer, names: readonly string[]): Jso
   if (body[start] !== OPEN_BRACE) return null;
   const found: JsonObject = {};
   const closers: number[] = [];
-  const scanner = new StructuralScanner(body);
+  const scanner = new NearestByte(body, STRUCTURAL);
   let capture: { name: string; start: number } | null = null;
   for (let at = scanner.find(start); at !== -1; ) {
     const code = body[at] as number;

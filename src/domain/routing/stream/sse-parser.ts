@@ -1,3 +1,5 @@
+import { NearestByte, NOT_SEARCHED, seek } from '../byte-seek.ts';
+
 /**
  * Incremental parser for `text/event-stream` (WHATWG HTML, "Server-sent events", §9.2.6 "Interpreting an event
  * stream"): lines end in CRLF, LF or CR, and a blank line dispatches the event. It hands back each event's exact
@@ -37,11 +39,11 @@ function isField(raw: Buffer, start: number, end: number, name: Buffer): boolean
 function parseFields(raw: Buffer): SseEvent {
   let data: string | null = null;
   let event: string | null = null;
-  const breaks = new LineBreaks(raw);
+  const breaks = new NearestByte(raw, LINE_BREAKS);
   let colon = NOT_SEARCHED;
   let lineStart = 0;
   while (lineStart < raw.length) {
-    const lineEnd = breaks.next(lineStart);
+    const lineEnd = nextLineEnd(breaks, raw, lineStart);
     colon = seek(raw, COLON, lineStart, colon);
     if (lineEnd > lineStart && colon !== lineStart) {
       const nameEnd = colon === -1 || colon > lineEnd ? lineEnd : colon;
@@ -59,36 +61,12 @@ function parseFields(raw: Buffer): SseEvent {
   return { raw, data, event };
 }
 
-const NOT_SEARCHED = -2;
+const LINE_BREAKS = [LF, CR];
 
-/**
- * The next `byte` at or after `from`, reusing `found` (an earlier answer) while it is still ahead, or -1 once none is
- * left. Each byte value is searched natively and each stretch of the buffer at most once, so a buffer of many lines
- * costs one pass, not one pass per line.
- */
-function seek(bytes: Buffer, byte: number, from: number, found: number): number {
-  return found === -1 || found >= from ? found : bytes.indexOf(byte, from);
-}
-
-/** Finds line ends (CR or LF) in one buffer by native search instead of a JavaScript loop over its bytes. */
-class LineBreaks {
-  readonly #bytes: Buffer;
-  #lf = NOT_SEARCHED;
-  #cr = NOT_SEARCHED;
-
-  constructor(bytes: Buffer) {
-    this.#bytes = bytes;
-  }
-
-  /** The offset of the first CR or LF at or after `from`, else the buffer's length. */
-  next(from: number): number {
-    this.#lf = seek(this.#bytes, LF, from, this.#lf);
-    this.#cr = seek(this.#bytes, CR, from, this.#cr);
-    const lf = this.#lf;
-    const cr = this.#cr;
-    if (lf === -1) return cr === -1 ? this.#bytes.length : cr;
-    return cr === -1 || lf < cr ? lf : cr;
-  }
+/** The offset of the first CR or LF at or after `from`, else the buffer's length. */
+function nextLineEnd(breaks: NearestByte, bytes: Buffer, from: number): number {
+  const at = breaks.find(from);
+  return at === -1 ? bytes.length : at;
 }
 
 export interface SseParser {
@@ -110,8 +88,8 @@ export function createSseParser(): SseParser {
     push(chunk, out) {
       buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
       let eventStart = 0;
-      const breaks = new LineBreaks(buffer);
-      let i = breaks.next(scanFrom);
+      const breaks = new NearestByte(buffer, LINE_BREAKS);
+      let i = nextLineEnd(breaks, buffer, scanFrom);
       while (i < buffer.length) {
         const byte = buffer[i];
         // A CR as the last byte may be half of a CRLF split across chunks: decide once the next byte arrives.
@@ -122,7 +100,7 @@ export function createSseParser(): SseParser {
           eventStart = lineEnd;
         }
         lineStart = lineEnd;
-        i = breaks.next(lineEnd);
+        i = nextLineEnd(breaks, buffer, lineEnd);
       }
       buffer = eventStart === buffer.length ? EMPTY : buffer.subarray(eventStart);
       scanFrom = i - eventStart;
