@@ -71,20 +71,33 @@ function enforceSurfaceRegistry(app: FastifyInstance, surfaces: readonly Surface
 }
 
 /**
- * On close, drops the connections that have not sent a byte. Node's `closeIdleConnections` (what
- * `forceCloseConnections: 'idle'` calls) leaves them open. Clients pre-open connections under load, and some
- * load-balancer health checks never send a request. One such socket held `close()` for the server's headers
- * timeout (60 s), longer than a typical termination grace period, and the audit queue is drained only after
- * `close()`. No request has begun on such a socket, so there is nothing to finish or to audit.
+ * Lets `close()` end once the requests in flight have finished, not when clients choose to hang up.
+ * `forceCloseConnections: 'idle'` closes the connections idle at the moment `close()` is called, and no others:
+ * - A keep-alive connection whose request (a long stream, say) finishes after that stays open until the client's
+ *   keep-alive timeout.
+ * - Node never counts a connection that has not sent a byte yet as idle. Clients pre-open such connections under
+ *   load, and some load-balancer health checks never send a request. Each held `close()` for the server's 60 s
+ *   headers timeout.
+ *
+ * Both outlast a typical termination grace period, and the audit queue is drained only after `close()`. So from
+ * `preClose` on, a sweep drops both kinds every 100 ms until the server has closed. No request is in progress on
+ * either, so there is nothing to finish or to audit.
  */
-function dropSilentConnectionsOnClose(app: FastifyInstance): void {
+function closeConnectionsOnShutdown(app: FastifyInstance): void {
   const sockets = new Set<Socket>();
   app.server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
   app.addHook('preClose', (done) => {
-    for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
+    const sweep = () => {
+      for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
+      app.server.closeIdleConnections();
+    };
+    sweep();
+    const timer = setInterval(sweep, 100);
+    timer.unref();
+    app.server.once('close', () => clearInterval(timer));
     done();
   });
 }
@@ -103,7 +116,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     forceCloseConnections: 'idle',
   });
   enforceSurfaceRegistry(app, options.surfaces ?? SURFACES);
-  dropSilentConnectionsOnClose(app);
+  closeConnectionsOnShutdown(app);
   const routeCollector = collectRoutes(app);
   // Fastify builds a pino child logger per request by default; the request id is in every error line we write, so
   // the per-request child (an allocation and a bindings serialisation on every request) buys nothing.

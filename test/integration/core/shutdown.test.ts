@@ -4,12 +4,16 @@
  * audit event for every response the client received.
  */
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { loadConfig } from '../../../src/config/index.ts';
 import { openServices } from '../../../src/gateway.ts';
 import { openStore } from '../../../src/store/index.ts';
+import { createFakeLlmUpstream, type FakeLlmUpstream } from '../../helpers/fake-llm-upstream.ts';
 import {
   createGatewayEnvironment,
   type GatewayEnvironment,
@@ -26,6 +30,18 @@ interface Received {
   requestId: string | null;
 }
 
+/** A key of a fresh tenant and team, written to the store the spawned process will open. */
+async function issueKey(environment: GatewayEnvironment): Promise<string> {
+  const services = await openServices(loadConfig({ env: environment.env }));
+  try {
+    const tenant = await services.identity.createTenant('acme');
+    await services.identity.createTeam(tenant.id, 'research');
+    return (await services.identity.createKey({ tenant: 'acme', team: 'research', name: 'load' })).key;
+  } finally {
+    await services.store.close();
+  }
+}
+
 describe('SIGTERM drains in-flight requests and the audit queue (real process)', () => {
   let environment: GatewayEnvironment;
   let server: GatewayProcess | null = null;
@@ -33,14 +49,7 @@ describe('SIGTERM drains in-flight requests and the audit queue (real process)',
 
   beforeAll(async () => {
     environment = await createGatewayEnvironment('sqlite', { LOG_LEVEL: 'info' });
-    const services = await openServices(loadConfig({ env: environment.env }));
-    try {
-      const tenant = await services.identity.createTenant('acme');
-      await services.identity.createTeam(tenant.id, 'research');
-      key = (await services.identity.createKey({ tenant: 'acme', team: 'research', name: 'load' })).key;
-    } finally {
-      await services.store.close();
-    }
+    key = await issueKey(environment);
   });
   afterAll(async () => {
     if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
@@ -119,6 +128,69 @@ describe('close() does not wait on connections that never sent a request', () =>
     } finally {
       await gw.dispose();
       await environment.dispose();
+    }
+  });
+});
+
+describe('SIGTERM with streams in flight (real process)', () => {
+  let environment: GatewayEnvironment;
+  let upstream: FakeLlmUpstream;
+  let server: GatewayProcess | null = null;
+
+  beforeAll(async () => {
+    upstream = await createFakeLlmUpstream();
+    environment = await createGatewayEnvironment('sqlite', { LOG_LEVEL: 'info' });
+    const configPath = join(environment.dataDir, 'gatehouse.yaml');
+    writeFileSync(
+      configPath,
+      stringify({
+        upstreams: [{ id: 'fake', provider: 'openai', base_url: `${upstream.origin}/v1` }],
+        models: [{ name: 'gpt-4o-mini', targets: [{ upstream: 'fake', model: 'gpt-4o-mini' }] }],
+      }),
+    );
+    environment.env.GATEHOUSE_CONFIG = configPath;
+  });
+  afterAll(async () => {
+    if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
+    await upstream?.close();
+    await environment?.dispose();
+  });
+
+  it('finishes every stream it had begun, exits 0 and audits each one', async () => {
+    const STREAMS = 12;
+    const key = await issueKey(environment);
+    upstream.fail({ type: 'slow', delayMs: 40 }, { times: STREAMS });
+    server = spawnGatewayProcess(environment.env);
+    const baseUrl = await server.baseUrl;
+    const pool = new Pool(baseUrl, { connections: STREAMS });
+    const responses = await Promise.all(
+      Array.from({ length: STREAMS }, () =>
+        pool.request({
+          method: 'POST',
+          path: '/v1/chat/completions',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true }),
+        }),
+      ),
+    );
+    // Every stream has its headers (it began) before the signal; each then has several slow chunks to go.
+    server.child.kill('SIGTERM');
+    const bodies = await Promise.all(responses.map((response) => response.body.text()));
+    // The client keeps its connections open: the gateway must close them itself once their streams are done.
+    const exit = await server.exit;
+    await pool.close();
+    expect(exit, server.stderr()).toEqual({ code: 0, signal: null });
+    for (const body of bodies) expect(body.trimEnd().endsWith('data: [DONE]')).toBe(true);
+
+    const store = openStore({ dataDir: environment.dataDir, writeUrl: null });
+    try {
+      const events = await readAuditEvents(store);
+      const ids = responses.map((response) => response.headers['x-gatehouse-request-id']);
+      const streamed = events.filter((event) => ids.includes(event.request_id));
+      expect(streamed).toHaveLength(STREAMS);
+      for (const event of streamed) expect(event).toMatchObject({ status: 200, outcome: 'success' });
+    } finally {
+      await store.close();
     }
   });
 });
