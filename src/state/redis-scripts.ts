@@ -74,8 +74,8 @@ end
 /**
  * KEYS: the open-reservation marker, rate keys, lease keys, budget keys. ARGV: id, leaseTtlMs, #rates, #leases,
  * #budgets, tokens, usd, markerTtlMs, then (emissionMs, toleranceMs, cost) per rate, limit per lease, (window
- * code, maxTokens|'', maxUsd|'') per budget. Reply: status, now, then (allowed, remaining, resetMs, retryAfterMs|-1) per
- * rate, (allowed, inUse) per lease, (allowed, deniedUnit|'', windowKey) per budget.
+ * code, maxTokens|'', maxUsd|'') per budget. Reply: status, now, then (allowed, remaining, resetMs,
+ * retryAfterMs|-1) per rate, (allowed, inUse) per lease, (allowed, deniedUnit|'', windowKey) per budget.
  */
 export const ADMIT_SCRIPT = defineScript(`${LUA_COMMON}${LUA_WINDOW_KEY}
 local EPS, USD_EPS = 1e-6, 1e-9

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { request } from 'undici';
 import { afterAll } from 'vitest';
 import { runCli } from '../../src/cli/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
@@ -186,6 +187,17 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
       if (ownsEnvironment) await environment.dispose();
     },
   };
+}
+
+/** GETs `path` with a bearer token; the status and the error code of the one error shape (null on success). */
+export async function getWithToken(
+  baseUrl: string,
+  path: string,
+  token: string,
+): Promise<{ status: number; code: string | null }> {
+  const response = await request(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const body = (await response.body.json()) as { error?: { code: string } };
+  return { status: response.statusCode, code: body.error?.code ?? null };
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails with its last error at the deadline. */

@@ -1,6 +1,5 @@
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type TestGateway } from '../../helpers/gateway.ts';
+import { getWithToken, startGateway, type TestGateway } from '../../helpers/gateway.ts';
 
 const WHOAMI = '/gatehouse/v1/whoami';
 
@@ -12,11 +11,7 @@ describe('[INV-3] argon2id key hashing mode', () => {
   });
   afterAll(() => gw?.dispose());
 
-  async function whoami(key: string): Promise<{ status: number; code: string | null }> {
-    const response = await request(`${gw.baseUrl}${WHOAMI}`, { headers: { authorization: `Bearer ${key}` } });
-    const body = (await response.body.json()) as { error?: { code: string } };
-    return { status: response.statusCode, code: body.error?.code ?? null };
-  }
+  const whoami = (key: string) => getWithToken(gw.baseUrl, WHOAMI, key);
 
   it('stores an Argon2id hash, authenticates the key (again from the verified-key cache) and refuses a near miss', async () => {
     const identity = await gw.createIdentity();

@@ -4,14 +4,12 @@
  * stored twice, back-pressure counts every unacknowledged event, close() drains, and a thread that dies is
  * replaced without losing what it was handed. Run on SQLite and PostgreSQL.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuditWriter, ThreadedAuditWriter, verifyStoredChains } from '../../../src/audit/index.ts';
 import type { AuditEventDraft } from '../../../src/domain/audit/index.ts';
 import { uuidv7 } from '../../../src/domain/ids.ts';
 import { openStore, type Store } from '../../../src/store/index.ts';
+import { createTempDir, eventually } from '../../helpers/gateway.ts';
 import { createTestDatabase, postgresAvailable } from '../../helpers/services.ts';
 import { makeDraft } from '../../unit/domain/audit/fixtures.ts';
 
@@ -31,13 +29,7 @@ async function storedIds(store: Store): Promise<string[]> {
   return rows.map((row) => row.id);
 }
 
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const until = (condition: () => boolean, timeoutMs = 10_000) => eventually(condition, { timeoutMs, intervalMs: 10 });
 
 const dialects = [
   ['sqlite', async () => true],
@@ -72,7 +64,7 @@ for (const [dialect, available] of dialects) {
 
     beforeAll(async () => {
       if (!enabled) return;
-      dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-audit-thread-'));
+      dataDir = createTempDir('gatehouse-audit-thread-');
       if (dialect === 'postgres') {
         const database = await createTestDatabase();
         writeUrl = database.url;
@@ -89,7 +81,6 @@ for (const [dialect, available] of dialects) {
       if (!enabled) return;
       await store.close();
       await dropDatabase?.();
-      rmSync(dataDir, { recursive: true, force: true });
     });
 
     it.skipIf(!enabled)(

@@ -5,17 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createGatewayEnvironment,
   type GatewayEnvironment,
+  getWithToken,
   startGateway,
   type TestGateway,
 } from '../../helpers/gateway.ts';
 
 const WHOAMI = '/gatehouse/v1/whoami';
 
-async function get(gw: TestGateway, path: string, token: string) {
-  const response = await request(`${gw.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  const body = (await response.body.json()) as { error?: { code: string } };
-  return { status: response.statusCode, code: body.error?.code ?? null };
-}
+const get = (gw: TestGateway, path: string, token: string) => getWithToken(gw.baseUrl, path, token);
 
 // Both writers: on the audit thread (the default) and on the request thread (`audit.thread: false`).
 describe.each([true, false])(

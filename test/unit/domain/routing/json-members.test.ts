@@ -76,6 +76,11 @@ describe('readTopLevelMembers', () => {
     }
   });
 
+  it('checks structure only outside the members it reads: a misspelt literal elsewhere passes (README)', () => {
+    const raw = '{"data":[{"flag":tru}],"usage":{"prompt_tokens":2}}';
+    expect(readTopLevelMembers(Buffer.from(raw), ['usage'])).toEqual({ usage: { prompt_tokens: 2 } });
+  });
+
   it('skips a usage key that is nested or inside a string', () => {
     const raw = JSON.stringify({
       data: [{ usage: 1 }],
