@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: the fake upstream, a bare undici proxy and the gateway (key auth, RBAC, admission with limits
- * and budgets, audit to SQLite), each in its own process, driven by wrk on loopback for non-streaming and
- * streaming chat. Prints rps, p50/p99, latency added over the bare proxy, CPU per request, RSS, and the
+ * `npm run bench`: the fake upstream, a bare undici proxy, a reference proxy that only parses and re-serializes
+ * the JSON, and the gateway (key auth, RBAC, admission with limits and budgets, audit to SQLite), each in its own
+ * process, driven by wrk on loopback for non-streaming and streaming chat. Prints rps, p50/p99, latency added over the bare proxy, CPU per request, RSS, and the
  * streaming time to first byte. BENCH_DURATION (s, default 8), BENCH_WARMUP (s, default 4) and BENCH_CONNECTIONS
  * (default 32) bound it.
  */
@@ -157,9 +157,12 @@ async function main(): Promise<void> {
     children.push(upstream);
     const bare = await start('bare', upstream.url);
     children.push(bare);
+    const jsonProxy = await start('json', upstream.url);
+    children.push(jsonProxy);
     const gateway = await start('gateway', upstream.url);
     children.push(gateway);
     await warmUp(bare, scratchDir);
+    await warmUp(jsonProxy, scratchDir);
     await warmUp(gateway, scratchDir);
     console.log(`wrk: ${CONNECTIONS} connections, ${DURATION_S}s per run, 2 threads; loopback\n`);
     console.log(
@@ -167,13 +170,15 @@ async function main(): Promise<void> {
     );
     for (const stream of [false, true]) {
       const base = await measure(bare, stream, scratchDir);
+      const parsing = await measure(jsonProxy, stream, scratchDir);
       const gw = await measure(gateway, stream, scratchDir);
       const name = stream ? 'streaming' : 'json     ';
       for (const [label, r] of [
         ['bare    ', base],
+        ['json ref', parsing],
         ['gateway ', gw],
       ] as const) {
-        const added = r === gw;
+        const added = r !== base;
         console.log(
           `${name}  ${label}  ${fmt(r.rps, 0).padStart(7)}  ${fmt(r.p50Ms).padStart(6)}  ${fmt(r.p99Ms).padStart(6)}  ${(added ? fmt(r.p50Ms - base.p50Ms) : '-').padStart(7)}  ${(added ? fmt(r.p99Ms - base.p99Ms) : '-').padStart(7)}  ${fmt(r.cpuPerRequestUs, 0).padStart(10)}  ${fmt(r.loopPerRequestUs, 0).padStart(11)}  ${fmt(r.gcPerRequestUs, 1).padStart(9)}  ${fmt(r.rssMb, 0).padStart(6)}  ${String(r.errors).padStart(6)}  ${added ? `${fmt(r.rps / base.rps)}x` : ''}`,
         );

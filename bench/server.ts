@@ -1,7 +1,7 @@
 /**
- * Child-process entry for `npm run bench`: one server per process (`upstream`, `bare <origin>`, `gateway
- * <origin>`), so each one's CPU time and RSS can be read on its own. Prints one JSON line with its URL, then
- * answers `stats` messages over IPC with `process.cpuUsage()` and RSS.
+ * Child-process entry for `npm run bench`: one server per process (`upstream`, `bare <origin>`, `json <origin>`,
+ * `gateway <origin>`), so each one's CPU time and RSS can be read on its own. Prints one JSON line with its URL,
+ * then answers `stats` messages over IPC with `process.cpuUsage()` and RSS.
  */
 
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../src/config/index.ts';
 import { createGateway } from '../src/gateway.ts';
 import { tuneV8ForGateway } from '../src/process-tuning.ts';
-import { createBareProxy } from './bare-proxy.ts';
+import { createBareProxy, createJsonProxy } from './bare-proxy.ts';
 import { createBenchUpstream } from './fake-upstream.ts';
 
 async function listen(server: Server): Promise<string> {
@@ -76,6 +76,7 @@ async function main(): Promise<void> {
   let ready: { url: string; key?: string };
   if (kind === 'upstream') ready = { url: await listen(createBenchUpstream()) };
   else if (kind === 'bare') ready = { url: await listen(createBareProxy(upstream as string, '/v1/chat/completions')) };
+  else if (kind === 'json') ready = { url: await listen(createJsonProxy(upstream as string, '/v1/chat/completions')) };
   else if (kind === 'gateway') ready = await startGatewayServer(upstream as string);
   else throw new Error(`unknown server kind ${kind}`);
   // An orderly exit (not the default SIGTERM kill) lets `--cpu-prof` write its profile when profiling a run.
