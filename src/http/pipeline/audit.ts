@@ -98,9 +98,8 @@ function recordUnfinished(this: WatchedResponse): void {
   recordOnce(request.server.gatehouse, request, CLIENT_CLOSED_STATUS);
 }
 
-export function watchResponseClose(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+export function watchResponseClose(request: FastifyRequest, reply: FastifyReply): void {
   const raw = reply.raw as WatchedResponse;
   raw[kWatched] = request;
   raw.once('close', recordUnfinished);
-  done();
 }

@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { AuditAuthz } from '../../domain/audit/index.ts';
 import { GatehouseError, httpError } from '../errors.ts';
+import type { GatewayPipelineDeps } from './deps.ts';
 
 /** The error for a deny: 403 `permission_denied`, or `insufficient_scope` for a token not issued for this. */
 export function denialError(decision: AuditAuthz, permissions: readonly string[]): GatehouseError {
@@ -19,24 +20,12 @@ export function denialError(decision: AuditAuthz, permissions: readonly string[]
  * Deny by default: a surface that needs a principal gets a decision for it, and anything but an explicit allow is
  * 403. The decision, allow or deny, is kept for the audit event and counted.
  */
-export function authorizeRequest(
-  this: FastifyInstance,
-  request: FastifyRequest,
-  _reply: unknown,
-  done: (error?: Error) => void,
-): void {
+export function authorizeRequest(deps: GatewayPipelineDeps, request: FastifyRequest): void {
   const context = request.gh;
   const { principal, surface } = context;
-  if (principal === null) {
-    done();
-    return;
-  }
-  const decision = this.gatehouse.authorizer.authorize(principal, surface, request);
+  if (principal === null) return;
+  const decision = deps.authorizer.authorize(principal, surface, request);
   context.authz = decision;
-  this.gatehouse.metrics.countAuthz(surface.id, decision.permission ?? '', decision.decision);
-  if (decision.decision !== 'allow') {
-    done(denialError(decision, surface.permissions));
-    return;
-  }
-  done();
+  deps.metrics.countAuthz(surface.id, decision.permission ?? '', decision.decision);
+  if (decision.decision !== 'allow') throw denialError(decision, surface.permissions);
 }

@@ -1,13 +1,13 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequestContext } from '../context.ts';
 import { httpError } from '../errors.ts';
 import { UNMATCHED_SURFACE } from '../surfaces.ts';
+import type { GatewayPipelineDeps } from './deps.ts';
 
-/** First hook of every request, matched or not: gives it a context, a surface and its request id header. */
-export function startRequest(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+/** First stage of every request, matched or not: gives it a context, a surface and its request id header. */
+export function startRequest(request: FastifyRequest, reply: FastifyReply): void {
   request.gh = new RequestContext(request.id, request.routeOptions.config.surfaceEntry ?? UNMATCHED_SURFACE);
   reply.header('x-gatehouse-request-id', request.id);
-  done();
 }
 
 /** `Bearer <token>` with exactly one space-free token (RFC 6750 §2.1); anything else is malformed. */
@@ -23,10 +23,9 @@ export function parseBearer(header: string): string | null {
  * invariant 3: no principal, 401). The audit queue is checked here too, before any work is done for the request:
  * a saturated writer sheds load with 503 instead of dropping events it already accepted.
  */
-export async function identifyRequest(this: FastifyInstance, request: FastifyRequest): Promise<void> {
+export async function identifyRequest(deps: GatewayPipelineDeps, request: FastifyRequest): Promise<void> {
   const { surface } = request.gh;
   if (surface.auth.includes('none')) return;
-  const deps = this.gatehouse;
   if (deps.isShuttingDown()) throw httpError('shutting_down');
   if (deps.audit.overloaded) throw httpError('audit_backpressure');
   const header = request.headers.authorization;
