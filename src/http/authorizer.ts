@@ -112,50 +112,78 @@ export function policyFor(engine: PolicyEngine, principal: Principal): PolicyEng
  */
 export function createRbacAuthorizer(engine: () => PolicyEngine, lookups: ScopeLookups): Authorizer {
   let agentPermissions: ReadonlySet<string> | null = null;
+  function decide(policy: PolicyEngine, principal: Principal, surface: Surface, request: FastifyRequest): AuditAuthz {
+    const scope = resolveScope(surface, principal, request.params as Record<string, string>, lookups);
+    if (surface.permissions.length === 0) {
+      return { decision: 'deny', permission: null, scope, binding_id: null, reason: 'no_permissions' };
+    }
+    const tokenScopes = (principal as Partial<JwtPrincipal>).scopes ?? null;
+    const missing = tokenScopes === null ? undefined : surface.permissions.find((p) => !tokenScopes.includes(p));
+    if (missing !== undefined) {
+      return { decision: 'deny', permission: missing, scope, binding_id: null, reason: 'insufficient_scope' };
+    }
+    const decision = policyFor(policy, principal).authorizeAll(principalRef(principal), surface.permissions, scope);
+    if (
+      decision.decision === 'deny' &&
+      decision.reason !== 'deny_binding' &&
+      principal.type === 'key' &&
+      scope === principalScope(principal)
+    ) {
+      // Built-in roles cannot be redefined, so the agent role's permissions are the same in every snapshot.
+      agentPermissions ??= policy.rolePermissions('agent') ?? new Set();
+      // authorizeAll stops at the first deny; with several permissions a later one may carry an explicit deny.
+      const denies =
+        surface.permissions.length > 1 &&
+        surface.permissions.some(
+          (permission) => policy.authorize(principalRef(principal), permission, scope).reason === 'deny_binding',
+        );
+      if (!denies && surface.permissions.every((permission) => agentPermissions?.has(permission))) {
+        return {
+          decision: 'allow',
+          permission: surface.permissions.join(','),
+          scope,
+          binding_id: null,
+          reason: 'key_agent_role',
+        };
+      }
+    }
+    return {
+      decision: decision.decision,
+      permission: decision.permission,
+      scope: decision.scope,
+      binding_id: decision.binding_id,
+      reason: decision.reason,
+    };
+  }
+  /**
+   * Decisions that depend only on the policy, the principal and the surface (not on path parameters) are kept per
+   * principal object until the policy engine is replaced. Both are immutable snapshots: a binding or role change
+   * builds a new engine, and a changed key gets a new principal, so a kept decision is never stale. Only keys'
+   * principals are snapshot objects; JWT and admin-token principals are made per request and are not kept.
+   */
+  let cachedPolicy: PolicyEngine | null = null;
+  let cached = new WeakMap<Principal, Map<string, AuditAuthz>>();
   return {
     authorize(principal: Principal, surface: Surface, request: FastifyRequest): AuditAuthz {
       const policy = engine();
-      const scope = resolveScope(surface, principal, request.params as Record<string, string>, lookups);
-      if (surface.permissions.length === 0) {
-        return { decision: 'deny', permission: null, scope, binding_id: null, reason: 'no_permissions' };
+      const rule = surface.scope ?? 'principal';
+      if ((rule !== 'principal' && rule !== 'platform') || principal.type !== 'key') {
+        return decide(policy, principal, surface, request);
       }
-      const tokenScopes = (principal as Partial<JwtPrincipal>).scopes ?? null;
-      const missing = tokenScopes === null ? undefined : surface.permissions.find((p) => !tokenScopes.includes(p));
-      if (missing !== undefined) {
-        return { decision: 'deny', permission: missing, scope, binding_id: null, reason: 'insufficient_scope' };
+      if (policy !== cachedPolicy) {
+        cachedPolicy = policy;
+        cached = new WeakMap();
       }
-      const decision = policyFor(policy, principal).authorizeAll(principalRef(principal), surface.permissions, scope);
-      if (
-        decision.decision === 'deny' &&
-        decision.reason !== 'deny_binding' &&
-        principal.type === 'key' &&
-        scope === principalScope(principal)
-      ) {
-        // Built-in roles cannot be redefined, so the agent role's permissions are the same in every snapshot.
-        agentPermissions ??= policy.rolePermissions('agent') ?? new Set();
-        // authorizeAll stops at the first deny; with several permissions a later one may carry an explicit deny.
-        const denies =
-          surface.permissions.length > 1 &&
-          surface.permissions.some(
-            (permission) => policy.authorize(principalRef(principal), permission, scope).reason === 'deny_binding',
-          );
-        if (!denies && surface.permissions.every((permission) => agentPermissions?.has(permission))) {
-          return {
-            decision: 'allow',
-            permission: surface.permissions.join(','),
-            scope,
-            binding_id: null,
-            reason: 'key_agent_role',
-          };
-        }
+      let bySurface = cached.get(principal);
+      const hit = bySurface?.get(surface.id);
+      if (hit !== undefined) return hit;
+      const decision = Object.freeze(decide(policy, principal, surface, request));
+      if (bySurface === undefined) {
+        bySurface = new Map();
+        cached.set(principal, bySurface);
       }
-      return {
-        decision: decision.decision,
-        permission: decision.permission,
-        scope: decision.scope,
-        binding_id: decision.binding_id,
-        reason: decision.reason,
-      };
+      bySurface.set(surface.id, decision);
+      return decision;
     },
   };
 }
