@@ -34,8 +34,10 @@ export function createRelayStream(live: LiveStream, finalize: (end: StreamEnd) =
         };
 
         function writeAll(chunks: readonly Buffer[]): void {
-          let flowing = true;
-          for (const chunk of chunks) flowing = sink.write(chunk) && flowing;
+          if (chunks.length === 0) return;
+          // One write per batch of events: each response write is a chunk frame of its own (a length line, the
+          // bytes, a CRLF), and an upstream read usually carries several events.
+          const flowing = sink.write(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
           if (!flowing && !waitingForDrain) {
             waitingForDrain = true;
             live.pause();
