@@ -157,12 +157,14 @@ export function createRbacAuthorizer(engine: () => PolicyEngine, lookups: ScopeL
   }
   /**
    * Decisions that depend only on the policy, the principal and the surface (not on path parameters) are kept per
-   * principal object until the policy engine is replaced. Both are immutable snapshots: a binding or role change
-   * builds a new engine, and a changed key gets a new principal, so a kept decision is never stale. Only keys'
-   * principals are snapshot objects; JWT and admin-token principals are made per request and are not kept.
+   * principal and surface object until the policy engine is replaced. All three are immutable: a binding or role
+   * change builds a new engine, a changed key gets a new principal, and a surface is a registry constant. Keyed by
+   * the surface object, not its id: a caller may ask about a derived surface that shares the id but names other
+   * permissions (the MCP endpoint's tool calls). Only keys' principals are snapshot objects; JWT and admin-token
+   * principals are made per request and are not kept.
    */
   let cachedPolicy: PolicyEngine | null = null;
-  let cached = new WeakMap<Principal, Map<string, AuditAuthz>>();
+  let cached = new WeakMap<Principal, WeakMap<Surface, AuditAuthz>>();
   return {
     authorize(principal: Principal, surface: Surface, request: FastifyRequest): AuditAuthz {
       const policy = engine();
@@ -175,14 +177,14 @@ export function createRbacAuthorizer(engine: () => PolicyEngine, lookups: ScopeL
         cached = new WeakMap();
       }
       let bySurface = cached.get(principal);
-      const hit = bySurface?.get(surface.id);
+      const hit = bySurface?.get(surface);
       if (hit !== undefined) return hit;
       const decision = Object.freeze(decide(policy, principal, surface, request));
       if (bySurface === undefined) {
-        bySurface = new Map();
+        bySurface = new WeakMap();
         cached.set(principal, bySurface);
       }
-      bySurface.set(surface.id, decision);
+      bySurface.set(surface, decision);
       return decision;
     },
   };

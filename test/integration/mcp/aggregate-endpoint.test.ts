@@ -167,6 +167,47 @@ describe('aggregated /mcp endpoint: real SDK client, stdio and streamable HTTP u
     }
   });
 
+  it('refuses tools/call to a key denied mcp.tools.call, even right after the same key was allowed to list', async () => {
+    const lister = await ctx.gateway.createIdentity();
+    await ctx.gateway.gateway.mcp.policies.put(lister.team.id, { rules: [{ server: '*', tools: ['echo'] }] }, null);
+    const { admin, adminSnapshot } = ctx.gateway.gateway;
+    await admin.saveRole({ name: 'tool-caller', description: 'calls tools', permissions: ['mcp.tools.call'] }, null);
+    await admin.createBinding(
+      {
+        principal: `key:${lister.record.id}`,
+        role: 'tool-caller',
+        scope: `org:${lister.tenant.id}/team:${lister.team.id}`,
+        effect: 'deny',
+      },
+      null,
+    );
+    await adminSnapshot.refresh();
+    const init = await rpc(INIT, {}, lister);
+    expect(init.statusCode).toBe(200);
+    const headers = {
+      'mcp-session-id': init.headers['mcp-session-id'] as string,
+      'mcp-protocol-version': '2025-06-18',
+    };
+    await init.body.dump();
+    for (let round = 0; round < 2; round++) {
+      const list = await rpc({ jsonrpc: '2.0', id: 2, method: 'tools/list' }, headers, lister);
+      expect(list.statusCode).toBe(200);
+      await list.body.dump();
+      const call = await rpc(
+        {
+          jsonrpc: '2.0',
+          id: 3,
+          method: 'tools/call',
+          params: { name: 'everything__echo', arguments: { message: 'hi' } },
+        },
+        headers,
+        lister,
+      );
+      expect(call.statusCode).toBe(403);
+      expect(await call.body.json()).toMatchObject({ error: { code: 'permission_denied' } });
+    }
+  });
+
   it('answers malformed JSON-RPC with JSON-RPC errors and HTTP-level refusals with catalog errors', async () => {
     const parse = await rpc('{"jsonrpc":');
     expect(parse.statusCode).toBe(400);

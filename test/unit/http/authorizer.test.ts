@@ -59,7 +59,8 @@ function setUp() {
     authorizer,
     tenants,
     replaceEngine(bindings: Binding[]) {
-      engine = createPolicyEngine({ bindings });
+      const roles = [{ name: 'tool-caller', permissions: ['mcp.tools.call'] }];
+      engine = createPolicyEngine({ roles, bindings });
     },
   };
 }
@@ -94,6 +95,28 @@ describe('RBAC authorizer decisions kept per principal', () => {
     const after = authorizer.authorize(moved, chat, request());
     expect(after).not.toBe(before);
     expect(after.scope).toBe(`org:${OTHER_TENANT}/team:${TEAM}`);
+  });
+
+  it('keeps decisions per surface object: a derived surface with the same id but other permissions is its own', () => {
+    const { authorizer, replaceEngine } = setUp();
+    replaceEngine([
+      {
+        id: '0190b000-0000-7000-8000-000000000002',
+        principal: `key:${KEY}`,
+        role: 'tool-caller',
+        scope: `org:${TENANT}/team:${TEAM}`,
+        effect: 'deny',
+      },
+    ]);
+    const principal = keyPrincipal();
+    const endpoint = surface({ id: 'test.endpoint', permissions: ['mcp.tools.read'] });
+    const toolCall = { ...endpoint, permissions: ['mcp.tools.call'] };
+    expect(authorizer.authorize(principal, endpoint, request()).decision).toBe('allow');
+    expect(authorizer.authorize(principal, toolCall, request())).toMatchObject({
+      decision: 'deny',
+      reason: 'deny_binding',
+    });
+    expect(authorizer.authorize(principal, endpoint, request()).decision).toBe('allow');
   });
 
   it('never keeps a decision that depends on path parameters', () => {

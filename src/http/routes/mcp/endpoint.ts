@@ -14,6 +14,7 @@ import { checkOriginAndHost, type OriginPolicy } from '../../../domain/mcp/index
 import type { McpService } from '../../../mcp/index.ts';
 import { httpError } from '../../errors.ts';
 import { denialError } from '../../pipeline/index.ts';
+import type { Surface } from '../../surfaces.ts';
 import { createAggregateServer, EndpointCall } from './aggregate-server.ts';
 import { recordTrace } from './failures.ts';
 
@@ -48,15 +49,23 @@ function sessionNotFound(reply: FastifyReply) {
   return reply.code(404).send({ jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } });
 }
 
+/** The endpoint's surface as a tool call sees it: one object per surface, so the authorizer can keep its decision. */
+const toolCallSurfaces = new WeakMap<Surface, Surface>();
+
+function toolCallSurface(surface: Surface): Surface {
+  let derived = toolCallSurfaces.get(surface);
+  if (derived === undefined) {
+    derived = { ...surface, permissions: ['mcp.tools.call'] };
+    toolCallSurfaces.set(surface, derived);
+  }
+  return derived;
+}
+
 function authorizeToolCall(app: FastifyInstance, request: FastifyRequest): void {
   const context = request.gh;
   const principal = context.principal;
   if (principal === null) throw httpError('permission_denied', { permission: 'mcp.tools.call' });
-  const decision = app.gatehouse.authorizer.authorize(
-    principal,
-    { ...context.surface, permissions: ['mcp.tools.call'] },
-    request,
-  );
+  const decision = app.gatehouse.authorizer.authorize(principal, toolCallSurface(context.surface), request);
   app.gatehouse.metrics.countAuthz(context.surface.id, 'mcp.tools.call', decision.decision);
   if (decision.decision !== 'allow') {
     context.authz = decision;
