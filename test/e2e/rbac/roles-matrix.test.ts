@@ -169,13 +169,17 @@ describe('[INV-3] RBAC matrix over HTTP: built-in roles x scopes x admin surface
     expect((await world.call('GET', a2Keys, { token: user.token })).status).toBe(403);
   });
 
-  it('a deny binding on a key overrides the implicit agent role of its team', async () => {
+  it('a deny binding on a key overrides the implicit agent role of its team, on the next request', async () => {
     const key = await world.gw.createIdentity();
-    expect((await world.call('GET', '/gatehouse/v1/whoami', { token: key.key })).status).toBe(200);
+    // Allowed first on every family, so each decision has been made (and kept) before the binding changes.
+    const dataPlane = ['/gatehouse/v1/whoami', '/v1/models', '/mcp/v1/servers', '/gatehouse/v1/vault/services'];
+    for (const path of dataPlane) expect((await world.call('GET', path, { token: key.key })).status, path).toBe(200);
     await world.bind(`key:${key.record.id}`, 'agent', teamScope(key), 'deny');
-    const denied = await world.call('GET', '/gatehouse/v1/whoami', { token: key.key });
-    expect(denied.status).toBe(403);
-    expect(denied.json.error?.code).toBe('permission_denied');
+    for (const path of dataPlane) {
+      const denied = await world.call('GET', path, { token: key.key });
+      expect(denied.status, path).toBe(403);
+      expect(denied.json.error?.code).toBe('permission_denied');
+    }
   });
 
   it('records each decision in the audit event and counts it on /metrics', async () => {
