@@ -1,15 +1,18 @@
 /**
  * `npm run bench`: the fake upstream, a bare undici proxy, a reference proxy that only parses and re-serializes
  * the JSON, and the gateway (key auth, RBAC, admission with limits and budgets, audit to SQLite), each in its own
- * process, driven by wrk on loopback for non-streaming and streaming chat. Prints rps, p50/p99, latency added over the bare proxy, CPU per request, RSS, and the
- * streaming time to first byte. BENCH_DURATION (s, default 8), BENCH_WARMUP (s, default 4) and BENCH_CONNECTIONS
- * (default 32) bound it.
+ * process, driven by wrk on loopback for non-streaming and streaming chat. Prints rps, p50/p99, latency added over
+ * the bare proxy, CPU per request, RSS, and the streaming time to first byte. Then it runs the gateway of another
+ * revision (BENCH_BASE, default `main`; `none` skips it) beside this one, in interleaved rounds. BENCH_DURATION
+ * (s, default 8), BENCH_WARMUP (s, default 4), BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 6) and
+ * BENCH_ROUND_SECONDS (default 3) bound it.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { checkOutBase, interleave, median } from './compare.ts';
 import { runFixedRate } from './fixed-rate.ts';
 import { runWrk, type WrkResult } from './wrk.ts';
 
@@ -18,6 +21,9 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const TTFT_SAMPLES = 300;
 const STEADY_RPS = Number(process.env.BENCH_STEADY_RPS ?? 500);
 const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 4);
+const BASE_REF = process.env.BENCH_BASE ?? 'main';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+const ROUND_S = Number(process.env.BENCH_ROUND_SECONDS ?? 3);
 
 interface Child {
   process: ChildProcess;
@@ -32,8 +38,8 @@ interface Stats {
   rss: number;
 }
 
-function start(kind: string, upstream?: string): Promise<Child> {
-  const child = fork(join(import.meta.dirname, 'server.ts'), [kind, ...(upstream ? [upstream] : [])], {
+function start(kind: string, upstream?: string, entry = join(import.meta.dirname, 'server.ts')): Promise<Child> {
+  const child = fork(entry, [kind, ...(upstream ? [upstream] : [])], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -76,13 +82,13 @@ interface Measured extends WrkResult {
   rssMb: number;
 }
 
-async function measure(child: Child, stream: boolean, scratchDir: string): Promise<Measured> {
+async function measure(child: Child, stream: boolean, scratchDir: string, durationS = DURATION_S): Promise<Measured> {
   const before = await stats(child);
   const result = await runWrk({
     url: `${child.url}/v1/chat/completions`,
     body: body(stream),
     headers: headersFor(child),
-    durationS: DURATION_S,
+    durationS,
     connections: CONNECTIONS,
     threads: 2,
     scratchDir,
@@ -149,6 +155,50 @@ async function warmUp(child: Child, scratchDir: string): Promise<void> {
   }
 }
 
+/**
+ * This gateway against another revision's, at saturation, in alternating rounds (see `interleave`): the per-round
+ * throughput ratio and its median, and each side's request-thread time per request. With BENCH_BASE at the
+ * checked-out revision it is an A/A run, which shows how far this host's noise alone moves the ratio.
+ */
+async function compareWithBase(upstream: Child, current: Child, scratchDir: string): Promise<void> {
+  const checkout = checkOutBase(BASE_REF);
+  if ('skipped' in checkout) {
+    console.log(`\nagainst ${BASE_REF}: skipped, ${checkout.skipped}`);
+    return;
+  }
+  let base: Child | null = null;
+  try {
+    base = await start('gateway', upstream.url, checkout.entry);
+    await warmUp(base, scratchDir);
+    console.log(
+      `\nagainst ${BASE_REF} (${checkout.commit}): ${ROUNDS} interleaved rounds of ${ROUND_S}s per side, wrk as above`,
+    );
+    console.log(
+      'scenario   base rps  current rps  ratio (median)  per-round ratios              loop µs/req base / current',
+    );
+    for (const stream of [false, true]) {
+      const against = base;
+      const rounds = await interleave(ROUNDS, (side) =>
+        measure(side === 'base' ? against : current, stream, scratchDir, ROUND_S),
+      );
+      const ratios = rounds.current.map((r, i) => r.rps / (rounds.base[i]?.rps ?? Number.NaN));
+      const rps = (side: Measured[]) => median(side.map((r) => r.rps));
+      const loop = (side: Measured[]) => median(side.map((r) => r.loopPerRequestUs));
+      console.log(
+        `${stream ? 'streaming' : 'json     '}  ${fmt(rps(rounds.base), 0).padStart(8)}  ${fmt(rps(rounds.current), 0).padStart(11)}  ${`${fmt(median(ratios))}x`.padStart(14)}  ${ratios
+          .map((r) => fmt(r))
+          .join(' ')
+          .padEnd(28)}  ${fmt(loop(rounds.base), 0)} / ${fmt(loop(rounds.current), 0)}`,
+      );
+    }
+  } finally {
+    const exited = base === null || base.process.exitCode !== null;
+    base?.process.kill('SIGTERM');
+    if (!exited) await new Promise((resolve) => base?.process.once('exit', resolve));
+    checkout.dispose();
+  }
+}
+
 async function main(): Promise<void> {
   const scratchDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-run-'));
   const children: Child[] = [];
@@ -209,6 +259,7 @@ async function main(): Promise<void> {
     console.log(
       `\nstreaming time to first byte (median of ${TTFT_SAMPLES} sequential): bare ${fmt(bareTtft, 3)} ms, gateway ${fmt(gatewayTtft, 3)} ms, added ${fmt(gatewayTtft - bareTtft, 3)} ms`,
     );
+    if (BASE_REF !== 'none') await compareWithBase(upstream, gateway, scratchDir);
   } finally {
     for (const child of children.reverse()) child.process.kill('SIGTERM');
     rmSync(scratchDir, { recursive: true, force: true });
