@@ -4,7 +4,7 @@
  * removing or reordering a stored event breaks every link after it. One chain per writer (`chain_id`), so
  * gateway instances never contend for a shared head.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJsonWithout } from '../canonical-json.ts';
 import type { AuditEvent, AuditEventDraft } from './event.ts';
 
@@ -33,10 +33,9 @@ export interface ChainHead {
  * stored event can be passed as is. Throws if the event holds a value JSON cannot carry (NaN, ±Infinity).
  */
 export function computeEventHash(event: Omit<AuditEvent, 'hash'>): string {
-  return createHash('sha256')
-    .update(event.prev_hash, 'utf8')
-    .update(canonicalJsonWithout(event, 'hash'), 'utf8')
-    .digest('hex');
+  // One-shot over the concatenation (prev_hash is ASCII, so its UTF-8 bytes simply precede the JCS bytes): no Hash
+  // object, a native handle the garbage collector must finalize, per event.
+  return hash('sha256', event.prev_hash + canonicalJsonWithout(event, 'hash'), 'hex');
 }
 
 /** Throws a TypeError unless `head` is a well-formed chain head; `label` names it in the message. */
