@@ -168,7 +168,13 @@ async function compareWithBase(upstream: Child, current: Child, scratchDir: stri
   }
   let base: Child | null = null;
   try {
-    base = await start('gateway', upstream.url, checkout.entry);
+    try {
+      base = await start('gateway', upstream.url, checkout.entry);
+    } catch (error) {
+      // An old revision whose gateway does not start here is a comparison that cannot be made, not a failed bench.
+      console.log(`\nagainst ${BASE_REF}: skipped, its gateway did not start (${(error as Error).message})`);
+      return;
+    }
     await warmUp(base, scratchDir);
     console.log(
       `\nagainst ${BASE_REF} (${checkout.commit}): ${ROUNDS} interleaved rounds of ${ROUND_S}s per side, wrk as above`,
