@@ -41,6 +41,7 @@ describe('memory shared state with an injected clock', () => {
       limits: { budgets: [{ window: 'total' as const, maxTokens: 1_000 }] },
     };
     const onTime = await state.admit({ scopes: [scope], tokens: 600, costUsd: 0 });
+    expect(onTime.admitted).toBe(true);
     now += OPEN_RESERVATION_TTL_MS - 1;
     if (onTime.admitted) await state.settle(onTime.reservation, { tokens: 0, costUsd: 0 });
     const late = await state.admit({ scopes: [scope], tokens: 600, costUsd: 0 });

@@ -22,6 +22,14 @@ export const MAX_EVENT_BYTES = 8 * 1024 * 1024;
 
 const COLON = 0x3a;
 const SPACE = 0x20;
+const LINE_BREAKS = [LF, CR];
+
+/** The offset of the first CR or LF at or after `from`, else the buffer's length. */
+function nextLineEnd(breaks: NearestByte, bytes: Buffer, from: number): number {
+  const at = breaks.find(from);
+  return at === -1 ? bytes.length : at;
+}
+
 const DATA_FIELD = Buffer.from('data');
 const EVENT_FIELD = Buffer.from('event');
 
@@ -59,14 +67,6 @@ function parseFields(raw: Buffer): SseEvent {
     lineStart = raw[lineEnd] === CR && raw[lineEnd + 1] === LF ? lineEnd + 2 : lineEnd + 1;
   }
   return { raw, data, event };
-}
-
-const LINE_BREAKS = [LF, CR];
-
-/** The offset of the first CR or LF at or after `from`, else the buffer's length. */
-function nextLineEnd(breaks: NearestByte, bytes: Buffer, from: number): number {
-  const at = breaks.find(from);
-  return at === -1 ? bytes.length : at;
 }
 
 export interface SseParser {
