@@ -86,6 +86,7 @@ export async function openServices(config: GatehouseConfig) {
     dataDir: config.dataDir,
     writeUrl: config.databaseWriteUrl,
     readUrl: config.databaseReadUrl,
+    sqliteSynchronous: config.sqliteSynchronous,
     regionId: config.regionId,
     replica: { maxLagMs: config.databaseReadMaxLagMs },
   });
@@ -139,16 +140,20 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     batchSize: config.audit.batchSize,
     flushIntervalMs: config.audit.flushIntervalMs,
     logger,
-    onQueueDepth: metrics.setAuditQueueDepth,
     onWriteFailure: metrics.countAuditWriteFailure,
   };
   const audit = config.audit.thread
     ? new ThreadedAuditWriter({
         ...auditOptions,
-        store: { dataDir: config.dataDir, writeUrl: config.databaseWriteUrl },
+        store: {
+          dataDir: config.dataDir,
+          writeUrl: config.databaseWriteUrl,
+          sqliteSynchronous: config.sqliteSynchronous,
+        },
       })
     : new AuditWriter({ ...auditOptions, store });
   if (audit instanceof ThreadedAuditWriter) await audit.start();
+  metrics.readAuditQueueDepthFrom(() => audit.depth);
   const jwtVerifier = config.oidc ? createJwtVerifier(config.oidc) : null;
   const authenticator: Authenticator = {
     async authenticate(token, surface) {
@@ -202,6 +207,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       admission: options.admission ?? limits.admission,
       audit,
       metrics,
+      durableTimeoutMs: config.audit.durableTimeoutMs,
       isShuttingDown: () => shuttingDown,
     },
     ops: {
@@ -256,7 +262,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     surfaces: options.surfaces ? [...SURFACES, ...options.surfaces] : SURFACES,
     publicUrl: config.publicUrl,
     vault,
-    usage: { store, ledger: limits.ledger },
+    usage: { store },
     llm,
     mcp: { service: mcp, store, secrets, loopbackOnly: isLoopbackHost(config.host) },
   });

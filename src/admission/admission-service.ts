@@ -10,12 +10,11 @@ import type { Admission } from '../http/pipeline/index.ts';
 import { createMemorySharedState, createRedisSharedState, type SharedState } from '../state/index.ts';
 import type { Store } from '../store/index.ts';
 import { createGatewayAdmission } from './gateway-admission.ts';
+import { loadLiveSpend } from './ledger-spend.ts';
 import { ScopeSettingsSnapshot } from './scope-settings-snapshot.ts';
-import { SpendLedger } from './spend-ledger.ts';
 
 export interface AdmissionService {
   readonly state: SharedState;
-  readonly ledger: SpendLedger;
   readonly settings: ScopeSettingsSnapshot;
   readonly admission: Admission;
   /** Loads the settings snapshot and seeds budgets from the ledger. */
@@ -47,7 +46,6 @@ export function createAdmissionService(options: AdmissionServiceOptions): Admiss
   const { config, store, logger } = options;
   const state = options.state ?? createSharedState(config, logger);
   const ownsState = options.state === undefined;
-  const ledger = new SpendLedger({ store, logger });
   const settings = new ScopeSettingsSnapshot({
     store,
     refreshMs: config.snapshotRefreshMs,
@@ -58,7 +56,6 @@ export function createAdmissionService(options: AdmissionServiceOptions): Admiss
     settings,
     limits: config.file.limits ?? {},
     prices: config.file.prices ?? {},
-    ledger,
     logger,
   });
   let hydrateTimer: NodeJS.Timeout | null = null;
@@ -66,7 +63,7 @@ export function createAdmissionService(options: AdmissionServiceOptions): Admiss
 
   async function hydrate(): Promise<void> {
     try {
-      const applied = await state.hydrateSpend(await ledger.loadLiveSpend());
+      const applied = await state.hydrateSpend(await loadLiveSpend(store));
       if (applied > 0) logger.info({ applied }, 'budget counters seeded from the spend ledger');
     } catch (error) {
       if (closed) return;
@@ -81,7 +78,6 @@ export function createAdmissionService(options: AdmissionServiceOptions): Admiss
 
   return {
     state,
-    ledger,
     settings,
     admission,
     async start() {
@@ -100,7 +96,6 @@ export function createAdmissionService(options: AdmissionServiceOptions): Admiss
       closed = true;
       if (hydrateTimer !== null) clearTimeout(hydrateTimer);
       settings.stop();
-      await ledger.close();
       if (ownsState) await state.close();
     },
   };

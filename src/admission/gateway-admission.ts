@@ -10,10 +10,12 @@ import {
   estimateCost,
   estimateReservation,
   findPrice,
+  type LedgerDelta,
   type LimitLevel,
   type LimitScope,
   type PriceTable,
   type ReservationDefaults,
+  utcDay,
 } from '../domain/limits/index.ts';
 import type { RequestContext } from '../http/context.ts';
 import { type GatehouseError, httpError } from '../http/errors.ts';
@@ -24,7 +26,6 @@ import { AdmissionTicket } from './admission-ticket.ts';
 import type { LimitsConfig } from './config-schema.ts';
 import { denialError, writeRateHeaders } from './responses.ts';
 import { InvalidLimitSettingsError, ScopeLimitCompiler } from './scope-limits.ts';
-import type { SpendLedger } from './spend-ledger.ts';
 
 /** Where tenant and team settings come from (the scope settings snapshot in production). */
 export interface ScopeSettingsSource {
@@ -37,7 +38,6 @@ export interface GatewayAdmissionOptions {
   settings: ScopeSettingsSource;
   limits?: LimitsConfig;
   prices?: PriceTable;
-  ledger?: SpendLedger | null;
   logger: Pick<FastifyBaseLogger, 'warn' | 'error'>;
 }
 
@@ -72,7 +72,6 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
   const { state, settings, logger } = options;
   const limits = options.limits ?? {};
   const prices = options.prices ?? {};
-  const ledger = options.ledger ?? null;
   const compiler = new ScopeLimitCompiler(limits);
   const defaultMaxOutputTokens = limits.default_max_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
   const leaseTtlMs = limits.lease_ttl_ms;
@@ -154,11 +153,11 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
     return null;
   }
 
-  async function settle(context: RequestContext): Promise<void> {
+  /** The request's actual usage, kept on its ticket for `settle`, as the ledger delta committed with its event. */
+  function measure(context: RequestContext): LedgerDelta | null {
     const ticket = context.reservation;
-    if (!(ticket instanceof AdmissionTicket)) return;
-    context.reservation = null;
-    ticket.stopLeaseRenewal();
+    if (!(ticket instanceof AdmissionTicket) || ticket.measured) return null;
+    ticket.measured = true;
     const usage = context.usage;
     let prompt = ticket.promptTokens;
     let completion = ticket.outputTokens;
@@ -175,26 +174,39 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
       costUsd = 0;
     }
     const total = usage?.total_tokens ?? prompt + completion;
-    ledger?.record({
+    ticket.actualTokens = total;
+    ticket.actualUsd = costUsd;
+    return {
+      day: utcDay(Date.now()),
       tenantId: ticket.tenantId,
       teamId: ticket.teamId,
       keyId: ticket.keyId,
       model: ticket.model,
+      requests: 1,
       promptTokens: prompt,
       completionTokens: completion,
       totalTokens: total,
       costUsd,
-    });
+    };
+  }
+
+  /** Corrects the shared counters from the reservation to the measured usage; runs after the ledger commit. */
+  async function settle(context: RequestContext): Promise<void> {
+    const ticket = context.reservation;
+    if (!(ticket instanceof AdmissionTicket)) return;
+    context.reservation = null;
+    ticket.stopLeaseRenewal();
+    if (!ticket.measured) measure(context);
     if (ticket.reservation === null) return;
     try {
-      await state.settle(ticket.reservation, { tokens: total, costUsd });
+      await state.settle(ticket.reservation, { tokens: ticket.actualTokens, costUsd: ticket.actualUsd });
     } catch (error) {
       // The reservation stays charged (the safe direction) and its leases lapse after their TTL.
       logger.error({ err: error, requestId: context.requestId }, 'settling a reservation failed');
     }
   }
 
-  return { admit, settle };
+  return { admit, measure, settle };
 }
 
 function capOf(limits: LimitsConfig): { maxOutputTokensCap?: number } {

@@ -3,7 +3,8 @@ import type { PipelineMetrics } from './pipeline/index.ts';
 
 export interface GatewayMetrics extends PipelineMetrics {
   readonly registry: Registry;
-  setAuditQueueDepth(depth: number): void;
+  /** Where `gatehouse_audit_queue_depth` reads the writer's pending count, at each scrape. */
+  readAuditQueueDepthFrom(read: () => number): void;
   countAuditWriteFailure(): void;
 }
 
@@ -25,10 +26,16 @@ export function createMetrics(): GatewayMetrics {
     labelNames: ['surface', 'status'],
     registers: [registry],
   });
-  const auditQueue = new Gauge({
+  let readQueueDepth: () => number = () => 0;
+  // Read at scrape time rather than pushed on commit: during a store outage nothing commits, and a pushed value
+  // would stay at its last (low) reading while events pile up (issue 14, finding 9).
+  new Gauge({
     name: 'gatehouse_audit_queue_depth',
     help: 'Audit events accepted but not yet committed.',
     registers: [registry],
+    collect() {
+      this.set(readQueueDepth());
+    },
   });
   const auditFailures = new Counter({
     name: 'gatehouse_audit_write_failures_total',
@@ -58,7 +65,9 @@ export function createMetrics(): GatewayMetrics {
       }
       child.inc();
     },
-    setAuditQueueDepth: (depth) => auditQueue.set(depth),
+    readAuditQueueDepthFrom(read) {
+      readQueueDepth = read;
+    },
     countAuditWriteFailure: () => auditFailures.inc(),
   };
 }

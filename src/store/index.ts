@@ -3,6 +3,7 @@ export {
   isUniqueViolation,
   type OpenStoreOptions,
   openStore,
+  type SqliteSynchronous,
   type Store,
   type StoreDialect,
 } from './connect.ts';
