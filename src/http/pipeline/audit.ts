@@ -154,7 +154,7 @@ function holdEnd(this: WatchedResponse, ...args: EndArguments): WatchedResponse 
   if (request === undefined || this[kHeldEnd] !== undefined) return Reflect.apply(realEnd, this, args);
   // Operations endpoints (health, readiness, metrics, docs) are recorded but not held: they must answer during a
   // store outage, which is when /readyz and the audit queue depth on /metrics matter most.
-  if (request.gh !== null && request.gh.surface.auth.includes('none')) return Reflect.apply(realEnd, this, args);
+  if (request.gh?.surface.auth.includes('none')) return Reflect.apply(realEnd, this, args);
   this[kHeldEnd] = args;
   if (!recordOnce(request.server.gatehouse, request, this.statusCode, this)) releaseEnd(this);
   return this;
