@@ -36,7 +36,7 @@ export {
   type GatewayAdmissionOptions,
   type ScopeSettingsSource,
 } from './gateway-admission.ts';
-export { loadLiveSpend } from './ledger-spend.ts';
+export { loadScopeSpend } from './ledger-spend.ts';
 export {
   addLimitFlags,
   LIMIT_FLAGS,

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { randomBase62 } from '../../../src/domain/ids.ts';
 import { windowKey } from '../../../src/domain/limits/index.ts';
 import { createRedisSharedState, StateUnavailableError } from '../../../src/state/index.ts';
+import { withEmptyLedger } from './built-budgets.ts';
 import { LUA_WINDOW_KEY } from '../../../src/state/redis-scripts.ts';
 import { OPEN_RESERVATION_TTL_MS } from '../../../src/state/validate.ts';
 import { freePort, REDIS_URL, redisAvailable, startRedisServer } from '../../helpers/services.ts';
@@ -41,7 +42,7 @@ describe.skipIf(!ok)('redis shared state', () => {
 
   it('keeps a key per reservation only while it is open', async () => {
     const own = `${prefix}open:`;
-    const state = createRedisSharedState({ url: REDIS_URL, keyPrefix: own });
+    const state = withEmptyLedger(createRedisSharedState({ url: REDIS_URL, keyPrefix: own }));
     const admin = new Redis(REDIS_URL);
     try {
       const scope = {
