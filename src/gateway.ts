@@ -24,13 +24,7 @@ import { createLogger } from './logger.ts';
 import { createMcpService, type McpService, quarantineAuditDraft } from './mcp/index.ts';
 import { createSecretService, type SecretService, verifyMasterKeys } from './secrets/index.ts';
 import { openStore, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
-import {
-  createMetrics,
-  createRequestObserver,
-  type GatewayMetrics,
-  gatewayResource,
-  startOtlpMetrics,
-} from './telemetry/index.ts';
+import { createMetrics, createRequestObserver, type GatewayMetrics, startTelemetryExport } from './telemetry/index.ts';
 import { createVault, type Vault } from './vault/index.ts';
 
 /** A gateway bound to loopback only can insist that MCP clients name a loopback Host (DNS rebinding). */
@@ -125,13 +119,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     tenantLabels: config.telemetry.metrics.tenantLabels,
     teamLabels: config.telemetry.metrics.teamLabels,
   });
-  const otlpMetrics = config.telemetry.metrics.otlp
-    ? startOtlpMetrics({
-        ...config.telemetry.metrics.otlp,
-        registry: metrics.registry,
-        resource: gatewayResource(config.telemetry, config.regionId),
-      })
-    : null;
+  const telemetryExport = await startTelemetryExport(config.telemetry, config.regionId, metrics.registry);
   if (store.replica) {
     await store.replica.start();
     registerReplicaMetrics(metrics.registry, store.replica);
@@ -326,7 +314,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         adminSnapshot.stop();
         await vault.close();
         await llm.close();
-        await otlpMetrics?.shutdown().catch((error) => logger.warn({ err: error }, 'last OTLP metrics export failed'));
+        await telemetryExport?.shutdown().catch((error) => logger.warn({ err: error }, 'last OTLP export failed'));
         await store.close();
       })();
       return closing;
