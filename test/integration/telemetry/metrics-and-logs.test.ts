@@ -3,25 +3,15 @@
  * access log are read back. Every number comes from the request's audit draft, so each assertion also checks that
  * the metric, the log line and the audit event agree.
  */
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeLlmUpstream, type FakeLlmUpstream } from '../../helpers/fake-llm-upstream.ts';
+import { memoryLogger } from '../../helpers/memory-logger.ts';
 import { type LlmTestGateway, startLlmGateway } from '../llm/support.ts';
 
 const CANARY_UPSTREAM_KEY = 'sk-canary-metrics-0123456789abcdef';
-
-export function memoryLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
-}
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the config's literal env reference syntax
+const ENV_REF = '${GATEHOUSE_TEST_METRICS_KEY}';
 
 describe('metrics and access log', () => {
   let upstream: FakeLlmUpstream;
@@ -34,13 +24,12 @@ describe('metrics and access log', () => {
     gw = await startLlmGateway({
       logger: log.logger,
       file: {
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's literal env reference syntax
         upstreams: [
           {
             id: 'primary',
             provider: 'openai',
             base_url: `${upstream.origin}/v1`,
-            api_keys: ['${GATEHOUSE_TEST_METRICS_KEY}'],
+            api_keys: [ENV_REF],
           },
         ],
         models: [{ name: 'gpt-obs', targets: [{ upstream: 'primary', model: 'gpt-4o-mini' }] }],
