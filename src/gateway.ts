@@ -189,6 +189,9 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
   await vault.start();
   const llm = new LlmService({ ...options.llm, file: config.file, store, secrets, logger });
   await llm.start();
+  metrics.addCollector('gatehouse_upstream_circuit_open', (set) => {
+    for (const state of llm.router.circuitStates()) set([state.upstream, state.target], state.open ? 1 : 0);
+  });
   const mcp = await createMcpService({
     config: config.mcp,
     store,
