@@ -27,8 +27,8 @@ export interface AuditWriterOptions {
   /** Names the chain; a fresh `{region}-{uuidv7}` when absent. The worker thread is handed its parent's. */
   chainId?: string;
   onWriteFailure?: (error: Error) => void;
-  /** Called after each committed batch with the number of events it held. */
-  onCommitted?: (count: number) => void;
+  /** Called after each committed batch with the number of events it held and how long its commit took. */
+  onCommitted?: (count: number, seconds: number) => void;
 }
 
 const MAX_RETRY_DELAY_MS = 2000;
@@ -143,6 +143,7 @@ export class AuditWriter {
         this.#sealedSpend = aggregateLedgerDeltas(records.map((record) => record.spend));
       }
       try {
+        const started = performance.now();
         await auditRepository.appendAuditBatch(
           this.#options.store,
           { chainId: this.chainId, region: this.#options.regionId, startedAt: this.#startedAt },
@@ -155,7 +156,7 @@ export class AuditWriter {
         this.#waiters.release(committed);
         this.#retryDelayMs = 0;
         this.#lastError = null;
-        this.#options.onCommitted?.(committed);
+        this.#options.onCommitted?.(committed, (performance.now() - started) / 1000);
       } catch (error) {
         this.#lastError = error as Error;
         this.#retryDelayMs = Math.min(MAX_RETRY_DELAY_MS, Math.max(50, this.#retryDelayMs * 2));

@@ -5,7 +5,7 @@ import { type AuditRecord, type AuditWriterOptions, newChainId } from './audit-w
 import { DurableWaiters } from './durable-waiters.ts';
 import type { AuditWorkerData, FromAuditWorker, ToAuditWorker } from './worker-protocol.ts';
 
-export interface ThreadedAuditWriterOptions extends Omit<AuditWriterOptions, 'store' | 'chainId' | 'onCommitted'> {
+export interface ThreadedAuditWriterOptions extends Omit<AuditWriterOptions, 'store' | 'chainId'> {
   store: AuditWorkerData['store'];
 }
 
@@ -165,6 +165,7 @@ export class ThreadedAuditWriter {
       case 'committed':
         this.#acknowledge(message.count);
         this.#lastError = null;
+        if (message.seconds !== undefined) this.#options.onCommitted?.(message.count, message.seconds);
         return;
       case 'failed': {
         const error = new Error(message.message);

@@ -116,7 +116,6 @@ async function completeRequest(
   }
   const finalStatus = context.aborted ? CLIENT_CLOSED_STATUS : status;
   const durable = deps.audit.enqueue(buildDraft(deps, context, request.method, finalStatus), spend);
-  deps.metrics.countRequest(context.surface.id, status);
   if (response !== null) await endWhenDurable(deps, response, durable);
   else await durable;
   if (context.reservation !== null) {
@@ -229,6 +228,5 @@ export function recordUnroutedRequest(deps: GatewayPipelineDeps, unrouted: Unrou
     error_code: unrouted.errorCode,
     meta: {},
   };
-  deps.metrics.countRequest(UNMATCHED_SURFACE.id, unrouted.status);
   return deps.audit.enqueue(draft, null);
 }

@@ -2,7 +2,10 @@ import type { AuditEventDraft } from '../../domain/audit/index.ts';
 import type { LedgerDelta } from '../../domain/limits/index.ts';
 import type { Admission, Authenticator, Authorizer } from './types.ts';
 
-/** Where audit events go: the batched writer (in-thread or on the audit thread). */
+/**
+ * Where audit events go: the batched writer (in-thread or on the audit thread), wrapped by the telemetry observer
+ * that derives request metrics and the access-log line from each draft (src/telemetry/request-observer.ts).
+ */
 export interface AuditSink {
   /**
    * Accepts one event and, for a metered request, its ledger delta, committed in one transaction. Resolves once
@@ -15,7 +18,6 @@ export interface AuditSink {
 
 export interface PipelineMetrics {
   countAuthz(surface: string, permission: string, outcome: string): void;
-  countRequest(surface: string, status: number): void;
 }
 
 export interface GatewayPipelineDeps {

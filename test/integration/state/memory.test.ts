@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { windowKey } from '../../../src/domain/limits/index.ts';
 import { createMemorySharedState, StateUnavailableError } from '../../../src/state/index.ts';
-import { withEmptyLedger } from './built-budgets.ts';
 import { OPEN_RESERVATION_TTL_MS } from '../../../src/state/validate.ts';
+import { withEmptyLedger } from './built-budgets.ts';
 import { describeSharedStateContract } from './shared-state.case.ts';
 
 describeSharedStateContract('memory', {

@@ -4,10 +4,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { randomBase62 } from '../../../src/domain/ids.ts';
 import { windowKey } from '../../../src/domain/limits/index.ts';
 import { createRedisSharedState, StateUnavailableError } from '../../../src/state/index.ts';
-import { withEmptyLedger } from './built-budgets.ts';
 import { LUA_WINDOW_KEY } from '../../../src/state/redis-scripts.ts';
 import { OPEN_RESERVATION_TTL_MS } from '../../../src/state/validate.ts';
 import { freePort, REDIS_URL, redisAvailable, startRedisServer } from '../../helpers/services.ts';
+import { withEmptyLedger } from './built-budgets.ts';
 import { describeSharedStateContract } from './shared-state.case.ts';
 
 const ok = await redisAvailable();

@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdmissionRequest, AdmissionResult, LimitPolicy, LimitScope } from '../../../src/domain/limits/index.ts';
-import { windowKey } from '../../../src/domain/limits/index.ts';
 import { BudgetCountersStaleError, type SharedState, StateUnavailableError } from '../../../src/state/index.ts';
 import { withEmptyLedger } from './built-budgets.ts';
 
