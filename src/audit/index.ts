@@ -1,5 +1,17 @@
 export { type AuditLogger, AuditWriter, type AuditWriterOptions } from './audit-writer.ts';
 export {
+  AuditCheckpointer,
+  type CheckpointSigningKey,
+  type CheckpointSink,
+  type CheckpointSinkStatus,
+  checkpointFiles,
+  createCheckpointSink,
+  loadCheckpointSigningKey,
+  parseCheckpointPublicKey,
+  readCheckpoints,
+} from './checkpoints/index.ts';
+export type { CheckpointConfig, CheckpointSinkSpec } from './config-schema.ts';
+export {
   type AuditPosition,
   decodeAuditCursor,
   encodeAuditCursor,
@@ -7,4 +19,4 @@ export {
   type StatusFilter,
 } from './search.ts';
 export { ThreadedAuditWriter, type ThreadedAuditWriterOptions } from './threaded-audit-writer.ts';
-export { verifyStoredChains } from './verify-store.ts';
+export { type VerifyStoredChainsOptions, verifyStoredChains } from './verify-store.ts';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { type CheckpointConfig, resolveCheckpointConfig } from '../audit/config-schema.ts';
 import { type McpConfig, resolveMcpConfig } from '../mcp/config.ts';
 import { resolveTelemetryConfig, type TelemetryConfig } from '../telemetry/config.ts';
 import { ConfigError } from './errors.ts';
@@ -31,8 +32,16 @@ export interface GatehouseConfig {
   /**
    * `thread`: seal and commit audit events on a worker thread (default) instead of the request thread.
    * `durableTimeoutMs`: how long a response's last bytes wait for its event's commit (then the connection drops).
+   * `checkpoints`: signed checkpoints of every chain's head, and their sinks (none: off).
    */
-  audit: { queueLimit: number; batchSize: number; flushIntervalMs: number; thread: boolean; durableTimeoutMs: number };
+  audit: {
+    queueLimit: number;
+    batchSize: number;
+    flushIntervalMs: number;
+    thread: boolean;
+    durableTimeoutMs: number;
+    checkpoints: CheckpointConfig;
+  };
   /** How often each instance polls the store for key/policy changes; revocation must land within 1 s. */
   snapshotRefreshMs: number;
   /** The gateway's external origin (`GATEHOUSE_PUBLIC_URL`), without a trailing slash; null when unset. */
@@ -155,6 +164,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
       flushIntervalMs: file.audit?.flush_interval_ms ?? 0,
       thread: file.audit?.thread ?? true,
       durableTimeoutMs: file.audit?.durable_timeout_ms ?? 30_000,
+      checkpoints: resolveCheckpointConfig(file.audit?.checkpoints, env, dataDir),
     },
     snapshotRefreshMs: 250,
     publicUrl,
