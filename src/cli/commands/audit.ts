@@ -100,6 +100,7 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
             if (file) file.write(`${line}\n`);
             else io.out(line);
           }
+          if (!file) await io.flush?.();
           if (page.length < 1000 || fresh.length === 0) break;
           const lastTs = page.at(-1)?.ts as string;
           since = lastTs;
