@@ -3,6 +3,7 @@ import { LimitsConfigSchema, PricesConfigSchema } from '../admission/config-sche
 import { ModelsSectionSchema, ReasoningModelsSectionSchema, UpstreamsSectionSchema } from '../llm/config-schema.ts';
 import { McpFileSectionSchema } from '../mcp/config.ts';
 import { VaultConfigSchema } from '../vault/service-schema.ts';
+import { HttpSectionSchema } from './http.ts';
 import { OidcSectionSchema } from './oidc.ts';
 
 /**
@@ -27,6 +28,8 @@ export const FileConfigSchema = Type.Object(
       ]),
     ),
     body_limit_bytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+    /** Request parsing limits and the failed-authentication throttle (src/config/http.ts). */
+    http: Type.Optional(HttpSectionSchema),
     database: Type.Optional(
       Type.Object(
         {

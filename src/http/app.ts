@@ -1,10 +1,12 @@
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { type HttpConfig, resolveHttpConfig } from '../config/http.ts';
 import { uuidv7 } from '../domain/ids.ts';
 import type { LlmService } from '../llm/index.ts';
 import type { Vault } from '../vault/index.ts';
 import { createErrorHandler, handleNotFound } from './error-handler.ts';
 import './fastify-types.ts';
+import { registerJsonBodyParser } from './json-body.ts';
 import { collectRoutes, openapiRoutes } from './openapi/index.ts';
 import { type GatewayPipelineDeps, pipelinePlugin } from './pipeline/index.ts';
 import { type AdminRoutesDeps, adminRoutes } from './routes/admin/index.ts';
@@ -22,6 +24,8 @@ export interface BuildAppOptions {
   pipeline: GatewayPipelineDeps;
   ops: OpsRoutesOptions;
   bodyLimitBytes: number;
+  /** Parsing limits (JSON depth, path parameter length); defaults from `resolveHttpConfig`. */
+  http?: Pick<HttpConfig, 'jsonMaxDepth' | 'maxParamLength'>;
   logger: FastifyServerOptions['loggerInstance'] | false;
   /** The admin API's services; without them the admin routes are not registered (their surfaces then fail startup). */
   admin?: AdminRoutesDeps;
@@ -103,6 +107,7 @@ function closeConnectionsOnShutdown(app: FastifyInstance): void {
 }
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const limits = options.http ?? resolveHttpConfig(undefined);
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimitBytes,
@@ -114,6 +119,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // arrive during drain go through the pipeline instead, where identify answers `shutting_down`.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: limits.maxParamLength },
   });
   enforceSurfaceRegistry(app, options.surfaces ?? SURFACES);
   closeConnectionsOnShutdown(app);
@@ -126,6 +132,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Every body Gatehouse parses is JSON; a text/plain body would otherwise reach the schemas as a string (400)
   // instead of being refused for what it is (415). Families that take other bodies (vault, /mcp) add their own.
   app.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app, limits.jsonMaxDepth);
   app.setValidatorCompiler(compileValidator);
   app.setErrorHandler(createErrorHandler(options.bodyLimitBytes));
   app.setNotFoundHandler(handleNotFound);

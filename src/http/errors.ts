@@ -33,6 +33,11 @@ function upstreamEntry(code: UpstreamErrorCode): CatalogEntry {
 
 export const ERROR_CATALOG = {
   invalid_json: { status: 400, type: 'invalid_request_error', message: 'The request body is not valid JSON.' },
+  json_too_deep: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The JSON body nests objects and arrays deeper than {limit} levels.',
+  },
   invalid_request: { status: 400, type: 'invalid_request_error', message: 'The request is invalid: {detail}.' },
   body_too_large: {
     status: 413,
