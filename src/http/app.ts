@@ -4,6 +4,7 @@ import { type HttpConfig, resolveHttpConfig } from '../config/http.ts';
 import { uuidv7 } from '../domain/ids.ts';
 import type { LlmService } from '../llm/index.ts';
 import type { Vault } from '../vault/index.ts';
+import { createFrameworkErrorHandler, handleClientError, refuseConnect } from './edge-requests.ts';
 import { createErrorHandler, handleNotFound } from './error-handler.ts';
 import './fastify-types.ts';
 import { registerJsonBodyParser } from './json-body.ts';
@@ -108,7 +109,7 @@ function closeConnectionsOnShutdown(app: FastifyInstance): void {
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const limits = options.http ?? resolveHttpConfig(undefined);
-  const app = Fastify({
+  const app: FastifyInstance = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimitBytes,
     genReqId: () => uuidv7(),
@@ -120,7 +121,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: limits.maxParamLength },
+    frameworkErrors: createFrameworkErrorHandler(limits.maxParamLength),
+    clientErrorHandler: (error, socket) => handleClientError(app, error, socket),
   });
+  refuseConnect(app);
   enforceSurfaceRegistry(app, options.surfaces ?? SURFACES);
   closeConnectionsOnShutdown(app);
   const routeCollector = collectRoutes(app);

@@ -7,7 +7,8 @@ import type { GatewayPipelineDeps } from './deps.ts';
 /** nginx's convention for "client closed the request before the response was complete". */
 export const CLIENT_CLOSED_STATUS = 499;
 
-function buildDraft(
+/** The event of one request; exported for requests refused before any route (src/http/edge-requests.ts). */
+export function buildDraft(
   deps: GatewayPipelineDeps,
   context: RequestContext,
   method: string,
