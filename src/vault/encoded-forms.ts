@@ -45,7 +45,8 @@ function unicodeEscapes(value: string): string {
 }
 
 const lowerEscapes = (text: string) => text.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
-const upperEscapes = (text: string) => text.replace(/\\u([0-9a-f]{4})/g, (_escape, hex: string) => `\\u${hex.toUpperCase()}`);
+const upperEscapes = (text: string) =>
+  text.replace(/\\u([0-9a-f]{4})/g, (_escape, hex: string) => `\\u${hex.toUpperCase()}`);
 
 /** Every spelling of `value` to mask, itself first; duplicates and empty strings are removed. */
 export function encodedForms(value: string): string[] {
