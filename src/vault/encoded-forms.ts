@@ -44,7 +44,7 @@ function unicodeEscapes(value: string): string {
   return out;
 }
 
-const lowerEscapes = (text: string) => text.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase());
+const lowerEscapes = (text: string) => text.replace(/%[0-9A-F]{2}/g, (match) => match.toLowerCase());
 const upperEscapes = (text: string) =>
   text.replace(/\\u([0-9a-f]{4})/g, (_escape, hex: string) => `\\u${hex.toUpperCase()}`);
 
