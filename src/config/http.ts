@@ -10,6 +10,8 @@ export const HttpSectionSchema = Type.Object(
     json_max_depth: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
     /** Longest path parameter, in characters (414 `path_parameter_too_long` beyond it). */
     max_param_length: Type.Optional(Type.Integer({ minimum: 16, maximum: 65_536 })),
+    /** Longest wait at shutdown for recently used keep-alive connections to fall quiet before the listener closes. */
+    drain_grace_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
     auth_failure_throttle: Type.Optional(
       Type.Object(
         {
@@ -29,6 +31,7 @@ export const HttpSectionSchema = Type.Object(
 export interface HttpConfig {
   jsonMaxDepth: number;
   maxParamLength: number;
+  drainGraceMs: number;
   authFailureThrottle: { failures: number; intervalMs: number; maxSources: number };
 }
 
@@ -38,6 +41,7 @@ export function resolveHttpConfig(section: Static<typeof HttpSectionSchema> | un
     jsonMaxDepth: section?.json_max_depth ?? 128,
     // Fastify's default is 100; vault service ids and model names stay far below, a probe of thousands does not.
     maxParamLength: section?.max_param_length ?? 256,
+    drainGraceMs: section?.drain_grace_ms ?? 5_000,
     authFailureThrottle: {
       failures: throttle?.failures ?? 20,
       intervalMs: throttle?.interval_ms ?? 10_000,
