@@ -94,7 +94,6 @@ function recordOnSocket(
     error.statusCode === 405 ? 'allow: GET, HEAD, POST, PUT, PATCH, DELETE\r\n' : '',
   );
   deps.audit.enqueue(buildDraft(deps, context, method, error.statusCode));
-  deps.metrics.countRequest(surface.id, error.statusCode);
   return context.requestId;
 }
 

@@ -1,7 +1,10 @@
 import type { AuditEventDraft } from '../../domain/audit/index.ts';
 import type { Admission, Authenticator, Authorizer } from './types.ts';
 
-/** Where audit events go: the batched writer in production, the same writer in tests. */
+/**
+ * Where audit events go: the batched writer, wrapped by the telemetry observer that derives request metrics and
+ * the access-log line from each draft (src/telemetry/request-observer.ts).
+ */
 export interface AuditSink {
   enqueue(draft: AuditEventDraft): void;
   /** True while the queue is at its limit: new requests are refused with 503 until it drains. */
@@ -10,7 +13,6 @@ export interface AuditSink {
 
 export interface PipelineMetrics {
   countAuthz(surface: string, permission: string, outcome: string): void;
-  countRequest(surface: string, status: number): void;
 }
 
 export interface GatewayPipelineDeps {
