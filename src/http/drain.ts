@@ -32,21 +32,36 @@ export function drainConnectionsOnClose(app: FastifyInstance, { graceMs }: Drain
     socket.once('close', () => sockets.delete(socket));
   });
 
+  /**
+   * Closes the connections still quiet once pending input has been read. A timer fires before the event loop polls
+   * for I/O, so a request that arrived while the loop was busy is still unread when the sweep looks; `setImmediate`
+   * runs after that poll, and a connection that received its next request there is spared.
+   */
+  const closeQuiet = (candidates: TrackedSocket[]): void => {
+    setImmediate(() => {
+      for (const socket of candidates) {
+        if (!socket._httpMessage && socket.bytesRead === sockets.get(socket)) socket.destroy();
+      }
+    });
+  };
+
   /** One pass; returns how many idle connections are still too recently active to close. */
   const sweep = (): number => {
     let recent = 0;
+    const quiet: TrackedSocket[] = [];
     for (const [socket, seen] of sockets) {
       const response = socket._httpMessage;
       if (response) {
         if (!response.headersSent) response.setHeader('connection', 'close');
         sockets.set(socket, -1);
       } else if (socket.bytesRead === seen) {
-        socket.destroy();
+        quiet.push(socket);
       } else {
         sockets.set(socket, socket.bytesRead);
         recent++;
       }
     }
+    if (quiet.length > 0) closeQuiet(quiet);
     return recent;
   };
 

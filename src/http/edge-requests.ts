@@ -13,7 +13,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { uuidv7 } from '../domain/ids.ts';
 import { RequestContext } from './context.ts';
 import { type GatehouseError, httpError } from './errors.ts';
-import { auditResponse, buildDraft, watchResponseClose } from './pipeline/audit.ts';
+import { auditResponse, buildDraft, watchResponse } from './pipeline/audit.ts';
 import type { GatewayPipelineDeps } from './pipeline/deps.ts';
 import { startRequest } from './pipeline/identify.ts';
 import { MALFORMED_SURFACE, type Surface, UNMATCHED_SURFACE } from './surfaces.ts';
@@ -33,9 +33,10 @@ function fromFrameworkError(error: FastifyError, maxParamLength: number): Gateho
 export function createFrameworkErrorHandler(maxParamLength: number) {
   return function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
     startRequest(request, reply);
-    watchResponseClose(request, reply);
+    watchResponse(request, reply);
     const mapped = fromFrameworkError(error, maxParamLength);
     request.gh.errorCode = mapped.code;
+    // No onResponse hook runs for these replies; the unmatched surface's replies are not held (auth `none`).
     reply.raw.once('finish', () => auditResponse.call(request.server, request, reply, noop));
     reply.code(mapped.statusCode).send(mapped.toResponseObject());
   };
@@ -75,26 +76,41 @@ function answerOnSocket(socket: Socket, requestId: string, error: GatehouseError
   );
 }
 
-function recordOnSocket(
+/**
+ * Records the request's event, then answers once it is durable, as every routed response waits for its commit
+ * (README "Reliability"); past `durableTimeoutMs` the connection is dropped instead.
+ */
+async function recordOnSocket(
   deps: GatewayPipelineDeps,
   surface: Surface,
   method: string,
   error: GatehouseError,
   socket: Socket,
   reason: string | null,
-): string {
+): Promise<void> {
   const context = new RequestContext(uuidv7(), surface);
   context.errorCode = error.code;
   context.setMeta('parse_error', reason);
   context.setMeta('source_address', socket.remoteAddress ?? null);
-  answerOnSocket(
-    socket,
-    context.requestId,
-    error,
-    error.statusCode === 405 ? 'allow: GET, HEAD, POST, PUT, PATCH, DELETE\r\n' : '',
-  );
-  deps.audit.enqueue(buildDraft(deps, context, method, error.statusCode));
-  return context.requestId;
+  const durable = deps.audit.enqueue(buildDraft(deps, context, method, error.statusCode));
+  let timer: NodeJS.Timeout | null = null;
+  const committed = await Promise.race([
+    durable.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(resolve, deps.durableTimeoutMs, false);
+    }),
+  ]);
+  if (timer !== null) clearTimeout(timer);
+  if (!committed) {
+    socket.destroy();
+    return;
+  }
+  const allow = error.statusCode === 405 ? 'allow: GET, HEAD, POST, PUT, PATCH, DELETE\r\n' : '';
+  answerOnSocket(socket, context.requestId, error, allow);
+}
+
+function logFailure(app: FastifyInstance, error: unknown): void {
+  app.log.error({ err: error }, 'recording a refused request failed');
 }
 
 type ParserError = Error & { code?: string; rawPacket?: unknown };
@@ -104,7 +120,14 @@ export function handleClientError(app: FastifyInstance, error: ParserError, sock
   // A reset connection sent no request that could be answered, and one already torn down has nobody to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const mapped = fromParserError(error.code);
-  recordOnSocket(app.gatehouse, MALFORMED_SURFACE, methodToken(error.rawPacket), mapped, socket, error.code ?? null);
+  recordOnSocket(
+    app.gatehouse,
+    MALFORMED_SURFACE,
+    methodToken(error.rawPacket),
+    mapped,
+    socket,
+    error.code ?? null,
+  ).catch((failure) => logFailure(app, failure));
 }
 
 /** CONNECT turns the connection into a tunnel, which a gateway of HTTP APIs never offers: 405, then close. */
@@ -114,6 +137,8 @@ export function refuseConnect(app: FastifyInstance): void {
       method: 'CONNECT',
       allow: 'GET, HEAD, POST, PUT, PATCH or DELETE',
     });
-    recordOnSocket(app.gatehouse, UNMATCHED_SURFACE, 'CONNECT', error, socket, null);
+    recordOnSocket(app.gatehouse, UNMATCHED_SURFACE, 'CONNECT', error, socket, null).catch((failure) =>
+      logFailure(app, failure),
+    );
   });
 }
