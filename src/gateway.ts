@@ -229,6 +229,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       admission: options.admission ?? limits.admission,
       audit: pipelineAudit,
       metrics,
+      tracer: telemetryExport.tracer,
       isShuttingDown: () => shuttingDown,
     },
     ops: {
@@ -317,7 +318,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         adminSnapshot.stop();
         await vault.close();
         await llm.close();
-        await telemetryExport?.shutdown().catch((error) => logger.warn({ err: error }, 'last OTLP export failed'));
+        await telemetryExport.shutdown().catch((error) => logger.warn({ err: error }, 'last OTLP export failed'));
         await store.close();
       })();
       return closing;

@@ -18,6 +18,7 @@ function buildDraft(
     id: uuidv7(context.startedAtMs),
     ts: new Date(context.startedAtMs).toISOString(),
     request_id: context.requestId,
+    trace_id: context.trace?.traceId ?? null,
     region: deps.regionId,
     principal: principal
       ? { type: principal.type, id: principal.id, tenant_id: principal.tenantId, team_id: principal.teamId }
@@ -43,14 +44,18 @@ function buildDraft(
 async function settleAndRecord(deps: GatewayPipelineDeps, request: FastifyRequest, status: number): Promise<void> {
   const context = request.gh;
   if (context.pending) await context.pending.catch(() => {});
+  context.trace?.endStage('handler');
   if (context.reservation !== null) {
     try {
       await deps.admission.settle(context);
     } catch (error) {
       request.log.error({ err: error, request_id: request.id }, 'settling usage failed');
     }
+    context.trace?.endStage('settle');
   }
-  deps.audit.enqueue(buildDraft(deps, context, request.method, context.aborted ? CLIENT_CLOSED_STATUS : status));
+  const draft = buildDraft(deps, context, request.method, context.aborted ? CLIENT_CLOSED_STATUS : status);
+  deps.audit.enqueue(draft);
+  context.trace?.finish(draft);
 }
 
 /** Exactly one audit event per request (DESIGN §2 invariant 2): whichever of finish or abort comes first writes it. */

@@ -1,4 +1,5 @@
 import type { AuditEventDraft } from '../../domain/audit/index.ts';
+import type { RequestTracer } from '../../telemetry/index.ts';
 import type { Admission, Authenticator, Authorizer } from './types.ts';
 
 /**
@@ -22,6 +23,8 @@ export interface GatewayPipelineDeps {
   admission: Admission;
   audit: AuditSink;
   metrics: PipelineMetrics;
+  /** Null when traces are off. */
+  tracer: RequestTracer | null;
   isShuttingDown(): boolean;
 }
 
