@@ -236,6 +236,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       admission: options.admission ?? limits.admission,
       audit: pipelineAudit,
       metrics,
+      tracer: telemetryExport.tracer,
       durableTimeoutMs: config.audit.durableTimeoutMs,
       isShuttingDown: () => shuttingDown,
     },
@@ -325,7 +326,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         adminSnapshot.stop();
         await vault.close();
         await llm.close();
-        await telemetryExport?.shutdown().catch((error) => logger.warn({ err: error }, 'last OTLP export failed'));
+        await telemetryExport.shutdown().catch((error) => logger.warn({ err: error }, 'last OTLP export failed'));
         await store.close();
       })();
       return closing;
