@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type AdmissionService, createAdmissionService } from './admission/index.ts';
-import { AuditWriter, ThreadedAuditWriter } from './audit/index.ts';
+import { AuditStreamExporter, AuditWriter, ThreadedAuditWriter } from './audit/index.ts';
 import type { GatehouseConfig } from './config/index.ts';
 import { createLocalKekProvider, type KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
@@ -205,6 +205,16 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     state: limits.state,
     onQuarantine: (event) => audit.enqueue(quarantineAuditDraft(event, config.regionId)),
   });
+  const auditExport = config.audit.export
+    ? new AuditStreamExporter({
+        store,
+        sink: config.audit.export,
+        lock: limits.state,
+        logger,
+        onBatch: metrics.countAuditExport,
+      })
+    : null;
+  auditExport?.start();
   let shuttingDown = false;
   const observeRequest = createRequestObserver({
     metrics,
@@ -321,6 +331,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         await app.close();
         await mcp.close();
         await audit.close();
+        await auditExport?.stop();
         await limits.close();
         snapshot.stop();
         adminSnapshot.stop();
