@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type AdmissionService, createAdmissionService } from './admission/index.ts';
 import {
   AuditCheckpointer,
+  AuditStreamExporter,
   AuditWriter,
   createCheckpointSink,
   loadCheckpointSigningKey,
@@ -254,6 +255,16 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     state: limits.state,
     onQuarantine: (event) => audit.enqueue(quarantineAuditDraft(event, config.regionId)),
   });
+  const auditExport = config.audit.export
+    ? new AuditStreamExporter({
+        store,
+        sink: config.audit.export,
+        lock: limits.state,
+        logger,
+        onBatch: metrics.countAuditExport,
+      })
+    : null;
+  auditExport?.start();
   let shuttingDown = false;
   const observeRequest = createRequestObserver({
     metrics,
@@ -277,6 +288,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
   const app = await buildApp({
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
+    http: config.http,
     pipeline: {
       regionId: config.regionId,
       authenticator,
@@ -284,6 +296,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       admission: options.admission ?? limits.admission,
       audit: pipelineAudit,
       metrics,
+      tracer: telemetryExport.tracer,
       durableTimeoutMs: config.audit.durableTimeoutMs,
       isShuttingDown: () => shuttingDown,
     },
@@ -370,12 +383,13 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         await mcp.close();
         await audit.close();
         await checkpointer?.close();
+        await auditExport?.stop();
         await limits.close();
         snapshot.stop();
         adminSnapshot.stop();
         await vault.close();
         await llm.close();
-        await telemetryExport?.shutdown().catch((error) => logger.warn({ err: error }, 'last OTLP export failed'));
+        await telemetryExport.shutdown().catch((error) => logger.warn({ err: error }, 'last OTLP export failed'));
         await store.close();
       })();
       return closing;

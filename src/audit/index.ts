@@ -11,6 +11,7 @@ export {
   readCheckpoints,
 } from './checkpoints/index.ts';
 export type { CheckpointConfig, CheckpointSinkSpec } from './config-schema.ts';
+export { type AuditExportSection, AuditExportSectionSchema, resolveAuditExport } from './export-config.ts';
 export {
   type AuditPosition,
   decodeAuditCursor,
@@ -18,5 +19,11 @@ export {
   parseStatusFilter,
   type StatusFilter,
 } from './search.ts';
+export {
+  AuditStreamExporter,
+  type AuditStreamExporterOptions,
+  type AuditWebhookSink,
+  type ExportLock,
+} from './stream-export.ts';
 export { ThreadedAuditWriter, type ThreadedAuditWriterOptions } from './threaded-audit-writer.ts';
 export { type VerifyStoredChainsOptions, verifyStoredChains } from './verify-store.ts';

@@ -1,10 +1,12 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { LimitsConfigSchema, PricesConfigSchema } from '../admission/config-schema.ts';
 import { AuditCheckpointsSectionSchema } from '../audit/config-schema.ts';
+import { AuditExportSectionSchema } from '../audit/export-config.ts';
 import { ModelsSectionSchema, ReasoningModelsSectionSchema, UpstreamsSectionSchema } from '../llm/config-schema.ts';
 import { McpFileSectionSchema } from '../mcp/config.ts';
 import { TelemetrySectionSchema } from '../telemetry/config.ts';
 import { VaultConfigSchema } from '../vault/service-schema.ts';
+import { HttpSectionSchema } from './http.ts';
 import { OidcSectionSchema } from './oidc.ts';
 
 /**
@@ -29,6 +31,8 @@ export const FileConfigSchema = Type.Object(
       ]),
     ),
     body_limit_bytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+    /** Request parsing limits and the failed-authentication throttle (src/config/http.ts). */
+    http: Type.Optional(HttpSectionSchema),
     database: Type.Optional(
       Type.Object(
         {
@@ -71,6 +75,8 @@ export const FileConfigSchema = Type.Object(
           durable_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
           /** Signed checkpoints of the chains' heads (src/audit/config-schema.ts). */
           checkpoints: Type.Optional(AuditCheckpointsSectionSchema),
+          /** Streaming export of committed events to a SIEM (src/audit/export-config.ts). */
+          export: Type.Optional(AuditExportSectionSchema),
         },
         { additionalProperties: false },
       ),

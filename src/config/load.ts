@@ -3,10 +3,13 @@ import { resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { type CheckpointConfig, resolveCheckpointConfig } from '../audit/config-schema.ts';
+import { resolveAuditExport } from '../audit/export-config.ts';
+import type { AuditWebhookSink } from '../audit/stream-export.ts';
 import { type McpConfig, resolveMcpConfig } from '../mcp/config.ts';
 import { resolveTelemetryConfig, type TelemetryConfig } from '../telemetry/config.ts';
 import { ConfigError } from './errors.ts';
 import { type FileConfig, FileConfigSchema } from './file-schema.ts';
+import { type HttpConfig, resolveHttpConfig } from './http.ts';
 import { type MasterKeys, resolveMasterKeys } from './master-key.ts';
 import { type OidcConfig, resolveOidcConfig, resolvePublicUrl } from './oidc.ts';
 
@@ -20,6 +23,8 @@ export interface GatehouseConfig {
   logLevel: LogLevel;
   production: boolean;
   bodyLimitBytes: number;
+  /** Parsing limits and the failed-authentication throttle (`http:`). */
+  http: HttpConfig;
   databaseWriteUrl: string | null;
   databaseReadUrl: string | null;
   /** The replica lag beyond which lag-tolerant reads fall back to the primary (`DATABASE_READ_MAX_LAG_MS`). */
@@ -41,6 +46,8 @@ export interface GatehouseConfig {
     thread: boolean;
     durableTimeoutMs: number;
     checkpoints: CheckpointConfig;
+    /** The SIEM webhook committed events are streamed to; null when none is configured. */
+    export: AuditWebhookSink | null;
   };
   /** How often each instance polls the store for key/policy changes; revocation must land within 1 s. */
   snapshotRefreshMs: number;
@@ -148,6 +155,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
       env.GATEHOUSE_BODY_LIMIT !== undefined
         ? parseInteger(env.GATEHOUSE_BODY_LIMIT, 'GATEHOUSE_BODY_LIMIT', 1024, 2 ** 31)
         : (file.body_limit_bytes ?? DEFAULT_BODY_LIMIT),
+    http: resolveHttpConfig(file.http),
     databaseWriteUrl,
     databaseReadUrl,
     databaseReadMaxLagMs:
@@ -165,6 +173,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
       thread: file.audit?.thread ?? true,
       durableTimeoutMs: file.audit?.durable_timeout_ms ?? 30_000,
       checkpoints: resolveCheckpointConfig(file.audit?.checkpoints, env, dataDir),
+      export: resolveAuditExport(file.audit?.export, env),
     },
     snapshotRefreshMs: 250,
     publicUrl,
