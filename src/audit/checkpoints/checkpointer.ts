@@ -5,9 +5,9 @@
  * head moved. A sink that fails keeps its checkpoints in order and gets them on the next round, so its `prev` links
  * stay whole unless it stays down for longer than its backlog holds.
  */
-import type { Logger } from 'pino';
 import { type AuditCheckpoint, checkpointDigest, signCheckpoint } from '../../domain/audit/index.ts';
 import { auditRepository, type Store } from '../../store/index.ts';
+import type { AuditLogger } from '../audit-writer.ts';
 import type { CheckpointSigningKey } from './signing-key.ts';
 import type { CheckpointSink } from './sinks.ts';
 
@@ -21,7 +21,7 @@ export interface AuditCheckpointerOptions {
   intervalMs: number;
   /** Names this instance in its checkpoints (the audit writer's chain id: unique per process). */
   writer: string;
-  logger: Pick<Logger, 'warn' | 'error'>;
+  logger: AuditLogger;
   now?: () => number;
 }
 
