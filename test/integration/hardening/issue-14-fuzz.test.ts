@@ -217,7 +217,7 @@ describe('issue 14: fuzzing every surface family', () => {
         const requestId = reply.headers['x-gatehouse-request-id'] as string;
         expect(requestId).toBeTruthy();
         seen.push({ requestId, status: reply.status });
-        if (reply.status >= 400 && verb !== 'HEAD') {
+        if (reply.status >= 400) {
           const code = checkShape(path.startsWith('/mcp') ? '/mcp' : path, reply.status, reply.body);
           if (reply.status >= 500) expect(code).toMatch(UPSTREAM_CAUSED);
         }
