@@ -27,7 +27,7 @@ describe('issue 14 finding 8: failed authentication is throttled per source', ()
   beforeAll(async () => {
     environment = await createGatewayEnvironment();
     const configPath = join(environment.dataDir, 'gatehouse.yaml');
-    writeFileSync(configPath, `http:\n  auth_failure_throttle:\n    failures: ${ALLOWANCE}\n    interval_ms: 1500\n`);
+    writeFileSync(configPath, `http:\n  auth_failure_throttle:\n    failures: ${ALLOWANCE}\n    interval_ms: 3000\n`);
     environment.env.GATEHOUSE_CONFIG = configPath;
     gw = await startGateway({ environment });
   });
@@ -59,32 +59,40 @@ describe('issue 14 finding 8: failed authentication is throttled per source', ()
         expect(valid.statusCode).toBe(200);
       }
     }
+    // The window is fixed, not per flood: if a boundary falls inside the flood, the next window opens with a fresh
+    // allowance. Either way each window audits at most the allowance and aggregates the rest.
+    const refused = statuses.filter((status) => status === 401).length;
+    const throttled = statuses.filter((status) => status === 429).length;
     expect(statuses.slice(0, ALLOWANCE)).toEqual(Array(ALLOWANCE).fill(401));
-    expect(statuses.slice(ALLOWANCE)).toEqual(Array(FLOOD - ALLOWANCE).fill(429));
+    expect(refused + throttled).toBe(FLOOD);
+    expect(refused === ALLOWANCE || refused === 2 * ALLOWANCE).toBe(true);
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
 
     const aggregated = await eventually(
       async () => {
-        const events = (await gw.auditEvents()).slice(before);
-        return events.find((event) => event.surface === '__throttled__');
+        const events = (await gw.auditEvents()).slice(before).filter((event) => event.surface === '__throttled__');
+        const counted = events.reduce((sum, event) => sum + Number(event.meta.count), 0);
+        return counted === throttled ? events : undefined;
       },
-      { timeoutMs: 5000 },
+      { timeoutMs: 10_000 },
     );
-    expect(aggregated).toMatchObject({
-      status: 429,
-      outcome: 'rate_limited',
-      error_code: 'auth_throttled',
-      principal: null,
-      meta: { source_address: '127.0.0.1', count: FLOOD - ALLOWANCE, surfaces: 'llm.models.list' },
-    });
+    for (const event of aggregated) {
+      expect(event).toMatchObject({
+        status: 429,
+        outcome: 'rate_limited',
+        error_code: 'auth_throttled',
+        principal: null,
+        meta: { source_address: '127.0.0.1', surfaces: 'llm.models.list' },
+      });
+    }
     const events = (await gw.auditEvents()).slice(before);
-    // The allowance, the valid request, and one aggregated event: not one row per refused request.
-    expect(events.filter((event) => event.status === 401)).toHaveLength(ALLOWANCE);
-    expect(events).toHaveLength(ALLOWANCE + 2);
+    // The allowance, the valid request, and the aggregated events: not one row per refused request.
+    expect(events.filter((event) => event.status === 401)).toHaveLength(refused);
+    expect(events).toHaveLength(refused + 1 + aggregated.length);
   });
 
   it('a new window starts with a fresh allowance', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 1600));
+    await new Promise((resolve) => setTimeout(resolve, 3100));
     const response = await request(`${gw.baseUrl}/v1/models`, { headers: { authorization: 'Bearer gh_unknown' } });
     await response.body.dump();
     expect(response.statusCode).toBe(401);
