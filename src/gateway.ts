@@ -28,6 +28,7 @@ import {
 import { LlmService, type LlmServiceOptions } from './llm/index.ts';
 import { createLogger } from './logger.ts';
 import { createMcpService, type McpService, quarantineAuditDraft } from './mcp/index.ts';
+import { PromptLogStore } from './prompt-log/index.ts';
 import { createSecretService, type SecretService, verifyMasterKeys } from './secrets/index.ts';
 import { openStore, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
 import { createMetrics, createRequestObserver, type GatewayMetrics, startTelemetryExport } from './telemetry/index.ts';
@@ -73,6 +74,8 @@ export interface Gateway {
   llm: LlmService;
   /** The MCP tool gateway: upstream servers, tool pins, team tool policies, capabilities. */
   mcp: McpService;
+  /** Opt-in prompt logs: recorded for keys with `settings.prompt_log`, purged when their TTL passes. */
+  promptLogs: PromptLogStore;
   /** Stops accepting requests, lets in-flight ones finish, drains the audit queue, then closes the store. */
   close(): Promise<void>;
 }
@@ -221,6 +224,8 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       })
     : null;
   auditExport?.start();
+  const promptLogs = new PromptLogStore({ store, kek, maxTtlS: config.telemetry.promptLogMaxTtlS, logger });
+  promptLogs.start();
   let shuttingDown = false;
   const observeRequest = createRequestObserver({
     metrics,
@@ -314,6 +319,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       admin,
       secrets,
       idempotency: createIdempotencyStore(store, kek),
+      promptLogs,
       engine: () => adminSnapshot.engine,
       refreshSnapshots: async () => {
         await Promise.all([snapshot.refresh(), adminSnapshot.refresh()]);
@@ -346,6 +352,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     limits,
     llm,
     mcp,
+    promptLogs,
     close() {
       closing ??= (async () => {
         shuttingDown = true;
@@ -354,6 +361,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         authThrottle.close();
         await audit.close();
         await auditExport?.stop();
+        promptLogs.stop();
         await limits.close();
         snapshot.stop();
         adminSnapshot.stop();
