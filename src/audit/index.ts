@@ -12,6 +12,7 @@ export {
 } from './checkpoints/index.ts';
 export type { CheckpointConfig, CheckpointSinkSpec } from './config-schema.ts';
 export { type AuditExportSection, AuditExportSectionSchema, resolveAuditExport } from './export-config.ts';
+export { RefusalThrottle, type RefusalThrottleOptions, THROTTLED_CODE } from './refusal-throttle.ts';
 export {
   type AuditPosition,
   decodeAuditCursor,
