@@ -247,10 +247,26 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     onTokenRefresh: (service, ok) => metrics.countVaultRefresh(service, ok ? 'success' : 'failure'),
   });
   await vault.start();
-  const llm = new LlmService({ ...options.llm, file: config.file, store, secrets, logger });
+  const llm = new LlmService({
+    ...options.llm,
+    router: {
+      ...options.llm?.router,
+      onQueueWait: (wait) => metrics.observeUpstreamQueueWait(wait.upstream, wait.outcome, wait.seconds),
+    },
+    file: config.file,
+    store,
+    secrets,
+    logger,
+  });
   await llm.start();
   metrics.addCollector('gatehouse_upstream_circuit_open', (set) => {
     for (const state of llm.router.circuitStates()) set([state.upstream, state.target], state.open ? 1 : 0);
+  });
+  metrics.addCollector('gatehouse_upstream_queue_depth', (set) => {
+    for (const state of llm.router.queueStates()) set([state.upstream], state.queued);
+  });
+  metrics.addCollector('gatehouse_upstream_slots_in_use', (set) => {
+    for (const state of llm.router.queueStates()) set([state.upstream], state.inUse);
   });
   const mcp = await createMcpService({
     config: config.mcp,

@@ -332,6 +332,7 @@ export const ERROR_CATALOG = {
   upstream_rate_limited: upstreamEntry('upstream_rate_limited'),
   upstream_auth_failed: upstreamEntry('upstream_auth_failed'),
   upstream_rejected: upstreamEntry('upstream_rejected'),
+  upstream_saturated: upstreamEntry('upstream_saturated'),
   client_aborted: { ...upstreamEntry('client_aborted'), message: 'The client closed the request.' },
   internal_error: {
     status: 500,

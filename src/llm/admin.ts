@@ -19,6 +19,8 @@ export interface UpstreamView {
   api_version: string | null;
   headers: Record<string, string>;
   max_connections: number | null;
+  max_connections_per_tenant: number | null;
+  queue_timeout_ms: number | null;
   /** How many API keys are stored; the keys themselves are write-only. */
   api_key_count: number;
   source: LlmSource;
@@ -147,6 +149,8 @@ export class LlmAdmin {
       api_version: upstream.api_version ?? null,
       headers: upstream.headers ?? {},
       max_connections: upstream.max_connections ?? null,
+      max_connections_per_tenant: upstream.max_connections_per_tenant ?? null,
+      queue_timeout_ms: upstream.queue_timeout_ms ?? null,
       api_key_count: upstream.api_keys?.length ?? 0,
       source: this.#service.catalog.sourceOfUpstream.get(upstream.id) ?? 'config',
       health: { reachable: reason === null, reason },

@@ -28,6 +28,7 @@ export function createCallAudit(model: string): CallAudit {
     ttft_ms: null,
     latency_ms: null,
     truncated: false,
+    queue_wait_ms: null,
     outcome: 'error',
     error_code: null,
   };

@@ -3,16 +3,14 @@ import {
   classifyStatus,
   computeBackoffMs,
   createAttemptPlan,
-  type FailureVerdict,
   type JsonObject,
-  type ModelGroupSpec,
   type PlannedAttempt,
   parseRetryAfterMs,
   planUpstreamCall,
   readTopLevelMembers,
-  type TargetSpec,
   type UpstreamCallPlan,
 } from '../domain/routing/index.ts';
+import { adjustInFlight, lookupsFor, penalize, timeoutsFor } from './attempt-state.ts';
 import {
   beginAttempt,
   createCallAudit,
@@ -24,50 +22,14 @@ import {
 import { UnknownModelError, UpstreamError } from './errors.ts';
 import { runExchange, type UpstreamResponse, type UpstreamStreamStart } from './http/exchange.ts';
 import type { ExchangeFailure } from './http/exchange-failure.ts';
+import type { ReleaseSlot } from './http/slot-gate.ts';
 import { createRelayStream } from './relay-stream.ts';
 import type { ResolvedUpstream, RouterState } from './router-state.ts';
 import type { CallAudit, LlmCall, LlmResult } from './types.ts';
-
-function timeoutsFor(state: RouterState, call: LlmCall, group: ModelGroupSpec, target: TargetSpec) {
-  const { policy } = state;
-  const embeddings = call.operation.endsWith('embed') || call.operation.endsWith('embeddings');
-  const fallbackTotal = embeddings
-    ? policy.embeddings_timeout_ms
-    : state.isReasoningModel(target.model)
-      ? policy.reasoning_timeout_ms
-      : policy.chat_timeout_ms;
-  const total = group.timeout_ms ?? fallbackTotal;
-  return {
-    totalTimeoutMs: total,
-    firstByteTimeoutMs: group.first_byte_timeout_ms ?? total,
-    idleTimeoutMs: group.idle_timeout_ms ?? policy.idle_timeout_ms,
-  };
-}
+import { tenantOf, waitForSlot } from './upstream-slots.ts';
 
 function contentTypeFor(call: LlmCall): string {
   return call.operation.startsWith('ollama.') ? 'application/x-ndjson' : 'text/event-stream';
-}
-
-/** Applies a failed attempt's consequences: the target's circuit and the key's cooldown. */
-function penalize(
-  state: RouterState,
-  planned: PlannedAttempt,
-  upstream: ResolvedUpstream,
-  keyIndex: number,
-  verdict: FailureVerdict,
-  retryAfterMs: number | null,
-) {
-  const now = state.now();
-  if (verdict.penalizeTarget) state.health.recordFailure(planned.key, now, retryAfterMs ?? undefined);
-  if (verdict.penalizeKey === 'unauthorized') {
-    upstream.keys.cooldown(keyIndex, now + state.policy.key_unauthorized_cooldown_ms);
-  } else if (verdict.penalizeKey === 'rate_limited') {
-    upstream.keys.cooldown(keyIndex, now + (retryAfterMs ?? state.policy.key_rate_limited_cooldown_ms));
-  }
-}
-
-function adjustInFlight(state: RouterState, key: string, delta: number): void {
-  state.inFlight.set(key, Math.max(0, (state.inFlight.get(key) ?? 0) + delta));
 }
 
 /**
@@ -102,6 +64,8 @@ interface AttemptContext {
   upstream: ResolvedUpstream;
   keyIndex: number;
   plan: UpstreamCallPlan;
+  /** The upstream slot this attempt holds: given back when the response is read, or when the stream ends. */
+  release: ReleaseSlot;
 }
 
 function succeedJson(ctx: AttemptContext, response: UpstreamResponse, json: JsonObject): LlmResult {
@@ -122,6 +86,7 @@ function succeedStream(ctx: AttemptContext, start: UpstreamStreamStart): LlmResu
   audit.ttft_ms = start.firstByteAt - ctx.startedAt;
   adjustInFlight(state, planned.key, 1);
   const stream = createRelayStream(start.live, (end) => {
+    ctx.release();
     adjustInFlight(state, planned.key, -1);
     if (end.kind === 'truncated' && end.failure !== null && end.failure.verdict.penalizeTarget) {
       state.health.recordFailure(planned.key, state.now());
@@ -158,6 +123,7 @@ async function attempt(ctx: AttemptContext): Promise<LlmResult | UpstreamError> 
       now: state.now,
     });
   } catch (error) {
+    ctx.release();
     const failure = error as ExchangeFailure;
     finishAttempt(record, failure.verdict.code, failure.status, state.now());
     penalize(state, planned, upstream, ctx.keyIndex, failure.verdict, null);
@@ -165,6 +131,7 @@ async function attempt(ctx: AttemptContext): Promise<LlmResult | UpstreamError> 
   } finally {
     adjustInFlight(state, planned.key, -1);
   }
+  if (outcome.kind === 'response') ctx.release();
   const now = state.now();
   if (outcome.kind === 'response' && (outcome.status < 200 || outcome.status >= 300)) {
     const verdict = classifyStatus(outcome.status, upstream.keys.size);
@@ -188,37 +155,6 @@ async function attempt(ctx: AttemptContext): Promise<LlmResult | UpstreamError> 
   ctx.audit.upstream = planned.target.upstream;
   ctx.audit.target = planned.target.model;
   return outcome.kind === 'stream' ? succeedStream(ctx, outcome) : succeedJson(ctx, outcome, json as JsonObject);
-}
-
-interface StateLookups {
-  resolveGroup(name: string): ModelGroupSpec | undefined;
-  inFlight(key: string): number;
-  isAvailable(target: TargetSpec, key: string): boolean;
-}
-
-/**
- * The callbacks a plan consults, built once per router state rather than per call: they read `state` at call
- * time, so a routing update (which swaps `state.groups` and `state.upstreams`) is still seen. Per-call closures
- * cost an allocation each and, under tsx's keep-names transform, a `__name` call (bench CPU profile).
- */
-const stateLookups = new WeakMap<RouterState, StateLookups>();
-
-function lookupsFor(state: RouterState): StateLookups {
-  let lookups = stateLookups.get(state);
-  if (lookups === undefined) {
-    lookups = {
-      resolveGroup: (name) => state.groups.get(name),
-      inFlight: (key) => state.inFlight.get(key) ?? 0,
-      isAvailable(target, key) {
-        const now = state.now();
-        return (
-          state.health.isAvailable(key, now) && (state.upstreams.get(target.upstream)?.keys.hasAvailable(now) ?? false)
-        );
-      },
-    };
-    stateLookups.set(state, lookups);
-  }
-  return lookups;
 }
 
 function fail(audit: CallAudit, error: UpstreamError, startedAt: number, now: number): never {
@@ -249,8 +185,11 @@ export async function executeWithFailover(state: RouterState, call: LlmCall): Pr
     maxAttempts: state.policy.max_attempts,
     inFlight,
   });
+  const tenant = tenantOf(call);
   let lastError: UpstreamError | null = null;
   let skipBackoff = false;
+  // The first target found saturated: waited for only once no other target of the plan had a free slot.
+  let saturated: PlannedAttempt | null = null;
   for (let planned = plan.next(isAvailable); planned !== null; planned = plan.next(isAvailable)) {
     if (planned.attempt > 0 && !skipBackoff) {
       const { backoff_base_ms: base, backoff_max_ms: max } = state.policy;
@@ -260,29 +199,13 @@ export async function executeWithFailover(state: RouterState, call: LlmCall): Pr
     const upstream = state.upstreams.get(planned.target.upstream) as ResolvedUpstream;
     const keyChoice = upstream.keys.pick(state.now());
     if (keyChoice === null) continue;
-    const callPlan = planUpstreamCall(
-      call.operation,
-      upstream.adapter.dialect,
-      call.body,
-      {
-        requestId: call.requestId,
-        publicModel: call.model,
-        upstreamModel: planned.target.model,
-        now: state.now,
-        startedAt,
-      },
-      { reasoning: state.isReasoningModel(planned.target.model) },
-    );
-    const result = await attempt({
-      state,
-      call,
-      audit,
-      startedAt,
-      planned,
-      upstream,
-      keyIndex: keyChoice.index,
-      plan: callPlan,
-    });
+    const release = upstream.gate.tryAcquire(tenant);
+    if (release === null) {
+      saturated ??= planned;
+      skipBackoff = true;
+      continue;
+    }
+    const result = await planAndAttempt(state, call, audit, startedAt, planned, upstream, keyChoice.index, release);
     if (!(result instanceof UpstreamError)) return result;
     if (!result.retryable) fail(audit, result, startedAt, state.now());
     lastError = result;
@@ -290,10 +213,60 @@ export async function executeWithFailover(state: RouterState, call: LlmCall): Pr
     skipBackoff =
       (result.code === 'upstream_rate_limited' || result.code === 'upstream_auth_failed') && upstream.keys.size > 1;
   }
+  if (saturated !== null) {
+    const upstream = state.upstreams.get(saturated.target.upstream) as ResolvedUpstream;
+    const slot = await waitForSlot(state, call, audit, saturated.target.upstream, upstream);
+    if (slot instanceof UpstreamError) fail(audit, slot, startedAt, state.now());
+    const keyChoice = upstream.keys.pick(state.now());
+    if (keyChoice === null) {
+      slot();
+    } else {
+      const result = await planAndAttempt(state, call, audit, startedAt, saturated, upstream, keyChoice.index, slot);
+      if (!(result instanceof UpstreamError)) return result;
+      lastError = result;
+    }
+  }
   const exhausted =
     lastError ??
     new UpstreamError('upstream_unavailable', {
       message: 'No upstream target of this model is available right now (all are cooling down).',
     });
   fail(audit, exhausted, startedAt, state.now());
+}
+
+/** Plans the call for the target's dialect and runs one attempt holding `release`'s slot. */
+function planAndAttempt(
+  state: RouterState,
+  call: LlmCall,
+  audit: CallAudit,
+  startedAt: number,
+  planned: PlannedAttempt,
+  upstream: ResolvedUpstream,
+  keyIndex: number,
+  release: ReleaseSlot,
+): Promise<LlmResult | UpstreamError> {
+  const callPlan = planUpstreamCall(
+    call.operation,
+    upstream.adapter.dialect,
+    call.body,
+    {
+      requestId: call.requestId,
+      publicModel: call.model,
+      upstreamModel: planned.target.model,
+      now: state.now,
+      startedAt,
+    },
+    { reasoning: state.isReasoningModel(planned.target.model) },
+  );
+  return attempt({
+    state,
+    call,
+    audit,
+    startedAt,
+    planned,
+    upstream,
+    keyIndex,
+    plan: callPlan,
+    release,
+  });
 }

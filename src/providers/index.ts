@@ -28,8 +28,14 @@ export { OllamaProvider } from './ollama/index.ts';
 export { OpenAIProvider } from './openai/index.ts';
 export type { ProviderAdapter, UpstreamBase, UpstreamRequest } from './provider-adapter.ts';
 export { getProviderAdapter, providerAdapters } from './registry.ts';
-export { createLlmRouter, type LlmRouter, type LlmRouterOptions, type UpstreamProbe } from './router.ts';
-export type { RoutingConfig } from './router-state.ts';
+export {
+  createLlmRouter,
+  type LlmRouter,
+  type LlmRouterOptions,
+  type UpstreamProbe,
+  type UpstreamQueueState,
+} from './router.ts';
+export type { QueueWait, RoutingConfig } from './router-state.ts';
 export type {
   AttemptRecord,
   CallAudit,

@@ -12,6 +12,7 @@ import {
   type UpstreamSpec,
 } from '../domain/routing/index.ts';
 import type { PoolRegistry } from './http/pools.ts';
+import type { SlotGate } from './http/slot-gate.ts';
 import { type ProviderAdapter, resolveUpstreamBase, type UpstreamBase } from './provider-adapter.ts';
 import { getProviderAdapter } from './registry.ts';
 import type { CallSignal } from './types.ts';
@@ -21,6 +22,19 @@ export interface ResolvedUpstream {
   adapter: ProviderAdapter;
   keys: KeyRing;
   dispatcher: Dispatcher;
+  /** The origin pool's gate: a call holds one of its slots for as long as it uses a connection. */
+  gate: SlotGate;
+  queueTimeoutMs: number;
+}
+
+/** How long a call waits for a slot on a saturated upstream when the upstream does not say. */
+export const DEFAULT_QUEUE_TIMEOUT_MS = 10_000;
+
+/** One wait for an upstream slot that did not get one at once, for the queue-wait histogram. */
+export interface QueueWait {
+  upstream: string;
+  seconds: number;
+  outcome: 'granted' | 'timeout' | 'aborted';
 }
 
 /** Everything the failover loop reads: an immutable routing snapshot plus the live health and load maps. */
@@ -35,6 +49,7 @@ export interface RouterState {
   now: () => number;
   random: () => number;
   sleep: (ms: number, signal: CallSignal | undefined) => Promise<void>;
+  onQueueWait: (wait: QueueWait) => void;
 }
 
 /** `api_keys` may be omitted (local servers); everything else is `UpstreamSpec`. */
@@ -61,12 +76,18 @@ export function buildRoutingTables(
     const base = resolveUpstreamBase(spec);
     const old = previous?.get(spec.id);
     const sameKeys = old !== undefined && old.base.spec.api_keys.join('\u0000') === spec.api_keys.join('\u0000');
+    const origin = pools.get(base.origin, {
+      connections: spec.max_connections,
+      perTenant: spec.max_connections_per_tenant,
+    });
     upstreams.set(spec.id, {
       base,
       adapter: getProviderAdapter(spec.provider),
       // Key cooldowns survive a config refresh unless the keys themselves changed.
       keys: sameKeys ? old.keys : createKeyRing(spec.api_keys),
-      dispatcher: pools.get(base.origin, spec.max_connections),
+      dispatcher: origin.pool,
+      gate: origin.gate,
+      queueTimeoutMs: spec.queue_timeout_ms ?? DEFAULT_QUEUE_TIMEOUT_MS,
     });
   }
   const groups = new Map<string, ModelGroupSpec>();

@@ -15,6 +15,7 @@ import {
   buildRoutingTables,
   createHealth,
   createReasoningMatcher,
+  type QueueWait,
   type ResolvedUpstream,
   type RouterState,
   type RoutingConfig,
@@ -32,6 +33,16 @@ export interface LlmRouterOptions extends RoutingConfig {
   now?: () => number;
   random?: () => number;
   sleep?: (ms: number, signal: CallSignal | undefined) => Promise<void>;
+  /** Each wait for a slot on a saturated upstream, as it ends (the queue-wait histogram). */
+  onQueueWait?: (wait: QueueWait) => void;
+}
+
+/** One upstream's gate, for metrics; upstreams on one origin share a pool, so they report the same numbers. */
+export interface UpstreamQueueState {
+  upstream: string;
+  queued: number;
+  inUse: number;
+  capacity: number;
 }
 
 export interface UpstreamProbe {
@@ -51,6 +62,8 @@ export interface LlmRouter {
   listModelGroups(): readonly ModelGroupSpec[];
   /** Every target of every model group and whether its circuit is open (cooling down), for metrics. */
   circuitStates(): Array<{ upstream: string; target: string; open: boolean }>;
+  /** Calls waiting for, and holding, each upstream's connection slots. */
+  queueStates(): UpstreamQueueState[];
   /** Models an upstream itself lists (`/v1/models` or `/api/tags`): discovery for the default config. */
   listUpstreamModels(upstreamId: string): Promise<ListedModel[]>;
   /** Light health probe (the model listing) for `/readyz`. Never throws. */
@@ -77,6 +90,7 @@ export function createLlmRouter(options: LlmRouterOptions): LlmRouter {
     now: options.now ?? Date.now,
     random: options.random ?? Math.random,
     sleep: options.sleep ?? sleepUnlessAborted,
+    onQueueWait: options.onQueueWait ?? (() => {}),
   };
 
   function upstreamOf(id: string): ResolvedUpstream {
@@ -150,6 +164,14 @@ export function createLlmRouter(options: LlmRouterOptions): LlmRouter {
         }
       }
       return [...seen.values()];
+    },
+    queueStates() {
+      return [...state.upstreams].map(([id, upstream]) => ({
+        upstream: id,
+        queued: upstream.gate.queued,
+        inUse: upstream.gate.inUse,
+        capacity: upstream.gate.capacity,
+      }));
     },
     listUpstreamModels,
     async probeUpstream(upstreamId) {

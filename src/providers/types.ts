@@ -11,6 +11,8 @@ export interface LlmCall {
   body: JsonObject;
   /** Aborts the upstream at once: wire it to the client connection's close. */
   signal?: CallSignal;
+  /** Whose turn a call waits for when its upstream is saturated (the caller's tenant; null shares one turn). */
+  tenant?: string | null;
 }
 
 /**
@@ -51,6 +53,8 @@ export interface CallAudit {
   ttft_ms: number | null;
   latency_ms: number | null;
   truncated: boolean;
+  /** Time spent waiting for a connection slot on a saturated upstream; null when a slot was free at once. */
+  queue_wait_ms: number | null;
   outcome: CallOutcome;
   error_code: UpstreamErrorCode | null;
 }

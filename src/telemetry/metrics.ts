@@ -18,6 +18,8 @@ const GENAI_DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 
 const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 /** The GenAI semantic conventions' advice for `gen_ai.server.time_to_first_token`. */
 const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+/** Seconds. From a slot freed at once to the longest configurable wait (`queue_timeout_ms`, 10 s by default). */
+const QUEUE_WAIT_BUCKETS = [0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const COMMIT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /** Why admission refused a request (`gatehouse_admission_denials_total{reason}`). */
@@ -45,6 +47,8 @@ export interface GatewayMetrics {
   countDenial(surface: string, reason: DenialReason): void;
   observeLlmCall(call: LlmObservation): void;
   countUpstreamAttempt(upstream: string, outcome: string): void;
+  /** A call's wait for a slot on a saturated upstream, by how it ended (granted, timeout, aborted). */
+  observeUpstreamQueueWait(upstream: string, outcome: string, seconds: number): void;
   observeMcpToolCall(server: string, tool: string, outcome: string, seconds: number): void;
   countVaultRefresh(service: string, outcome: 'success' | 'failure'): void;
   /** Where `gatehouse_audit_queue_depth` reads the writer's pending count, at each scrape. */
@@ -59,6 +63,8 @@ export interface GatewayMetrics {
 
 export type CollectedGauge =
   | 'gatehouse_upstream_circuit_open'
+  | 'gatehouse_upstream_queue_depth'
+  | 'gatehouse_upstream_slots_in_use'
   | 'gatehouse_budget_utilization_ratio'
   | 'gatehouse_audit_checkpoint_pending'
   | 'gatehouse_audit_checkpoint_last_stored_seconds';
@@ -67,6 +73,14 @@ const COLLECTED_GAUGES: Record<CollectedGauge, { help: string; labelNames: strin
   gatehouse_upstream_circuit_open: {
     help: 'Whether a model target is cooling down after repeated failures (1) or taking traffic (0).',
     labelNames: ['upstream', 'target'],
+  },
+  gatehouse_upstream_queue_depth: {
+    help: 'LLM calls waiting for a connection slot on an upstream (upstreams on one origin share its slots).',
+    labelNames: ['upstream'],
+  },
+  gatehouse_upstream_slots_in_use: {
+    help: 'Connection slots of an upstream held by calls in progress, out of its max_connections.',
+    labelNames: ['upstream'],
   },
   gatehouse_budget_utilization_ratio: {
     help: 'Spend in the current budget window divided by the budget, per scope that has a budget.',
@@ -155,6 +169,12 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     'Attempts against LLM upstreams (failover included), by outcome: ok or the upstream error code.',
     ['upstream', 'outcome'],
   );
+  const queueWait = histogram(
+    'gatehouse_upstream_queue_wait_seconds',
+    'Time LLM calls waited for a connection slot on a saturated upstream, by outcome (granted, timeout, aborted).',
+    ['upstream', 'outcome'],
+    QUEUE_WAIT_BUCKETS,
+  );
   const toolCalls = histogram(
     'gatehouse_mcp_tool_call_duration_seconds',
     'MCP tool calls relayed to upstream servers, by server, tool and outcome.',
@@ -233,6 +253,9 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     },
     countUpstreamAttempt(upstream, outcome) {
       attempts.inc([upstream, outcome]);
+    },
+    observeUpstreamQueueWait(upstream, outcome, seconds) {
+      queueWait.observe([upstream, outcome], seconds);
     },
     observeMcpToolCall(server, tool, outcome, seconds) {
       toolCalls.observe([server, tool, outcome], seconds);

@@ -10,6 +10,7 @@ export type UpstreamErrorCode =
   | 'upstream_auth_failed'
   | 'upstream_rejected'
   | 'upstream_stream_truncated'
+  | 'upstream_saturated'
   | 'client_aborted';
 
 export interface UpstreamErrorInfo {
@@ -38,6 +39,12 @@ export const UPSTREAM_ERRORS: Readonly<Record<UpstreamErrorCode, UpstreamErrorIn
     status: 502,
     type: 'upstream_error',
     message: 'The model upstream stream ended before completion.',
+  },
+  // 503, not 429: the caller did nothing wrong; the gateway's own connections to the upstream are all busy.
+  upstream_saturated: {
+    status: 503,
+    type: 'upstream_error',
+    message: 'Every connection to the model upstream is busy; retry after the time in Retry-After.',
   },
   client_aborted: { status: 499, type: 'invalid_request_error', message: 'The client closed the request.' },
 });

@@ -44,8 +44,12 @@ export interface UpstreamSpec {
   api_version?: string;
   /** Extra static headers sent upstream (never secrets: those belong in `api_keys`). */
   headers?: Record<string, string>;
-  /** Connections per origin in the undici Pool. */
+  /** Connections per origin in the undici Pool, and the calls the origin's gate lets through at once (64). */
   max_connections?: number;
+  /** Of those, how many one tenant may hold (default: all but a quarter, 48 of 64). */
+  max_connections_per_tenant?: number;
+  /** How long a call waits for a slot before 503 `upstream_saturated` (default 10 s; 0: refuse at once). */
+  queue_timeout_ms?: number;
 }
 
 export interface TargetSpec {

@@ -43,6 +43,7 @@ function recordCall(context: RequestContext, audit: CallAudit): void {
     total_tokens: usage.total_tokens,
   };
   context.setMeta('ttft_ms', audit.ttft_ms);
+  if (audit.queue_wait_ms !== null) context.setMeta('queue_wait_ms', audit.queue_wait_ms);
   context.setMeta('truncated', audit.truncated);
   context.setMeta('usage_estimated', audit.usage_estimated);
   if (audit.error_code !== null) context.setMeta('upstream_error', audit.error_code);
@@ -115,6 +116,7 @@ export async function relayLlmCall(
         model,
         body,
         signal,
+        tenant: context.principal?.tenantId ?? null,
       });
     } finally {
       upstreamNs = process.hrtime.bigint() - started;

@@ -1,7 +1,15 @@
 import type { Surface } from '../../surfaces.ts';
 
 /** What an LLM call's audit event may carry besides upstream and usage: never prompts or completions. */
-export const LLM_CALL_META = ['model', 'stream', 'ttft_ms', 'truncated', 'usage_estimated', 'upstream_error'];
+export const LLM_CALL_META = [
+  'model',
+  'stream',
+  'ttft_ms',
+  'queue_wait_ms',
+  'truncated',
+  'usage_estimated',
+  'upstream_error',
+];
 
 const ADMIN_AUTH: Surface['auth'] = ['admin_token', 'jwt'];
 

@@ -9,6 +9,7 @@ const CATALOG_CODE: Record<UpstreamError['code'], ErrorCode> = {
   upstream_auth_failed: 'upstream_auth_failed',
   upstream_rejected: 'upstream_rejected',
   upstream_stream_truncated: 'upstream_bad_response',
+  upstream_saturated: 'upstream_saturated',
   client_aborted: 'client_aborted',
 };
 
