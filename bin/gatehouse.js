@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run through tsx's loader, so `npx gatehouse` works right after `npm install`
-// with no build step.
-import { register } from 'tsx/esm/api';
+// The `gatehouse` command runs the compiled build. `npm install` and `npm start` make it; after editing the
+// sources, `npm run build` (or `npm run dev` for the server).
+import { existsSync } from 'node:fs';
 
-register();
-const { runCli } = await import('../src/cli/index.ts');
-const args = process.argv.slice(2);
-const code = await runCli(args);
-// `serve` keeps the process alive until a signal; every other command ends here.
-if (code !== 0 || args[0] !== 'serve') process.exit(code);
+const entry = new URL('../dist/cli.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('gatehouse: the build is missing (dist/cli.js): run `npm run build` first\n');
+  process.exit(1);
+}
+await import(entry.href);

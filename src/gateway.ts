@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { type AdmissionService, createAdmissionService } from './admission/index.ts';
 import { AuditWriter, ThreadedAuditWriter } from './audit/index.ts';
 import type { GatehouseConfig } from './config/index.ts';
-import { createLocalKekProvider, type KekProvider } from './domain/secrets/index.ts';
+import type { KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
 import { createRbacAuthorizer } from './http/authorizer.ts';
 import { createMetrics, type GatewayMetrics } from './http/metrics.ts';
@@ -11,9 +11,8 @@ import type { Admission, Authenticator } from './http/pipeline/index.ts';
 import { createIdempotencyStore } from './http/routes/admin/index.ts';
 import { SURFACES, type Surface } from './http/surfaces.ts';
 import {
-  AdminService,
+  type AdminService,
   AdminSnapshot,
-  createIdentityService,
   createJwtVerifier,
   type IdentityService,
   KeySnapshot,
@@ -22,9 +21,12 @@ import {
 import { LlmService, type LlmServiceOptions } from './llm/index.ts';
 import { createLogger } from './logger.ts';
 import { createMcpService, type McpService, quarantineAuditDraft } from './mcp/index.ts';
-import { createSecretService, type SecretService, verifyMasterKeys } from './secrets/index.ts';
-import { openStore, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
+import type { SecretService } from './secrets/index.ts';
+import { openServices } from './services.ts';
+import { type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
 import { createVault, type Vault } from './vault/index.ts';
+
+export { openServices } from './services.ts';
 
 /** A gateway bound to loopback only can insist that MCP clients name a loopback Host (DNS rebinding). */
 function isLoopbackHost(host: string): boolean {
@@ -78,31 +80,6 @@ export interface CreateGatewayOptions {
   surfaces?: readonly Surface[];
   /** LLM service tuning (default Ollama URL, probe intervals, retry policy); tests shorten timers with it. */
   llm?: Partial<Omit<LlmServiceOptions, 'file' | 'store' | 'secrets' | 'logger'>>;
-}
-
-/** Opens the store, checks the master keys, and wires the services shared by the server and the CLI. */
-export async function openServices(config: GatehouseConfig) {
-  const store = openStore({
-    dataDir: config.dataDir,
-    writeUrl: config.databaseWriteUrl,
-    readUrl: config.databaseReadUrl,
-    regionId: config.regionId,
-    replica: { maxLagMs: config.databaseReadMaxLagMs },
-  });
-  try {
-    await store.migrate();
-    const { current, previous } = config.masterKeys;
-    await verifyMasterKeys(store, [current, ...previous]);
-    const kek = createLocalKekProvider({ current, previous });
-    const secrets = createSecretService(store, kek);
-    const pepper = await secrets.loadPepper();
-    const identity = createIdentityService({ store, pepper, hashing: config.keyHashing });
-    const admin = new AdminService(store, pepper);
-    return { store, kek, secrets, pepper, identity, admin };
-  } catch (error) {
-    await store.close().catch(() => {});
-    throw error;
-  }
 }
 
 export async function createGateway(config: GatehouseConfig, options: CreateGatewayOptions = {}): Promise<Gateway> {

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { VERSION } from '../version.ts';
 import { registerAdminCommands } from './commands/admin.ts';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerCapabilityCommands } from './commands/capability.ts';
@@ -14,6 +15,7 @@ import { type CliIo, describeFailure, processIo } from './run.ts';
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('gatehouse')
     .description('Gatehouse: a secure gateway for LLMs, MCP tools and third-party APIs')
+    .version(VERSION)
     .option('--config <file>', 'YAML config file (environment variables override it)')
     .showHelpAfterError()
     .exitOverride()

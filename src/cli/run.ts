@@ -1,8 +1,8 @@
 import { type Command, CommanderError } from 'commander';
 import { ConfigError, type GatehouseConfig, loadConfig } from '../config/index.ts';
-import { openServices } from '../gateway.ts';
 import { ValidationError } from '../identity/index.ts';
 import { MasterKeyMismatchError } from '../secrets/index.ts';
+import { openServices } from '../services.ts';
 import { ConflictError, NotFoundError } from '../store/index.ts';
 
 export type Services = Awaited<ReturnType<typeof openServices>> & { config: GatehouseConfig };

@@ -13,6 +13,7 @@ import { createGateway } from '../../../src/gateway.ts';
 import {
   createGatewayEnvironment,
   type GatewayEnvironment,
+  CLI_FROM_SOURCE,
   REPO_ROOT,
   runCliWithEnv,
   spawnGatewayProcess,
@@ -67,7 +68,7 @@ let environment: GatewayEnvironment;
 
 /** Runs the real `gatehouse` binary to completion (it must exit by itself) and collects stderr. */
 function runBinary(env: Record<string, string>, args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['bin/gatehouse.js', ...args], {
+  const child = spawn(process.execPath, [...CLI_FROM_SOURCE, ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
