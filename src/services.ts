@@ -6,7 +6,7 @@ import type { GatehouseConfig } from './config/index.ts';
 import { createLocalKekProvider } from './domain/secrets/index.ts';
 import { AdminService, createIdentityService } from './identity/index.ts';
 import { createSecretService, verifyMasterKeys } from './secrets/index.ts';
-import { openStore } from './store/index.ts';
+import { assertCurrent, openStore } from './store/index.ts';
 
 /** Opens the store, checks the master keys, and wires the services shared by the server and the CLI. */
 export async function openServices(config: GatehouseConfig) {
@@ -18,7 +18,8 @@ export async function openServices(config: GatehouseConfig) {
     replica: { maxLagMs: config.databaseReadMaxLagMs },
   });
   try {
-    await store.migrate();
+    if (config.migrate === 'auto') await store.migrate();
+    else assertCurrent(await store.schemaStatus());
     const { current, previous } = config.masterKeys;
     await verifyMasterKeys(store, [current, ...previous]);
     const kek = createLocalKekProvider({ current, previous });

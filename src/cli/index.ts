@@ -6,6 +6,7 @@ import { registerCapabilityCommands } from './commands/capability.ts';
 import { registerServerCommands } from './commands/config.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLimitCommands } from './commands/limits.ts';
+import { registerMigrateCommands } from './commands/migrate.ts';
 import { registerSecretCommands } from './commands/secrets.ts';
 import { registerTenantCommands } from './commands/tenants.ts';
 import { registerUsageCommands } from './commands/usage.ts';
@@ -21,6 +22,7 @@ export function buildProgram(io: CliIo = processIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
   registerServerCommands(program, io);
+  registerMigrateCommands(program, io);
   registerTenantCommands(program, io);
   registerKeyCommands(program, io);
   registerAdminCommands(program, io);

@@ -3,7 +3,7 @@ import { ConfigError, type GatehouseConfig, loadConfig } from '../config/index.t
 import { ValidationError } from '../identity/index.ts';
 import { MasterKeyMismatchError } from '../secrets/index.ts';
 import { openServices } from '../services.ts';
-import { ConflictError, NotFoundError } from '../store/index.ts';
+import { ConflictError, NotFoundError, SchemaVersionError } from '../store/index.ts';
 
 export type Services = Awaited<ReturnType<typeof openServices>> & { config: GatehouseConfig };
 
@@ -54,7 +54,7 @@ export async function withServices<T>(command: Command, action: (services: Servi
 export function describeFailure(error: unknown): { message: string; exitCode: number } {
   if (error instanceof CommanderError) return { message: '', exitCode: error.exitCode };
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
-  if (error instanceof ConfigError || error instanceof MasterKeyMismatchError)
+  if (error instanceof ConfigError || error instanceof MasterKeyMismatchError || error instanceof SchemaVersionError)
     return { message: error.message, exitCode: 78 };
   if (error instanceof ValidationError || error instanceof ConflictError || error instanceof NotFoundError) {
     return { message: error.message, exitCode: 1 };

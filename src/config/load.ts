@@ -7,6 +7,7 @@ import { ConfigError } from './errors.ts';
 import { type FileConfig, FileConfigSchema } from './file-schema.ts';
 import { type MasterKeys, resolveMasterKeys } from './master-key.ts';
 import { type OidcConfig, resolveOidcConfig, resolvePublicUrl } from './oidc.ts';
+import { readSecretFiles } from './secret-files.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -22,6 +23,11 @@ export interface GatehouseConfig {
   databaseReadUrl: string | null;
   /** The replica lag beyond which lag-tolerant reads fall back to the primary (`DATABASE_READ_MAX_LAG_MS`). */
   databaseReadMaxLagMs: number;
+  /**
+   * `auto`: apply pending migrations at start (the default, so `npm start` sets everything up). `off`: refuse to
+   * start on a database that is not at this build's schema; `gatehouse migrate` applies them (`GATEHOUSE_MIGRATE`).
+   */
+  migrate: 'auto' | 'off';
   redisUrl: string | null;
   keyHashing: 'hmac' | 'argon2id';
   masterKeys: MasterKeys;
@@ -92,7 +98,7 @@ function parseUrl(value: string | undefined, field: string, protocols: string[])
  * Every failure is a `ConfigError` naming the field.
  */
 export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
-  const env = options.env ?? process.env;
+  const env = readSecretFiles(options.env ?? process.env);
   const configPath = options.configPath ?? env.GATEHOUSE_CONFIG ?? null;
   const file = configPath ? readConfigFile(configPath) : {};
   const production = env.NODE_ENV === 'production';
@@ -111,6 +117,8 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(regionId))
     throw new ConfigError('REGION_ID', 'must match [a-z0-9][a-z0-9-]{0,62}');
   const publicUrl = resolvePublicUrl(env.GATEHOUSE_PUBLIC_URL ?? file.public_url);
+  const migrate = env.GATEHOUSE_MIGRATE ?? file.database?.migrate ?? 'auto';
+  if (migrate !== 'auto' && migrate !== 'off') throw new ConfigError('GATEHOUSE_MIGRATE', 'must be auto or off');
   const hashing = env.GATEHOUSE_KEY_HASHING ?? file.keys?.hashing ?? 'hmac';
   if (hashing !== 'hmac' && hashing !== 'argon2id')
     throw new ConfigError('GATEHOUSE_KEY_HASHING', 'must be hmac or argon2id');
@@ -132,6 +140,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
       env.DATABASE_READ_MAX_LAG_MS !== undefined
         ? parseInteger(env.DATABASE_READ_MAX_LAG_MS, 'DATABASE_READ_MAX_LAG_MS', 100, 3_600_000)
         : (file.database?.read_max_lag_ms ?? 5000),
+    migrate,
     redisUrl: parseUrl(env.REDIS_URL ?? file.redis_url, 'REDIS_URL', ['redis:', 'rediss:']),
     keyHashing: hashing,
     masterKeys: resolveMasterKeys(env, dataDir, production),
