@@ -14,6 +14,7 @@ export async function openServices(config: GatehouseConfig) {
     dataDir: config.dataDir,
     writeUrl: config.databaseWriteUrl,
     readUrl: config.databaseReadUrl,
+    sqliteSynchronous: config.sqliteSynchronous,
     regionId: config.regionId,
     replica: { maxLagMs: config.databaseReadMaxLagMs },
   });

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { type McpConfig, resolveMcpConfig } from '../mcp/config.ts';
+import { resolveTelemetryConfig, type TelemetryConfig } from '../telemetry/config.ts';
 import { ConfigError } from './errors.ts';
 import { type FileConfig, FileConfigSchema } from './file-schema.ts';
 import { type MasterKeys, resolveMasterKeys } from './master-key.ts';
@@ -28,11 +29,16 @@ export interface GatehouseConfig {
    * start on a database that is not at this build's schema; `gatehouse migrate` applies them (`GATEHOUSE_MIGRATE`).
    */
   migrate: 'auto' | 'off';
+  /** SQLite's `synchronous` pragma (`GATEHOUSE_SQLITE_SYNCHRONOUS`): `normal` or `full`. */
+  sqliteSynchronous: 'normal' | 'full';
   redisUrl: string | null;
   keyHashing: 'hmac' | 'argon2id';
   masterKeys: MasterKeys;
-  /** `thread`: seal and commit audit events on a worker thread (default) instead of the request thread. */
-  audit: { queueLimit: number; batchSize: number; flushIntervalMs: number; thread: boolean };
+  /**
+   * `thread`: seal and commit audit events on a worker thread (default) instead of the request thread.
+   * `durableTimeoutMs`: how long a response's last bytes wait for its event's commit (then the connection drops).
+   */
+  audit: { queueLimit: number; batchSize: number; flushIntervalMs: number; thread: boolean; durableTimeoutMs: number };
   /** How often each instance polls the store for key/policy changes; revocation must land within 1 s. */
   snapshotRefreshMs: number;
   /** The gateway's external origin (`GATEHOUSE_PUBLIC_URL`), without a trailing slash; null when unset. */
@@ -41,6 +47,8 @@ export interface GatehouseConfig {
   oidc: OidcConfig | null;
   /** MCP servers, pinning and capability settings, with `${ENV}` references resolved. */
   mcp: McpConfig;
+  /** Tracing, OTLP metrics and the access log: `telemetry:` in the file, then the standard OTEL_* variables. */
+  telemetry: TelemetryConfig;
   /** The validated file, for sections owned by other areas (upstreams, MCP, vault). */
   file: FileConfig;
 }
@@ -119,6 +127,11 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
   const publicUrl = resolvePublicUrl(env.GATEHOUSE_PUBLIC_URL ?? file.public_url);
   const migrate = env.GATEHOUSE_MIGRATE ?? file.database?.migrate ?? 'auto';
   if (migrate !== 'auto' && migrate !== 'off') throw new ConfigError('GATEHOUSE_MIGRATE', 'must be auto or off');
+  const sqliteSynchronous = (env.GATEHOUSE_SQLITE_SYNCHRONOUS ?? file.database?.sqlite_synchronous ?? 'normal')
+    .toLowerCase()
+    .trim();
+  if (sqliteSynchronous !== 'normal' && sqliteSynchronous !== 'full')
+    throw new ConfigError('GATEHOUSE_SQLITE_SYNCHRONOUS', 'must be normal or full');
   const hashing = env.GATEHOUSE_KEY_HASHING ?? file.keys?.hashing ?? 'hmac';
   if (hashing !== 'hmac' && hashing !== 'argon2id')
     throw new ConfigError('GATEHOUSE_KEY_HASHING', 'must be hmac or argon2id');
@@ -141,19 +154,22 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
         ? parseInteger(env.DATABASE_READ_MAX_LAG_MS, 'DATABASE_READ_MAX_LAG_MS', 100, 3_600_000)
         : (file.database?.read_max_lag_ms ?? 5000),
     migrate,
+    sqliteSynchronous,
     redisUrl: parseUrl(env.REDIS_URL ?? file.redis_url, 'REDIS_URL', ['redis:', 'rediss:']),
     keyHashing: hashing,
     masterKeys: resolveMasterKeys(env, dataDir, production),
     audit: {
       queueLimit: file.audit?.queue_limit ?? 10_000,
       batchSize: file.audit?.batch_size ?? 512,
-      flushIntervalMs: file.audit?.flush_interval_ms ?? 20,
+      flushIntervalMs: file.audit?.flush_interval_ms ?? 0,
       thread: file.audit?.thread ?? true,
+      durableTimeoutMs: file.audit?.durable_timeout_ms ?? 30_000,
     },
     snapshotRefreshMs: 250,
     publicUrl,
     oidc: resolveOidcConfig(file.oidc, publicUrl),
     mcp: resolveMcpConfig(file.mcp, env),
+    telemetry: resolveTelemetryConfig(file.telemetry, env),
     file,
   };
 }

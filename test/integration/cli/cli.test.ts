@@ -10,10 +10,10 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/store/index.ts';
 import {
+  CLI_FROM_SOURCE,
   type CliResult,
   createGatewayEnvironment,
   type GatewayEnvironment,
-  CLI_FROM_SOURCE,
   REPO_ROOT,
   runCliWithEnv,
   startGateway,

@@ -11,9 +11,9 @@ import { stringify } from 'yaml';
 import { ConfigError, loadConfig } from '../../../src/config/index.ts';
 import { createGateway } from '../../../src/gateway.ts';
 import {
+  CLI_FROM_SOURCE,
   createGatewayEnvironment,
   type GatewayEnvironment,
-  CLI_FROM_SOURCE,
   REPO_ROOT,
   runCliWithEnv,
   spawnGatewayProcess,
