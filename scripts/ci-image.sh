@@ -194,6 +194,9 @@ models:
 EOF
   port=$(free_port)
   printf 'HOST=127.0.0.1\nPORT=%s\nGATEHOUSE_CONFIG=/etc/gatehouse/gatehouse.yaml\n' "$port" >"$WORK/nokey.env"
+  # buildah runs the entrypoint without a PID namespace, so tini is not PID 1 there: it must register as the
+  # subreaper to reap orphans (under Docker and Kubernetes it is PID 1 and needs nothing).
+  [ "$ENGINE" = docker ] || echo TINI_SUBREAPER=1 >>"$WORK/nokey.env"
   { cat "$WORK/nokey.env"; echo "GATEHOUSE_MASTER_KEY=$(node -p "require('crypto').randomBytes(32).toString('hex')")"; } >"$WORK/gateway.env"
 
   log "entrypoint without a master key"
