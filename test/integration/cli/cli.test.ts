@@ -265,7 +265,10 @@ describe('gatehouse CLI (sqlite)', () => {
     for (const { hash } of hashes) expect(everything).not.toContain(hash);
   });
 
-  it('runs as a real process through the gatehouse entry, reading secrets from stdin', async () => {
+  // Four processes that each load the CLI from source through tsx: on a loaded 2-core machine that alone took 30 s.
+  it('runs as a real process through the gatehouse entry, reading secrets from stdin', {
+    timeout: 90_000,
+  }, async () => {
     const created = await runBin(env, ['tenant', 'create', '--name', 'from-bin', '--json']);
     expect(created.code, created.stderr).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({ name: 'from-bin' });
