@@ -4,13 +4,13 @@ import { type AuditEventDraft, outcomeForStatus } from '../../domain/audit/index
 import { uuidv7 } from '../../domain/ids.ts';
 import type { LedgerDelta } from '../../domain/limits/index.ts';
 import type { RequestContext } from '../context.ts';
-import { UNMATCHED_SURFACE } from '../surfaces.ts';
 import type { GatewayPipelineDeps } from './deps.ts';
 
 /** nginx's convention for "client closed the request before the response was complete". */
 export const CLIENT_CLOSED_STATUS = 499;
 
-function buildDraft(
+/** The event of one request; exported for requests refused before any route (src/http/edge-requests.ts). */
+export function buildDraft(
   deps: GatewayPipelineDeps,
   context: RequestContext,
   method: string,
@@ -21,6 +21,7 @@ function buildDraft(
     id: uuidv7(context.startedAtMs),
     ts: new Date(context.startedAtMs).toISOString(),
     request_id: context.requestId,
+    trace_id: context.trace?.traceId ?? null,
     region: deps.regionId,
     principal: principal
       ? { type: principal.type, id: principal.id, tenant_id: principal.tenantId, team_id: principal.teamId }
@@ -106,6 +107,7 @@ async function completeRequest(
 ): Promise<void> {
   const context = request.gh;
   if (context.pending) await context.pending.catch(() => {});
+  context.trace?.endStage('handler');
   let spend: LedgerDelta | null = null;
   if (context.reservation !== null) {
     try {
@@ -115,7 +117,8 @@ async function completeRequest(
     }
   }
   const finalStatus = context.aborted ? CLIENT_CLOSED_STATUS : status;
-  const durable = deps.audit.enqueue(buildDraft(deps, context, request.method, finalStatus), spend);
+  const draft = buildDraft(deps, context, request.method, finalStatus);
+  const durable = deps.audit.enqueue(draft, spend);
   if (response !== null) await endWhenDurable(deps, response, durable);
   else await durable;
   if (context.reservation !== null) {
@@ -124,7 +127,9 @@ async function completeRequest(
     } catch (error) {
       request.log.error({ err: error, request_id: request.id }, 'settling usage failed');
     }
+    context.trace?.endStage('settle');
   }
+  context.trace?.finish(draft);
 }
 
 /** Exactly one audit event per request (DESIGN §2 invariant 2): whichever of end, finish or abort comes first. */
@@ -194,39 +199,4 @@ export function watchResponse(request: FastifyRequest, reply: FastifyReply): voi
   raw[kWatched] = request;
   raw.end = holdEnd as WatchedResponse['end'];
   raw.once('close', recordUnfinished);
-}
-
-/** What a request that never reached Fastify routing (a parser error, a malformed URL) is recorded with. */
-export interface UnroutedRequest {
-  requestId: string;
-  method: string;
-  status: number;
-  errorCode: string;
-  startedAtMs: number;
-}
-
-/**
- * Records the one audit event of a request that Fastify never routed (`/__unmatched__`, no principal). Resolves
- * once the event is durable: the caller writes its error response after that, as every other response does.
- */
-export function recordUnroutedRequest(deps: GatewayPipelineDeps, unrouted: UnroutedRequest): Promise<void> {
-  const draft: AuditEventDraft = {
-    id: uuidv7(unrouted.startedAtMs),
-    ts: new Date(unrouted.startedAtMs).toISOString(),
-    request_id: unrouted.requestId,
-    region: deps.regionId,
-    principal: null,
-    surface: UNMATCHED_SURFACE.id,
-    method: unrouted.method,
-    path: UNMATCHED_SURFACE.path,
-    status: unrouted.status,
-    outcome: outcomeForStatus(unrouted.status),
-    latency_ms: Date.now() - unrouted.startedAtMs,
-    authz: null,
-    upstream: null,
-    usage: null,
-    error_code: unrouted.errorCode,
-    meta: {},
-  };
-  return deps.audit.enqueue(draft, null);
 }

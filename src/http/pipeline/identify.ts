@@ -1,13 +1,27 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestTracer } from '../../telemetry/index.ts';
 import { RequestContext } from '../context.ts';
-import { httpError } from '../errors.ts';
+import { GatehouseError, httpError } from '../errors.ts';
 import { UNMATCHED_SURFACE } from '../surfaces.ts';
 import type { GatewayPipelineDeps } from './deps.ts';
+
+/** Fastify adds `Connection: close` to requests that arrive while closing; `Retry-After` sends the client elsewhere. */
+const SHUTTING_DOWN = new GatehouseError('shutting_down', { headers: { 'retry-after': '1' } });
 
 /** First stage of every request, matched or not: gives it a context, a surface and its request id header. */
 export function startRequest(request: FastifyRequest, reply: FastifyReply): void {
   request.gh = new RequestContext(request.id, request.routeOptions.config.surfaceEntry ?? UNMATCHED_SURFACE);
   reply.header('x-gatehouse-request-id', request.id);
+}
+
+/**
+ * Starts the request's server span (continuing the caller's `traceparent`) and names its trace in
+ * `x-gatehouse-trace-id`, beside the request id. Only called when tracing is on.
+ */
+export function traceRequest(tracer: RequestTracer, request: FastifyRequest, reply: FastifyReply): void {
+  const context = request.gh;
+  context.trace = tracer.startRequest(request.headers, request.method, context.surface.path, context.surface.id);
+  reply.header('x-gatehouse-trace-id', context.trace.traceId);
 }
 
 /** `Bearer <token>` with exactly one space-free token (RFC 6750 §2.1); anything else is malformed. */
@@ -26,7 +40,7 @@ export function parseBearer(header: string): string | null {
 export async function identifyRequest(deps: GatewayPipelineDeps, request: FastifyRequest): Promise<void> {
   const { surface } = request.gh;
   if (surface.auth.includes('none')) return;
-  if (deps.isShuttingDown()) throw httpError('shutting_down');
+  if (deps.isShuttingDown()) throw SHUTTING_DOWN;
   if (deps.audit.overloaded) throw httpError('audit_backpressure');
   const header = request.headers.authorization;
   if (header === undefined) throw httpError('missing_api_key');
