@@ -1,7 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type AdmissionService, createAdmissionService } from './admission/index.ts';
-import { AuditStreamExporter, AuditWriter, ThreadedAuditWriter } from './audit/index.ts';
+import {
+  AuditStreamExporter,
+  AuditWriter,
+  RefusalThrottle,
+  THROTTLED_CODE,
+  ThreadedAuditWriter,
+} from './audit/index.ts';
 import type { GatehouseConfig } from './config/index.ts';
 import type { KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
@@ -21,6 +27,7 @@ import {
 import { LlmService, type LlmServiceOptions } from './llm/index.ts';
 import { createLogger } from './logger.ts';
 import { createMcpService, type McpService, quarantineAuditDraft } from './mcp/index.ts';
+import { PromptLogStore } from './prompt-log/index.ts';
 import type { SecretService } from './secrets/index.ts';
 import { openServices } from './services.ts';
 import { type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
@@ -69,6 +76,8 @@ export interface Gateway {
   llm: LlmService;
   /** The MCP tool gateway: upstream servers, tool pins, team tool policies, capabilities. */
   mcp: McpService;
+  /** Opt-in prompt logs: recorded for keys with `settings.prompt_log`, purged when their TTL passes. */
+  promptLogs: PromptLogStore;
   /** Stops accepting requests, lets in-flight ones finish, drains the audit queue, then closes the store. */
   close(): Promise<void>;
 }
@@ -191,6 +200,8 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       })
     : null;
   auditExport?.start();
+  const promptLogs = new PromptLogStore({ store, kek, maxTtlS: config.telemetry.promptLogMaxTtlS, logger });
+  promptLogs.start();
   let shuttingDown = false;
   const observeRequest = createRequestObserver({
     metrics,
@@ -200,8 +211,22 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
   });
   // The pipeline's sink: each draft is committed, then observed (metrics, access log); other writers of audit
   // events (tool quarantine) are not requests and bypass it.
+  const authThrottle = new RefusalThrottle({
+    ...config.http.authFailureThrottle,
+    regionId: config.regionId,
+    write: (draft) => {
+      audit.enqueue(draft, null);
+    },
+  });
+  authThrottle.start();
   const pipelineAudit: AuditSink = {
     enqueue(draft, spend) {
+      // A throttled refusal is counted into its source's aggregated event (and the request metrics), not written.
+      if (draft.error_code === THROTTLED_CODE) {
+        authThrottle.absorb(draft);
+        metrics.countRequest(draft.surface, draft.status);
+        return Promise.resolve();
+      }
       const durable = audit.enqueue(draft, spend ?? null);
       observeRequest(draft);
       return durable;
@@ -221,6 +246,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       authorizer,
       admission: options.admission ?? limits.admission,
       audit: pipelineAudit,
+      authThrottle,
       metrics,
       tracer: telemetryExport.tracer,
       durableTimeoutMs: config.audit.durableTimeoutMs,
@@ -269,6 +295,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       admin,
       secrets,
       idempotency: createIdempotencyStore(store, kek),
+      promptLogs,
       engine: () => adminSnapshot.engine,
       refreshSnapshots: async () => {
         await Promise.all([snapshot.refresh(), adminSnapshot.refresh()]);
@@ -301,13 +328,16 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     limits,
     llm,
     mcp,
+    promptLogs,
     close() {
       closing ??= (async () => {
         shuttingDown = true;
         await app.close();
         await mcp.close();
+        authThrottle.close();
         await audit.close();
         await auditExport?.stop();
+        promptLogs.stop();
         await limits.close();
         snapshot.stop();
         adminSnapshot.stop();
