@@ -37,10 +37,12 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+# timeout (.ci/run) sends TERM: exit through the EXIT trap so containers and the fake upstream are removed.
+trap 'exit 143' TERM INT
 
 install_tools() {
   local missing=()
-  for tool in buildah mmdebstrap; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+  for tool in buildah mmdebstrap jq curl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
   if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]}"
     as_root apt-get update -qq
@@ -262,6 +264,8 @@ EOF
 if [ "$ENGINE" = buildah ]; then
   install_tools
   make_bases
+else
+  command -v jq >/dev/null && command -v curl >/dev/null || fail "jq and curl are needed"
 fi
 log "building $IMAGE with $ENGINE"
 build_image
