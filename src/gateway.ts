@@ -13,17 +13,19 @@ import { SURFACES, type Surface } from './http/surfaces.ts';
 import {
   AdminService,
   AdminSnapshot,
+  ConsoleSessions,
   createIdentityService,
   createJwtVerifier,
   type IdentityService,
   KeySnapshot,
   looksLikeJwt,
+  OidcLogin,
 } from './identity/index.ts';
 import { LlmService, type LlmServiceOptions } from './llm/index.ts';
 import { createLogger } from './logger.ts';
 import { createMcpService, type McpService, quarantineAuditDraft } from './mcp/index.ts';
 import { createSecretService, type SecretService, verifyMasterKeys } from './secrets/index.ts';
-import { openStore, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
+import { adminRepository, openStore, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
 import { createVault, type Vault } from './vault/index.ts';
 
 /** A gateway bound to loopback only can insist that MCP clients name a loopback Host (DNS rebinding). */
@@ -78,6 +80,8 @@ export interface CreateGatewayOptions {
   surfaces?: readonly Surface[];
   /** LLM service tuning (default Ollama URL, probe intervals, retry policy); tests shorten timers with it. */
   llm?: Partial<Omit<LlmServiceOptions, 'file' | 'store' | 'secrets' | 'logger'>>;
+  /** Check every 2xx answer against its declared response schema (tests: the OpenAPI drift check). */
+  validateResponses?: boolean;
 }
 
 /** Opens the store, checks the master keys, and wires the services shared by the server and the CLI. */
@@ -167,6 +171,11 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     tenantOfTeam: (teamId) => adminSnapshot.tenantOfTeam(teamId),
     teamOfKey: (keyId) => snapshot.getKey(keyId),
   });
+  const sessions = new ConsoleSessions({ store, admin: adminSnapshot, pepper });
+  const consoleLogin =
+    config.oidc?.console && jwtVerifier
+      ? new OidcLogin({ oidc: config.oidc, console: config.oidc.console, verifier: jwtVerifier, pepper })
+      : null;
   const limits = createAdmissionService({ config, store, logger });
   await limits.start();
   const vault = createVault({
@@ -198,6 +207,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     pipeline: {
       regionId: config.regionId,
       authenticator,
+      sessions,
       authorizer,
       admission: options.admission ?? limits.admission,
       audit,
@@ -252,6 +262,15 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         await Promise.all([snapshot.refresh(), adminSnapshot.refresh()]);
       },
     },
+    console: {
+      sessions,
+      login: consoleLogin,
+      issuer: config.oidc?.issuer ?? null,
+      engine: () => adminSnapshot.engine,
+      bindingScopes: async (principal) =>
+        (await adminRepository.listBindings(store.read, { principal })).map((binding) => binding.scope),
+    },
+    validateResponses: options.validateResponses,
     families: options.families,
     surfaces: options.surfaces ? [...SURFACES, ...options.surfaces] : SURFACES,
     publicUrl: config.publicUrl,

@@ -143,7 +143,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
     },
     snapshotRefreshMs: 250,
     publicUrl,
-    oidc: resolveOidcConfig(file.oidc, publicUrl),
+    oidc: resolveOidcConfig(file.oidc, publicUrl, env.GATEHOUSE_OIDC_CLIENT_SECRET),
     mcp: resolveMcpConfig(file.mcp, env),
     file,
   };

@@ -1,5 +1,5 @@
 import type { AuditEventDraft } from '../../domain/audit/index.ts';
-import type { Admission, Authenticator, Authorizer } from './types.ts';
+import type { Admission, Authenticator, Authorizer, SessionAuthenticator } from './types.ts';
 
 /** Where audit events go: the batched writer in production, the same writer in tests. */
 export interface AuditSink {
@@ -16,6 +16,8 @@ export interface PipelineMetrics {
 export interface GatewayPipelineDeps {
   regionId: string;
   authenticator: Authenticator;
+  /** Console session cookies; null where no console is served (then only bearer credentials are accepted). */
+  sessions?: SessionAuthenticator | null;
   authorizer: Authorizer;
   admission: Admission;
   audit: AuditSink;

@@ -1,8 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { digestsEqual } from '../../domain/keys/index.ts';
 import { RequestContext } from '../context.ts';
 import { httpError } from '../errors.ts';
-import { UNMATCHED_SURFACE } from '../surfaces.ts';
+import { CSRF_HEADER, readCookie, SESSION_COOKIE } from '../session-cookie.ts';
+import { acceptsSession, UNMATCHED_SURFACE } from '../surfaces.ts';
 import type { GatewayPipelineDeps } from './deps.ts';
+import type { SessionAuthenticator } from './types.ts';
 
 /** First stage of every request, matched or not: gives it a context, a surface and its request id header. */
 export function startRequest(request: FastifyRequest, reply: FastifyReply): void {
@@ -29,10 +32,60 @@ export async function identifyRequest(deps: GatewayPipelineDeps, request: Fastif
   if (deps.isShuttingDown()) throw httpError('shutting_down');
   if (deps.audit.overloaded) throw httpError('audit_backpressure');
   const header = request.headers.authorization;
-  if (header === undefined) throw httpError('missing_api_key');
+  if (header === undefined) {
+    const sessionId =
+      deps.sessions && acceptsSession(surface) ? readCookie(request.headers.cookie, SESSION_COOKIE) : null;
+    if (sessionId !== null && deps.sessions) return identifySession(deps.sessions, request, sessionId);
+    throw httpError('missing_api_key');
+  }
   const token = parseBearer(header);
   if (token === null) throw httpError('invalid_authorization_header');
   const result = await deps.authenticator.authenticate(token, surface);
   if (!result.ok) throw httpError(result.reason, result.detail === undefined ? undefined : { detail: result.detail });
   request.gh.principal = result.principal;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A request authenticated by the console's cookie. The cookie is SameSite=Strict, so browsers do not send it on
+ * cross-site requests; writes must also carry the session's CSRF token in a header (which a cross-site form, image
+ * or link cannot set), and a browser's own `Sec-Fetch-Site`/`Origin` saying the request came from elsewhere is
+ * refused outright (OWASP CSRF cheat sheet: defence in depth beyond SameSite).
+ */
+async function identifySession(
+  sessions: SessionAuthenticator,
+  request: FastifyRequest,
+  sessionId: string,
+): Promise<void> {
+  const result = await sessions.authenticate(sessionId);
+  if (!result.ok) throw httpError(result.reason);
+  // Set before the CSRF checks, so a refused write is audited under the session's principal.
+  request.gh.principal = result.principal;
+  if (!SAFE_METHODS.has(request.method)) checkCsrf(request, result.csrf);
+}
+
+/** The CSRF defences of a cookie-authenticated write; throws `csrf_failed` naming the one that failed. */
+export function checkCsrf(request: FastifyRequest, csrf: string): void {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin') {
+    throw httpError('csrf_failed', { detail: `the browser says it came from a ${site} page` });
+  }
+  // Host only, not scheme: behind a TLS-terminating proxy the browser's https origin reaches us as plain http.
+  const origin = request.headers.origin;
+  if (origin !== undefined && hostOf(origin) !== request.host) {
+    throw httpError('csrf_failed', { detail: 'the Origin header is not this gateway' });
+  }
+  const presented = request.headers[CSRF_HEADER];
+  if (typeof presented !== 'string' || !digestsEqual(csrf, presented)) {
+    throw httpError('csrf_failed', { detail: `the ${CSRF_HEADER} header is missing or wrong` });
+  }
+}
+
+function hostOf(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
 }

@@ -41,5 +41,12 @@ export const pipelinePlugin = fp(pipeline, { name: 'gatehouse-pipeline', fastify
 
 export { denialError } from './authorize.ts';
 export type { AuditSink, GatewayPipelineDeps, PipelineMetrics } from './deps.ts';
-export { parseBearer } from './identify.ts';
-export { type Admission, type Authenticator, type AuthFailureCode, type Authorizer, openAdmission } from './types.ts';
+export { checkCsrf, parseBearer } from './identify.ts';
+export {
+  type Admission,
+  type Authenticator,
+  type AuthFailureCode,
+  type Authorizer,
+  openAdmission,
+  type SessionAuthenticator,
+} from './types.ts';

@@ -4,6 +4,7 @@ import { verifyStoredChains } from '../../../audit/index.ts';
 import { auditRepository } from '../../../store/index.ts';
 import { httpError } from '../../errors.ts';
 import type { AdminRoutesDeps } from './deps.ts';
+import { AuditEventList, AuditExport, AuditVerifyView } from './responses.ts';
 import { AuditQuery, TenantParams } from './schemas.ts';
 
 type Query = Static<typeof AuditQuery>;
@@ -34,7 +35,10 @@ export async function auditRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
 
   app.get<{ Querystring: Query }>(
     '/admin/v1/audit',
-    { config: { surface: 'admin.audit.query' }, schema: { querystring: AuditQuery } },
+    {
+      config: { surface: 'admin.audit.query' },
+      schema: { querystring: AuditQuery, response: { 200: AuditEventList } },
+    },
     async (request) => ({
       object: 'list',
       data: await auditRepository.queryAuditEvents(store.read, toFilter(request.query)),
@@ -43,7 +47,10 @@ export async function auditRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
 
   app.get<{ Params: Static<typeof TenantParams>; Querystring: Query }>(
     '/admin/v1/tenants/:tenant_id/audit',
-    { config: { surface: 'admin.tenant_audit.query' }, schema: { params: TenantParams, querystring: AuditQuery } },
+    {
+      config: { surface: 'admin.tenant_audit.query' },
+      schema: { params: TenantParams, querystring: AuditQuery, response: { 200: AuditEventList } },
+    },
     async (request) => ({
       object: 'list',
       data: await auditRepository.queryAuditEvents(store.read, toFilter(request.query, request.params.tenant_id)),
@@ -52,7 +59,7 @@ export async function auditRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
 
   app.get<{ Querystring: Query }>(
     '/admin/v1/audit/export',
-    { config: { surface: 'admin.audit.export' }, schema: { querystring: AuditQuery } },
+    { config: { surface: 'admin.audit.export' }, schema: { querystring: AuditQuery, response: { 200: AuditExport } } },
     async (request: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
       const filter = { ...toFilter(request.query), order: 'asc' as const, limit: request.query.limit ?? 10_000 };
       const events = await auditRepository.queryAuditEvents(store.read, filter);
@@ -61,8 +68,12 @@ export async function auditRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
     },
   );
 
-  app.post('/admin/v1/audit/verify', { config: { surface: 'admin.audit.verify' } }, async () => {
-    const chains = await verifyStoredChains(store);
-    return { ok: chains.every((chain) => chain.ok), chains };
-  });
+  app.post(
+    '/admin/v1/audit/verify',
+    { config: { surface: 'admin.audit.verify' }, schema: { response: { 200: AuditVerifyView } } },
+    async () => {
+      const chains = await verifyStoredChains(store);
+      return { ok: chains.every((chain) => chain.ok), chains };
+    },
+  );
 }
