@@ -35,6 +35,8 @@ export function serializeJson(): (data: unknown) => string {
 }
 
 const responseAjv = new Ajv({ coerceTypes: false, removeAdditional: false, allErrors: true, strict: false });
+// RFC 3339 date-time, as `Date#toISOString` writes it and as clients parse it.
+responseAjv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
 const responseValidators = new WeakMap<object, ValidateFunction>();
 
 /**
@@ -46,6 +48,10 @@ export function checkResponse(schema: unknown, payload: unknown, contentType: st
   if (schema === undefined || schema === null || typeof schema !== 'object') return null;
   if ((schema as { type?: unknown }).type === 'null') {
     return payload === undefined || payload === null || payload === '' ? null : 'a 204 answer carries a body';
+  }
+  // Text and binary answers (pages, assets, exports) are documented by media type; their bytes are not JSON.
+  if ((schema as { type?: unknown }).type === 'string' && !contentType?.startsWith('application/json')) {
+    return typeof payload === 'string' || Buffer.isBuffer(payload) || payload === null ? null : 'expected a text body';
   }
   let value: unknown = payload;
   if (typeof payload === 'string' && contentType?.startsWith('application/json')) {

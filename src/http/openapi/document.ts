@@ -140,7 +140,7 @@ function responsesOf(route: CollectedRoute, hasInput: boolean): JsonObject {
 
 function operationOf(route: CollectedRoute, method: string, pathParams: string[]): JsonObject {
   const surface: Surface = route.surface;
-  const body = route.schema?.body;
+  const body = route.body;
   const parameters = parametersOf(route, pathParams);
   const authModes = surface.auth.filter((mode): mode is Exclude<AuthMode, 'none'> => mode !== 'none');
   if (acceptsSession(surface) && !authModes.includes('session')) authModes.push('session');
@@ -150,7 +150,12 @@ function operationOf(route: CollectedRoute, method: string, pathParams: string[]
     tags: [surface.id.split('.')[0] as string],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: plainSchema(body) } } } }
+      ? {
+          requestBody: {
+            required: !route.bodyOptional,
+            content: { 'application/json': { schema: plainSchema(body) } },
+          },
+        }
       : {}),
     responses: responsesOf(route, parameters.length > 0 || body !== undefined),
     security: authModes.map((mode) => ({ [SECURITY_SCHEMES[mode][0]]: [] })),

@@ -3,6 +3,7 @@
  * code with PKCE), the session, and sign-out. Everything else the console shows comes from the admin API, called
  * with the session cookie under the same RBAC as any admin credential.
  */
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { httpError } from '../../errors.ts';
 import { type ConsoleAsset, type ConsoleAssets, DEFAULT_ASSETS_DIR, loadConsoleAssets } from './assets.ts';
@@ -28,6 +29,12 @@ function send(request: FastifyRequest, reply: FastifyReply, asset: ConsoleAsset)
   return asset.body;
 }
 
+const Page = Type.String({ contentMediaType: 'text/html', description: 'The console (a single-page app).' });
+const Asset = Type.String({
+  contentMediaType: 'application/octet-stream',
+  description: 'A page of the console (`text/html`), or a content-hashed script, stylesheet or image.',
+});
+
 export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutesOptions): Promise<void> {
   const assets: ConsoleAssets | null = loadConsoleAssets(options.assetsDir ?? DEFAULT_ASSETS_DIR, {
     oidc: options.login !== null,
@@ -37,11 +44,20 @@ export async function consoleRoutes(app: FastifyInstance, options: ConsoleRoutes
     return send(request, reply, assets.page);
   };
 
-  app.get('/', { config: { surface: 'console.root' } }, async (_request, reply) => reply.redirect('/console/', 302));
-  app.get('/console', { config: { surface: 'console.page' } }, async (request, reply) => page(request, reply));
+  const redirect = Type.Null({ description: 'A redirect to `/console/`.' });
+  app.get(
+    '/',
+    { config: { surface: 'console.root' }, schema: { response: { 302: redirect } } },
+    async (_request, reply) => reply.redirect('/console/', 302),
+  );
+  app.get(
+    '/console',
+    { config: { surface: 'console.page' }, schema: { response: { 200: Page } } },
+    async (request, reply) => page(request, reply),
+  );
   app.get<{ Params: { '*': string } }>(
     '/console/*',
-    { config: { surface: 'console.asset' } },
+    { config: { surface: 'console.asset' }, schema: { response: { 200: Asset } } },
     async (request, reply) => {
       const path = request.params['*'];
       const file = assets?.files.get(path);

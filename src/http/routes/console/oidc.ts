@@ -3,6 +3,7 @@
  * moves on to the console by meta refresh rather than a redirect: after a cross-site redirect chain (IdP → here)
  * browsers withhold SameSite=Strict cookies from the next hop, so the new session would look absent for one load.
  */
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ConsoleSessions, OidcLogin } from '../../../identity/index.ts';
 import { LOGIN_TTL_MS } from '../../../identity/index.ts';
@@ -24,7 +25,11 @@ const CONTINUE_PAGE =
   '<body><main><p>Signed in. <a href="/console/">Continue to the console</a>.</p></main></body></html>';
 
 export async function oidcRoutes(app: FastifyInstance, deps: OidcRoutesDeps): Promise<void> {
-  app.get('/console/oidc/login', { config: { surface: 'console.oidc.login' } }, async (_request, reply) => {
+  const login = {
+    config: { surface: 'console.oidc.login' },
+    schema: { response: { 302: Type.Null({ description: 'A redirect to the identity provider (Location).' }) } },
+  };
+  app.get('/console/oidc/login', login, async (_request, reply) => {
     if (deps.login === null) throw httpError('oidc_not_configured');
     let begun: { url: string; cookie: string };
     try {
@@ -58,6 +63,7 @@ export async function oidcRoutes(app: FastifyInstance, deps: OidcRoutesDeps): Pr
           },
           additionalProperties: false,
         },
+        response: { 200: Type.String({ contentMediaType: 'text/html', description: 'Signed in: on to the console.' }) },
       },
     },
     async (request, reply) => {

@@ -12,6 +12,7 @@ import { policyFor, principalRef, principalScope } from '../../authorizer.ts';
 import { httpError } from '../../errors.ts';
 import { checkCsrf } from '../../pipeline/index.ts';
 import { clearCookie, readCookie, SESSION_COOKIE, serializeCookie } from '../../session-cookie.ts';
+import { NoContent } from '../admin/responses.ts';
 import { noStore } from './headers.ts';
 
 export const SignInBody = Type.Object(
@@ -87,7 +88,7 @@ export async function sessionRoutes(app: FastifyInstance, deps: SessionRoutesDep
 
   app.post<{ Body: Static<typeof SignInBody> }>(
     '/console/session',
-    { config: { surface: 'console.session.create' }, schema: { body: SignInBody } },
+    { config: { surface: 'console.session.create' }, schema: { body: SignInBody, response: { 201: SessionView } } },
     async (request, reply) => {
       request.gh.setMeta('sign_in', 'token');
       const signedIn = await sessions.signInWithToken(request.body.token);
@@ -106,7 +107,8 @@ export async function sessionRoutes(app: FastifyInstance, deps: SessionRoutesDep
     },
   );
 
-  app.get('/console/session', { config: { surface: 'console.session.get' } }, async (request, reply) => {
+  const get = { config: { surface: 'console.session.get' }, schema: { response: { 200: SessionView } } };
+  app.get('/console/session', get, async (request, reply) => {
     const { result } = await resolveSession(sessions, request);
     request.gh.setMeta('sign_in', result.kind);
     noStore(reply);
@@ -120,7 +122,8 @@ export async function sessionRoutes(app: FastifyInstance, deps: SessionRoutesDep
     };
   });
 
-  app.delete('/console/session', { config: { surface: 'console.session.delete' } }, async (request, reply) => {
+  const remove = { config: { surface: 'console.session.delete' }, schema: { response: { 204: NoContent } } };
+  app.delete('/console/session', remove, async (request, reply) => {
     const { id, result } = await resolveSession(sessions, request);
     request.gh.setMeta('sign_in', result.kind);
     checkCsrf(request, result.csrf);

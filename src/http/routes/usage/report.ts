@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { buildUsageReport, parseGroupBy, type SpendLedger, UsageQueryError } from '../../../admission/index.ts';
 import type { Store } from '../../../store/index.ts';
 import { GatehouseError, httpError } from '../../errors.ts';
-import { type UsageQuery, UsageQuerySchema } from './schemas.ts';
+import { type UsageQuery, UsageQuerySchema, UsageReportSchema } from './schemas.ts';
 
 const UUID = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 const TeamPathSchema = {
@@ -87,12 +87,18 @@ async function readUsage(
 export async function usageReportRoutes(app: FastifyInstance, options: UsageRoutesOptions): Promise<void> {
   app.get<{ Querystring: UsageQuery }>(
     '/admin/v1/usage',
-    { config: { surface: 'admin.usage.read' }, schema: { querystring: UsageQuerySchema } },
+    {
+      config: { surface: 'admin.usage.read' },
+      schema: { querystring: UsageQuerySchema, response: { 200: UsageReportSchema } },
+    },
     (request) => readUsage(options.usage, request),
   );
   app.get<{ Querystring: UsageQuery; Params: TeamPath }>(
     '/admin/v1/tenants/:tenant_id/teams/:team_id/usage',
-    { config: { surface: 'admin.team_usage.read' }, schema: { querystring: UsageQuerySchema, params: TeamPathSchema } },
+    {
+      config: { surface: 'admin.team_usage.read' },
+      schema: { querystring: UsageQuerySchema, params: TeamPathSchema, response: { 200: UsageReportSchema } },
+    },
     (request) => readUsage(options.usage, request, request.params),
   );
 }

@@ -20,3 +20,36 @@ export const UsageQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 export type UsageQuery = Static<typeof UsageQuerySchema>;
+
+const Totals = {
+  requests: Type.Integer(),
+  prompt_tokens: Type.Integer(),
+  completion_tokens: Type.Integer(),
+  total_tokens: Type.Integer(),
+  cost_usd: Type.Number(),
+};
+
+export const UsageReportSchema = Type.Object(
+  {
+    object: Type.Literal('usage_report'),
+    since: Type.Union([Type.String(), Type.Null()]),
+    until: Type.Union([Type.String(), Type.Null()]),
+    group_by: Type.Array(Type.String()),
+    data: Type.Array(
+      Type.Object(
+        {
+          day: Type.Optional(Type.String()),
+          tenant_id: Type.Optional(Type.String()),
+          team_id: Type.Optional(Type.String()),
+          key_id: Type.Optional(Type.String()),
+          model: Type.Optional(Type.String()),
+          ...Totals,
+        },
+        // Later groupings (agent session…) add their own columns.
+        { additionalProperties: true },
+      ),
+    ),
+    totals: Type.Object(Totals, { additionalProperties: false }),
+  },
+  { additionalProperties: false },
+);
