@@ -50,3 +50,18 @@ export function errorOf(error: unknown, status: number): ApiError {
   if (body?.error && typeof body.error.message === 'string') return body.error;
   return { message: `The gateway answered HTTP ${status}.`, type: 'api_error', code: 'internal_error', param: null };
 }
+
+type Responses<O extends keyof operations> = operations[O]['responses'];
+
+/** The JSON body an operation answers with at `status` (200 unless given): `Answer<'admin.keys.get'>`. */
+export type Answer<
+  O extends keyof operations,
+  S extends keyof Responses<O> = 200 & keyof Responses<O>,
+> = Responses<O>[S] extends { content: { 'application/json': infer T } } ? T : never;
+
+/** The JSON body an operation takes: `BodyOf<'admin.keys.create'>`. */
+export type BodyOf<O extends keyof operations> = operations[O] extends {
+  requestBody?: { content: { 'application/json': infer T } };
+}
+  ? T
+  : never;
