@@ -66,12 +66,16 @@ function Shell(props: { session: SessionShape; onSignOut(): void }) {
   const { page } = useRoute();
   const [menuOpen, setMenuOpen] = useState(false);
   const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
   const visible = PAGES.filter((entry) => entry.visible(props.session));
   const entry = PAGES.find((candidate) => candidate.path === page);
   useEffect(() => {
     document.title = `${entry?.title ?? 'Not found'} · Gatehouse`;
     setMenuOpen(false);
-    main.current?.querySelector('h1')?.focus();
+    // On navigation, not on first load: a screen reader then hears the new page, and a fresh load starts at the
+    // skip link as any page does.
+    if (!first.current) main.current?.querySelector('h1')?.focus();
+    first.current = false;
   }, [entry]);
   return (
     <SessionContext.Provider value={props.session}>

@@ -81,7 +81,9 @@ export function useScope(): Scope & { loading: boolean; error: unknown; reload()
     tenants: tenants.data ?? [],
     teams: teams.data ?? [],
     tenantId,
-    teamId: teams.data?.some((t) => t.id === teamId) ? teamId : '',
+    // A team named in the URL is used even when it is not in the list: the API then answers for it (a denial is
+    // shown as such, never silently replaced by another team's data).
+    teamId,
     loading: tenants.loading || teams.loading,
     error: tenants.error ?? teams.error,
     reload: () => {

@@ -103,7 +103,7 @@ export function AuditPage() {
     {
       label: 'Detail',
       cell: (e) => (
-        <button type="button" onClick={() => setSelected(e)} aria-label={`Details of request ${e.request_id}`}>
+        <button type="button" onClick={() => setSelected(e)} aria-label={`View details of request ${e.request_id}`}>
           View
         </button>
       ),

@@ -128,8 +128,7 @@ export async function sessionRoutes(app: FastifyInstance, deps: SessionRoutesDep
     request.gh.setMeta('sign_in', result.kind);
     checkCsrf(request, result.csrf);
     await sessions.signOut(id);
-    noStore(reply).header('set-cookie', clearCookie(SESSION_COOKIE, 'Strict')).code(204);
-    return null;
+    return noStore(reply).header('set-cookie', clearCookie(SESSION_COOKIE, 'Strict')).code(204).send();
   });
 }
 
