@@ -1,12 +1,14 @@
 /**
  * The OpenAPI document exactly as a gateway serves it at `/openapi.json`, from a throwaway gateway on a temporary
- * SQLite store (nothing listens: the document is read through `inject`). Shared by the client generator and its
+ * SQLite store (listening on a free loopback port). Shared by the client generator and its
  * drift test, so both see the routes as registered, not a copy.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'undici';
 import { loadConfig } from '../src/config/index.ts';
 import { createGateway } from '../src/gateway.ts';
 
@@ -23,9 +25,11 @@ export async function servedOpenApiDocument(): Promise<Record<string, unknown>> 
     });
     const gateway = await createGateway(config);
     try {
-      await gateway.app.ready();
-      const response = await gateway.app.inject({ method: 'GET', url: '/openapi.json' });
-      return JSON.parse(response.body) as Record<string, unknown>;
+      // Over a real socket: a response's last bytes wait for its audit commit, which `inject` does not model.
+      await gateway.app.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = gateway.app.server.address() as AddressInfo;
+      const response = await request(`http://127.0.0.1:${port}/openapi.json`);
+      return (await response.body.json()) as Record<string, unknown>;
     } finally {
       await gateway.close();
     }

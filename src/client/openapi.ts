@@ -1490,11 +1490,31 @@ export interface operations {
     "admin.audit.query": {
         parameters: {
             query?: {
+                /** @description Opaque: the `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Events per page (default 100). */
                 limit?: number;
-                outcome?: string;
+                /** @description The model an LLM call asked for (its public name). */
+                model?: string;
+                /** @description The event outcome. */
+                outcome?: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "upstream_error" | "error" | "aborted";
+                /** @description Principal id: a key id, user id or `issuer#subject`. */
                 principal?: string;
+                /** @description The request id (the `x-gatehouse-request-id` response header). */
+                request_id?: string;
+                /** @description The agent session: an MCP session id or the session header an agent sent. */
+                session?: string;
+                /** @description Events at or after this RFC 3339 time. */
                 since?: string;
+                /** @description An HTTP status (`429`) or class (`5xx`). */
+                status?: string;
+                /** @description Surface id, e.g. `llm.chat` (see contracts/surfaces.json). */
                 surface?: string;
+                /** @description The principal's team id. */
+                team?: string;
+                /** @description The W3C trace id (the `x-gatehouse-trace-id` header). */
+                trace_id?: string;
+                /** @description Events before this RFC 3339 time. */
                 until?: string;
             };
             header?: never;
@@ -1527,7 +1547,7 @@ export interface operations {
                                 [key: string]: string | number | boolean | null;
                             };
                             method: string;
-                            outcome: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "upstream_error" | "error" | "aborted";
+                            outcome: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "budget_exceeded" | "upstream_error" | "error" | "aborted";
                             path: string;
                             prev_hash: string;
                             principal: {
@@ -1541,6 +1561,7 @@ export interface operations {
                             seq: number;
                             status: number;
                             surface: string;
+                            trace_id?: string | null;
                             ts: string;
                             upstream: {
                                 attempts: number;
@@ -1554,6 +1575,7 @@ export interface operations {
                                 total_tokens: number;
                             } | null;
                         }[];
+                        next_cursor: string | null;
                         /** @constant */
                         object: "list";
                     };
@@ -1568,11 +1590,31 @@ export interface operations {
     "admin.audit.export": {
         parameters: {
             query?: {
+                /** @description Opaque: the `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Events per page (default 100). */
                 limit?: number;
-                outcome?: string;
+                /** @description The model an LLM call asked for (its public name). */
+                model?: string;
+                /** @description The event outcome. */
+                outcome?: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "upstream_error" | "error" | "aborted";
+                /** @description Principal id: a key id, user id or `issuer#subject`. */
                 principal?: string;
+                /** @description The request id (the `x-gatehouse-request-id` response header). */
+                request_id?: string;
+                /** @description The agent session: an MCP session id or the session header an agent sent. */
+                session?: string;
+                /** @description Events at or after this RFC 3339 time. */
                 since?: string;
+                /** @description An HTTP status (`429`) or class (`5xx`). */
+                status?: string;
+                /** @description Surface id, e.g. `llm.chat` (see contracts/surfaces.json). */
                 surface?: string;
+                /** @description The principal's team id. */
+                team?: string;
+                /** @description The W3C trace id (the `x-gatehouse-trace-id` header). */
+                trace_id?: string;
+                /** @description Events before this RFC 3339 time. */
                 until?: string;
             };
             header?: never;
@@ -3231,11 +3273,31 @@ export interface operations {
     "admin.tenant_audit.query": {
         parameters: {
             query?: {
+                /** @description Opaque: the `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Events per page (default 100). */
                 limit?: number;
-                outcome?: string;
+                /** @description The model an LLM call asked for (its public name). */
+                model?: string;
+                /** @description The event outcome. */
+                outcome?: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "upstream_error" | "error" | "aborted";
+                /** @description Principal id: a key id, user id or `issuer#subject`. */
                 principal?: string;
+                /** @description The request id (the `x-gatehouse-request-id` response header). */
+                request_id?: string;
+                /** @description The agent session: an MCP session id or the session header an agent sent. */
+                session?: string;
+                /** @description Events at or after this RFC 3339 time. */
                 since?: string;
+                /** @description An HTTP status (`429`) or class (`5xx`). */
+                status?: string;
+                /** @description Surface id, e.g. `llm.chat` (see contracts/surfaces.json). */
                 surface?: string;
+                /** @description The principal's team id. */
+                team?: string;
+                /** @description The W3C trace id (the `x-gatehouse-trace-id` header). */
+                trace_id?: string;
+                /** @description Events before this RFC 3339 time. */
                 until?: string;
             };
             header?: never;
@@ -3270,7 +3332,7 @@ export interface operations {
                                 [key: string]: string | number | boolean | null;
                             };
                             method: string;
-                            outcome: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "upstream_error" | "error" | "aborted";
+                            outcome: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "budget_exceeded" | "upstream_error" | "error" | "aborted";
                             path: string;
                             prev_hash: string;
                             principal: {
@@ -3284,6 +3346,7 @@ export interface operations {
                             seq: number;
                             status: number;
                             surface: string;
+                            trace_id?: string | null;
                             ts: string;
                             upstream: {
                                 attempts: number;
@@ -3297,6 +3360,7 @@ export interface operations {
                                 total_tokens: number;
                             } | null;
                         }[];
+                        next_cursor: string | null;
                         /** @constant */
                         object: "list";
                     };

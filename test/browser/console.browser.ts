@@ -103,7 +103,10 @@ describe('the console in Chromium', () => {
     await page.getByLabel('Surface').fill('llm.chat');
     const events = page.getByRole('region', { name: 'Audit events' });
     await events.getByRole('cell', { name: 'llm.chat' }).first().waitFor();
-    await events.getByRole('button', { name: /View details of request/ }).first().click();
+    await events
+      .getByRole('button', { name: /View details of request/ })
+      .first()
+      .click();
     const detail = page.getByRole('dialog', { name: 'Audit event' });
     await expect(detail.getByTestId('audit-json').textContent()).resolves.toContain('"model": "llama3"');
     await shoot(page, 'audit-detail');
@@ -136,7 +139,10 @@ describe('the console in Chromium', () => {
 
   it('approves a quarantined MCP tool after reviewing the diff of its definition', async () => {
     const { tenantId, teamId } = await firstTeam();
-    expect((await adminApi('POST', `/admin/v1/mcp/policies/${teamId}`, { rules: [{ server: 'weather', tools: ['*'] }] })).status).toBe(200);
+    expect(
+      (await adminApi('POST', `/admin/v1/mcp/policies/${teamId}`, { rules: [{ server: 'weather', tools: ['*'] }] }))
+        .status,
+    ).toBe(200);
     const agent = await adminApi('POST', `/admin/v1/tenants/${tenantId}/teams/${teamId}/keys`, { name: 'mcp-agent' });
     const tools = async () => {
       const response = await fetch(`${world.baseUrl}/mcp/v1/servers/weather/tools`, {
@@ -174,7 +180,10 @@ describe('the console in Chromium', () => {
     await expect(oidcPage.getByTestId('principal').textContent()).resolves.toBe('alice@example.com');
     expect(world.idp.exchanges.at(-1)).toEqual({ pkceOk: true });
     const cookies = await oidc.cookies();
-    expect(cookies.find((c) => c.name === '__Host-gatehouse-session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    expect(cookies.find((c) => c.name === '__Host-gatehouse-session')).toMatchObject({
+      httpOnly: true,
+      sameSite: 'Strict',
+    });
     expect(cookies.some((c) => c.value.split('.').length === 3)).toBe(false);
     await oidcPage.getByRole('button', { name: 'Sign out' }).click();
     await oidcPage.getByRole('heading', { name: 'Sign in to Gatehouse' }).waitFor();
@@ -196,7 +205,7 @@ describe('the console in Chromium', () => {
     expect(refused.json.data[0]).toMatchObject({ status: 401, error_code: 'oidc_login_failed' });
   });
 
-  it('shows a team admin its own team only, and denies another team\'s pages', async () => {
+  it("shows a team admin its own team only, and denies another team's pages", async () => {
     const { tenantId, teamId } = await firstTeam();
     const other = await adminApi('POST', `/admin/v1/tenants/${tenantId}/teams`, { name: 'other-team' });
     world.idp.user = { sub: 'tam', email: 'tam@example.com', roles: [`team-admin@org:${tenantId}/team:${teamId}`] };
@@ -207,7 +216,13 @@ describe('the console in Chromium', () => {
     await tam.getByRole('link', { name: 'Sign in with your identity provider' }).click();
     await tam.getByTestId('principal').waitFor();
     const nav = tam.getByRole('navigation', { name: 'Console' });
-    await expect(nav.getByRole('link').allTextContents()).resolves.toEqual(['Overview', 'Tenants and teams', 'Keys', 'Usage', 'MCP tools']);
+    await expect(nav.getByRole('link').allTextContents()).resolves.toEqual([
+      'Overview',
+      'Tenants and teams',
+      'Keys',
+      'Usage',
+      'MCP tools',
+    ]);
     await nav.getByRole('link', { name: 'Keys' }).click();
     await tam.getByRole('region', { name: 'Virtual keys of the team' }).getByText('first-key').waitFor();
     await expect(tam.getByLabel('Team').locator('option').allTextContents()).resolves.toEqual(['research']);
@@ -223,9 +238,9 @@ describe('the console in Chromium', () => {
     const payload = '<img src=x onerror="window.__pwned=1">';
     const refused = await adminApi('POST', '/admin/v1/tenants', { name: payload });
     expect(refused).toMatchObject({ status: 400, json: { error: { code: 'invalid_request', param: 'name' } } });
-    expect((await adminApi('POST', '/admin/v1/users', { email: 'eve@example.com', name: `Eve ${payload}` })).status).toBe(
-      201,
-    );
+    expect(
+      (await adminApi('POST', '/admin/v1/users', { email: 'eve@example.com', name: `Eve ${payload}` })).status,
+    ).toBe(201);
     await fetch(`${world.baseUrl}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-gatehouse-model': payload },
@@ -234,7 +249,11 @@ describe('the console in Chromium', () => {
     await page.goto(`${world.baseUrl}/console/admins`);
     await page.getByRole('region', { name: 'Administrators' }).getByText(`Eve ${payload}`).waitFor();
     await page.goto(`${world.baseUrl}/console/audit?surface=llm.chat`);
-    await page.getByRole('region', { name: 'Audit events' }).getByRole('button', { name: /View details of request/ }).first().click();
+    await page
+      .getByRole('region', { name: 'Audit events' })
+      .getByRole('button', { name: /View details of request/ })
+      .first()
+      .click();
     await page.getByRole('dialog', { name: 'Audit event' }).getByTestId('audit-json').waitFor();
     expect(await page.evaluate('window.__pwned')).toBeUndefined();
     expect(await page.locator('img[src="x"]').count()).toBe(0);
@@ -250,10 +269,13 @@ describe('the console in Chromium', () => {
         await page.goto(`${world.baseUrl}/console/${path}`);
         await page.locator('main h1').waitFor();
         await page.waitForLoadState('networkidle');
-        const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+        const overflow = await page.evaluate(
+          'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+        );
         expect(overflow, `${path || 'overview'} at ${width} px scrolls sideways`).toBeLessThanOrEqual(0);
         expect(await seriousViolations(page), `${path || 'overview'} at ${width} px`).toEqual([]);
-        if (width === 1280 && ['', 'llm', 'vault', 'admins', 'tenants'].includes(path)) await shoot(page, path || 'overview');
+        if (width === 1280 && ['', 'llm', 'vault', 'admins', 'tenants'].includes(path))
+          await shoot(page, path || 'overview');
         if (width === 390 && ['', 'keys'].includes(path)) await shoot(page, `mobile-${path || 'overview'}`);
       }
     }

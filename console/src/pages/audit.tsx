@@ -78,7 +78,9 @@ export function AuditPage() {
   };
   const events = useLoad(async () => {
     const query: Record<string, string | number> = { limit: 200 };
-    for (const name of ['surface', 'principal', 'outcome'] as const) if (filter[name]) query[name] = filter[name];
+    for (const name of ['surface', 'principal', 'outcome', 'model'] as const)
+      if (filter[name]) query[name] = filter[name];
+    if (filter.request) query.request_id = filter.request;
     if (filter.since) query.since = new Date(filter.since).toISOString();
     if (filter.until) query.until = new Date(filter.until).toISOString();
     const tenant = session.principal.tenant_id ?? grantedScopes(session)[0]?.tenantId;
@@ -88,12 +90,7 @@ export function AuditPage() {
         : await must(
             api.GET('/admin/v1/tenants/{tenant_id}/audit', { params: { path: { tenant_id: tenant }, query } }),
           );
-    // Request id and model are matched here until the API filters on them itself.
-    return page.data.filter(
-      (e) =>
-        (!filter.request || e.request_id === filter.request) &&
-        (!filter.model || JSON.stringify(e.upstream ?? {}).includes(filter.model) || e.meta?.model === filter.model),
-    );
+    return page.data;
   }, Object.values(filter));
   const columns: Column<AuditEvent>[] = [
     { label: 'Time', cell: (e) => formatTime(e.ts) },

@@ -6,7 +6,8 @@ import { llmMigration } from './004-llm.ts';
 import { mcpMigration } from './005-mcp.ts';
 import { vaultMigration } from './006-vault.ts';
 import { regionHeartbeatsMigration } from './007-region-heartbeats.ts';
-import { consoleSessionsMigration } from './008-console-sessions.ts';
+import { auditSearchMigration } from './008-audit-search.ts';
+import { consoleSessionsMigration } from './009-console-sessions.ts';
 
 /** Ordered migrations; names sort lexically, so they carry a zero-padded sequence number. */
 const migrations: Record<string, Migration> = {
@@ -15,7 +16,8 @@ const migrations: Record<string, Migration> = {
   '005-mcp': mcpMigration,
   '006-vault': vaultMigration,
   '007-region-heartbeats': regionHeartbeatsMigration,
-  '008-console-sessions': consoleSessionsMigration,
+  '008-audit-search': auditSearchMigration,
+  '009-console-sessions': consoleSessionsMigration,
   '002-admin': adminMigration,
   '003-usage': usageMigration,
 };

@@ -148,9 +148,9 @@ export const SecretView = Type.Object(
   { additionalProperties: false },
 );
 
-export const AuditEventList = Type.Object(
-  { object: Type.Literal('list'), data: Type.Array(AuditEventSchema) },
-  { additionalProperties: false },
+export const AuditEventList = ListOf(
+  AuditEventSchema,
+  'Newest first; pass `next_cursor` back as `cursor` for the next page.',
 );
 
 export const AuditExport = Type.String({
