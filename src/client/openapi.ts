@@ -3893,7 +3893,9 @@ export interface operations {
                 key?: string;
                 model?: string;
                 since?: string;
+                /** @description A team id, or a team name within `tenant`. */
                 team?: string;
+                /** @description A tenant id or name. */
                 tenant?: string;
                 until?: string;
             };
@@ -3988,7 +3990,9 @@ export interface operations {
                 key?: string;
                 model?: string;
                 since?: string;
+                /** @description A team id, or a team name within `tenant`. */
                 team?: string;
+                /** @description A tenant id or name. */
                 tenant?: string;
                 until?: string;
             };

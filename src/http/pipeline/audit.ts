@@ -21,6 +21,7 @@ function buildDraft(
     id: uuidv7(context.startedAtMs),
     ts: new Date(context.startedAtMs).toISOString(),
     request_id: context.requestId,
+    trace_id: context.trace?.traceId ?? null,
     region: deps.regionId,
     principal: principal
       ? { type: principal.type, id: principal.id, tenant_id: principal.tenantId, team_id: principal.teamId }
@@ -106,6 +107,7 @@ async function completeRequest(
 ): Promise<void> {
   const context = request.gh;
   if (context.pending) await context.pending.catch(() => {});
+  context.trace?.endStage('handler');
   let spend: LedgerDelta | null = null;
   if (context.reservation !== null) {
     try {
@@ -115,7 +117,8 @@ async function completeRequest(
     }
   }
   const finalStatus = context.aborted ? CLIENT_CLOSED_STATUS : status;
-  const durable = deps.audit.enqueue(buildDraft(deps, context, request.method, finalStatus), spend);
+  const draft = buildDraft(deps, context, request.method, finalStatus);
+  const durable = deps.audit.enqueue(draft, spend);
   if (response !== null) await endWhenDurable(deps, response, durable);
   else await durable;
   if (context.reservation !== null) {
@@ -124,7 +127,9 @@ async function completeRequest(
     } catch (error) {
       request.log.error({ err: error, request_id: request.id }, 'settling usage failed');
     }
+    context.trace?.endStage('settle');
   }
+  context.trace?.finish(draft);
 }
 
 /** Exactly one audit event per request (DESIGN §2 invariant 2): whichever of end, finish or abort comes first. */

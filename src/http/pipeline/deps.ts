@@ -1,5 +1,6 @@
 import type { AuditEventDraft } from '../../domain/audit/index.ts';
 import type { LedgerDelta } from '../../domain/limits/index.ts';
+import type { RequestTracer } from '../../telemetry/index.ts';
 import type { Admission, Authenticator, Authorizer, SessionAuthenticator } from './types.ts';
 
 /**
@@ -29,6 +30,8 @@ export interface GatewayPipelineDeps {
   admission: Admission;
   audit: AuditSink;
   metrics: PipelineMetrics;
+  /** Null when traces are off. */
+  tracer: RequestTracer | null;
   /** How long a response's last bytes wait for its event's commit before the connection is dropped instead. */
   durableTimeoutMs: number;
   isShuttingDown(): boolean;
