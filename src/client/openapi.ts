@@ -1645,7 +1645,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
         responses: {
             /** @description Success. */
             200: {
@@ -1679,6 +1683,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -1935,7 +1940,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
         responses: {
             /** @description Success. */
             200: {
@@ -3959,7 +3968,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
         responses: {
             /** @description Success. */
             200: {
@@ -5495,11 +5508,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/html": string;
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -5753,11 +5768,15 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
             };
             default: components["responses"]["Error"];
         };

@@ -280,7 +280,7 @@ describe('the console in Chromium', () => {
       }
     }
     expect(problems).toEqual([]);
-  });
+  }, 240_000);
 
   it('is keyboard-navigable: skip link, menu and a dialog that closes on Escape', async () => {
     await page.setViewportSize({ width: 1280, height: 800 });
@@ -295,5 +295,18 @@ describe('the console in Chromium', () => {
     await expect(page.evaluate('document.activeElement.closest("dialog") !== null')).resolves.toBe(true);
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
+  });
+
+  it('renders /docs legibly at 1280 px: no sideways scroll, header code readable', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${world.baseUrl}/docs`);
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    const colors = (await page.evaluate(
+      `(() => { const c = getComputedStyle(document.querySelector('header code')); return [c.color, c.backgroundColor]; })()`,
+    )) as string[];
+    expect(colors[0]).not.toBe(colors[1]);
+    expect(colors[1]).not.toBe('rgb(246, 248, 250)');
+    await shoot(page, 'api-docs');
   });
 });

@@ -11,6 +11,7 @@ import {
   BindingView,
   IssuedAdminTokenView,
   ListOf,
+  NoBody,
   NoContent,
   RevokedAdminTokenView,
   RoleView,
@@ -121,7 +122,7 @@ export async function accessRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
   app.post<{ Params: Static<typeof TokenParams> }>(
     '/admin/v1/tokens/:token_id/revoke',
     {
-      config: { surface: 'admin.tokens.revoke' },
+      config: { surface: 'admin.tokens.revoke', body: NoBody, bodyOptional: true },
       schema: { params: TokenParams, response: { 200: RevokedAdminTokenView } },
     },
     async (request) => {

@@ -4,7 +4,7 @@ import { decodeAuditCursor, encodeAuditCursor, parseStatusFilter, verifyStoredCh
 import { auditRepository } from '../../../store/index.ts';
 import { httpError } from '../../errors.ts';
 import type { AdminRoutesDeps } from './deps.ts';
-import { AuditEventList, AuditExport, AuditVerifyView } from './responses.ts';
+import { AuditEventList, AuditExport, AuditVerifyView, NoBody } from './responses.ts';
 import { AuditQuery, TenantParams } from './schemas.ts';
 
 type Query = Static<typeof AuditQuery>;
@@ -111,7 +111,10 @@ export async function auditRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
 
   app.post(
     '/admin/v1/audit/verify',
-    { config: { surface: 'admin.audit.verify' }, schema: { response: { 200: AuditVerifyView } } },
+    {
+      config: { surface: 'admin.audit.verify', body: NoBody, bodyOptional: true },
+      schema: { response: { 200: AuditVerifyView } },
+    },
     async () => {
       const chains = await verifyStoredChains(store);
       return { ok: chains.every((chain) => chain.ok), chains };

@@ -5,7 +5,7 @@ import { keysRepository } from '../../../store/index.ts';
 import { httpError } from '../../errors.ts';
 import { checkIfMatch, etagOf, withIdempotency } from './common.ts';
 import type { AdminRoutesDeps } from './deps.ts';
-import { KeyView, RotatedKeyView } from './responses.ts';
+import { KeyView, NoBody, RotatedKeyView } from './responses.ts';
 import { KeyParams, RotateKeyBody, UpdateKeyBody } from './schemas.ts';
 import { durationMs } from './tenants.ts';
 
@@ -49,7 +49,10 @@ export async function keyRoutes(app: FastifyInstance, deps: AdminRoutesDeps): Pr
 
   app.post<{ Params: Static<typeof KeyParams> }>(
     '/admin/v1/keys/:key_id/revoke',
-    { config: { surface: 'admin.keys.revoke' }, schema: { params: KeyParams, response: { 200: KeyView } } },
+    {
+      config: { surface: 'admin.keys.revoke', body: NoBody, bodyOptional: true },
+      schema: { params: KeyParams, response: { 200: KeyView } },
+    },
     async (request) => {
       const revoked = await identity.revokeKey(request.params.key_id);
       await deps.refreshSnapshots();

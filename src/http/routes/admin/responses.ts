@@ -20,6 +20,12 @@ export function ListOf<T extends TSchema>(item: T, description?: string) {
   );
 }
 
+/** The body of an action that takes none (revoke, verify): documented as optional and empty. */
+export const NoBody = Type.Object(
+  {},
+  { additionalProperties: false, description: 'No fields; the body may be omitted.' },
+);
+
 /** A 204: no body. The document renders it without content; `validateResponses` expects an empty payload. */
 export const NoContent = Type.Null({ description: 'No content.' });
 
