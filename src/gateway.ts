@@ -24,6 +24,7 @@ import {
 import { LlmService, type LlmServiceOptions } from './llm/index.ts';
 import { createLogger } from './logger.ts';
 import { createMcpService, type McpService, quarantineAuditDraft } from './mcp/index.ts';
+import { PromptLogStore } from './prompt-log/index.ts';
 import { createSecretService, type SecretService, verifyMasterKeys } from './secrets/index.ts';
 import { adminRepository, openStore, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
 import { createMetrics, createRequestObserver, type GatewayMetrics, startTelemetryExport } from './telemetry/index.ts';
@@ -69,6 +70,8 @@ export interface Gateway {
   llm: LlmService;
   /** The MCP tool gateway: upstream servers, tool pins, team tool policies, capabilities. */
   mcp: McpService;
+  /** Opt-in prompt logs: recorded for keys with `settings.prompt_log`, purged when their TTL passes. */
+  promptLogs: PromptLogStore;
   /** Stops accepting requests, lets in-flight ones finish, drains the audit queue, then closes the store. */
   close(): Promise<void>;
 }
@@ -224,6 +227,8 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       })
     : null;
   auditExport?.start();
+  const promptLogs = new PromptLogStore({ store, kek, maxTtlS: config.telemetry.promptLogMaxTtlS, logger });
+  promptLogs.start();
   let shuttingDown = false;
   const observeRequest = createRequestObserver({
     metrics,
@@ -247,6 +252,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
   const app = await buildApp({
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
+    http: config.http,
     pipeline: {
       regionId: config.regionId,
       authenticator,
@@ -302,6 +308,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       admin,
       secrets,
       idempotency: createIdempotencyStore(store, kek),
+      promptLogs,
       engine: () => adminSnapshot.engine,
       refreshSnapshots: async () => {
         await Promise.all([snapshot.refresh(), adminSnapshot.refresh()]);
@@ -343,6 +350,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     limits,
     llm,
     mcp,
+    promptLogs,
     close() {
       closing ??= (async () => {
         shuttingDown = true;
@@ -350,6 +358,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         await mcp.close();
         await audit.close();
         await auditExport?.stop();
+        promptLogs.stop();
         await limits.close();
         snapshot.stop();
         adminSnapshot.stop();

@@ -4,8 +4,8 @@ import { decodeAuditCursor, encodeAuditCursor, parseStatusFilter, verifyStoredCh
 import { auditRepository } from '../../../store/index.ts';
 import { httpError } from '../../errors.ts';
 import type { AdminRoutesDeps } from './deps.ts';
-import { AuditEventList, AuditExport, AuditVerifyView, NoBody } from './responses.ts';
-import { AuditQuery, TenantParams } from './schemas.ts';
+import { AuditEventList, AuditExport, AuditVerifyView, NoBody, PromptLogView } from './responses.ts';
+import { AuditQuery, PromptLogParams, TenantParams } from './schemas.ts';
 
 type Query = Static<typeof AuditQuery>;
 
@@ -120,4 +120,23 @@ export async function auditRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
       return { ok: chains.every((chain) => chain.ok), chains };
     },
   );
+
+  app.get<{ Params: { request_id: string } }>(
+    '/admin/v1/prompt-logs/:request_id',
+    {
+      config: { surface: 'admin.prompt_logs.read' },
+      schema: { params: PromptLogParams, response: { 200: PromptLogView } },
+    },
+    async (request) => {
+      const entry = deps.promptLogs === null ? null : await deps.promptLogs.read(request.params.request_id);
+      if (entry === null)
+        throw httpError('resource_not_found', { detail: 'No prompt log for this request (not opted in, or expired)' });
+      return entry;
+    },
+  );
+
+  app.post('/admin/v1/audit/verify', { config: { surface: 'admin.audit.verify' } }, async () => {
+    const chains = await verifyStoredChains(store);
+    return { ok: chains.every((chain) => chain.ok), chains };
+  });
 }

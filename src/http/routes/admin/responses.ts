@@ -188,3 +188,17 @@ export const AuditVerifyView = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const PromptLogView = Type.Object(
+  {
+    request_id: Type.String(),
+    key_id: Type.String(),
+    tenant_id: NullableString,
+    team_id: NullableString,
+    created_at: Timestamp,
+    expires_at: Timestamp,
+    request: Type.Unknown({ description: 'The request body as the client sent it.' }),
+    response: Type.String({ description: 'The reply text.' }),
+  },
+  { additionalProperties: false },
+);
