@@ -388,6 +388,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/prompt-logs/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The logged request and response bodies of one LLM call, for keys that opted in to prompt logging, until the entry's TTL passes. */
+        get: operations["admin.prompt_logs.read"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/roles": {
         parameters: {
             query?: never;
@@ -1405,7 +1422,7 @@ export interface components {
     schemas: {
         Error: {
             error: {
-                code: "invalid_json" | "invalid_request" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "client_aborted" | "internal_error";
+                code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "client_aborted" | "internal_error";
                 message: string;
                 param: string | null;
                 type: "invalid_request_error" | "authentication_error" | "not_found_error" | "service_unavailable" | "permission_error" | "conflict_error" | "rate_limit_error" | "upstream_error" | "api_error" | "insufficient_quota";
@@ -1893,6 +1910,9 @@ export interface operations {
                             tpm?: number;
                             /** @description Units admitted at once from idle; defaults to the rate. */
                             tpm_burst?: number;
+                        };
+                        prompt_log?: {
+                            ttl_s: number;
                         };
                     };
                 };
@@ -2930,6 +2950,45 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "admin.prompt_logs.read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        expires_at: string;
+                        key_id: string;
+                        /** @description The request body as the client sent it. */
+                        request: unknown;
+                        request_id: string;
+                        /** @description The reply text. */
+                        response: string;
+                        team_id: string | null;
+                        tenant_id: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
     "admin.roles.list": {
         parameters: {
             query?: never;
@@ -3777,6 +3836,9 @@ export interface operations {
                             tpm?: number;
                             /** @description Units admitted at once from idle; defaults to the rate. */
                             tpm_burst?: number;
+                        };
+                        prompt_log?: {
+                            ttl_s: number;
                         };
                     };
                 };
@@ -5826,7 +5888,7 @@ export interface operations {
                             };
                         };
                         error: {
-                            code: "invalid_json" | "invalid_request" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "client_aborted" | "internal_error";
+                            code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "client_aborted" | "internal_error";
                             message: string;
                             param: string | null;
                             type: "invalid_request_error" | "authentication_error" | "not_found_error" | "service_unavailable" | "permission_error" | "conflict_error" | "rate_limit_error" | "upstream_error" | "api_error" | "insufficient_quota";

@@ -134,9 +134,4 @@ export async function auditRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
       return entry;
     },
   );
-
-  app.post('/admin/v1/audit/verify', { config: { surface: 'admin.audit.verify' } }, async () => {
-    const chains = await verifyStoredChains(store);
-    return { ok: chains.every((chain) => chain.ok), chains };
-  });
 }
