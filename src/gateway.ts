@@ -1,7 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type AdmissionService, createAdmissionService } from './admission/index.ts';
-import { AuditStreamExporter, AuditWriter, ThreadedAuditWriter } from './audit/index.ts';
+import {
+  AuditStreamExporter,
+  AuditWriter,
+  RefusalThrottle,
+  THROTTLED_CODE,
+  ThreadedAuditWriter,
+} from './audit/index.ts';
 import type { GatehouseConfig } from './config/index.ts';
 import { createLocalKekProvider, type KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
@@ -238,8 +244,22 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
   });
   // The pipeline's sink: each draft is committed, then observed (metrics, access log); other writers of audit
   // events (tool quarantine) are not requests and bypass it.
+  const authThrottle = new RefusalThrottle({
+    ...config.http.authFailureThrottle,
+    regionId: config.regionId,
+    write: (draft) => {
+      audit.enqueue(draft, null);
+    },
+  });
+  authThrottle.start();
   const pipelineAudit: AuditSink = {
     enqueue(draft, spend) {
+      // A throttled refusal is counted into its source's aggregated event (and the request metrics), not written.
+      if (draft.error_code === THROTTLED_CODE) {
+        authThrottle.absorb(draft);
+        metrics.countRequest(draft.surface, draft.status);
+        return Promise.resolve();
+      }
       const durable = audit.enqueue(draft, spend ?? null);
       observeRequest(draft);
       return durable;
@@ -260,6 +280,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       authorizer,
       admission: options.admission ?? limits.admission,
       audit: pipelineAudit,
+      authThrottle,
       metrics,
       tracer: telemetryExport.tracer,
       durableTimeoutMs: config.audit.durableTimeoutMs,
@@ -356,6 +377,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         shuttingDown = true;
         await app.close();
         await mcp.close();
+        authThrottle.close();
         await audit.close();
         await auditExport?.stop();
         promptLogs.stop();

@@ -27,6 +27,28 @@ export function traceRequest(tracer: RequestTracer, request: FastifyRequest, rep
   reply.header('x-gatehouse-trace-id', context.trace.traceId);
 }
 
+/**
+ * A failed authentication, throttled per source address: within the allowance it is the 401 itself; past it, 429
+ * `auth_throttled`, whose event the audit sink counts into one aggregated event per source and window instead of
+ * writing it (the source rides in `meta` for that). Errors other than 401 (a store outage, a CSRF refusal) are not
+ * failed guesses and pass through uncounted. Console sign-in routes and session cookies go through it too, so a
+ * pasted-token or forged-cookie flood is throttled like a bearer one.
+ */
+export function refuseAuthentication(
+  deps: GatewayPipelineDeps,
+  request: FastifyRequest,
+  error: GatehouseError,
+): GatehouseError {
+  if (error.statusCode !== 401) return error;
+  const retryAfter = deps.authThrottle.noteFailure(request.ip);
+  if (retryAfter === null) return error;
+  request.gh.meta = { source_address: request.ip };
+  return new GatehouseError('auth_throttled', {
+    values: { retryAfter },
+    headers: { 'retry-after': String(retryAfter) },
+  });
+}
+
 /** `Bearer <token>` with exactly one space-free token (RFC 6750 §2.1); anything else is malformed. */
 export function parseBearer(header: string): string | null {
   if (header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return null;
@@ -49,13 +71,16 @@ export async function identifyRequest(deps: GatewayPipelineDeps, request: Fastif
   if (header === undefined) {
     const sessionId =
       deps.sessions && acceptsSession(surface) ? readCookie(request.headers.cookie, SESSION_COOKIE) : null;
-    if (sessionId !== null && deps.sessions) return identifySession(deps.sessions, request, sessionId);
-    throw httpError('missing_api_key');
+    if (sessionId !== null && deps.sessions) return identifySession(deps, deps.sessions, request, sessionId);
+    throw refuseAuthentication(deps, request, httpError('missing_api_key'));
   }
   const token = parseBearer(header);
-  if (token === null) throw httpError('invalid_authorization_header');
+  if (token === null) throw refuseAuthentication(deps, request, httpError('invalid_authorization_header'));
   const result = await deps.authenticator.authenticate(token, surface);
-  if (!result.ok) throw httpError(result.reason, result.detail === undefined ? undefined : { detail: result.detail });
+  if (!result.ok) {
+    const error = httpError(result.reason, result.detail === undefined ? undefined : { detail: result.detail });
+    throw refuseAuthentication(deps, request, error);
+  }
   request.gh.principal = result.principal;
 }
 
@@ -68,12 +93,13 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * refused outright (OWASP CSRF cheat sheet: defence in depth beyond SameSite).
  */
 async function identifySession(
+  deps: GatewayPipelineDeps,
   sessions: SessionAuthenticator,
   request: FastifyRequest,
   sessionId: string,
 ): Promise<void> {
   const result = await sessions.authenticate(sessionId);
-  if (!result.ok) throw httpError(result.reason);
+  if (!result.ok) throw refuseAuthentication(deps, request, httpError(result.reason));
   // Set before the CSRF checks, so a refused write is audited under the session's principal.
   request.gh.principal = result.principal;
   if (!SAFE_METHODS.has(request.method)) checkCsrf(request, result.csrf);

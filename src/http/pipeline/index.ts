@@ -46,7 +46,7 @@ export const pipelinePlugin = fp(pipeline, { name: 'gatehouse-pipeline', fastify
 export { CLIENT_CLOSED_STATUS } from './audit.ts';
 export { denialError } from './authorize.ts';
 export type { AuditSink, GatewayPipelineDeps, PipelineMetrics } from './deps.ts';
-export { checkCsrf, parseBearer } from './identify.ts';
+export { checkCsrf, parseBearer, refuseAuthentication } from './identify.ts';
 export {
   type Admission,
   type Authenticator,

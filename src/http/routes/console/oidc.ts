@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ConsoleSessions, OidcLogin } from '../../../identity/index.ts';
 import { LOGIN_TTL_MS } from '../../../identity/index.ts';
 import { httpError } from '../../errors.ts';
+import { refuseAuthentication } from '../../pipeline/index.ts';
 import { clearCookie, LOGIN_COOKIE, readCookie, serializeCookie } from '../../session-cookie.ts';
 import { noStore } from './headers.ts';
 import { setSessionCookie } from './session.ts';
@@ -72,7 +73,9 @@ export async function oidcRoutes(app: FastifyInstance, deps: OidcRoutesDeps): Pr
       // Single use: whatever the outcome, this login's cookie is spent.
       reply.header('set-cookie', clearCookie(LOGIN_COOKIE, 'Lax'));
       const result = await deps.login.complete(request.query, readCookie(request.headers.cookie, LOGIN_COOKIE));
-      if (!result.ok) throw httpError('oidc_login_failed', { detail: result.detail });
+      if (!result.ok) {
+        throw refuseAuthentication(app.gatehouse, request, httpError('oidc_login_failed', { detail: result.detail }));
+      }
       const principal = result.principal;
       request.gh.principal = principal;
       const session = await deps.sessions.signInWithOidc({

@@ -10,7 +10,7 @@ import { PERMISSIONS, PLATFORM_SCOPE, type PolicyEngine } from '../../../domain/
 import { type ConsoleSessions, claimBindingsOf, type SessionAuthResult } from '../../../identity/index.ts';
 import { policyFor, principalRef, principalScope } from '../../authorizer.ts';
 import { httpError } from '../../errors.ts';
-import { checkCsrf } from '../../pipeline/index.ts';
+import { checkCsrf, refuseAuthentication } from '../../pipeline/index.ts';
 import { clearCookie, readCookie, SESSION_COOKIE, serializeCookie } from '../../session-cookie.ts';
 import { NoContent } from '../admin/responses.ts';
 import { noStore } from './headers.ts';
@@ -70,15 +70,18 @@ async function grantsOf(deps: SessionRoutesDeps, principal: Principal): Promise<
   );
 }
 
-/** The cookie's session, with its principal recorded for the audit event; a missing or dead one is a 401. */
+/**
+ * The cookie's session, with its principal recorded for the audit event; a missing or dead one is a 401, counted
+ * by the failed-authentication throttle like any other.
+ */
 async function resolveSession(
   sessions: ConsoleSessions,
   request: FastifyRequest,
 ): Promise<{ id: string; result: Extract<SessionAuthResult, { ok: true }> }> {
   const id = readCookie(request.headers.cookie, SESSION_COOKIE);
-  if (id === null) throw httpError('session_invalid');
+  if (id === null) throw refuseAuthentication(request.server.gatehouse, request, httpError('session_invalid'));
   const result = await sessions.authenticate(id);
-  if (!result.ok) throw httpError(result.reason);
+  if (!result.ok) throw refuseAuthentication(request.server.gatehouse, request, httpError(result.reason));
   request.gh.principal = result.principal;
   return { id, result };
 }
@@ -92,7 +95,8 @@ export async function sessionRoutes(app: FastifyInstance, deps: SessionRoutesDep
     async (request, reply) => {
       request.gh.setMeta('sign_in', 'token');
       const signedIn = await sessions.signInWithToken(request.body.token);
-      if (!signedIn.ok) throw httpError(signedIn.reason);
+      // A pasted token is a guess like a bearer one: throttled per source address.
+      if (!signedIn.ok) throw refuseAuthentication(app.gatehouse, request, httpError(signedIn.reason));
       request.gh.principal = signedIn.principal;
       setSessionCookie(reply, signedIn.session.id, signedIn.session.expiresAt);
       noStore(reply).code(201);
