@@ -2,8 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type AdmissionService, createAdmissionService } from './admission/index.ts';
 import {
+  AuditCheckpointer,
   AuditStreamExporter,
   AuditWriter,
+  createCheckpointSink,
+  loadCheckpointSigningKey,
   RefusalThrottle,
   THROTTLED_CODE,
   ThreadedAuditWriter,
@@ -67,6 +70,8 @@ export interface Gateway {
   adminSnapshot: AdminSnapshot;
   /** The audit writer: on its own thread by default (`audit.thread`), in the request thread otherwise. */
   audit: AuditWriter | ThreadedAuditWriter;
+  /** Signed checkpoints of every chain's head to the configured sinks; null when none is configured. */
+  checkpointer: AuditCheckpointer | null;
   metrics: GatewayMetrics;
   /** The credential vault proxy (services, credentials, grants, OAuth2 tokens). */
   vault: Vault;
@@ -118,6 +123,46 @@ export async function openServices(config: GatehouseConfig) {
     await store.close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Loads (on first start, creates) the checkpoint signing key, and starts checkpointing when sinks are configured.
+ * Without a sink, a deleted tail of the audit chains cannot be detected: said at start, louder in production.
+ */
+async function startCheckpointer(
+  config: GatehouseConfig,
+  store: Store,
+  secrets: SecretService,
+  writer: string,
+  logger: Logger,
+  metrics: GatewayMetrics,
+): Promise<AuditCheckpointer | null> {
+  const key = await loadCheckpointSigningKey(secrets);
+  const { sinks, intervalMs } = config.audit.checkpoints;
+  if (sinks.length === 0) {
+    logger[config.production ? 'warn' : 'info'](
+      'audit checkpoints are off (audit.checkpoints.sinks): a deleted tail of an audit chain cannot be detected',
+    );
+    return null;
+  }
+  const checkpointer = new AuditCheckpointer({
+    store,
+    key,
+    sinks: sinks.map(createCheckpointSink),
+    intervalMs,
+    writer,
+    logger,
+  });
+  metrics.addCollector('gatehouse_audit_checkpoint_pending', (set) => {
+    for (const sink of checkpointer.status()) set([sink.name], sink.pending);
+  });
+  metrics.addCollector('gatehouse_audit_checkpoint_last_stored_seconds', (set) => {
+    for (const sink of checkpointer.status()) {
+      if (sink.lastStoredAt !== null) set([sink.name], sink.lastStoredAt / 1000);
+    }
+  });
+  checkpointer.start();
+  return checkpointer;
 }
 
 export async function createGateway(config: GatehouseConfig, options: CreateGatewayOptions = {}): Promise<Gateway> {
@@ -173,6 +218,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     : new AuditWriter({ ...auditOptions, store });
   if (audit instanceof ThreadedAuditWriter) await audit.start();
   metrics.readAuditQueueDepthFrom(() => audit.depth);
+  const checkpointer = await startCheckpointer(config, store, secrets, audit.chainId, logger, metrics);
   const jwtVerifier = config.oidc ? createJwtVerifier(config.oidc) : null;
   const authenticator: Authenticator = {
     async authenticate(token, surface) {
@@ -366,6 +412,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     snapshot,
     adminSnapshot,
     audit,
+    checkpointer,
     metrics,
     vault,
     limits,
@@ -379,6 +426,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         await mcp.close();
         authThrottle.close();
         await audit.close();
+        await checkpointer?.close();
         await auditExport?.stop();
         promptLogs.stop();
         await limits.close();

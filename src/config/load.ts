@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { type CheckpointConfig, resolveCheckpointConfig } from '../audit/config-schema.ts';
 import { resolveAuditExport } from '../audit/export-config.ts';
 import type { AuditWebhookSink } from '../audit/stream-export.ts';
 import { type McpConfig, resolveMcpConfig } from '../mcp/config.ts';
@@ -38,6 +39,7 @@ export interface GatehouseConfig {
   /**
    * `thread`: seal and commit audit events on a worker thread (default) instead of the request thread.
    * `durableTimeoutMs`: how long a response's last bytes wait for its event's commit (then the connection drops).
+   * `checkpoints`: signed checkpoints of every chain's head, and their sinks (none: off).
    */
   audit: {
     queueLimit: number;
@@ -45,6 +47,7 @@ export interface GatehouseConfig {
     flushIntervalMs: number;
     thread: boolean;
     durableTimeoutMs: number;
+    checkpoints: CheckpointConfig;
     /** The SIEM webhook committed events are streamed to; null when none is configured. */
     export: AuditWebhookSink | null;
   };
@@ -177,6 +180,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
       flushIntervalMs: file.audit?.flush_interval_ms ?? 0,
       thread: file.audit?.thread ?? true,
       durableTimeoutMs: file.audit?.durable_timeout_ms ?? 30_000,
+      checkpoints: resolveCheckpointConfig(file.audit?.checkpoints, env, dataDir),
       export: resolveAuditExport(file.audit?.export, env),
     },
     snapshotRefreshMs: 250,
