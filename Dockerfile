@@ -26,8 +26,9 @@ COPY . .
 RUN npm run build \
   && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
   && rm -rf node_modules/better-sqlite3/deps node_modules/better-sqlite3/src node_modules/better-sqlite3/build/Release/obj* \
-  && mkdir -p /rootfs/data /rootfs/app \
+  && mkdir -p /rootfs/data /rootfs/app/console \
   && cp -r package.json bin dist node_modules /rootfs/app/ \
+  && cp -r console/dist /rootfs/app/console/ \
   && cp "$(command -v tini-static)" /rootfs/tini
 
 FROM ${BASE_IMAGE}

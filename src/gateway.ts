@@ -22,10 +22,12 @@ import { SURFACES, type Surface } from './http/surfaces.ts';
 import {
   type AdminService,
   AdminSnapshot,
+  ConsoleSessions,
   createJwtVerifier,
   type IdentityService,
   KeySnapshot,
   looksLikeJwt,
+  OidcLogin,
 } from './identity/index.ts';
 import { LlmService, type LlmServiceOptions } from './llm/index.ts';
 import { createLogger } from './logger.ts';
@@ -33,7 +35,7 @@ import { createMcpService, type McpService, quarantineAuditDraft } from './mcp/i
 import { PromptLogStore } from './prompt-log/index.ts';
 import type { SecretService } from './secrets/index.ts';
 import { openServices } from './services.ts';
-import { type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
+import { adminRepository, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
 import { createMetrics, createRequestObserver, type GatewayMetrics, startTelemetryExport } from './telemetry/index.ts';
 import { createVault, type Vault } from './vault/index.ts';
 
@@ -95,6 +97,8 @@ export interface CreateGatewayOptions {
   surfaces?: readonly Surface[];
   /** LLM service tuning (default Ollama URL, probe intervals, retry policy); tests shorten timers with it. */
   llm?: Partial<Omit<LlmServiceOptions, 'file' | 'store' | 'secrets' | 'logger'>>;
+  /** Check every 2xx answer against its declared response schema (tests: the OpenAPI drift check). */
+  validateResponses?: boolean;
 }
 
 /**
@@ -209,6 +213,11 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     tenantOfTeam: (teamId) => adminSnapshot.tenantOfTeam(teamId),
     teamOfKey: (keyId) => snapshot.getKey(keyId),
   });
+  const sessions = new ConsoleSessions({ store, admin: adminSnapshot, pepper });
+  const consoleLogin =
+    config.oidc?.console && jwtVerifier
+      ? new OidcLogin({ oidc: config.oidc, console: config.oidc.console, verifier: jwtVerifier, pepper })
+      : null;
   const limits = createAdmissionService({ config, store, logger });
   await limits.start();
   const vault = createVault({
@@ -289,6 +298,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     pipeline: {
       regionId: config.regionId,
       authenticator,
+      sessions,
       authorizer,
       admission: options.admission ?? limits.admission,
       audit: pipelineAudit,
@@ -347,6 +357,15 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         await Promise.all([snapshot.refresh(), adminSnapshot.refresh()]);
       },
     },
+    console: {
+      sessions,
+      login: consoleLogin,
+      issuer: config.oidc?.issuer ?? null,
+      engine: () => adminSnapshot.engine,
+      bindingScopes: async (principal) =>
+        (await adminRepository.listBindings(store.read, { principal })).map((binding) => binding.scope),
+    },
+    validateResponses: options.validateResponses,
     families: options.families,
     surfaces: options.surfaces ? [...SURFACES, ...options.surfaces] : SURFACES,
     publicUrl: config.publicUrl,

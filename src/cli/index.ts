@@ -3,9 +3,11 @@ import { VERSION } from '../version.ts';
 import { registerAdminCommands } from './commands/admin.ts';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerCapabilityCommands } from './commands/capability.ts';
+import { registerCompletionCommand } from './commands/completion.ts';
 import { registerServerCommands } from './commands/config.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLimitCommands } from './commands/limits.ts';
+import { registerLlmCommands } from './commands/llm.ts';
 import { registerMigrateCommands } from './commands/migrate.ts';
 import { registerSecretCommands } from './commands/secrets.ts';
 import { registerTenantCommands } from './commands/tenants.ts';
@@ -32,6 +34,8 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerUsageCommands(program, io);
   registerVaultCommands(program, io);
   registerCapabilityCommands(program, io);
+  registerLlmCommands(program, io);
+  registerCompletionCommand(program, io);
   return program;
 }
 

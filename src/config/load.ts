@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
@@ -17,6 +17,8 @@ import { readSecretFiles } from './secret-files.ts';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface GatehouseConfig {
+  /** The YAML file read (absolute), or null when none was. */
+  configFile: string | null;
   host: string;
   port: number;
   dataDir: string;
@@ -121,9 +123,14 @@ function parseUrl(value: string | undefined, field: string, protocols: string[])
  * Builds the effective configuration: defaults, then the YAML file, then environment variables.
  * Every failure is a `ConfigError` naming the field.
  */
+/** Read when neither `--config` nor `GATEHOUSE_CONFIG` names a file and it exists in the working directory. */
+export const DEFAULT_CONFIG_FILE = 'gatehouse.yaml';
+
 export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
   const env = readSecretFiles(options.env ?? process.env);
-  const configPath = options.configPath ?? env.GATEHOUSE_CONFIG ?? null;
+  // The server and the CLI look in the same places, in the same order: --config, GATEHOUSE_CONFIG, ./gatehouse.yaml.
+  const configPath =
+    options.configPath ?? env.GATEHOUSE_CONFIG ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null);
   const file = configPath ? readConfigFile(configPath) : {};
   const production = env.NODE_ENV === 'production';
   const dataDir = resolve(env.GATEHOUSE_DATA_DIR ?? file.data_dir ?? '.gatehouse');
@@ -153,6 +160,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
     throw new ConfigError('GATEHOUSE_KEY_HASHING', 'must be hmac or argon2id');
 
   return {
+    configFile: configPath === null ? null : resolve(configPath),
     host: env.HOST ?? file.host ?? '127.0.0.1',
     port: env.PORT !== undefined ? parseInteger(env.PORT, 'PORT', 0, 65535) : (file.port ?? 8080),
     dataDir,
@@ -186,7 +194,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
     },
     snapshotRefreshMs: 250,
     publicUrl,
-    oidc: resolveOidcConfig(file.oidc, publicUrl),
+    oidc: resolveOidcConfig(file.oidc, publicUrl, env.GATEHOUSE_OIDC_CLIENT_SECRET),
     mcp: resolveMcpConfig(file.mcp, env),
     telemetry: resolveTelemetryConfig(file.telemetry, env),
     file,

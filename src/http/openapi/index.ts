@@ -2,6 +2,7 @@
  * @module `GET /openapi.json` and `GET /docs`: the API described from the registered routes themselves. Both are
  * built once, on first request after startup (every route is registered by then), and served from memory.
  */
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { VERSION } from '../../version.ts';
 import type { RouteCollector } from './collector.ts';
@@ -26,16 +27,26 @@ export async function openapiRoutes(app: FastifyInstance, options: OpenApiRoutes
     return json;
   };
 
-  app.get('/openapi.json', { config: { surface: 'ops.openapi' } }, async (_request, reply) => {
-    reply.type('application/json; charset=utf-8');
-    return documentJson();
-  });
+  const documentSchema = Type.Object({}, { additionalProperties: true, description: 'An OpenAPI 3.1 document.' });
+  const page = Type.String({ contentMediaType: 'text/html', description: 'The reference page.' });
+  app.get(
+    '/openapi.json',
+    { config: { surface: 'ops.openapi' }, schema: { response: { 200: documentSchema } } },
+    async (_request, reply) => {
+      reply.type('application/json; charset=utf-8');
+      return documentJson();
+    },
+  );
 
-  app.get('/docs', { config: { surface: 'ops.docs' } }, async (_request, reply) => {
-    html ??= renderDocsHtml(JSON.parse(documentJson()) as Record<string, unknown>);
-    reply.type('text/html; charset=utf-8').header('content-security-policy', DOCS_CSP);
-    return html;
-  });
+  app.get(
+    '/docs',
+    { config: { surface: 'ops.docs' }, schema: { response: { 200: page } } },
+    async (_request, reply) => {
+      html ??= renderDocsHtml(JSON.parse(documentJson()) as Record<string, unknown>);
+      reply.type('text/html; charset=utf-8').header('content-security-policy', DOCS_CSP);
+      return html;
+    },
+  );
 }
 
 export { type CollectedRoute, collectRoutes, type RouteCollector } from './collector.ts';
