@@ -1422,7 +1422,7 @@ export interface components {
     schemas: {
         Error: {
             error: {
-                code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "auth_throttled" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "client_aborted" | "internal_error";
+                code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "auth_throttled" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "upstream_saturated" | "client_aborted" | "internal_error";
                 message: string;
                 param: string | null;
                 type: "invalid_request_error" | "authentication_error" | "rate_limit_error" | "not_found_error" | "service_unavailable" | "permission_error" | "conflict_error" | "upstream_error" | "api_error" | "insufficient_quota";
@@ -2422,7 +2422,9 @@ export interface operations {
                             };
                             id: string;
                             max_connections: number | null;
+                            max_connections_per_tenant: number | null;
                             provider: string;
+                            queue_timeout_ms: number | null;
                             /** @description `config` and `default` entries are read-only here; `admin` ones were created through this API. */
                             source: "config" | "admin" | "default";
                             updated_at: string | null;
@@ -2456,7 +2458,9 @@ export interface operations {
                     };
                     id: string;
                     max_connections?: number;
+                    max_connections_per_tenant?: number;
                     provider: "openai" | "azure-openai" | "ollama";
+                    queue_timeout_ms?: number;
                 };
             };
         };
@@ -2482,7 +2486,9 @@ export interface operations {
                         };
                         id: string;
                         max_connections: number | null;
+                        max_connections_per_tenant: number | null;
                         provider: string;
+                        queue_timeout_ms: number | null;
                         /** @description `config` and `default` entries are read-only here; `admin` ones were created through this API. */
                         source: "config" | "admin" | "default";
                         updated_at: string | null;
@@ -2527,7 +2533,9 @@ export interface operations {
                         };
                         id: string;
                         max_connections: number | null;
+                        max_connections_per_tenant: number | null;
                         provider: string;
+                        queue_timeout_ms: number | null;
                         /** @description `config` and `default` entries are read-only here; `admin` ones were created through this API. */
                         source: "config" | "admin" | "default";
                         updated_at: string | null;
@@ -2560,7 +2568,9 @@ export interface operations {
                     };
                     id?: string;
                     max_connections?: number;
+                    max_connections_per_tenant?: number;
                     provider: "openai" | "azure-openai" | "ollama";
+                    queue_timeout_ms?: number;
                 };
             };
         };
@@ -2586,7 +2596,9 @@ export interface operations {
                         };
                         id: string;
                         max_connections: number | null;
+                        max_connections_per_tenant: number | null;
                         provider: string;
+                        queue_timeout_ms: number | null;
                         /** @description `config` and `default` entries are read-only here; `admin` ones were created through this API. */
                         source: "config" | "admin" | "default";
                         updated_at: string | null;
@@ -5888,7 +5900,7 @@ export interface operations {
                             };
                         };
                         error: {
-                            code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "auth_throttled" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "client_aborted" | "internal_error";
+                            code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "auth_throttled" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "upstream_saturated" | "client_aborted" | "internal_error";
                             message: string;
                             param: string | null;
                             type: "invalid_request_error" | "authentication_error" | "rate_limit_error" | "not_found_error" | "service_unavailable" | "permission_error" | "conflict_error" | "upstream_error" | "api_error" | "insufficient_quota";

@@ -15,6 +15,8 @@ export const UpstreamView = Type.Object(
     api_version: Type.Union([Type.String(), Type.Null()]),
     headers: Type.Record(Type.String(), Type.String()),
     max_connections: Type.Union([Type.Integer(), Type.Null()]),
+    max_connections_per_tenant: Type.Union([Type.Integer(), Type.Null()]),
+    queue_timeout_ms: Type.Union([Type.Integer(), Type.Null()]),
     api_key_count: Type.Integer({ description: 'How many API keys are stored; the keys are write-only.' }),
     source: Source,
     health: Type.Object(
