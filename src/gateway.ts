@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { type AdmissionService, createAdmissionService } from './admission/index.ts';
+import { type Admission, type AdmissionService, createAdmissionService } from './admission/index.ts';
 import { AuditWriter, ThreadedAuditWriter } from './audit/index.ts';
 import type { GatehouseConfig } from './config/index.ts';
 import { createLocalKekProvider, type KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
 import { createRbacAuthorizer } from './http/authorizer.ts';
 import { createMetrics, type GatewayMetrics } from './http/metrics.ts';
-import type { Admission, Authenticator } from './http/pipeline/index.ts';
+import type { Authenticator } from './http/pipeline/index.ts';
 import { createIdempotencyStore } from './http/routes/admin/index.ts';
 import { SURFACES, type Surface } from './http/surfaces.ts';
 import {

@@ -4,27 +4,27 @@
  * one settlement when the request ends, whatever way it ends, which corrects the reservation by the actual usage
  * and feeds the spend ledger. Fails closed: a state backend that cannot answer means 503, never an open door.
  */
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import {
   computeCost,
   estimateCost,
-  estimateReservation,
   findPrice,
   type LimitLevel,
   type LimitScope,
   type PriceTable,
-  type ReservationDefaults,
 } from '../domain/limits/index.ts';
-import type { RequestContext } from '../http/context.ts';
-import { type GatehouseError, httpError } from '../http/errors.ts';
-import type { Admission } from '../http/pipeline/index.ts';
-import type { Surface } from '../http/surfaces.ts';
 import { type SharedState, StateUnavailableError } from '../state/index.ts';
 import { AdmissionTicket } from './admission-ticket.ts';
 import type { LimitsConfig } from './config-schema.ts';
-import { denialError, writeRateHeaders } from './responses.ts';
 import { InvalidLimitSettingsError, ScopeLimitCompiler } from './scope-limits.ts';
 import type { SpendLedger } from './spend-ledger.ts';
+import type {
+  Admission,
+  AdmissionCall,
+  AdmissionDecision,
+  AdmissionLogger,
+  SettleOutcome,
+  SettleResult,
+} from './types.ts';
 
 /** Where tenant and team settings come from (the scope settings snapshot in production). */
 export interface ScopeSettingsSource {
@@ -38,33 +38,20 @@ export interface GatewayAdmissionOptions {
   limits?: LimitsConfig;
   prices?: PriceTable;
   ledger?: SpendLedger | null;
-  logger: Pick<FastifyBaseLogger, 'warn' | 'error'>;
+  logger: AdmissionLogger;
 }
 
 /** Output tokens reserved when a request names no maximum and the config sets no `limits.default_max_tokens`. */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 1024;
 
-type Body = Record<string, unknown>;
-
-function isObject(value: unknown): value is Body {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Data plane = surfaces a virtual key may call; admin and ops surfaces are not metered. */
-function isDataPlane(surface: Surface): boolean {
-  return surface.auth.includes('key');
-}
-
-/** Which estimate applies: LLM calls reserve tokens, everything else (MCP, vault, models list) only counts requests. */
-function tokenKind(surface: Surface): ReservationDefaults['kind'] | null {
-  let kind: ReservationDefaults['kind'] | null = null;
-  for (const permission of surface.permissions) {
-    if (permission === 'llm.embeddings') return 'embeddings';
-    if (permission === 'llm.chat') kind = 'chat';
-    else if (permission === 'llm.completions') kind ??= 'completions';
-  }
-  return kind;
-}
+const STATE_UNAVAILABLE: AdmissionDecision = Object.freeze({
+  admitted: false,
+  refusal: Object.freeze({ kind: 'state_unavailable' }),
+});
+const INVALID_SETTINGS: AdmissionDecision = Object.freeze({
+  admitted: false,
+  refusal: Object.freeze({ kind: 'invalid_settings' }),
+});
 
 const MAX_PRICE_WARNINGS = 1_000;
 
@@ -75,6 +62,7 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
   const ledger = options.ledger ?? null;
   const compiler = new ScopeLimitCompiler(limits);
   const defaultMaxOutputTokens = limits.default_max_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+  const maxOutputTokensCap = limits.max_output_tokens_cap;
   const leaseTtlMs = limits.lease_ttl_ms;
   const pricedModels = Object.keys(prices).length > 0;
   const warnedModels = new Set<string>();
@@ -100,22 +88,20 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
     logger.warn({ model }, 'model has no entry in the price table; it costs 0 and USD budgets never block it');
   }
 
-  async function admit(
-    context: RequestContext,
-    request: FastifyRequest,
-    reply?: FastifyReply,
-  ): Promise<GatehouseError | null> {
-    const principal = context.principal;
-    if (principal === null || !isDataPlane(context.surface)) return null;
-    const body = isObject(request.body) ? request.body : null;
-    const model = typeof body?.model === 'string' ? body.model : '';
-    const kind = body === null ? null : tokenKind(context.surface);
-    const ticket = new AdmissionTicket(principal, model);
-    if (kind !== null) {
-      const estimate = estimateReservation(body, { defaultMaxOutputTokens, kind, ...capOf(limits) });
-      ticket.promptTokens = estimate.promptTokens;
-      ticket.outputTokens = estimate.outputTokens;
-      ticket.reservedUsd = estimateCost(prices, model, estimate);
+  /** Output tokens to reserve: each choice's ceiling (or the default), capped by the config, times the choices. */
+  function outputReservation(call: AdmissionCall): number {
+    const perChoice = call.maxOutputTokens ?? defaultMaxOutputTokens;
+    const capped = maxOutputTokensCap === undefined ? perChoice : Math.min(perChoice, maxOutputTokensCap);
+    return capped * call.choices;
+  }
+
+  async function admit(call: AdmissionCall): Promise<AdmissionDecision> {
+    const { principal, model } = call;
+    const ticket = new AdmissionTicket(call.requestId, principal, model);
+    if (call.metering === 'tokens') {
+      ticket.promptTokens = call.promptTokens;
+      ticket.outputTokens = outputReservation(call);
+      ticket.reservedUsd = estimateCost(prices, model, ticket);
       warnUnpriced(model);
     }
     const scopes: LimitScope[] = [];
@@ -127,48 +113,44 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
     } catch (error) {
       if (!(error instanceof InvalidLimitSettingsError)) throw error;
       logger.error({ err: error }, 'refusing a request whose stored limits do not validate');
-      return httpError('internal_error');
+      return INVALID_SETTINGS;
     }
-    if (scopes.length > 0) {
-      let result: Awaited<ReturnType<SharedState['admit']>>;
-      try {
-        result = await state.admit({
-          id: context.requestId,
-          scopes,
-          tokens: ticket.reservedTokens,
-          costUsd: ticket.reservedUsd,
-          ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
-        });
-      } catch (error) {
-        if (error instanceof StateUnavailableError) {
-          return httpError('state_unavailable');
-        }
-        throw error;
-      }
-      if (!result.admitted) return denialError(result.denial, ticket.reservedTokens);
-      ticket.reservation = result.reservation;
-      if (reply !== undefined) writeRateHeaders((name, value) => reply.header(name, value), result.rate);
-      if (result.reservation.leases.length > 0) ticket.keepLeases(state, leaseTtlMs, logger);
+    if (scopes.length === 0) return { admitted: true, ticket, rate: null };
+    let result: Awaited<ReturnType<SharedState['admit']>>;
+    try {
+      result = await state.admit({
+        id: call.requestId,
+        scopes,
+        tokens: ticket.reservedTokens,
+        costUsd: ticket.reservedUsd,
+        ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
+      });
+    } catch (error) {
+      if (error instanceof StateUnavailableError) return STATE_UNAVAILABLE;
+      throw error;
     }
-    context.reservation = ticket;
-    return null;
+    if (!result.admitted) {
+      return {
+        admitted: false,
+        refusal: { kind: 'limit', denial: result.denial, requestedTokens: ticket.reservedTokens },
+      };
+    }
+    ticket.reservation = result.reservation;
+    if (result.reservation.leases.length > 0) ticket.keepLeases(state, leaseTtlMs, logger);
+    return { admitted: true, ticket, rate: result.rate };
   }
 
-  async function settle(context: RequestContext): Promise<void> {
-    const ticket = context.reservation;
-    if (!(ticket instanceof AdmissionTicket)) return;
-    context.reservation = null;
+  async function settle(ticket: AdmissionTicket, outcome: SettleOutcome): Promise<SettleResult> {
     ticket.stopLeaseRenewal();
-    const usage = context.usage;
+    const usage = outcome.usage;
     let prompt = ticket.promptTokens;
     let completion = ticket.outputTokens;
     let costUsd = ticket.reservedUsd;
     if (usage !== null) {
       prompt = usage.prompt_tokens;
       completion = usage.completion_tokens;
-      costUsd = usage.cost_usd ?? computeCost(prices, ticket.model, { inputTokens: prompt, outputTokens: completion });
-      if (usage.cost_usd === undefined && findPrice(prices, ticket.model) !== null) usage.cost_usd = costUsd;
-    } else if (!context.aborted && context.errorCode !== null) {
+      costUsd = computeCost(prices, ticket.model, { inputTokens: prompt, outputTokens: completion });
+    } else if (!outcome.aborted && outcome.failed) {
       // Refused or failed without a reply from any model (no usage reported): nothing was generated to pay for.
       prompt = 0;
       completion = 0;
@@ -185,18 +167,16 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
       totalTokens: total,
       costUsd,
     });
-    if (ticket.reservation === null) return;
+    const result: SettleResult = { costUsd: findPrice(prices, ticket.model) === null ? null : costUsd };
+    if (ticket.reservation === null) return result;
     try {
       await state.settle(ticket.reservation, { tokens: total, costUsd });
     } catch (error) {
       // The reservation stays charged (the safe direction) and its leases lapse after their TTL.
-      logger.error({ err: error, requestId: context.requestId }, 'settling a reservation failed');
+      logger.error({ err: error, requestId: ticket.requestId }, 'settling a reservation failed');
     }
+    return result;
   }
 
   return { admit, settle };
-}
-
-function capOf(limits: LimitsConfig): { maxOutputTokensCap?: number } {
-  return limits.max_output_tokens_cap === undefined ? {} : { maxOutputTokensCap: limits.max_output_tokens_cap };
 }

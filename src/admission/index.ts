@@ -6,7 +6,9 @@
  * @example
  * const limits = createAdmissionService({ config, store, logger });
  * await limits.start();
- * buildApp({ pipeline: { …, admission: limits.admission }, … });
+ * const decision = await limits.admission.admit({ requestId, principal, metering: 'tokens', model, … });
+ * // when the request ends:
+ * if (decision.admitted && decision.ticket) await limits.admission.settle(decision.ticket, outcome);
  * // on shutdown, after the server closed:
  * await limits.close();
  */
@@ -43,7 +45,6 @@ export {
   mergeLimitSettings,
   parseLimitFlags,
 } from './limit-options.ts';
-export { denialError, describeScope, formatResetDuration, type HeaderSink, writeRateHeaders } from './responses.ts';
 export {
   type CompiledScope,
   compileScopeSettings,
@@ -52,6 +53,17 @@ export {
 } from './scope-limits.ts';
 export { ScopeSettingsSnapshot, type ScopeSettingsSnapshotOptions } from './scope-settings-snapshot.ts';
 export { SpendLedger, type SpendLedgerOptions, type SpendRecord, utcDay } from './spend-ledger.ts';
+export {
+  type Admission,
+  type AdmissionCall,
+  type AdmissionDecision,
+  type AdmissionLogger,
+  type AdmissionRefusal,
+  type Metering,
+  openAdmission,
+  type SettleOutcome,
+  type SettleResult,
+} from './types.ts';
 export {
   buildUsageReport,
   parseGroupBy,

@@ -4,10 +4,10 @@
  * hot path never waits on the store and the table grows by combinations, not by requests. A failed commit keeps
  * its sums and retries them (merged with newer ones); `close()` drains.
  */
-import type { FastifyBaseLogger } from 'fastify';
 import { BUDGET_WINDOWS, windowKey } from '../domain/limits/index.ts';
 import type { SpendEntry } from '../state/index.ts';
 import { type Store, type UsageIncrement, usageRepository } from '../store/index.ts';
+import type { AdmissionLogger } from './types.ts';
 
 export interface SpendRecord {
   tenantId: string;
@@ -24,7 +24,7 @@ export interface SpendLedgerOptions {
   store: Store;
   /** Longest a settled request waits before its spend is committed (default 1000 ms). */
   flushIntervalMs?: number;
-  logger: Pick<FastifyBaseLogger, 'error'>;
+  logger: Pick<AdmissionLogger, 'error'>;
   now?: () => number;
 }
 

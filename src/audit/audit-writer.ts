@@ -1,7 +1,7 @@
 import { type AuditEvent, type AuditEventDraft, ChainSealer } from '../domain/audit/index.ts';
 import { uuidv7 } from '../domain/ids.ts';
-import type { AuditSink } from '../http/pipeline/index.ts';
 import { auditRepository, type Store } from '../store/index.ts';
+import type { AuditSink } from './sink.ts';
 
 /** The two log calls the writer makes; a pino logger fits, and so does the audit thread's relay to its parent. */
 export interface AuditLogger {

@@ -3,6 +3,7 @@ import { type AuditEventDraft, outcomeForStatus } from '../../domain/audit/index
 import { uuidv7 } from '../../domain/ids.ts';
 import type { RequestContext } from '../context.ts';
 import type { GatewayPipelineDeps } from './deps.ts';
+import { settleRequest } from './settle.ts';
 
 /** nginx's convention for "client closed the request before the response was complete". */
 export const CLIENT_CLOSED_STATUS = 499;
@@ -42,14 +43,7 @@ function buildDraft(
 
 async function settleAndRecord(deps: GatewayPipelineDeps, request: FastifyRequest, status: number): Promise<void> {
   const context = request.gh;
-  if (context.pending) await context.pending.catch(() => {});
-  if (context.reservation !== null) {
-    try {
-      await deps.admission.settle(context);
-    } catch (error) {
-      request.log.error({ err: error, request_id: request.id }, 'settling usage failed');
-    }
-  }
+  await settleRequest(deps, context, request.log);
   deps.audit.enqueue(buildDraft(deps, context, request.method, context.aborted ? CLIENT_CLOSED_STATUS : status));
   deps.metrics.countRequest(context.surface.id, status);
 }

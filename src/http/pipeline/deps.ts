@@ -1,12 +1,6 @@
-import type { AuditEventDraft } from '../../domain/audit/index.ts';
-import type { Admission, Authenticator, Authorizer } from './types.ts';
-
-/** Where audit events go: the batched writer in production, the same writer in tests. */
-export interface AuditSink {
-  enqueue(draft: AuditEventDraft): void;
-  /** True while the queue is at its limit: new requests are refused with 503 until it drains. */
-  readonly overloaded: boolean;
-}
+import type { Admission } from '../../admission/index.ts';
+import type { AuditSink } from '../../audit/index.ts';
+import type { Authenticator, Authorizer } from './types.ts';
 
 export interface PipelineMetrics {
   countAuthz(surface: string, permission: string, outcome: string): void;

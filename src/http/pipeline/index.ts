@@ -21,9 +21,9 @@ async function enterPipeline(this: FastifyInstance, request: FastifyRequest, rep
 /**
  * The pipeline, in its one fixed order (DESIGN §1):
  *   onRequest:  startRequest → watchResponseClose → identifyRequest → authorizeRequest
- *   preHandler: admitRequest                      (after body parsing: estimates need the body)
+ *   preHandler: buildCall → admitRequest          (after body parsing: the route's typed call, then admission)
  *   handler
- *   onResponse / onRequestAbort: settle → audit   (exactly one event, whichever fires first)
+ *   onResponse / onRequestAbort: settleRequest → audit   (exactly one event, whichever fires first)
  *   response 'close' before 'finish' (client gone mid-response): the same, marked aborted
  * Registered at the root through fastify-plugin so every route, and the 404 handler, runs it.
  */
@@ -39,7 +39,8 @@ async function pipeline(app: FastifyInstance, deps: GatewayPipelineDeps): Promis
 
 export const pipelinePlugin = fp(pipeline, { name: 'gatehouse-pipeline', fastify: '5.x' });
 
+export { formatResetDuration, refusalError, writeRateHeaders } from './admission-errors.ts';
 export { denialError } from './authorize.ts';
-export type { AuditSink, GatewayPipelineDeps, PipelineMetrics } from './deps.ts';
+export type { GatewayPipelineDeps, PipelineMetrics } from './deps.ts';
 export { parseBearer } from './identify.ts';
-export { type Admission, type Authenticator, type AuthFailureCode, type Authorizer, openAdmission } from './types.ts';
+export type { Authenticator, AuthFailureCode, Authorizer } from './types.ts';
