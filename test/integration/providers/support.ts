@@ -66,5 +66,19 @@ export function ndjson(text: string): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/** Reads an OpenAI chat-completion stream back: its text, `[DONE]`, and an in-band error event. */
+export function readOpenAIStream(body: string): { text: string; terminated: boolean; error: string | null } {
+  let text = '';
+  let error: string | null = null;
+  const events = sseData(body);
+  for (const event of events) {
+    if (typeof event !== 'object' || event === null) continue;
+    const record = event as { choices?: Array<{ delta?: { content?: string } }>; error?: { code?: string } };
+    if (record.error !== undefined) error = record.error.code ?? 'error';
+    text += record.choices?.[0]?.delta?.content ?? '';
+  }
+  return { text, terminated: events.at(-1) === '[DONE]', error };
+}
+
 /** A sleep that never waits, so retries in tests cost no wall time and assert nothing about timing. */
 export const noSleep = (): Promise<void> => Promise.resolve();
