@@ -6,7 +6,7 @@ import type { GatehouseConfig } from './config/index.ts';
 import { createLocalKekProvider, type KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
 import { createRbacAuthorizer } from './http/authorizer.ts';
-import { createMetrics, type GatewayMetrics } from './http/metrics.ts';
+import { denialReasonOf } from './http/errors.ts';
 import type { Authenticator } from './http/pipeline/index.ts';
 import { createIdempotencyStore } from './http/routes/admin/index.ts';
 import { SURFACES, type Surface } from './http/surfaces.ts';
@@ -24,6 +24,7 @@ import { createLogger } from './logger.ts';
 import { createMcpService, type McpService, quarantineAuditDraft } from './mcp/index.ts';
 import { createSecretService, type SecretService, verifyMasterKeys } from './secrets/index.ts';
 import { openStore, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
+import { createMetrics, createRequestObserver, type GatewayMetrics, startTelemetryExport } from './telemetry/index.ts';
 import { createVault, type Vault } from './vault/index.ts';
 
 /** A gateway bound to loopback only can insist that MCP clients name a loopback Host (DNS rebinding). */
@@ -114,7 +115,11 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     );
   }
   const { store, kek, secrets, pepper, identity, admin } = await openServices(config);
-  const metrics = createMetrics();
+  const metrics = createMetrics({
+    tenantLabels: config.telemetry.metrics.tenantLabels,
+    teamLabels: config.telemetry.metrics.teamLabels,
+  });
+  const telemetryExport = await startTelemetryExport(config.telemetry, config.regionId, metrics.registry);
   if (store.replica) {
     await store.replica.start();
     registerReplicaMetrics(metrics.registry, store.replica);
@@ -141,6 +146,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     logger,
     onQueueDepth: metrics.setAuditQueueDepth,
     onWriteFailure: metrics.countAuditWriteFailure,
+    onCommitted: (count: number, seconds: number) => metrics.observeAuditCommit(seconds, count),
   };
   const audit = config.audit.thread
     ? new ThreadedAuditWriter({
@@ -178,10 +184,14 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     logger,
     refreshMs: config.snapshotRefreshMs,
     registry: metrics.registry,
+    onTokenRefresh: (service, ok) => metrics.countVaultRefresh(service, ok ? 'success' : 'failure'),
   });
   await vault.start();
   const llm = new LlmService({ ...options.llm, file: config.file, store, secrets, logger });
   await llm.start();
+  metrics.addCollector('gatehouse_upstream_circuit_open', (set) => {
+    for (const state of llm.router.circuitStates()) set([state.upstream, state.target], state.open ? 1 : 0);
+  });
   const mcp = await createMcpService({
     config: config.mcp,
     store,
@@ -191,6 +201,23 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     onQuarantine: (event) => audit.enqueue(quarantineAuditDraft(event, config.regionId)),
   });
   let shuttingDown = false;
+  const observeRequest = createRequestObserver({
+    metrics,
+    logger,
+    accessLog: config.telemetry.accessLog,
+    denialReason: denialReasonOf,
+  });
+  // The pipeline's sink: each draft is committed, then observed (metrics, access log); other writers of audit
+  // events (tool quarantine) are not requests and bypass it.
+  const pipelineAudit = {
+    enqueue(draft: Parameters<typeof audit.enqueue>[0]) {
+      audit.enqueue(draft);
+      observeRequest(draft);
+    },
+    get overloaded() {
+      return audit.overloaded;
+    },
+  };
 
   const app = await buildApp({
     logger,
@@ -200,7 +227,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       authenticator,
       authorizer,
       admission: options.admission ?? limits.admission,
-      audit,
+      audit: pipelineAudit,
       metrics,
       isShuttingDown: () => shuttingDown,
     },
@@ -290,6 +317,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         adminSnapshot.stop();
         await vault.close();
         await llm.close();
+        await telemetryExport?.shutdown().catch((error) => logger.warn({ err: error }, 'last OTLP export failed'));
         await store.close();
       })();
       return closing;

@@ -28,7 +28,7 @@ const writer = new AuditWriter({
   ...data.writer,
   store,
   logger: { error: logTo('error'), warn: logTo('warn') },
-  onCommitted: (count) => send({ type: 'committed', count }),
+  onCommitted: (count, seconds) => send({ type: 'committed', count, seconds }),
   onWriteFailure: (error) => send({ type: 'failed', message: error.message }),
 });
 

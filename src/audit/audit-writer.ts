@@ -21,8 +21,8 @@ export interface AuditWriterOptions {
   chainId?: string;
   onQueueDepth?: (depth: number) => void;
   onWriteFailure?: (error: Error) => void;
-  /** Called after each committed batch with the number of events it held. */
-  onCommitted?: (count: number) => void;
+  /** Called after each committed batch with the number of events it held and how long its commit took. */
+  onCommitted?: (count: number, seconds: number) => void;
 }
 
 const MAX_RETRY_DELAY_MS = 2000;
@@ -107,6 +107,7 @@ export class AuditWriter implements AuditSink {
         this.#sealed = drafts.map((draft) => this.#sealer.seal(draft));
       }
       try {
+        const started = performance.now();
         await auditRepository.appendAuditBatch(
           this.#options.store,
           { chainId: this.chainId, region: this.#options.regionId, startedAt: this.#startedAt },
@@ -116,7 +117,7 @@ export class AuditWriter implements AuditSink {
         this.#sealed = [];
         this.#retryDelayMs = 0;
         this.#lastError = null;
-        this.#options.onCommitted?.(committed);
+        this.#options.onCommitted?.(committed, (performance.now() - started) / 1000);
       } catch (error) {
         this.#lastError = error as Error;
         this.#retryDelayMs = Math.min(MAX_RETRY_DELAY_MS, Math.max(50, this.#retryDelayMs * 2));

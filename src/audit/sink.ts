@@ -1,8 +1,9 @@
 import type { AuditEventDraft } from '../domain/audit/index.ts';
 
 /**
- * Where audit events go: the batched writer in production (on its own thread or on the request thread), the same
- * writer in tests. The pipeline's audit stage is its only caller.
+ * Where audit events go: the batched writer (on its own thread or on the request thread), wrapped by the
+ * telemetry observer that derives request metrics and the access-log line from each draft
+ * (src/telemetry/request-observer.ts). The pipeline's audit stage is its only caller.
  */
 export interface AuditSink {
   enqueue(draft: AuditEventDraft): void;

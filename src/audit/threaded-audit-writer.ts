@@ -3,7 +3,7 @@ import type { AuditEventDraft } from '../domain/audit/index.ts';
 import { type AuditWriterOptions, newChainId } from './audit-writer.ts';
 import type { AuditWorkerData, FromAuditWorker, ToAuditWorker } from './worker-protocol.ts';
 
-export interface ThreadedAuditWriterOptions extends Omit<AuditWriterOptions, 'store' | 'chainId' | 'onCommitted'> {
+export interface ThreadedAuditWriterOptions extends Omit<AuditWriterOptions, 'store' | 'chainId'> {
   store: AuditWorkerData['store'];
 }
 
@@ -164,6 +164,7 @@ export class ThreadedAuditWriter {
         this.#acknowledge(message.count);
         this.#lastError = null;
         this.#options.onQueueDepth?.(this.depth);
+        if (message.seconds !== undefined) this.#options.onCommitted?.(message.count, message.seconds);
         return;
       case 'failed': {
         const error = new Error(message.message);

@@ -15,8 +15,8 @@ export type ToAuditWorker =
 
 export type FromAuditWorker =
   | { type: 'ready' }
-  /** `count` more events, oldest first, are committed. */
-  | { type: 'committed'; count: number }
+  /** `count` more events, oldest first, are committed; `seconds` is the commit's duration (absent for a recovery). */
+  | { type: 'committed'; count: number; seconds?: number }
   | { type: 'failed'; message: string }
   | { type: 'done'; id: number; error: string | null }
   | { type: 'log'; level: 'error' | 'warn'; message: string; detail: Record<string, unknown> };

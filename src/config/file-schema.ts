@@ -2,6 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { LimitsConfigSchema, PricesConfigSchema } from '../admission/config-schema.ts';
 import { ModelsSectionSchema, ReasoningModelsSectionSchema, UpstreamsSectionSchema } from '../llm/config-schema.ts';
 import { McpFileSectionSchema } from '../mcp/config.ts';
+import { TelemetrySectionSchema } from '../telemetry/config.ts';
 import { VaultConfigSchema } from '../vault/service-schema.ts';
 import { OidcSectionSchema } from './oidc.ts';
 
@@ -67,6 +68,8 @@ export const FileConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Traces, OTLP metrics, access log and metric labels (src/telemetry/config.ts); OTEL_* variables win. */
+    telemetry: Type.Optional(TelemetrySectionSchema),
     /** LLM upstreams, model groups and reasoning-model patterns (src/llm/config-schema.ts). */
     upstreams: Type.Optional(UpstreamsSectionSchema),
     models: Type.Optional(ModelsSectionSchema),

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { type McpConfig, resolveMcpConfig } from '../mcp/config.ts';
+import { resolveTelemetryConfig, type TelemetryConfig } from '../telemetry/config.ts';
 import { ConfigError } from './errors.ts';
 import { type FileConfig, FileConfigSchema } from './file-schema.ts';
 import { type MasterKeys, resolveMasterKeys } from './master-key.ts';
@@ -35,6 +36,8 @@ export interface GatehouseConfig {
   oidc: OidcConfig | null;
   /** MCP servers, pinning and capability settings, with `${ENV}` references resolved. */
   mcp: McpConfig;
+  /** Tracing, OTLP metrics and the access log: `telemetry:` in the file, then the standard OTEL_* variables. */
+  telemetry: TelemetryConfig;
   /** The validated file, for sections owned by other areas (upstreams, MCP, vault). */
   file: FileConfig;
 }
@@ -145,6 +148,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
     publicUrl,
     oidc: resolveOidcConfig(file.oidc, publicUrl),
     mcp: resolveMcpConfig(file.mcp, env),
+    telemetry: resolveTelemetryConfig(file.telemetry, env),
     file,
   };
 }

@@ -97,6 +97,10 @@ export interface AuditEventsTable {
   outcome: string;
   hash: string;
   body: string;
+  team_id: string | null;
+  model: string | null;
+  trace_id: string | null;
+  session_id: string | null;
 }
 
 export interface AdminTokensTable {

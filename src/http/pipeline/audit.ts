@@ -45,7 +45,6 @@ async function settleAndRecord(deps: GatewayPipelineDeps, request: FastifyReques
   const context = request.gh;
   await settleRequest(deps, context, request.log);
   deps.audit.enqueue(buildDraft(deps, context, request.method, context.aborted ? CLIENT_CLOSED_STATUS : status));
-  deps.metrics.countRequest(context.surface.id, status);
 }
 
 /** Exactly one audit event per request (DESIGN §2 invariant 2): whichever of finish or abort comes first writes it. */

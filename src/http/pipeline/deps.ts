@@ -4,7 +4,6 @@ import type { Authenticator, Authorizer } from './types.ts';
 
 export interface PipelineMetrics {
   countAuthz(surface: string, permission: string, outcome: string): void;
-  countRequest(surface: string, status: number): void;
 }
 
 export interface GatewayPipelineDeps {
