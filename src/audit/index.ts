@@ -1,5 +1,4 @@
 export { type AuditLogger, AuditWriter, type AuditWriterOptions } from './audit-writer.ts';
-export type { AuditSink } from './sink.ts';
 export {
   type AuditPosition,
   decodeAuditCursor,
@@ -7,5 +6,6 @@ export {
   parseStatusFilter,
   type StatusFilter,
 } from './search.ts';
+export type { AuditSink } from './sink.ts';
 export { ThreadedAuditWriter, type ThreadedAuditWriterOptions } from './threaded-audit-writer.ts';
 export { verifyStoredChains } from './verify-store.ts';
