@@ -44,6 +44,8 @@ async function measure(name: string, state: SharedState): Promise<void> {
     state,
     settings: { tenant: () => limited, team: () => limited },
     prices: { 'gpt-4o-mini': { input: 0.15, output: 0.6 } },
+    // An empty ledger: each budget counter is rebuilt once, on the first request.
+    ledgerSpend: async () => ({ tokens: 0, costUsd: 0 }),
     logger,
   });
   const admitTimes: number[] = [];
@@ -60,7 +62,8 @@ async function measure(name: string, state: SharedState): Promise<void> {
     const decision = await admission.admit(call);
     const admitted = performance.now();
     if (!decision.admitted || decision.ticket === null) throw new Error(`refused: ${JSON.stringify(decision)}`);
-    await admission.settle(decision.ticket, { usage, aborted: false, failed: false });
+    admission.measure(decision.ticket, { usage, aborted: false, failed: false });
+    await admission.settle(decision.ticket);
     const settled = performance.now();
     // The first 1000 warm up the JIT and the connection.
     if (i >= 1000) {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type Admission, type AdmissionService, createAdmissionService } from './admission/index.ts';
-import { AuditWriter, ThreadedAuditWriter } from './audit/index.ts';
+import { type AuditSink, AuditWriter, ThreadedAuditWriter } from './audit/index.ts';
 import type { GatehouseConfig } from './config/index.ts';
 import { createLocalKekProvider, type KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
@@ -87,6 +87,7 @@ export async function openServices(config: GatehouseConfig) {
     dataDir: config.dataDir,
     writeUrl: config.databaseWriteUrl,
     readUrl: config.databaseReadUrl,
+    sqliteSynchronous: config.sqliteSynchronous,
     regionId: config.regionId,
     replica: { maxLagMs: config.databaseReadMaxLagMs },
   });
@@ -144,17 +145,21 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     batchSize: config.audit.batchSize,
     flushIntervalMs: config.audit.flushIntervalMs,
     logger,
-    onQueueDepth: metrics.setAuditQueueDepth,
     onWriteFailure: metrics.countAuditWriteFailure,
     onCommitted: (count: number, seconds: number) => metrics.observeAuditCommit(seconds, count),
   };
   const audit = config.audit.thread
     ? new ThreadedAuditWriter({
         ...auditOptions,
-        store: { dataDir: config.dataDir, writeUrl: config.databaseWriteUrl },
+        store: {
+          dataDir: config.dataDir,
+          writeUrl: config.databaseWriteUrl,
+          sqliteSynchronous: config.sqliteSynchronous,
+        },
       })
     : new AuditWriter({ ...auditOptions, store });
   if (audit instanceof ThreadedAuditWriter) await audit.start();
+  metrics.readAuditQueueDepthFrom(() => audit.depth);
   const jwtVerifier = config.oidc ? createJwtVerifier(config.oidc) : null;
   const authenticator: Authenticator = {
     async authenticate(token, surface) {
@@ -209,10 +214,11 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
   });
   // The pipeline's sink: each draft is committed, then observed (metrics, access log); other writers of audit
   // events (tool quarantine) are not requests and bypass it.
-  const pipelineAudit = {
-    enqueue(draft: Parameters<typeof audit.enqueue>[0]) {
-      audit.enqueue(draft);
+  const pipelineAudit: AuditSink = {
+    enqueue(draft, spend) {
+      const durable = audit.enqueue(draft, spend ?? null);
       observeRequest(draft);
+      return durable;
     },
     get overloaded() {
       return audit.overloaded;
@@ -229,6 +235,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       admission: options.admission ?? limits.admission,
       audit: pipelineAudit,
       metrics,
+      durableTimeoutMs: config.audit.durableTimeoutMs,
       isShuttingDown: () => shuttingDown,
     },
     ops: {
@@ -283,7 +290,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     surfaces: options.surfaces ? [...SURFACES, ...options.surfaces] : SURFACES,
     publicUrl: config.publicUrl,
     vault,
-    usage: { store, ledger: limits.ledger },
+    usage: { store },
     llm,
     mcp: { service: mcp, store, secrets, loopbackOnly: isLoopbackHost(config.host) },
   });

@@ -1,29 +1,35 @@
 /**
  * @module The gateway's `Admission` (pipeline stage "admit", DESIGN §1): one atomic decision per data-plane request
- * over every level that applies (tenant → team → key, plus per-model limits), before any upstream is called; then
- * one settlement when the request ends, whatever way it ends, which corrects the reservation by the actual usage
- * and feeds the spend ledger. Fails closed: a state backend that cannot answer means 503, never an open door.
+ * over every level that applies (tenant → team → key, plus per-model limits), before any upstream is called; then,
+ * when the request ends, whatever way it ends, one measurement (the ledger delta, committed with the audit event)
+ * and one settlement after that commit, which corrects the reservation by the actual usage. Fails closed: a state
+ * backend that cannot answer means 503, never an open door.
  */
 import {
+  type AdmissionResult,
+  type BudgetCheck,
+  type BudgetWindow,
   computeCost,
   estimateCost,
   findPrice,
   type LimitLevel,
   type LimitScope,
   type PriceTable,
+  type RateHeaders,
+  type ScopeRef,
+  utcDay,
 } from '../domain/limits/index.ts';
-import { type SharedState, StateUnavailableError } from '../state/index.ts';
+import { BudgetCountersStaleError, type SharedState, StateUnavailableError } from '../state/index.ts';
 import { AdmissionTicket } from './admission-ticket.ts';
 import type { LimitsConfig } from './config-schema.ts';
 import { InvalidLimitSettingsError, ScopeLimitCompiler } from './scope-limits.ts';
-import type { SpendLedger } from './spend-ledger.ts';
 import type {
   Admission,
   AdmissionCall,
   AdmissionDecision,
   AdmissionLogger,
+  Measurement,
   SettleOutcome,
-  SettleResult,
 } from './types.ts';
 
 /** Where tenant and team settings come from (the scope settings snapshot in production). */
@@ -37,9 +43,13 @@ export interface GatewayAdmissionOptions {
   settings: ScopeSettingsSource;
   limits?: LimitsConfig;
   prices?: PriceTable;
-  ledger?: SpendLedger | null;
+  /** A scope's spend in a budget window from the durable ledger: what stale budget counters are rebuilt from. */
+  ledgerSpend: (scope: ScopeRef, window: BudgetWindow) => Promise<{ tokens: number; costUsd: number }>;
   logger: AdmissionLogger;
 }
+
+/** Rebuild-then-admit rounds before a request is refused with 503 (another instance kept rotating generations). */
+const MAX_REBUILD_ROUNDS = 3;
 
 /** Output tokens reserved when a request names no maximum and the config sets no `limits.default_max_tokens`. */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 1024;
@@ -59,13 +69,55 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
   const { state, settings, logger } = options;
   const limits = options.limits ?? {};
   const prices = options.prices ?? {};
-  const ledger = options.ledger ?? null;
   const compiler = new ScopeLimitCompiler(limits);
   const defaultMaxOutputTokens = limits.default_max_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
   const maxOutputTokensCap = limits.max_output_tokens_cap;
   const leaseTtlMs = limits.lease_ttl_ms;
   const pricedModels = Object.keys(prices).length > 0;
   const warnedModels = new Set<string>();
+  /** Admitted and not yet settled on this instance: what a rebuilt counter must count on top of the ledger. */
+  const inFlight = new Set<AdmissionTicket>();
+
+  function inFlightSpend(scope: ScopeRef): { tokens: number; costUsd: number } {
+    let tokens = 0;
+    let costUsd = 0;
+    for (const ticket of inFlight) {
+      const id = scope.level === 'tenant' ? ticket.tenantId : scope.level === 'team' ? ticket.teamId : ticket.keyId;
+      if (id !== scope.id) continue;
+      tokens += ticket.measured ? ticket.actualTokens : ticket.reservedTokens;
+      costUsd += ticket.measured ? ticket.actualUsd : ticket.reservedUsd;
+    }
+    return { tokens, costUsd };
+  }
+
+  /**
+   * Rebuilds a budget counter from the ledger plus this instance's requests in flight (admitted, not yet settled:
+   * their spend is not in the ledger yet, or only just; counting one twice errs on the safe side).
+   */
+  async function rebuild(check: BudgetCheck): Promise<void> {
+    const ledger = await options.ledgerSpend(check.scope, check.window);
+    const open = inFlightSpend(check.scope);
+    await state.rebuildBudget(check, { tokens: ledger.tokens + open.tokens, costUsd: ledger.costUsd + open.costUsd });
+  }
+
+  /** Admits, rebuilding stale budget counters first; fails closed (throws) when they cannot be rebuilt. */
+  async function admitRebuilding(request: Parameters<SharedState['admit']>[0]): Promise<AdmissionResult> {
+    for (let round = 0; ; round++) {
+      try {
+        return await state.admit(request);
+      } catch (error) {
+        if (!(error instanceof BudgetCountersStaleError)) throw error;
+        if (round + 1 >= MAX_REBUILD_ROUNDS) throw new StateUnavailableError('budget counters are being rebuilt');
+        try {
+          for (const check of error.stale) await rebuild(check);
+        } catch (rebuildError) {
+          if (rebuildError instanceof StateUnavailableError) throw rebuildError;
+          logger.error({ err: rebuildError }, 'rebuilding budget counters from the ledger failed');
+          throw new StateUnavailableError('budget counters cannot be rebuilt from the ledger', { cause: rebuildError });
+        }
+      }
+    }
+  }
 
   function addLevel(
     scopes: LimitScope[],
@@ -115,33 +167,39 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
       logger.error({ err: error }, 'refusing a request whose stored limits do not validate');
       return INVALID_SETTINGS;
     }
-    if (scopes.length === 0) return { admitted: true, ticket, rate: null };
-    let result: Awaited<ReturnType<SharedState['admit']>>;
-    try {
-      result = await state.admit({
-        id: call.requestId,
-        scopes,
-        tokens: ticket.reservedTokens,
-        costUsd: ticket.reservedUsd,
-        ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
-      });
-    } catch (error) {
-      if (error instanceof StateUnavailableError) return STATE_UNAVAILABLE;
-      throw error;
+    let rate: RateHeaders | null = null;
+    if (scopes.length > 0) {
+      let result: AdmissionResult;
+      try {
+        result = await admitRebuilding({
+          id: call.requestId,
+          scopes,
+          tokens: ticket.reservedTokens,
+          costUsd: ticket.reservedUsd,
+          ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
+        });
+      } catch (error) {
+        if (error instanceof StateUnavailableError) return STATE_UNAVAILABLE;
+        throw error;
+      }
+      if (!result.admitted) {
+        const reserved = {
+          promptTokens: ticket.promptTokens,
+          outputTokens: ticket.outputTokens,
+          usd: ticket.reservedUsd,
+        };
+        return { admitted: false, refusal: { kind: 'limit', denial: result.denial, reserved } };
+      }
+      ticket.reservation = result.reservation;
+      rate = result.rate;
+      if (result.reservation.leases.length > 0) ticket.keepLeases(state, leaseTtlMs, logger);
     }
-    if (!result.admitted) {
-      return {
-        admitted: false,
-        refusal: { kind: 'limit', denial: result.denial, requestedTokens: ticket.reservedTokens },
-      };
-    }
-    ticket.reservation = result.reservation;
-    if (result.reservation.leases.length > 0) ticket.keepLeases(state, leaseTtlMs, logger);
-    return { admitted: true, ticket, rate: result.rate };
+    inFlight.add(ticket);
+    return { admitted: true, ticket, rate };
   }
 
-  async function settle(ticket: AdmissionTicket, outcome: SettleOutcome): Promise<SettleResult> {
-    ticket.stopLeaseRenewal();
+  /** The request's actual usage, kept on its ticket for `settle`, as the ledger delta committed with its event. */
+  function measure(ticket: AdmissionTicket, outcome: SettleOutcome): Measurement {
     const usage = outcome.usage;
     let prompt = ticket.promptTokens;
     let completion = ticket.outputTokens;
@@ -157,26 +215,41 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
       costUsd = 0;
     }
     const total = usage?.total_tokens ?? prompt + completion;
-    ledger?.record({
-      tenantId: ticket.tenantId,
-      teamId: ticket.teamId,
-      keyId: ticket.keyId,
-      model: ticket.model,
-      promptTokens: prompt,
-      completionTokens: completion,
-      totalTokens: total,
-      costUsd,
-    });
-    const result: SettleResult = { costUsd: findPrice(prices, ticket.model) === null ? null : costUsd };
-    if (ticket.reservation === null) return result;
+    ticket.measured = true;
+    ticket.actualTokens = total;
+    ticket.actualUsd = costUsd;
+    return {
+      delta: {
+        day: utcDay(Date.now()),
+        tenantId: ticket.tenantId,
+        teamId: ticket.teamId,
+        keyId: ticket.keyId,
+        model: ticket.model,
+        requests: 1,
+        promptTokens: prompt,
+        completionTokens: completion,
+        totalTokens: total,
+        costUsd,
+      },
+      costUsd: findPrice(prices, ticket.model) === null ? null : costUsd,
+    };
+  }
+
+  /** Corrects the shared counters from the reservation to the measured usage; runs after the ledger commit. */
+  async function settle(ticket: AdmissionTicket): Promise<void> {
+    ticket.stopLeaseRenewal();
+    inFlight.delete(ticket);
+    if (ticket.reservation === null) return;
+    // Unmeasured (measuring failed): the reservation stays charged, the safe direction.
+    const tokens = ticket.measured ? ticket.actualTokens : ticket.reservedTokens;
+    const costUsd = ticket.measured ? ticket.actualUsd : ticket.reservedUsd;
     try {
-      await state.settle(ticket.reservation, { tokens: total, costUsd });
+      await state.settle(ticket.reservation, { tokens, costUsd });
     } catch (error) {
       // The reservation stays charged (the safe direction) and its leases lapse after their TTL.
       logger.error({ err: error, requestId: ticket.requestId }, 'settling a reservation failed');
     }
-    return result;
   }
 
-  return { admit, settle };
+  return { admit, measure, settle };
 }

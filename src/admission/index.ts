@@ -7,8 +7,9 @@
  * const limits = createAdmissionService({ config, store, logger });
  * await limits.start();
  * const decision = await limits.admission.admit({ requestId, principal, metering: 'tokens', model, … });
- * // when the request ends:
- * if (decision.admitted && decision.ticket) await limits.admission.settle(decision.ticket, outcome);
+ * // when the request ends: measure (the ledger delta goes with the audit event), then, once committed, settle
+ * const { delta, costUsd } = limits.admission.measure(ticket, outcome);
+ * await limits.admission.settle(ticket);
  * // on shutdown, after the server closed:
  * await limits.close();
  */
@@ -38,6 +39,7 @@ export {
   type GatewayAdmissionOptions,
   type ScopeSettingsSource,
 } from './gateway-admission.ts';
+export { loadScopeSpend } from './ledger-spend.ts';
 export {
   addLimitFlags,
   LIMIT_FLAGS,
@@ -52,17 +54,17 @@ export {
   ScopeLimitCompiler,
 } from './scope-limits.ts';
 export { ScopeSettingsSnapshot, type ScopeSettingsSnapshotOptions } from './scope-settings-snapshot.ts';
-export { SpendLedger, type SpendLedgerOptions, type SpendRecord, utcDay } from './spend-ledger.ts';
 export {
   type Admission,
   type AdmissionCall,
   type AdmissionDecision,
   type AdmissionLogger,
   type AdmissionRefusal,
+  type Measurement,
   type Metering,
   openAdmission,
+  type ReservationSummary,
   type SettleOutcome,
-  type SettleResult,
 } from './types.ts';
 export {
   buildUsageReport,

@@ -4,7 +4,7 @@
  * value: an admission, or the reason for a refusal, which the HTTP layer maps to a catalog error. Admission knows
  * nothing of HTTP (DESIGN §2, "The route boundary and dialects").
  */
-import type { AdmissionDenial, RateHeaders } from '../domain/limits/index.ts';
+import type { AdmissionDenial, LedgerDelta, RateHeaders } from '../domain/limits/index.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { AdmissionTicket } from './admission-ticket.ts';
 
@@ -38,10 +38,17 @@ export interface AdmissionCall {
   choices: number;
 }
 
+/** What a call reserved: the prompt estimate, the output ceiling (`max_tokens` or the default), and its USD price. */
+export interface ReservationSummary {
+  promptTokens: number;
+  outputTokens: number;
+  usd: number;
+}
+
 /** Why a call was refused; each maps to one catalog error in the HTTP layer. */
 export type AdmissionRefusal =
-  /** A limit or budget at some level; `requestedTokens` is what the call tried to reserve. */
-  | { kind: 'limit'; denial: AdmissionDenial; requestedTokens: number }
+  /** A limit or budget at some level, and what the call tried to reserve. */
+  | { kind: 'limit'; denial: AdmissionDenial; reserved: ReservationSummary }
   /** The shared state cannot answer: fail closed (503). */
   | { kind: 'state_unavailable' }
   /** A level's stored limits do not validate: refuse rather than run unlimited (500). */
@@ -67,26 +74,33 @@ export interface SettleOutcome {
   failed: boolean;
 }
 
-export interface SettleResult {
-  /** The request's cost in USD, or null when its model has no price. */
+/** An admitted request's actual usage, measured once when it ends. */
+export interface Measurement {
+  /** The ledger delta, committed in the same transaction as the request's audit event. */
+  delta: LedgerDelta;
+  /** The request's cost in USD for its audit event, or null when its model has no price. */
   costUsd: number | null;
 }
 
 /**
- * Admission control (rate limits, concurrency, budgets). `admit` runs after authorization and before the handler;
- * `settle` runs exactly once per admitted ticket when the request ends (finished, failed or aborted).
- * Implementations fail closed: when their state is unreachable they refuse with `state_unavailable`.
+ * Admission control (rate limits, concurrency, budgets). `admit` runs after authorization and before the handler.
+ * When an admitted request ends (finished, failed or aborted), `measure` runs once with how it ended and returns
+ * its ledger delta, which is committed with its audit event; `settle` then corrects the shared counters, after
+ * that commit. Implementations fail closed: when their state is unreachable they refuse with `state_unavailable`.
  */
 export interface Admission {
   admit(call: AdmissionCall): Promise<AdmissionDecision> | AdmissionDecision;
-  settle(ticket: AdmissionTicket, outcome: SettleOutcome): Promise<SettleResult> | SettleResult;
+  measure(ticket: AdmissionTicket, outcome: SettleOutcome): Measurement;
+  settle(ticket: AdmissionTicket): Promise<void> | void;
 }
 
 const ADMITTED: AdmissionDecision = Object.freeze({ admitted: true, ticket: null, rate: null });
-const FREE: SettleResult = Object.freeze({ costUsd: null });
 
-/** Accepts every request; the default until limits and budgets are configured. */
+/** Accepts every request; the default until limits and budgets are configured. It issues no ticket. */
 export const openAdmission: Admission = {
   admit: () => ADMITTED,
-  settle: () => FREE,
+  measure: () => {
+    throw new Error('openAdmission issues no ticket to measure');
+  },
+  settle: () => {},
 };

@@ -35,6 +35,8 @@ export const FileConfigSchema = Type.Object(
           read_url: Type.Optional(Type.String({ minLength: 1 })),
           /** Reads fall back to the primary when the replica lags more than this (ms). */
           read_max_lag_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
+          /** SQLite only: `normal` survives a process crash, `full` also a power loss (README "Reliability"). */
+          sqlite_synchronous: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('full')])),
         },
         { additionalProperties: false },
       ),
@@ -62,8 +64,10 @@ export const FileConfigSchema = Type.Object(
         {
           queue_limit: Type.Optional(Type.Integer({ minimum: 1 })),
           batch_size: Type.Optional(Type.Integer({ minimum: 1 })),
-          flush_interval_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+          flush_interval_ms: Type.Optional(Type.Integer({ minimum: 0 })),
           thread: Type.Optional(Type.Boolean()),
+          /** How long a response's last bytes wait for its event's commit before the connection is dropped. */
+          durable_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
         },
         { additionalProperties: false },
       ),

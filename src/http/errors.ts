@@ -272,7 +272,8 @@ export const ERROR_CATALOG = {
   budget_exceeded: {
     status: 429,
     type: 'insufficient_quota',
-    message: 'This request would exceed the {window} {unit} budget of {scope} ({limit}); {reset}.',
+    message:
+      'This request reserves {reservation}, which would exceed the {window} {unit} budget of {scope} ({limit}); {reset}.',
   },
   state_unavailable: {
     status: 503,

@@ -47,7 +47,8 @@ export interface GatewayMetrics {
   countUpstreamAttempt(upstream: string, outcome: string): void;
   observeMcpToolCall(server: string, tool: string, outcome: string, seconds: number): void;
   countVaultRefresh(service: string, outcome: 'success' | 'failure'): void;
-  setAuditQueueDepth(depth: number): void;
+  /** Where `gatehouse_audit_queue_depth` reads the writer's pending count, at each scrape. */
+  readAuditQueueDepthFrom(read: () => number): void;
   countAuditWriteFailure(): void;
   observeAuditCommit(seconds: number, events: number): void;
   /** Series whose value is read when scraped (circuit state, budget utilisation): nothing runs per request. */
@@ -151,10 +152,16 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     'OAuth2 token refreshes of vault credentials, by service and outcome.',
     ['service', 'outcome'],
   );
-  const auditQueue = new Gauge({
+  let readQueueDepth: () => number = () => 0;
+  // Read at scrape time rather than pushed on commit: during a store outage nothing commits, and a pushed value
+  // would stay at its last (low) reading while events pile up (issue 14, finding 9).
+  new Gauge({
     name: 'gatehouse_audit_queue_depth',
     help: 'Audit events accepted but not yet committed.',
     registers,
+    collect() {
+      this.set(readQueueDepth());
+    },
   });
   const auditFailures = new Counter({
     name: 'gatehouse_audit_write_failures_total',
@@ -209,7 +216,9 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     countVaultRefresh(service, outcome) {
       vaultRefreshes.inc([service, outcome]);
     },
-    setAuditQueueDepth: (depth) => auditQueue.set(depth),
+    readAuditQueueDepthFrom(read) {
+      readQueueDepth = read;
+    },
     countAuditWriteFailure: () => auditFailures.inc(),
     observeAuditCommit(seconds, events) {
       auditCommit.observe(seconds);

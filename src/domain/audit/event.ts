@@ -30,6 +30,7 @@ export const AuditOutcomeSchema = Type.Union([
   Type.Literal('denied'),
   Type.Literal('unauthenticated'),
   Type.Literal('rate_limited'),
+  Type.Literal('budget_exceeded'),
   Type.Literal('upstream_error'),
   Type.Literal('error'),
   Type.Literal('aborted'),

@@ -4,7 +4,7 @@
  * leaves a user guessing which limit to raise). `Retry-After` is whole seconds (RFC 9110 §10.2.3), rounded up so a
  * client that honours it never retries early.
  */
-import type { AdmissionRefusal } from '../../admission/index.ts';
+import type { AdmissionRefusal, ReservationSummary } from '../../admission/index.ts';
 import type { AdmissionDenial, RateHeaders, RateWindowInfo, ScopeRef } from '../../domain/limits/index.ts';
 import { GatehouseError, httpError } from '../errors.ts';
 
@@ -53,8 +53,15 @@ function retryAfterSeconds(ms: number): string {
   return String(Math.max(1, Math.ceil(ms / 1000)));
 }
 
+/** "300 tokens (prompt estimate 44 + max_tokens 256)", or its USD price for a USD budget. */
+function describeReservation(reserved: ReservationSummary, unit: 'usd' | 'tokens'): string {
+  const tokens = `${reserved.promptTokens + reserved.outputTokens} tokens (prompt estimate ${reserved.promptTokens} + max_tokens ${reserved.outputTokens})`;
+  return unit === 'usd' ? `${formatUsd(reserved.usd)} for ${tokens}` : tokens;
+}
+
 /** The catalog error (with `Retry-After` and, for rate denials, the exhausted kind's headers) for a denial. */
-export function denialError(denial: AdmissionDenial, requestedTokens: number): GatehouseError {
+export function denialError(denial: AdmissionDenial, reserved: ReservationSummary): GatehouseError {
+  const requestedTokens = reserved.promptTokens + reserved.outputTokens;
   const scope = describeScope(denial.scope);
   const headers: Record<string, string> = {};
   if (denial.retryAfterMs !== null) headers['retry-after'] = retryAfterSeconds(denial.retryAfterMs);
@@ -91,8 +98,9 @@ export function denialError(denial: AdmissionDenial, requestedTokens: number): G
       const unit = denial.unit === 'usd' ? 'USD' : 'token';
       const limit = denial.unit === 'usd' ? formatUsd(denial.limit) : `${denial.limit} tokens`;
       const reset = denial.resetAt === null ? 'a total budget never resets' : `it resets at ${resetAt}`;
+      const reservation = describeReservation(reserved, denial.unit === 'usd' ? 'usd' : 'tokens');
       return new GatehouseError('budget_exceeded', {
-        values: { window: denial.window ?? 'total', unit, scope, limit, reset },
+        values: { window: denial.window ?? 'total', unit, scope, limit, reset, reservation },
         headers,
       });
     }
@@ -103,7 +111,7 @@ export function denialError(denial: AdmissionDenial, requestedTokens: number): G
 export function refusalError(refusal: AdmissionRefusal): GatehouseError {
   switch (refusal.kind) {
     case 'limit':
-      return denialError(refusal.denial, refusal.requestedTokens);
+      return denialError(refusal.denial, refusal.reserved);
     case 'state_unavailable':
       return httpError('state_unavailable');
     case 'invalid_settings':

@@ -13,6 +13,8 @@ export interface GatewayPipelineDeps {
   admission: Admission;
   audit: AuditSink;
   metrics: PipelineMetrics;
+  /** How long a response's last bytes wait for its event's commit before the connection is dropped instead. */
+  durableTimeoutMs: number;
   isShuttingDown(): boolean;
 }
 

@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import { type AuditEvent, auditSearchFields } from '../../domain/audit/index.ts';
 import type { Store } from '../connect.ts';
 import type { AuditEventsTable, Database } from '../schema.ts';
+import { addUsage, type UsageIncrement } from './usage.ts';
 
 export interface ChainHead {
   chainId: string;
@@ -39,7 +40,7 @@ const sqliteStatements = new WeakMap<
   {
     insert: SqliteDatabase.Statement;
     head: SqliteDatabase.Statement;
-    batch: (events: AuditEvent[], head: unknown[]) => void;
+    batch: (events: AuditEvent[], head: unknown[], usage: readonly UsageIncrement[]) => void;
   }
 >();
 
@@ -53,7 +54,16 @@ function sqliteAppender(database: SqliteDatabase.Database) {
       `insert into audit_chains (chain_id, region, started_at, head_seq, head_hash, updated_at) values (?, ?, ?, ?, ?, ?)
        on conflict (chain_id) do update set head_seq = excluded.head_seq, head_hash = excluded.head_hash, updated_at = excluded.updated_at`,
     );
-    const batch = database.transaction((events: AuditEvent[], headRow: unknown[]) => {
+    const spend = database.prepare(
+      `insert into usage_daily (day, tenant_id, team_id, key_id, model, requests, prompt_tokens, completion_tokens,
+         total_tokens, cost_usd, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       on conflict (day, tenant_id, team_id, key_id, model) do update set requests = requests + excluded.requests,
+         prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+         completion_tokens = completion_tokens + excluded.completion_tokens,
+         total_tokens = total_tokens + excluded.total_tokens, cost_usd = cost_usd + excluded.cost_usd,
+         updated_at = excluded.updated_at`,
+    );
+    const batch = database.transaction((events: AuditEvent[], headRow: unknown[], usage: readonly UsageIncrement[]) => {
       // Positional, in COLUMNS order, straight from the event: no row object or values array per event.
       for (const event of events) {
         const { principal } = event;
@@ -78,6 +88,22 @@ function sqliteAppender(database: SqliteDatabase.Database) {
         );
       }
       head.run(headRow);
+      const now = headRow[5];
+      for (const u of usage) {
+        spend.run(
+          u.day,
+          u.tenantId,
+          u.teamId,
+          u.keyId,
+          u.model,
+          u.requests,
+          u.promptTokens,
+          u.completionTokens,
+          u.totalTokens,
+          u.costUsd,
+          now,
+        );
+      }
     });
     cached = { insert, head, batch };
     sqliteStatements.set(database, cached);
@@ -86,8 +112,12 @@ function sqliteAppender(database: SqliteDatabase.Database) {
 }
 
 /**
- * Group commit: one transaction appends a batch of sealed events of one chain and moves the chain head, so the
- * head recorded in `audit_chains` always matches the last stored event (that is how truncation is detected).
+ * Group commit: one transaction appends a batch of sealed events of one chain, moves the chain head, and adds the
+ * batch's spend to the `usage_daily` ledger. The head recorded in `audit_chains` always matches the last stored
+ * event (that is how truncation is detected), and the ledger always holds exactly the spend of the stored events
+ * (issue 14: a crash can neither lose spend whose event survived nor keep spend whose event was lost).
+ * `usage` must hold each (day, tenant, team, key, model) at most once (PostgreSQL refuses to update one row twice
+ * in one ON CONFLICT statement).
  * SQLite runs cached prepared statements; PostgreSQL sends the whole batch as one `unnest` insert (16 array
  * parameters whatever the batch size), rather than a query built and parsed per batch.
  */
@@ -95,13 +125,14 @@ export async function appendAuditBatch(
   store: Store,
   chain: { chainId: string; region: string; startedAt: number },
   events: AuditEvent[],
+  usage: readonly UsageIncrement[] = [],
 ): Promise<void> {
   const last = events.at(-1);
   if (!last) return;
   const now = Date.now();
   const headRow = [chain.chainId, chain.region, chain.startedAt, last.seq, last.hash, now];
   if (store.sqlite) {
-    sqliteAppender(store.sqlite)(events, headRow);
+    sqliteAppender(store.sqlite)(events, headRow, usage);
     return;
   }
   const rows = events.map(toRow);
@@ -128,6 +159,7 @@ export async function appendAuditBatch(
         oc.column('chain_id').doUpdateSet({ head_seq: last.seq, head_hash: last.hash, updated_at: now }),
       )
       .execute();
+    await addUsage(trx, usage, now);
   });
 }
 
