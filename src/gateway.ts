@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type Admission, type AdmissionService, createAdmissionService } from './admission/index.ts';
-import { type AuditSink, AuditWriter, ThreadedAuditWriter } from './audit/index.ts';
+import { type AuditSink, AuditStreamExporter, AuditWriter, ThreadedAuditWriter } from './audit/index.ts';
 import type { GatehouseConfig } from './config/index.ts';
 import { createLocalKekProvider, type KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
@@ -205,6 +205,16 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     state: limits.state,
     onQuarantine: (event) => audit.enqueue(quarantineAuditDraft(event, config.regionId)),
   });
+  const auditExport = config.audit.export
+    ? new AuditStreamExporter({
+        store,
+        sink: config.audit.export,
+        lock: limits.state,
+        logger,
+        onBatch: metrics.countAuditExport,
+      })
+    : null;
+  auditExport?.start();
   let shuttingDown = false;
   const observeRequest = createRequestObserver({
     metrics,
@@ -235,6 +245,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       admission: options.admission ?? limits.admission,
       audit: pipelineAudit,
       metrics,
+      tracer: telemetryExport.tracer,
       durableTimeoutMs: config.audit.durableTimeoutMs,
       isShuttingDown: () => shuttingDown,
     },
@@ -319,12 +330,13 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         await app.close();
         await mcp.close();
         await audit.close();
+        await auditExport?.stop();
         await limits.close();
         snapshot.stop();
         adminSnapshot.stop();
         await vault.close();
         await llm.close();
-        await telemetryExport?.shutdown().catch((error) => logger.warn({ err: error }, 'last OTLP export failed'));
+        await telemetryExport.shutdown().catch((error) => logger.warn({ err: error }, 'last OTLP export failed'));
         await store.close();
       })();
       return closing;

@@ -1,4 +1,5 @@
 export { type AuditLogger, AuditWriter, type AuditWriterOptions } from './audit-writer.ts';
+export { type AuditExportSection, AuditExportSectionSchema, resolveAuditExport } from './export-config.ts';
 export {
   type AuditPosition,
   decodeAuditCursor,
@@ -7,5 +8,11 @@ export {
   type StatusFilter,
 } from './search.ts';
 export type { AuditSink } from './sink.ts';
+export {
+  AuditStreamExporter,
+  type AuditStreamExporterOptions,
+  type AuditWebhookSink,
+  type ExportLock,
+} from './stream-export.ts';
 export { ThreadedAuditWriter, type ThreadedAuditWriterOptions } from './threaded-audit-writer.ts';
 export { verifyStoredChains } from './verify-store.ts';

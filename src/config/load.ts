@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { resolveAuditExport } from '../audit/export-config.ts';
+import type { AuditWebhookSink } from '../audit/stream-export.ts';
 import { type McpConfig, resolveMcpConfig } from '../mcp/config.ts';
 import { resolveTelemetryConfig, type TelemetryConfig } from '../telemetry/config.ts';
 import { ConfigError } from './errors.ts';
@@ -32,7 +34,15 @@ export interface GatehouseConfig {
    * `thread`: seal and commit audit events on a worker thread (default) instead of the request thread.
    * `durableTimeoutMs`: how long a response's last bytes wait for its event's commit (then the connection drops).
    */
-  audit: { queueLimit: number; batchSize: number; flushIntervalMs: number; thread: boolean; durableTimeoutMs: number };
+  audit: {
+    queueLimit: number;
+    batchSize: number;
+    flushIntervalMs: number;
+    thread: boolean;
+    durableTimeoutMs: number;
+    /** The SIEM webhook committed events are streamed to; null when none is configured. */
+    export: AuditWebhookSink | null;
+  };
   /** How often each instance polls the store for key/policy changes; revocation must land within 1 s. */
   snapshotRefreshMs: number;
   /** The gateway's external origin (`GATEHOUSE_PUBLIC_URL`), without a trailing slash; null when unset. */
@@ -155,6 +165,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
       flushIntervalMs: file.audit?.flush_interval_ms ?? 0,
       thread: file.audit?.thread ?? true,
       durableTimeoutMs: file.audit?.durable_timeout_ms ?? 30_000,
+      export: resolveAuditExport(file.audit?.export, env),
     },
     snapshotRefreshMs: 250,
     publicUrl,

@@ -103,6 +103,13 @@ export interface AuditEventsTable {
   session_id: string | null;
 }
 
+export interface AuditExportCursorsTable {
+  sink: string;
+  chain_id: string;
+  seq: number;
+  updated_at: number;
+}
+
 export interface AdminTokensTable {
   id: string;
   user_id: string;
@@ -277,6 +284,7 @@ export interface Database {
   key_checks: KeyChecksTable;
   audit_chains: AuditChainsTable;
   audit_events: AuditEventsTable;
+  audit_export_cursors: AuditExportCursorsTable;
   vault_services: VaultServicesTable;
   vault_grants: VaultGrantsTable;
   vault_credentials: VaultCredentialsTable;

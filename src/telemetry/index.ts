@@ -26,3 +26,4 @@ export {
   type RequestObserver,
   type RequestObserverOptions,
 } from './request-observer.ts';
+export type { HeaderBag, PipelineStage, RequestTrace, RequestTracer } from './request-trace.ts';

@@ -6,16 +6,8 @@
  */
 import type { Logger } from 'pino';
 import type { AuditEventDraft } from '../domain/audit/index.ts';
+import { genAiOperation } from './genai.ts';
 import type { DenialReason, GatewayMetrics } from './metrics.ts';
-
-/** GenAI semantic conventions `gen_ai.operation.name`, by the permission an LLM surface requires. */
-const OPERATION_BY_PERMISSION: Record<string, string> = {
-  'llm.chat': 'chat',
-  'llm.completions': 'text_completion',
-  'llm.embeddings': 'embeddings',
-  'llm.responses': 'chat',
-  'llm.messages': 'chat',
-};
 
 export interface AccessLogOptions {
   enabled: boolean;
@@ -101,9 +93,8 @@ export function createRequestObserver(options: RequestObserverOptions): RequestO
       const reason = denialReason(draft.error_code);
       if (reason !== null) metrics.countDenial(draft.surface, reason);
     }
-    const permission = draft.authz?.permission;
-    const operation = permission === undefined || permission === null ? undefined : OPERATION_BY_PERMISSION[permission];
-    if (operation !== undefined) {
+    const operation = genAiOperation(draft.authz?.permission);
+    if (operation !== null) {
       const model = modelOf(draft);
       if (model !== null) observeLlm(metrics, draft, operation, model);
     }

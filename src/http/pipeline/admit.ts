@@ -51,4 +51,5 @@ export async function admitRequest(this: FastifyInstance, request: FastifyReques
   if (!decision.admitted) throw refusalError(decision.refusal);
   context.ticket = decision.ticket;
   if (decision.rate !== null) writeRateHeaders(reply, decision.rate);
+  context.trace?.endStage('admit');
 }

@@ -21,6 +21,7 @@ function buildDraft(
     id: uuidv7(context.startedAtMs),
     ts: new Date(context.startedAtMs).toISOString(),
     request_id: context.requestId,
+    trace_id: context.trace?.traceId ?? null,
     region: deps.regionId,
     principal: principal
       ? { type: principal.type, id: principal.id, tenant_id: principal.tenantId, team_id: principal.teamId }
@@ -105,12 +106,19 @@ async function completeRequest(
   response: WatchedResponse | null,
 ): Promise<void> {
   const context = request.gh;
-  const spend = await measureRequest(deps, context, request.log);
+  if (context.pending !== null) await context.pending.catch(() => {});
+  context.trace?.endStage('handler');
+  const spend = measureRequest(deps, context, request.log);
   const finalStatus = context.aborted ? CLIENT_CLOSED_STATUS : status;
-  const durable = deps.audit.enqueue(buildDraft(deps, context, request.method, finalStatus), spend);
+  const draft = buildDraft(deps, context, request.method, finalStatus);
+  const durable = deps.audit.enqueue(draft, spend);
   if (response !== null) await endWhenDurable(deps, response, durable);
   else await durable;
-  await settleRequest(deps, context, request.log);
+  if (context.ticket !== null) {
+    await settleRequest(deps, context, request.log);
+    context.trace?.endStage('settle');
+  }
+  context.trace?.finish(draft);
 }
 
 /** Exactly one audit event per request (DESIGN §2 invariant 2): whichever of end, finish or abort comes first. */

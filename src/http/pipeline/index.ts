@@ -5,7 +5,7 @@ import { admitRequest } from './admit.ts';
 import { auditAbort, auditResponse, watchResponse } from './audit.ts';
 import { authorizeRequest } from './authorize.ts';
 import type { GatewayPipelineDeps } from './deps.ts';
-import { identifyRequest, startRequest } from './identify.ts';
+import { identifyRequest, startRequest, traceRequest } from './identify.ts';
 
 /**
  * Runs before the body is read, so an unauthenticated or unauthorized caller never gets one parsed. The stages
@@ -13,14 +13,17 @@ import { identifyRequest, startRequest } from './identify.ts';
  */
 async function enterPipeline(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   startRequest(request, reply);
+  if (this.gatehouse.tracer !== null) traceRequest(this.gatehouse.tracer, request, reply);
   watchResponse(request, reply);
   await identifyRequest(this.gatehouse, request);
+  request.gh.trace?.endStage('identify');
   authorizeRequest(this.gatehouse, request);
+  request.gh.trace?.endStage('authorize');
 }
 
 /**
  * The pipeline, in its one fixed order (DESIGN §1):
- *   onRequest:  startRequest → watchResponse → identifyRequest → authorizeRequest
+ *   onRequest:  startRequest → traceRequest → watchResponse → identifyRequest → authorizeRequest
  *   preHandler: buildCall → admitRequest          (after body parsing: the route's typed call, then admission)
  *   handler
  *   res.end (the last bytes): measure → audit → hold until the event and ledger delta are durable → end → settle

@@ -5,18 +5,17 @@ import type { GatewayPipelineDeps } from './deps.ts';
 
 /**
  * Pipeline stage "settle" (DESIGN §1), in two steps around the audit commit. `measureRequest` runs once the
- * request has ended, whichever way: it waits for a streaming handler still accounting (`context.pending`), so an
- * aborted stream is measured with the usage it consumed, and turns the admission ticket into the request's ledger
- * delta, which the audit writer commits with the event. The cost admission computed goes into the event's usage.
+ * request has ended, whichever way, and after a streaming handler still accounting (`context.pending`) is done, so
+ * an aborted stream is measured with the usage it consumed: it turns the admission ticket into the request's
+ * ledger delta, which the audit writer commits with the event. The cost admission computed goes into the event.
  * `settleRequest` runs after that commit and corrects the shared counters from the reservation to the usage, so
  * a counter rebuilt from the ledger never misses a request it already counted (README "Reliability").
  */
-export async function measureRequest(
+export function measureRequest(
   deps: GatewayPipelineDeps,
   context: RequestContext,
   logger: FastifyBaseLogger,
-): Promise<LedgerDelta | null> {
-  if (context.pending !== null) await context.pending.catch(() => {});
+): LedgerDelta | null {
   const ticket = context.ticket;
   if (ticket === null) return null;
   try {

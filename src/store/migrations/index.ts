@@ -7,6 +7,7 @@ import { mcpMigration } from './005-mcp.ts';
 import { vaultMigration } from './006-vault.ts';
 import { regionHeartbeatsMigration } from './007-region-heartbeats.ts';
 import { auditSearchMigration } from './008-audit-search.ts';
+import { auditExportMigration } from './009-audit-export.ts';
 
 /** Ordered migrations; names sort lexically, so they carry a zero-padded sequence number. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '006-vault': vaultMigration,
   '007-region-heartbeats': regionHeartbeatsMigration,
   '008-audit-search': auditSearchMigration,
+  '009-audit-export': auditExportMigration,
   '002-admin': adminMigration,
   '003-usage': usageMigration,
 };
