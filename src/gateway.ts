@@ -238,6 +238,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
   const app = await buildApp({
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
+    http: config.http,
     pipeline: {
       regionId: config.regionId,
       authenticator,

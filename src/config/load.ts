@@ -8,6 +8,7 @@ import { type McpConfig, resolveMcpConfig } from '../mcp/config.ts';
 import { resolveTelemetryConfig, type TelemetryConfig } from '../telemetry/config.ts';
 import { ConfigError } from './errors.ts';
 import { type FileConfig, FileConfigSchema } from './file-schema.ts';
+import { type HttpConfig, resolveHttpConfig } from './http.ts';
 import { type MasterKeys, resolveMasterKeys } from './master-key.ts';
 import { type OidcConfig, resolveOidcConfig, resolvePublicUrl } from './oidc.ts';
 
@@ -21,6 +22,8 @@ export interface GatehouseConfig {
   logLevel: LogLevel;
   production: boolean;
   bodyLimitBytes: number;
+  /** Parsing limits and the failed-authentication throttle (`http:`). */
+  http: HttpConfig;
   databaseWriteUrl: string | null;
   databaseReadUrl: string | null;
   /** The replica lag beyond which lag-tolerant reads fall back to the primary (`DATABASE_READ_MAX_LAG_MS`). */
@@ -149,6 +152,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
       env.GATEHOUSE_BODY_LIMIT !== undefined
         ? parseInteger(env.GATEHOUSE_BODY_LIMIT, 'GATEHOUSE_BODY_LIMIT', 1024, 2 ** 31)
         : (file.body_limit_bytes ?? DEFAULT_BODY_LIMIT),
+    http: resolveHttpConfig(file.http),
     databaseWriteUrl,
     databaseReadUrl,
     databaseReadMaxLagMs:

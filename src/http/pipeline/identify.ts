@@ -1,9 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestTracer } from '../../telemetry/index.ts';
 import { RequestContext } from '../context.ts';
-import { httpError } from '../errors.ts';
+import { GatehouseError, httpError } from '../errors.ts';
 import { UNMATCHED_SURFACE } from '../surfaces.ts';
 import type { GatewayPipelineDeps } from './deps.ts';
+
+/** Fastify adds `Connection: close` to requests that arrive while closing; `Retry-After` sends the client elsewhere. */
+const SHUTTING_DOWN = new GatehouseError('shutting_down', { headers: { 'retry-after': '1' } });
 
 /** First stage of every request, matched or not: gives it a context, a surface and its request id header. */
 export function startRequest(request: FastifyRequest, reply: FastifyReply): void {
@@ -38,7 +41,7 @@ export function parseBearer(header: string): string | null {
 export async function identifyRequest(deps: GatewayPipelineDeps, request: FastifyRequest): Promise<void> {
   const { surface } = request.gh;
   if (surface.auth.includes('none')) return;
-  if (deps.isShuttingDown()) throw httpError('shutting_down');
+  if (deps.isShuttingDown()) throw SHUTTING_DOWN;
   if (deps.audit.overloaded) throw httpError('audit_backpressure');
   const header = request.headers.authorization;
   if (header === undefined) throw httpError('missing_api_key');

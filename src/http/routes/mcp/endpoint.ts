@@ -13,6 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkOriginAndHost, type OriginPolicy } from '../../../domain/mcp/index.ts';
 import type { McpService } from '../../../mcp/index.ts';
 import { httpError } from '../../errors.ts';
+import { exceedsJsonDepth, jsonTooDeep } from '../../json-body.ts';
 import { denialError } from '../../pipeline/index.ts';
 import type { Surface } from '../../surfaces.ts';
 import { createAggregateServer, EndpointCall } from './aggregate-server.ts';
@@ -47,6 +48,15 @@ function toWebRequest(request: FastifyRequest, body: string | undefined): Reques
 function sessionNotFound(reply: FastifyReply) {
   // MCP 2025-11-25 transports §Session Management: an unknown session gets 404, and the client re-initializes.
   return reply.code(404).send({ jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } });
+}
+
+/** JSON-RPC 2.0 §5.1 parse error, before the SDK (whose recursion a deep body would overflow) sees the body. */
+function tooDeep(reply: FastifyReply, context: FastifyRequest['gh'], limit: number) {
+  const error = jsonTooDeep(limit);
+  context.errorCode = error.code;
+  return reply
+    .code(400)
+    .send({ jsonrpc: '2.0', id: null, error: { code: -32700, message: error.message, data: { code: error.code } } });
 }
 
 /** The endpoint's surface as a tool call sees it: one object per surface, so the authorizer can keep its decision. */
@@ -92,6 +102,7 @@ async function handlePost(
   const principal = context.principal;
   if (principal === null) throw httpError('missing_api_key');
   const raw = typeof request.body === 'string' ? request.body : '';
+  if (exceedsJsonDepth(raw, app.jsonMaxDepth)) return tooDeep(reply, context, app.jsonMaxDepth);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
