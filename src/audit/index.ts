@@ -1,5 +1,6 @@
 export { type AuditLogger, AuditWriter, type AuditWriterOptions } from './audit-writer.ts';
 export { type AuditExportSection, AuditExportSectionSchema, resolveAuditExport } from './export-config.ts';
+export { RefusalThrottle, type RefusalThrottleOptions, THROTTLED_CODE } from './refusal-throttle.ts';
 export {
   type AuditPosition,
   decodeAuditCursor,

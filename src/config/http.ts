@@ -43,7 +43,7 @@ export function resolveHttpConfig(section: Static<typeof HttpSectionSchema> | un
     maxParamLength: section?.max_param_length ?? 256,
     drainGraceMs: section?.drain_grace_ms ?? 5_000,
     authFailureThrottle: {
-      failures: throttle?.failures ?? 20,
+      failures: throttle?.failures ?? 100,
       intervalMs: throttle?.interval_ms ?? 10_000,
       maxSources: throttle?.max_sources ?? 10_000,
     },

@@ -92,6 +92,11 @@ export const ERROR_CATALOG = {
     type: 'authentication_error',
     message: 'This endpoint does not accept this kind of credential.',
   },
+  auth_throttled: {
+    status: 429,
+    type: 'rate_limit_error',
+    message: 'Too many failed authentications from this address; retry after {retryAfter} s.',
+  },
   invalid_token: { status: 401, type: 'authentication_error', message: 'The bearer token is not valid: {detail}.' },
   token_expired: { status: 401, type: 'authentication_error', message: 'The bearer token has expired.' },
   insufficient_scope: {

@@ -110,6 +110,16 @@ export interface AuditExportCursorsTable {
   updated_at: number;
 }
 
+export interface PromptLogsTable {
+  request_id: string;
+  key_id: string;
+  tenant_id: string | null;
+  team_id: string | null;
+  created_at: number;
+  expires_at: number;
+  envelope: string;
+}
+
 export interface AdminTokensTable {
   id: string;
   user_id: string;
@@ -285,6 +295,7 @@ export interface Database {
   audit_chains: AuditChainsTable;
   audit_events: AuditEventsTable;
   audit_export_cursors: AuditExportCursorsTable;
+  prompt_logs: PromptLogsTable;
   vault_services: VaultServicesTable;
   vault_grants: VaultGrantsTable;
   vault_credentials: VaultCredentialsTable;

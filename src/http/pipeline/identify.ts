@@ -25,6 +25,21 @@ export function traceRequest(tracer: RequestTracer, request: FastifyRequest, rep
   reply.header('x-gatehouse-trace-id', context.trace.traceId);
 }
 
+/**
+ * A failed authentication, throttled per source address: within the allowance it is the 401 itself; past it, 429
+ * `auth_throttled`, whose event the audit sink counts into one aggregated event per source and window instead of
+ * writing it (the source rides in `meta` for that).
+ */
+function refuse(deps: GatewayPipelineDeps, request: FastifyRequest, error: GatehouseError): GatehouseError {
+  const retryAfter = deps.authThrottle.noteFailure(request.ip);
+  if (retryAfter === null) return error;
+  request.gh.meta = { source_address: request.ip };
+  return new GatehouseError('auth_throttled', {
+    values: { retryAfter },
+    headers: { 'retry-after': String(retryAfter) },
+  });
+}
+
 /** `Bearer <token>` with exactly one space-free token (RFC 6750 §2.1); anything else is malformed. */
 export function parseBearer(header: string): string | null {
   if (header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') return null;
@@ -44,10 +59,13 @@ export async function identifyRequest(deps: GatewayPipelineDeps, request: Fastif
   if (deps.isShuttingDown()) throw SHUTTING_DOWN;
   if (deps.audit.overloaded) throw httpError('audit_backpressure');
   const header = request.headers.authorization;
-  if (header === undefined) throw httpError('missing_api_key');
+  if (header === undefined) throw refuse(deps, request, httpError('missing_api_key'));
   const token = parseBearer(header);
-  if (token === null) throw httpError('invalid_authorization_header');
+  if (token === null) throw refuse(deps, request, httpError('invalid_authorization_header'));
   const result = await deps.authenticator.authenticate(token, surface);
-  if (!result.ok) throw httpError(result.reason, result.detail === undefined ? undefined : { detail: result.detail });
+  if (!result.ok) {
+    const error = httpError(result.reason, result.detail === undefined ? undefined : { detail: result.detail });
+    throw error.statusCode === 401 ? refuse(deps, request, error) : error;
+  }
   request.gh.principal = result.principal;
 }

@@ -8,6 +8,7 @@ import { vaultMigration } from './006-vault.ts';
 import { regionHeartbeatsMigration } from './007-region-heartbeats.ts';
 import { auditSearchMigration } from './008-audit-search.ts';
 import { auditExportMigration } from './009-audit-export.ts';
+import { promptLogsMigration } from './010-prompt-logs.ts';
 
 /** Ordered migrations; names sort lexically, so they carry a zero-padded sequence number. */
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '007-region-heartbeats': regionHeartbeatsMigration,
   '008-audit-search': auditSearchMigration,
   '009-audit-export': auditExportMigration,
+  '010-prompt-logs': promptLogsMigration,
   '002-admin': adminMigration,
   '003-usage': usageMigration,
 };
