@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type Admission, type AdmissionService, createAdmissionService } from './admission/index.ts';
 import {
-  type AuditSink,
   AuditCheckpointer,
+  type AuditSink,
   AuditStreamExporter,
   AuditWriter,
   createCheckpointSink,
