@@ -6,7 +6,6 @@ import {
   type JsonObject,
   type PlannedAttempt,
   parseRetryAfterMs,
-  planUpstreamCall,
   readTopLevelMembers,
   type UpstreamCallPlan,
 } from '../domain/routing/index.ts';
@@ -27,10 +26,6 @@ import { createRelayStream } from './relay-stream.ts';
 import type { ResolvedUpstream, RouterState } from './router-state.ts';
 import type { CallAudit, LlmCall, LlmResult } from './types.ts';
 import { tenantOf, waitForSlot } from './upstream-slots.ts';
-
-function contentTypeFor(call: LlmCall): string {
-  return call.operation.startsWith('ollama.') ? 'application/x-ndjson' : 'text/event-stream';
-}
 
 /**
  * Above this a reply passed through unchanged is not parsed whole: only its usage members are read, so a large
@@ -73,7 +68,7 @@ function succeedJson(ctx: AttemptContext, response: UpstreamResponse, json: Json
   const translated = plan.translateResponse?.(json);
   const body = translated === undefined ? response.body : Buffer.from(JSON.stringify(translated));
   const reported = plan.readUsage(json);
-  audit.usage = reported ?? estimateJsonUsage(ctx.call.body, response.body);
+  audit.usage = reported ?? estimateJsonUsage(ctx.call.promptTokens, response.body);
   audit.usage_estimated = reported === null;
   audit.ttft_ms = response.firstByteAt === null ? null : response.firstByteAt - ctx.startedAt;
   audit.latency_ms = state.now() - ctx.startedAt;
@@ -91,9 +86,9 @@ function succeedStream(ctx: AttemptContext, start: UpstreamStreamStart): LlmResu
     if (end.kind === 'truncated' && end.failure !== null && end.failure.verdict.penalizeTarget) {
       state.health.recordFailure(planned.key, state.now());
     }
-    return finishStreamAudit(audit, ctx.call.body, start.live.transform, end, state.now() - ctx.startedAt);
+    return finishStreamAudit(audit, ctx.call.promptTokens, start.live.transform, end, state.now() - ctx.startedAt);
   });
-  return { kind: 'stream', status: 200, contentType: contentTypeFor(ctx.call), stream, audit };
+  return { kind: 'stream', status: 200, contentType: ctx.plan.contentType, stream, audit };
 }
 
 /** Runs one attempt; returns the result, or the error to remember when another attempt may follow. */
@@ -245,10 +240,9 @@ function planAndAttempt(
   keyIndex: number,
   release: ReleaseSlot,
 ): Promise<LlmResult | UpstreamError> {
-  const callPlan = planUpstreamCall(
-    call.operation,
+  const callPlan = call.planner.planUpstream(
+    call,
     upstream.adapter.dialect,
-    call.body,
     {
       requestId: call.requestId,
       publicModel: call.model,

@@ -40,6 +40,7 @@ export type {
   AttemptRecord,
   CallAudit,
   CallOutcome,
+  CallPlanner,
   CallSignal,
   LlmCall,
   LlmResult,
