@@ -258,7 +258,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     vault,
     usage: { store, ledger: limits.ledger },
     llm,
-    mcp: { service: mcp, store, secrets, loopbackOnly: isLoopbackHost(config.host) },
+    mcp: { service: mcp, store, secrets, state: limits.state, loopbackOnly: isLoopbackHost(config.host) },
   });
 
   let closing: Promise<void> | null = null;

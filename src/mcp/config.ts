@@ -9,6 +9,8 @@ import { type Static, Type } from '@sinclair/typebox';
 import { ConfigError } from '../config/errors.ts';
 import { CapabilityKeyError, parseCapabilityKeys } from '../domain/capabilities/index.ts';
 import { SERVER_ID_PATTERN } from '../domain/mcp/index.ts';
+import type { VirtualServerDefinition } from './views.ts';
+import { VIRTUAL_NAME_PATTERN, VirtualServerBodySchema } from './virtual-servers.ts';
 
 const EnvMap = Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String({ maxLength: 8192 }));
 const HeaderMap = Type.Record(Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' }), Type.String({ maxLength: 8192 }));
@@ -18,6 +20,8 @@ const ServerCommon = {
   description: Type.Optional(Type.String({ maxLength: 512 })),
   timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
   max_restarts: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+  /** Which protocol era to speak upstream: probe (`auto`, default) or pin 2025 (`legacy`) or 2026-07-28 (`modern`). */
+  era: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('legacy'), Type.Literal('modern')])),
 };
 
 export const McpStdioServerSchema = Type.Object(
@@ -63,6 +67,19 @@ export const McpFileSectionSchema = Type.Object(
       ),
     ),
     servers: Type.Optional(Type.Array(Type.Union([McpStdioServerSchema, McpHttpServerSchema]), { maxItems: 256 })),
+    virtual_servers: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.String({ pattern: VIRTUAL_NAME_PATTERN }),
+            description: Type.Optional(Type.String({ maxLength: 512 })),
+            members: VirtualServerBodySchema.properties.members,
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 256 },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -78,7 +95,10 @@ export interface StdioServerSpec {
   cwd: string | null;
   timeoutMs: number;
   maxRestarts: number;
+  era: UpstreamEra;
 }
+
+export type UpstreamEra = 'auto' | 'legacy' | 'modern';
 
 export interface HttpServerSpec {
   id: string;
@@ -88,6 +108,7 @@ export interface HttpServerSpec {
   headers: Record<string, string>;
   timeoutMs: number;
   maxRestarts: number;
+  era: UpstreamEra;
 }
 
 export type McpServerSpec = StdioServerSpec | HttpServerSpec;
@@ -103,6 +124,7 @@ export interface McpConfig {
   authorizationServers: string[];
   capabilities: { audience: string; maxLifetimeSeconds: number; clockSkewSeconds: number; issuerKeys: string | null };
   servers: McpServerSpec[];
+  virtualServers: VirtualServerDefinition[];
 }
 
 /** Replaces `${NAME}` with the variable's value; a reference to an unset variable is an error. */
@@ -145,6 +167,7 @@ export function resolveMcpConfig(section: McpFileSection | undefined, env: NodeJ
       description: server.description ?? '',
       timeoutMs: server.timeout_ms ?? callTimeoutMs,
       maxRestarts: server.max_restarts ?? 5,
+      era: server.era ?? 'auto',
     };
     if (server.transport === 'stdio') {
       if (!allowed.includes(server.command)) {
@@ -182,5 +205,10 @@ export function resolveMcpConfig(section: McpFileSection | undefined, env: NodeJ
       issuerKeys: checkIssuerKeys(env.GATEHOUSE_CAPABILITY_ISSUER_KEYS),
     },
     servers,
+    virtualServers: (file.virtual_servers ?? []).map((entry) => ({
+      name: entry.name,
+      description: entry.description ?? '',
+      members: entry.members,
+    })),
   };
 }

@@ -33,6 +33,7 @@ export async function specFromRecord(
     headers,
     timeoutMs: record.settings.timeoutMs ?? defaults.callTimeoutMs,
     maxRestarts: 5,
+    era: record.settings.era ?? 'auto',
   };
 }
 

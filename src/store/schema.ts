@@ -251,7 +251,27 @@ export interface RegionHeartbeatsTable {
   beat_at: number;
 }
 
+/** MCP virtual servers (migration 008): `definition` is the JSON of members and description. */
+export interface McpVirtualServersTable {
+  name: string;
+  definition: string;
+  updated_by: string | null;
+  updated_at: number;
+  rev: number;
+}
+
+/** Pending per-user OAuth authorizations of MCP upstreams (migration 008). */
+export interface McpOauthFlowsTable {
+  state: string;
+  server_id: string;
+  principal_id: string;
+  verifier: string;
+  created_at: number;
+}
+
 export interface Database {
+  mcp_virtual_servers: McpVirtualServersTable;
+  mcp_oauth_flows: McpOauthFlowsTable;
   region_heartbeats: RegionHeartbeatsTable;
   usage_daily: UsageDailyTable;
   llm_upstreams: LlmConfigTable;
