@@ -263,9 +263,6 @@ export async function handleModernRequest(
     }
     if (opened.inner.state === null) delete params.requestState;
     else params.requestState = opened.inner.state;
-  } else {
-    // A first request carries no input members; stray ones are not relayed (SEP-2322: ignore extra params).
-    delete params.inputResponses;
   }
   const call = new SuspendableCall();
   call.start((ask) =>

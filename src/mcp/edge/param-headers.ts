@@ -15,7 +15,7 @@ const SENTINEL = /^=\?base64\?(.*)\?=$/;
 const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** The header's value, unwrapped from `=?base64?…?=`; null when the wrapping holds no canonical Base64 UTF-8. */
-function decode(value: string): string | null {
+export function decodeHeaderValue(value: string): string | null {
   const wrapped = SENTINEL.exec(value);
   if (!wrapped) return value;
   const payload = wrapped[1] ?? '';
@@ -52,7 +52,7 @@ export async function checkParamHeaders(
     const name = `Mcp-Param-${declaration.header}`;
     const raw = exchange.request.header(name.toLowerCase());
     if (raw === undefined) return mismatch(name, `${declaration.path.join('.')} is ${JSON.stringify(value)} but ${name} is absent`);
-    const decoded = decode(raw.trim());
+    const decoded = decodeHeaderValue(raw.trim());
     if (decoded === null) return mismatch(name, `${name} carries an invalid Base64 value`);
     const numeric = typeof value === 'number' && (declaration.type === 'integer' || declaration.type === 'number');
     const equal = numeric ? decoded.trim() !== '' && Number(decoded) === value : decoded === body;

@@ -8,6 +8,7 @@
  */
 import { isObject, MODERN_VERSION } from '../wire.ts';
 import type { EdgeRequest } from './exchange.ts';
+import { decodeHeaderValue } from './param-headers.ts';
 import type { RpcErrorObject } from './rpc.ts';
 
 const HEADER_MISMATCH = -32020;
@@ -48,6 +49,9 @@ export function checkStandardHeaders(request: EdgeRequest, method: string, param
   if (typeof value !== 'string') return null;
   const header = request.header('mcp-name');
   if (header === undefined) return mismatch('(missing)', `the body carries params.${field}="${value}" but Mcp-Name is absent`);
+  const decoded = decodeHeaderValue(header.trim());
+  if (decoded === null) return mismatch(header, 'the Mcp-Name header carries an invalid Base64 value');
+  if (decoded !== value) return mismatch(header, `the body carries params.${field}="${value}" but Mcp-Name names "${decoded}"`);
   return null;
 }
 
