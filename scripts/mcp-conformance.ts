@@ -32,7 +32,11 @@ const RUNS: Run[] = [
   { label: '2025-11-25', path: '/mcp/servers/conformance', args: ['--spec-version', '2025-11-25'] },
   { label: '2026-07-28', path: '/mcp/servers/conformance', args: ['--suite', 'all', '--spec-version', '2026-07-28'] },
   { label: '2025-11-25 over stdio', path: '/mcp/servers/conformance-stdio', args: ['--spec-version', '2025-11-25'] },
-  { label: '2026-07-28 over stdio', path: '/mcp/servers/conformance-stdio', args: ['--suite', 'all', '--spec-version', '2026-07-28'] },
+  {
+    label: '2026-07-28 over stdio',
+    path: '/mcp/servers/conformance-stdio',
+    args: ['--suite', 'all', '--spec-version', '2026-07-28'],
+  },
   ...['server-stateless', 'http-header-validation', 'dns-rebinding-protection', 'caching'].map((scenario) => ({
     label: `/mcp ${scenario}`,
     path: '/mcp',
@@ -118,7 +122,13 @@ async function main(): Promise<number> {
     stdio_allowed_commands: [process.execPath],
     servers: [
       { id: 'conformance', transport: 'streamable_http', url: fixture.url },
-      { id: 'conformance-stdio', transport: 'stdio', command: process.execPath, args: ['--import', 'tsx', FIXTURE, 'stdio'], cwd: ROOT },
+      {
+        id: 'conformance-stdio',
+        transport: 'stdio',
+        command: process.execPath,
+        args: ['--import', 'tsx', FIXTURE, 'stdio'],
+        cwd: ROOT,
+      },
     ],
   });
   const identity = await ctx.gateway.createIdentity();

@@ -17,6 +17,19 @@ export {
   type StdioServerSpec,
 } from './config.ts';
 export { type CreateMcpServiceOptions, createMcpService } from './create.ts';
+export {
+  CAPABILITY_META_KEY,
+  type EdgeOutcome,
+  type EdgeRequest,
+  type EdgeResponder,
+  type ErrorRenderer,
+  INVALID_JSON,
+  McpEdge,
+  NodeSseStream,
+  type RpcErrorObject,
+  SESSION_HEADER,
+  type SseStream,
+} from './edge/index.ts';
 export { McpFailure, type McpFailureCode, RpcError, UpstreamRpcError } from './errors.ts';
 export { GATEHOUSE_META, type ListMethod } from './listing.ts';
 export type { OperationContext } from './operations.ts';
@@ -44,16 +57,3 @@ export {
   VirtualServerStore,
 } from './virtual-servers.ts';
 export * from './wire.ts';
-export {
-  CAPABILITY_META_KEY,
-  type EdgeOutcome,
-  type EdgeRequest,
-  type EdgeResponder,
-  type ErrorRenderer,
-  INVALID_JSON,
-  McpEdge,
-  NodeSseStream,
-  type RpcErrorObject,
-  SESSION_HEADER,
-  type SseStream,
-} from './edge/index.ts';

@@ -53,7 +53,13 @@ function explain(policy: CachedPolicy, principal: Principal, view: McpView): str
   return `Your team's MCP policy allows nothing of this kind on ${where}.`;
 }
 
-function rename(view: McpView, method: ListMethod, entry: ServerEntry, item: JsonObject): JsonObject {
+function rename(
+  view: McpView,
+  method: ListMethod,
+  entry: ServerEntry,
+  item: JsonObject,
+  sha256: string | null,
+): JsonObject {
   if (!view.namespaced) return item;
   const server = entry.spec.id;
   if (method === 'resources/list') return { ...item, uri: view.exposedUri(server, item.uri as string) };
@@ -61,10 +67,16 @@ function rename(view: McpView, method: ListMethod, entry: ServerEntry, item: Jso
     return { ...item, uriTemplate: view.exposedUri(server, item.uriTemplate as string) };
   }
   const meta = typeof item._meta === 'object' && item._meta !== null ? (item._meta as JsonObject) : {};
+  const kind = method === 'tools/list' ? 'tool' : 'prompt';
   return {
     ...item,
     name: view.exposedName(server, item.name as string),
-    _meta: { ...meta, [`${GATEHOUSE_META}server`]: server, [`${GATEHOUSE_META}name`]: item.name },
+    _meta: {
+      ...meta,
+      [`${GATEHOUSE_META}server`]: server,
+      [`${GATEHOUSE_META}${kind}`]: item.name,
+      [`${GATEHOUSE_META}${kind}_sha256`]: sha256,
+    },
   };
 }
 
@@ -85,11 +97,13 @@ export function serverItems(method: ListMethod, entry: ServerEntry, policy: Cach
         out.push({ name: prompt.prompt.name, item: prompt.prompt, sha256: prompt.sha256 });
     }
   } else if (method === 'resources/list') {
-    for (const resource of entry.resources) if (allowed(resource.uri)) out.push({ name: resource.uri, item: resource, sha256: null });
+    for (const resource of entry.resources)
+      if (allowed(resource.uri)) out.push({ name: resource.uri, item: resource, sha256: null });
   } else {
     for (const template of entry.templates.values()) {
       const uri = template.template.uriTemplate;
-      if (template.status === 'approved' && allowed(uri)) out.push({ name: uri, item: template.template, sha256: template.sha256 });
+      if (template.status === 'approved' && allowed(uri))
+        out.push({ name: uri, item: template.template, sha256: template.sha256 });
     }
   }
   return out;
@@ -110,7 +124,9 @@ export async function listForView(
       } catch {
         return [];
       }
-      return serverItems(method, entry, policy, view).map(({ item }) => rename(view, method, entry, item));
+      return serverItems(method, entry, policy, view).map(({ item, sha256 }) =>
+        rename(view, method, entry, item, sha256),
+      );
     }),
   );
   const items = lists.flat();

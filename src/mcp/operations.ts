@@ -51,13 +51,23 @@ async function checkedPrompt(deps: ToolCallDeps, context: OperationContext, expo
     context.view.includes('prompts', target.server, target.name) &&
     isVisible(found.policy.compiled, 'prompts', target.server, target.name);
   if (!visible || !target || !found) {
-    throw new McpFailure('prompt_not_found', { server: target?.server ?? context.view.id, prompt: exposed }, { param: 'name' });
+    throw new McpFailure(
+      'prompt_not_found',
+      { server: target?.server ?? context.view.id, prompt: exposed },
+      { param: 'name' },
+    );
   }
   return { entry: found.entry, name: target.name };
 }
 
 /** Whether `uri` is one of the server's listed resources or fits one of its approved templates. */
-function uriKnown(entry: { resources: Array<{ uri: string }>; templates: Map<string, { status: string; template: { uriTemplate: string } }> }, uri: string) {
+function uriKnown(
+  entry: {
+    resources: Array<{ uri: string }>;
+    templates: Map<string, { status: string; template: { uriTemplate: string } }>;
+  },
+  uri: string,
+) {
   if (entry.resources.some((resource) => resource.uri === uri)) return true;
   for (const template of entry.templates.values()) {
     if (template.status !== 'approved') continue;
@@ -93,7 +103,11 @@ export async function getPrompt(deps: ToolCallDeps, context: OperationContext, p
   context.trace.server = entry.spec.id;
   context.trace.tool = name;
   const connection = await deps.connectionFor(entry, context.principal);
-  return connection.request('prompts/get', { ...context.extra, name, arguments: params.arguments ?? {} }, context.sinks);
+  return connection.request(
+    'prompts/get',
+    { ...context.extra, name, arguments: params.arguments ?? {} },
+    context.sinks,
+  );
 }
 
 export async function readResource(deps: ToolCallDeps, context: OperationContext, params: JsonObject) {

@@ -96,7 +96,13 @@ export class ToolPolicyService {
     const revision = this.source?.revision ?? -1;
     const row = await mcpRepository.getPolicy(this.store.read, teamId);
     const policy = row ? (JSON.parse(row.policy) as ToolPolicy) : DENY_ALL_POLICY;
-    const entry = { stored: row !== undefined && row !== null, policy, compiled: compileToolPolicy(policy), loadedAt: now, revision };
+    const entry = {
+      stored: row !== undefined && row !== null,
+      policy,
+      compiled: compileToolPolicy(policy),
+      loadedAt: now,
+      revision,
+    };
     this.cache.set(teamId, entry);
     return entry;
   }

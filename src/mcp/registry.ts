@@ -5,7 +5,7 @@
  * is refreshed on a server's `list_changed`, after a reconnect, on demand when missing, and by `refresh()`.
  */
 import type { Logger } from 'pino';
-import { pinKey, pinnedPromptDefinition, pinnedTemplateDefinition, type PinnableTool } from '../domain/mcp/index.ts';
+import { type PinnableTool, pinKey, pinnedPromptDefinition, pinnedTemplateDefinition } from '../domain/mcp/index.ts';
 import type { McpServerSpec } from './config.ts';
 import { McpFailure } from './errors.ts';
 import type { PinBook } from './pins.ts';
@@ -146,9 +146,7 @@ export class McpRegistry {
       await this.applyTools(entry, tools);
       await this.applyPrompts(entry, prompts);
       await this.applyTemplates(entry, templates);
-      entry.resources = resources.filter(
-        (item) => typeof item.uri === 'string',
-      ) as Array<JsonObject & { uri: string }>;
+      entry.resources = resources.filter((item) => typeof item.uri === 'string') as Array<JsonObject & { uri: string }>;
       entry.listedAt = Date.now();
       entry.lastListFailureAt = null;
     } catch (error) {

@@ -145,7 +145,12 @@ export class McpService {
     return listForView(this, principal, view, method);
   }
 
-  callTool(principal: Principal, request: CallRequest, trace: CallTrace, sinks: CallSinks = NO_SINKS): Promise<JsonObject> {
+  callTool(
+    principal: Principal,
+    request: CallRequest,
+    trace: CallTrace,
+    sinks: CallSinks = NO_SINKS,
+  ): Promise<JsonObject> {
     return executeToolCall(this.deps, principal, request, trace, sinks);
   }
 
@@ -165,7 +170,10 @@ export class McpService {
    * Subscribes upstream once per (server, URI) however many clients subscribe (the upstream connection is shared);
    * returns the key the caller's stream filters `resources/updated` events on.
    */
-  async subscribe(context: operations.OperationContext, params: JsonObject): Promise<{ server: string; uri: string; exposed: string }> {
+  async subscribe(
+    context: operations.OperationContext,
+    params: JsonObject,
+  ): Promise<{ server: string; uri: string; exposed: string }> {
     const { entry, uri, exposed } = await operations.subscriptionTarget(this.deps, context, params);
     const key = `${entry.spec.id}\u0000${uri}`;
     const count = this.subscriptionCounts.get(key) ?? 0;
@@ -191,4 +199,4 @@ export class McpService {
   }
 }
 
-export { CallTrace, type CallRequest };
+export { type CallRequest, CallTrace };

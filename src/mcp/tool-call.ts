@@ -5,13 +5,7 @@
  * the `CallTrace` the route audits, so a refused call is recorded as precisely as a successful one; tracing and
  * metrics hook in here.
  */
-import {
-  canonicalJson,
-  canonicalSha256,
-  decideToolCall,
-  isServerVisible,
-  isToolVisible,
-} from '../domain/mcp/index.ts';
+import { canonicalJson, canonicalSha256, decideToolCall, isServerVisible, isToolVisible } from '../domain/mcp/index.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { ArgumentValidator } from './argument-validator.ts';
 import { type CapabilityGuard, CapabilityRefused } from './capabilities.ts';
@@ -65,13 +59,18 @@ export interface ToolCallDeps {
 async function requireServer(deps: ToolCallDeps, principal: Principal, id: string): Promise<ServerEntry> {
   const entry = deps.registry.server(id);
   const { compiled } = await deps.policies.forTeam(principal.teamId);
-  if (!entry || !isServerVisible(compiled, id)) throw new McpFailure('mcp_server_not_found', { server: id }, { param: 'server' });
+  if (!entry || !isServerVisible(compiled, id))
+    throw new McpFailure('mcp_server_not_found', { server: id }, { param: 'server' });
   return entry;
 }
 
 function checkArguments(deps: ToolCallDeps, args: unknown, trace: CallTrace): JsonObject {
   if (!isObject(args)) {
-    throw new McpFailure('tool_arguments_invalid', { detail: 'arguments must be a JSON object' }, { param: 'arguments' });
+    throw new McpFailure(
+      'tool_arguments_invalid',
+      { detail: 'arguments must be a JSON object' },
+      { param: 'arguments' },
+    );
   }
   if (Buffer.byteLength(canonicalJson(args)) > deps.config.maxArgumentBytes) {
     throw new McpFailure('tool_arguments_too_large', { limit: deps.config.maxArgumentBytes }, { param: 'arguments' });
@@ -122,14 +121,16 @@ export async function executeToolCall(
   const tool = entry.tools.get(request.tool);
   if (!tool) throw new McpFailure('tool_not_found', { server: request.server, tool: request.tool }, { param: 'tool' });
   trace.toolSha256 = tool.sha256;
-  if (tool.status === 'quarantined') throw new McpFailure('tool_quarantined', { server: request.server, tool: request.tool });
+  if (tool.status === 'quarantined')
+    throw new McpFailure('tool_quarantined', { server: request.server, tool: request.tool });
   const args = checkArguments(deps, request.args ?? {}, trace);
   const { compiled } = await deps.policies.forTeam(principal.teamId);
   const decision = decideToolCall(compiled, request.server, request.tool, args, (schema, value) =>
     deps.validator.matches(schema, value),
   );
   if (decision.decision === 'deny') {
-    if (decision.reason === 'arguments') throw new McpFailure('tool_arguments_denied', { tool: request.tool }, { param: 'arguments' });
+    if (decision.reason === 'arguments')
+      throw new McpFailure('tool_arguments_denied', { tool: request.tool }, { param: 'arguments' });
     // A tool the policy hides is reported as unknown, as `tools/list` never showed it.
     if (!isToolVisible(compiled, request.server, request.tool)) {
       throw new McpFailure('tool_not_found', { server: request.server, tool: request.tool }, { param: 'tool' });
@@ -137,7 +138,8 @@ export async function executeToolCall(
     throw new McpFailure('tool_not_allowed', { tool: request.tool });
   }
   const schemaError = deps.validator.check(tool.tool.inputSchema, args);
-  if (schemaError !== null) throw new McpFailure('tool_arguments_invalid', { detail: schemaError }, { param: 'arguments' });
+  if (schemaError !== null)
+    throw new McpFailure('tool_arguments_invalid', { detail: schemaError }, { param: 'arguments' });
   if (decision.rateLimitPerMinute !== null) {
     const key = `mcp:rl:${principal.teamId}:${request.server}:${request.tool}:${decision.ruleIndex}`;
     const hit = await deps.limiter.slidingWindowHit(key, decision.rateLimitPerMinute, 60_000);
@@ -159,7 +161,8 @@ export async function executeToolCall(
       sinks,
       headers ? { headers } : {},
     );
-    trace.result = result.resultType === 'input_required' ? 'input_required' : result.isError === true ? 'tool_error' : 'ok';
+    trace.result =
+      result.resultType === 'input_required' ? 'input_required' : result.isError === true ? 'tool_error' : 'ok';
     return result;
   } finally {
     trace.upstreamMs = Number(process.hrtime.bigint() - started) / 1e6;

@@ -165,7 +165,11 @@ export class UpstreamConnection {
       capabilities: GATEWAY_CAPABILITIES,
       versionNegotiation: this.negotiation(),
       inputRequired: { autoFulfill: false },
-      listChanged: { tools: listChanged('tools'), prompts: listChanged('prompts'), resources: listChanged('resources') },
+      listChanged: {
+        tools: listChanged('tools'),
+        prompts: listChanged('prompts'),
+        resources: listChanged('resources'),
+      },
     });
     // Answers are relayed as the client gave them; the SDK validates their shape against the method's schema.
     const relay = (request: { method: string; params?: unknown }) =>
@@ -298,7 +302,11 @@ export class UpstreamConnection {
         throw this.unavailable('connection closed', undefined, error);
       }
       if (error instanceof SdkError && error.code === SdkErrorCode.InvalidResult) {
-        throw new McpFailure('mcp_upstream_error', { server: this.spec.id, detail: 'invalid result' }, { cause: error });
+        throw new McpFailure(
+          'mcp_upstream_error',
+          { server: this.spec.id, detail: 'invalid result' },
+          { cause: error },
+        );
       }
       if (error instanceof Error && error.name === 'AbortError') throw error;
       this.drop(client, `transport failure: ${(error as Error).message}`);

@@ -77,7 +77,9 @@ export class McpView {
   /** Whether the view includes an item (a virtual member lists the names it takes; no list takes none). */
   includes(kind: ViewKind, server: string, name: string): boolean {
     if (this.members === null) return this.includesServer(server);
-    return this.members.some((member) => member.server === server && (member[kind]?.some((p) => p.test(name)) ?? false));
+    return this.members.some(
+      (member) => member.server === server && (member[kind]?.some((p) => p.test(name)) ?? false),
+    );
   }
 
   exposedName(server: string, name: string): string {

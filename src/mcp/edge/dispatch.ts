@@ -5,12 +5,13 @@
  * `McpFailure`s, upstream answers `RpcError`s; the adapter renders both.
  */
 import type { Principal } from '../../domain/principal.ts';
-import { RpcError } from '../errors.ts';
+import { McpFailure, RpcError } from '../errors.ts';
 import { GATEHOUSE_META, type ListMethod } from '../listing.ts';
 import type { McpService } from '../service.ts';
 import { CallTrace } from '../tool-call.ts';
 import type { McpView } from '../views.ts';
 import { type CallSinks, type Era, isObject, type JsonObject } from '../wire.ts';
+import type { ErrorRenderer } from './rpc.ts';
 
 /** Where a client puts a capability in `tools/call` `_meta` (reverse-DNS prefix, MCP 2025-11-25 basic §_meta). */
 export const CAPABILITY_META_KEY = `${GATEHOUSE_META}capability`;
@@ -27,10 +28,19 @@ export interface RelayScope {
   trace: CallTrace;
   /** Set by `dispatch` when a list came back empty because of policy (logged and audited by the route). */
   notice: string | null;
+  /** A refusal answered as a result rather than an error (still audited as a refusal). */
+  failure: unknown;
+  render: ErrorRenderer;
 }
 
-export function createScope(principal: Principal, view: McpView, era: Era, capabilityHeader: string | null): RelayScope {
-  return { principal, view, era, capabilityHeader, trace: new CallTrace(), notice: null };
+export function createScope(
+  principal: Principal,
+  view: McpView,
+  era: Era,
+  capabilityHeader: string | null,
+  render: ErrorRenderer,
+): RelayScope {
+  return { principal, view, era, capabilityHeader, trace: new CallTrace(), notice: null, failure: null, render };
 }
 
 const LISTS: readonly string[] = ['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list'];
@@ -54,31 +64,47 @@ export function relayedExtra(params: JsonObject): JsonObject {
   return extra;
 }
 
-async function callTool(service: McpService, scope: RelayScope, params: JsonObject, sinks: CallSinks) {
-  const exposed = typeof params.name === 'string' ? params.name : '';
+/** Resolves the client's tool name through the same listing it saw (a server endpoint uses names as they are). */
+async function resolveTool(service: McpService, scope: RelayScope, exposed: string) {
+  if (!scope.view.namespaced) return { server: scope.view.id, name: exposed };
   const listed = await service.list(scope.principal, scope.view, 'tools/list');
   const names = listed.items.map((item) => {
     const meta = isObject(item._meta) ? item._meta : {};
-    const original = scope.view.namespaced ? meta[`${GATEHOUSE_META}name`] : item.name;
-    const server = scope.view.namespaced ? meta[`${GATEHOUSE_META}server`] : scope.view.id;
-    return { server: String(server), name: String(original) };
+    return { server: String(meta[`${GATEHOUSE_META}server`]), name: String(meta[`${GATEHOUSE_META}tool`]) };
   });
-  const target = scope.view.resolveName(exposed, names);
+  return scope.view.resolveName(exposed, names);
+}
+
+async function callTool(service: McpService, scope: RelayScope, params: JsonObject, sinks: CallSinks) {
+  const exposed = typeof params.name === 'string' ? params.name : '';
+  const target = await resolveTool(service, scope, exposed);
+  if (target === null) {
+    throw new McpFailure(
+      'tool_not_found',
+      { server: scope.view.id || '(aggregate)', tool: exposed },
+      { param: 'name' },
+    );
+  }
   const fromMeta = isObject(params._meta) ? params._meta[CAPABILITY_META_KEY] : undefined;
-  return service.callTool(
-    scope.principal,
-    {
-      // An unlisted name still goes through the call path (against the view's server, if any), so the refusal is
-      // the one the policy gives and is traced and audited like any other.
-      server: target?.server ?? (scope.view.kind === 'server' ? scope.view.id : '(none)'),
-      tool: target?.name ?? exposed,
-      args: params.arguments ?? {},
-      capability: typeof fromMeta === 'string' ? fromMeta : scope.capabilityHeader,
-      extra: relayedExtra(params),
-    },
-    scope.trace,
-    sinks,
-  );
+  try {
+    return await service.callTool(
+      scope.principal,
+      {
+        server: target.server,
+        tool: target.name,
+        args: params.arguments ?? {},
+        capability: typeof fromMeta === 'string' ? fromMeta : scope.capabilityHeader,
+        extra: relayedExtra(params),
+      },
+      scope.trace,
+      sinks,
+    );
+  } catch (error) {
+    // Arguments that fail the tool's schema are a result the model can correct (SEP-1303), not a protocol error.
+    if (!(error instanceof McpFailure) || error.code !== 'tool_arguments_invalid') throw error;
+    scope.failure = error;
+    return { isError: true, content: [{ type: 'text', text: scope.render(error).message }] };
+  }
 }
 
 /** Runs one request; resolves to the result to deliver (possibly `input_required`). */
@@ -98,7 +124,13 @@ export async function dispatch(
     }
     return result;
   }
-  const context = { principal: scope.principal, view: scope.view, sinks, trace: scope.trace, extra: relayedExtra(params) };
+  const context = {
+    principal: scope.principal,
+    view: scope.view,
+    sinks,
+    trace: scope.trace,
+    extra: relayedExtra(params),
+  };
   switch (method) {
     case 'tools/call':
       return callTool(service, scope, params, sinks);
@@ -131,6 +163,7 @@ export const SERVER_INFO = { name: 'gatehouse', title: 'Gatehouse MCP gateway', 
 
 export function instructionsFor(view: McpView): string {
   if (view.kind === 'server') return `The MCP server ${view.id}, through Gatehouse.`;
-  if (view.kind === 'virtual') return `${view.description || `The virtual MCP server ${view.id}`}; names are <server>__<name>.`;
+  if (view.kind === 'virtual')
+    return `${view.description || `The virtual MCP server ${view.id}`}; names are <server>__<name>.`;
   return 'Tools, prompts and resources of every MCP server your team may use, named <server>__<name>.';
 }

@@ -67,7 +67,9 @@ export class McpEdge {
         ? handleLegacyGet(this.legacy, exchange, outcome)
         : handleLegacyDelete(this.legacy, exchange, outcome);
     }
-    const body = request.body === INVALID_JSON ? undefined : request.body;
+    // Unparseable bodies get -32700 whatever the era (JSON-RPC 2.0 §5.1).
+    if (request.body === INVALID_JSON) return handleLegacyPost(this.legacy, exchange, outcome);
+    const body = request.body;
     const route = classifyInboundRequest({
       httpMethod: request.method,
       protocolVersionHeader: request.header('mcp-protocol-version'),
@@ -84,7 +86,9 @@ export class McpEdge {
     }
     const refusal =
       checkClaimedVersion(route.classification.revision) ??
-      (route.messageKind === 'request' ? checkStandardHeaders(request, route.message.method, route.message.params) : null);
+      (route.messageKind === 'request'
+        ? checkStandardHeaders(request, route.message.method, route.message.params)
+        : null);
     if (refusal !== null) {
       const id = route.messageKind === 'request' ? route.message.id : null;
       outcome.method = route.message.method;
@@ -105,10 +109,9 @@ export class McpEdge {
   }
 }
 
-export { INVALID_JSON } from './exchange.ts';
+export { CAPABILITY_META_KEY } from './dispatch.ts';
 export type { EdgeRequest, EdgeResponder, SseStream } from './exchange.ts';
-export { NodeSseStream } from './exchange.ts';
+export { INVALID_JSON, NodeSseStream } from './exchange.ts';
 export type { LegacyOutcome as EdgeOutcome } from './legacy-edge.ts';
 export { SESSION_HEADER } from './legacy-edge.ts';
-export { CAPABILITY_META_KEY } from './dispatch.ts';
 export type { ErrorRenderer, RpcErrorObject } from './rpc.ts';

@@ -8,8 +8,8 @@
  * stream with `Last-Event-ID`; DELETE ends the session.
  */
 import { RpcError } from '../errors.ts';
-import type { McpSession } from '../session.ts';
 import type { McpService } from '../service.ts';
+import type { McpSession } from '../session.ts';
 import type { McpView } from '../views.ts';
 import {
   type CallSinks,
@@ -21,7 +21,14 @@ import {
   LEGACY_VERSIONS,
   type RequestId,
 } from '../wire.ts';
-import { createScope, dispatch, endpointCapabilities, instructionsFor, type RelayScope, SERVER_INFO } from './dispatch.ts';
+import {
+  createScope,
+  dispatch,
+  endpointCapabilities,
+  instructionsFor,
+  type RelayScope,
+  SERVER_INFO,
+} from './dispatch.ts';
 import { type EdgeRequest, type EdgeResponder, INVALID_JSON, type SseStream } from './exchange.ts';
 import { LegacySessionState, type LegacySessions, type ResumableStream } from './legacy-sessions.ts';
 import { type ErrorRenderer, rpcError } from './rpc.ts';
@@ -154,7 +161,7 @@ async function runRequest(
   outcome: LegacyOutcome,
 ): Promise<void> {
   const params = isObject(message.params) ? message.params : {};
-  const scope = createScope(exchange.principal, exchange.view, 'legacy', exchange.capabilityHeader);
+  const scope = createScope(exchange.principal, exchange.view, 'legacy', exchange.capabilityHeader, options.render);
   outcome.scope = scope;
   let stream: ResumableStream | null = null;
   const ensureStream = (): ResumableStream => {
@@ -246,13 +253,19 @@ async function sessionRequest(
 ): Promise<void> {
   const state = sessionState(options, exchange, opened.id);
   const params = isObject(message.params) ? message.params : {};
-  const scope = createScope(exchange.principal, exchange.view, 'legacy', exchange.capabilityHeader);
+  const scope = createScope(exchange.principal, exchange.view, 'legacy', exchange.capabilityHeader, options.render);
   const ok = (result: JsonObject) => exchange.respond.json(200, { jsonrpc: '2.0', id: message.id, result });
   const fail = (error: unknown) => {
     outcome.failure = error;
     exchange.respond.json(200, { jsonrpc: '2.0', id: message.id, error: options.render(error) });
   };
-  const context = { principal: exchange.principal, view: exchange.view, sinks: { signal: null, progress: null, log: null, channel: null }, trace: scope.trace, extra: {} };
+  const context = {
+    principal: exchange.principal,
+    view: exchange.view,
+    sinks: { signal: null, progress: null, log: null, channel: null },
+    trace: scope.trace,
+    extra: {},
+  };
   outcome.scope = scope;
   switch (message.method) {
     case 'logging/setLevel':
@@ -294,7 +307,8 @@ function answerOrNotification(options: LegacyEdgeOptions, exchange: LegacyExchan
 
 export async function handleLegacyPost(options: LegacyEdgeOptions, exchange: LegacyExchange, outcome: LegacyOutcome) {
   const { body } = exchange.request;
-  if (body === INVALID_JSON) return exchange.respond.json(400, rpcError(null, -32700, 'Parse error: the body is not valid JSON'));
+  if (body === INVALID_JSON)
+    return exchange.respond.json(400, rpcError(null, -32700, 'Parse error: the body is not valid JSON'));
   if (Array.isArray(body)) {
     // JSON-RPC batching was removed in MCP 2025-06-18 (changelog §Major changes).
     return exchange.respond.json(400, rpcError(null, -32600, 'Invalid Request: batch requests are not supported'));
@@ -330,7 +344,10 @@ export async function handleLegacyPost(options: LegacyEdgeOptions, exchange: Leg
 /** GET: the session's server-to-client stream, or the resumption of a response stream (`Last-Event-ID`). */
 export function handleLegacyGet(options: LegacyEdgeOptions, exchange: LegacyExchange, outcome: LegacyOutcome) {
   if (!accepts(exchange.request, 'text/event-stream')) {
-    return exchange.respond.json(406, rpcError(null, -32000, 'Not Acceptable: the client must accept text/event-stream'));
+    return exchange.respond.json(
+      406,
+      rpcError(null, -32000, 'Not Acceptable: the client must accept text/event-stream'),
+    );
   }
   if (exchange.request.header(SESSION_HEADER) === undefined) {
     return exchange.respond.json(400, rpcError(null, -32000, 'Bad Request: the Mcp-Session-Id header is required'));

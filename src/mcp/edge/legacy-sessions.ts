@@ -6,8 +6,9 @@
  * state is created on first use where a request lands, so resumption and answers to server-to-client requests
  * need the client to come back to the same instance (sticky sessions), which plain requests do not.
  */
-import type { SseStream } from './exchange.ts';
+
 import type { JsonObject, RequestId } from '../wire.ts';
+import type { SseStream } from './exchange.ts';
 
 /** Events kept per stream for resumption; a client that falls further behind starts over. */
 const REPLAY_LIMIT = 256;

@@ -23,7 +23,6 @@ import {
   MODERN_VERSION,
   type RequestId,
 } from '../wire.ts';
-import { checkParamHeaders } from './param-headers.ts';
 import {
   createScope,
   dispatch,
@@ -34,6 +33,7 @@ import {
 } from './dispatch.ts';
 import type { EdgeRequest, EdgeResponder, SseStream } from './exchange.ts';
 import type { LegacyOutcome } from './legacy-edge.ts';
+import { checkParamHeaders } from './param-headers.ts';
 import { REQUEST_STATE_TTL_MS, type RequestStateBinding, type RequestStateSealer } from './request-state.ts';
 import { type ErrorRenderer, rpcError } from './rpc.ts';
 import { REMOVED_METHODS } from './standard-headers.ts';
@@ -206,9 +206,16 @@ function sinksFor(leg: Leg, params: JsonObject, channel: CallSinks['channel'], s
       token === undefined
         ? null
         : (progress) =>
-            leg.notify({ jsonrpc: '2.0', method: 'notifications/progress', params: { ...progress, progressToken: token } }),
+            leg.notify({
+              jsonrpc: '2.0',
+              method: 'notifications/progress',
+              params: { ...progress, progressToken: token },
+            }),
     // 2026-07-28: log messages go only to a request that asked for them (`_meta` logLevel).
-    log: logLevel === undefined ? null : (log) => leg.notify({ jsonrpc: '2.0', method: 'notifications/message', params: log }),
+    log:
+      logLevel === undefined
+        ? null
+        : (log) => leg.notify({ jsonrpc: '2.0', method: 'notifications/message', params: log }),
     channel,
   };
   return sinks;
@@ -230,8 +237,9 @@ export async function handleModernRequest(
   }
   if (message.method === 'subscriptions/listen') return listen(options, exchange, message);
   const mismatch = message.method === 'tools/call' ? await checkParamHeaders(options.service, exchange, params) : null;
-  if (mismatch !== null) return exchange.respond.json(400, rpcError(message.id, mismatch.code, mismatch.message, mismatch.data));
-  const scope = createScope(exchange.principal, exchange.view, 'modern', exchange.capabilityHeader);
+  if (mismatch !== null)
+    return exchange.respond.json(400, rpcError(message.id, mismatch.code, mismatch.message, mismatch.data));
+  const scope = createScope(exchange.principal, exchange.view, 'modern', exchange.capabilityHeader, options.render);
   outcome.scope = scope;
   const meta = isObject(params._meta) ? params._meta : {};
   const declared = meta[META.clientCapabilities];
@@ -246,7 +254,8 @@ export async function handleModernRequest(
       target: targetOf(message.method, params),
     };
     const opened = options.states.open(params.requestState, binding);
-    const fresh = typeof opened === 'object' && (await options.consumeOnce(`mcp:rs:${opened.nonce}`, REQUEST_STATE_TTL_MS));
+    const fresh =
+      typeof opened === 'object' && (await options.consumeOnce(`mcp:rs:${opened.nonce}`, REQUEST_STATE_TTL_MS));
     if (typeof opened === 'string' || !fresh) {
       const detail = typeof opened === 'string' ? opened : 'already used';
       outcome.failure = new McpFailure('mcp_request_state_invalid', { detail });
@@ -271,7 +280,12 @@ export async function handleModernRequest(
       scope,
       message.method,
       params,
-      sinksFor(leg, params, { capabilities, ask: (requests: Record<string, InputRequestSpec>) => ask(requests) }, call.abort.signal),
+      sinksFor(
+        leg,
+        params,
+        { capabilities, ask: (requests: Record<string, InputRequestSpec>) => ask(requests) },
+        call.abort.signal,
+      ),
     ),
   );
   exchange.request.signal.addEventListener('abort', () => {

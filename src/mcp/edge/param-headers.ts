@@ -5,8 +5,8 @@
  * clients, so it checks against the tool definition it lists; values may be wrapped as `=?base64?…?=`.
  */
 import { headerString, paramHeaderDeclarations, valueAt } from '../param-mirror.ts';
-import { isObject, type JsonObject } from '../wire.ts';
 import type { McpService } from '../service.ts';
+import { isObject, type JsonObject } from '../wire.ts';
 import type { ModernExchange } from './modern-edge.ts';
 import type { RpcErrorObject } from './rpc.ts';
 
@@ -51,12 +51,14 @@ export async function checkParamHeaders(
     if (body === null) continue;
     const name = `Mcp-Param-${declaration.header}`;
     const raw = exchange.request.header(name.toLowerCase());
-    if (raw === undefined) return mismatch(name, `${declaration.path.join('.')} is ${JSON.stringify(value)} but ${name} is absent`);
+    if (raw === undefined)
+      return mismatch(name, `${declaration.path.join('.')} is ${JSON.stringify(value)} but ${name} is absent`);
     const decoded = decodeHeaderValue(raw.trim());
     if (decoded === null) return mismatch(name, `${name} carries an invalid Base64 value`);
     const numeric = typeof value === 'number' && (declaration.type === 'integer' || declaration.type === 'number');
     const equal = numeric ? decoded.trim() !== '' && Number(decoded) === value : decoded === body;
-    if (!equal) return mismatch(name, `${name} is ${JSON.stringify(decoded)} but the body has ${JSON.stringify(value)}`);
+    if (!equal)
+      return mismatch(name, `${name} is ${JSON.stringify(decoded)} but the body has ${JSON.stringify(value)}`);
   }
   return null;
 }

@@ -54,7 +54,8 @@ export class RequestStateSealer {
     const opened = openJson(this.key, AAD, PREFIX, token, 64 * 1024) as Record<string, unknown> | null;
     if (opened === null || typeof opened !== 'object') return 'not a requestState this gateway issued';
     if (typeof opened.x !== 'number' || opened.x < now) return 'expired';
-    if (opened.p !== binding.principalId || opened.e !== binding.endpoint) return 'issued to another caller or endpoint';
+    if (opened.p !== binding.principalId || opened.e !== binding.endpoint)
+      return 'issued to another caller or endpoint';
     if (opened.m !== binding.method || opened.t !== binding.target) return 'issued for another request';
     const inner = opened.i as RequestStateInner;
     return { ...binding, inner, nonce: String(opened.j), expiresAt: opened.x };

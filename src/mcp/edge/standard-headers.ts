@@ -48,12 +48,20 @@ export function checkStandardHeaders(request: EdgeRequest, method: string, param
   const value = isObject(params) ? params[field] : undefined;
   if (typeof value !== 'string') return null;
   const header = request.header('mcp-name');
-  if (header === undefined) return mismatch('(missing)', `the body carries params.${field}="${value}" but Mcp-Name is absent`);
+  if (header === undefined)
+    return mismatch('(missing)', `the body carries params.${field}="${value}" but Mcp-Name is absent`);
   const decoded = decodeHeaderValue(header.trim());
   if (decoded === null) return mismatch(header, 'the Mcp-Name header carries an invalid Base64 value');
-  if (decoded !== value) return mismatch(header, `the body carries params.${field}="${value}" but Mcp-Name names "${decoded}"`);
+  if (decoded !== value)
+    return mismatch(header, `the body carries params.${field}="${value}" but Mcp-Name names "${decoded}"`);
   return null;
 }
 
 /** Methods the 2026-07-28 revision removed: answered 404 -32601 like unknown ones (SEP-2575). */
-export const REMOVED_METHODS = ['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe'];
+export const REMOVED_METHODS = [
+  'initialize',
+  'ping',
+  'logging/setLevel',
+  'resources/subscribe',
+  'resources/unsubscribe',
+];

@@ -21,7 +21,9 @@ export class SuspendableCall {
   private waiter: ((event: CallEvent) => void) | null = null;
   private supplier: ((answers: Record<string, unknown>) => void) | null = null;
 
-  start(run: (ask: (requests: Record<string, InputRequestSpec>) => Promise<Record<string, unknown>>) => Promise<JsonObject>) {
+  start(
+    run: (ask: (requests: Record<string, InputRequestSpec>) => Promise<Record<string, unknown>>) => Promise<JsonObject>,
+  ) {
     run((requests) => this.ask(requests)).then(
       (result) => this.emit({ type: 'done', result }),
       (error: unknown) => this.emit({ type: 'error', error }),

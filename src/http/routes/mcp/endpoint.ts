@@ -15,9 +15,9 @@ import {
   McpEdge,
   McpFailure,
   type McpService,
+  type McpSharedState,
   McpView,
   NodeSseStream,
-  type McpSharedState,
 } from '../../../mcp/index.ts';
 import { httpError } from '../../errors.ts';
 import { denialError } from '../../pipeline/index.ts';
@@ -127,7 +127,7 @@ function recordOutcome(request: FastifyRequest, service: McpService, outcome: Ed
       }
     }
   }
-  const failure = outcome.failure;
+  const failure = outcome.failure ?? scope?.failure;
   if (failure instanceof McpFailure) {
     context.errorCode = failure.code;
     if (
@@ -180,7 +180,8 @@ export async function mcpEndpointRoutes(app: FastifyInstance, options: McpEndpoi
 
   app.addHook('onRequest', async function checkOrigin(request) {
     const verdict = checkOriginAndHost(options.originPolicy, request.headers.host, request.headers.origin);
-    if (!verdict.ok) throw httpError('mcp_origin_not_allowed', { reason: verdict.reason === 'host' ? 'Host' : 'Origin' });
+    if (!verdict.ok)
+      throw httpError('mcp_origin_not_allowed', { reason: verdict.reason === 'host' ? 'Host' : 'Origin' });
   });
 
   async function handle(request: FastifyRequest, reply: FastifyReply) {

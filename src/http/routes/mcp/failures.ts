@@ -1,10 +1,4 @@
-import {
-  type CallTrace,
-  McpFailure,
-  type McpFailureCode,
-  RpcError,
-  type RpcErrorObject,
-} from '../../../mcp/index.ts';
+import { type CallTrace, McpFailure, type McpFailureCode, RpcError, type RpcErrorObject } from '../../../mcp/index.ts';
 import type { RequestContext } from '../../context.ts';
 import { type ErrorCode as CatalogCode, GatehouseError } from '../../errors.ts';
 
@@ -64,7 +58,8 @@ export function toRpcError(error: unknown): RpcErrorObject {
       ? { code: error.code, message: error.message }
       : { code: error.code, message: error.message, data: error.data };
   }
-  if (error instanceof Error && error.name === 'AbortError') return { code: REQUEST_CANCELLED, message: 'Request cancelled' };
+  if (error instanceof Error && error.name === 'AbortError')
+    return { code: REQUEST_CANCELLED, message: 'Request cancelled' };
   return { code: INTERNAL_ERROR, message: 'Internal error' };
 }
 

@@ -15,7 +15,13 @@ import { mcpSurfaces } from './surfaces.ts';
 import { challengeWithMetadata, resourceMetadataRoutes } from './well-known.ts';
 
 export interface McpRoutesOptions {
-  mcp: { service: McpService; store: Store; secrets: SecretService; state: McpSharedState; loopbackOnly: boolean } | null;
+  mcp: {
+    service: McpService;
+    store: Store;
+    secrets: SecretService;
+    state: McpSharedState;
+    loopbackOnly: boolean;
+  } | null;
 }
 
 /** Every MCP surface, answering that no server is configured (the registry still maps each route to its entry). */
