@@ -52,6 +52,8 @@ async function measure(name: string, state: SharedState): Promise<void> {
     state,
     settings: { tenant: () => limited, team: () => limited },
     prices: { 'gpt-4o-mini': { input: 0.15, output: 0.6 } },
+    // An empty ledger: each budget counter is rebuilt once, on the first request.
+    ledgerSpend: async () => ({ tokens: 0, costUsd: 0 }),
     logger,
   });
   const admitTimes: number[] = [];
@@ -64,6 +66,7 @@ async function measure(name: string, state: SharedState): Promise<void> {
     const admitted = performance.now();
     if (error !== null) throw error;
     context.usage = { prompt_tokens: 20, completion_tokens: 7, total_tokens: 27 };
+    admission.measure(context);
     await admission.settle(context);
     const settled = performance.now();
     // The first 1000 warm up the JIT and the connection.

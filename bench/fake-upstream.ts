@@ -55,3 +55,26 @@ export function createBenchUpstream(): Server {
     });
   });
 }
+
+/**
+ * An OTLP/HTTP receiver that reads each export and answers `{}`, counting spans by their `"spanId"` keys (`GET` returns the count): the
+ * bench's stand-in for a local collector, so tracing is measured with its network and serialization cost.
+ */
+export function createOtlpSink(): Server {
+  let spans = 0;
+  return createServer((request, response) => {
+    if (request.method === 'GET') {
+      response.end(String(spans));
+      return;
+    }
+    let text = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    request.on('end', () => {
+      spans += text.split('"spanId"').length - 1;
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+}

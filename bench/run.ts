@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { checkOutBase, interleave, median } from './compare.ts';
 import { runFixedRate } from './fixed-rate.ts';
+import { benchTelemetry } from './telemetry.ts';
 import { runWrk, type WrkResult } from './wrk.ts';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
@@ -38,10 +39,16 @@ interface Stats {
   rss: number;
 }
 
-function start(kind: string, upstream?: string, entry = join(import.meta.dirname, 'server.ts')): Promise<Child> {
+function start(
+  kind: string,
+  upstream?: string,
+  entry = join(import.meta.dirname, 'server.ts'),
+  env: Record<string, string> = {},
+): Promise<Child> {
   const child = fork(entry, [kind, ...(upstream ? [upstream] : [])], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, ...env },
   });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
@@ -205,6 +212,35 @@ async function compareWithBase(upstream: Child, current: Child, scratchDir: stri
   }
 }
 
+async function stopChild(child: Child): Promise<void> {
+  if (child.process.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.process.once('exit', resolve));
+  child.process.kill('SIGTERM');
+  await exited;
+}
+
+/** Tracing off, at 100% and at 1% (bench/telemetry.ts); BENCH_TELEMETRY=0 skips it. */
+function benchTelemetryModes(upstream: Child, bare: Child, gateway: Child, scratchDir: string): Promise<void> {
+  return benchTelemetry(gateway, bare, {
+    startSink: () => start('otlp'),
+    startGateway: (env) => start('gateway', upstream.url, undefined, env),
+    stop: stopChild,
+    warmUp: (child) => warmUp(child, scratchDir),
+    saturate: (child, seconds) => measure(child, false, scratchDir, seconds),
+    steady: (child) =>
+      runFixedRate({
+        origin: child.url,
+        path: '/v1/chat/completions',
+        body: body(false),
+        headers: headersFor(child),
+        rps: STEADY_RPS,
+        durationS: DURATION_S,
+      }),
+    rounds: ROUNDS,
+    roundSeconds: ROUND_S,
+  });
+}
+
 async function main(): Promise<void> {
   const scratchDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-run-'));
   const children: Child[] = [];
@@ -265,6 +301,7 @@ async function main(): Promise<void> {
     console.log(
       `\nstreaming time to first byte (median of ${TTFT_SAMPLES} sequential): bare ${fmt(bareTtft, 3)} ms, gateway ${fmt(gatewayTtft, 3)} ms, added ${fmt(gatewayTtft - bareTtft, 3)} ms`,
     );
+    if (process.env.BENCH_TELEMETRY !== '0') await benchTelemetryModes(upstream, bare, gateway, scratchDir);
     if (BASE_REF !== 'none') await compareWithBase(upstream, gateway, scratchDir);
   } finally {
     for (const child of children.reverse()) child.process.kill('SIGTERM');

@@ -1,6 +1,6 @@
 /**
  * Child-process entry for `npm run bench`: one server per process (`upstream`, `bare <origin>`, `json <origin>`,
- * `gateway <origin>`), so each one's CPU time and RSS can be read on its own. Prints one JSON line with its URL,
+ * `gateway <origin>`, `otlp`), so each one's CPU time and RSS can be read on its own. Prints one JSON line with its URL,
  * then answers `stats` messages over IPC with `process.cpuUsage()` and RSS.
  */
 
@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config/index.ts';
 import { createGateway } from '../src/gateway.ts';
 import { tuneV8ForGateway } from '../src/process-tuning.ts';
 import { createBareProxy, createJsonProxy } from './bare-proxy.ts';
-import { createBenchUpstream } from './fake-upstream.ts';
+import { createBenchUpstream, createOtlpSink } from './fake-upstream.ts';
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -38,12 +38,22 @@ async function startGatewayServer(upstream: string): Promise<{ url: string; key:
       audit: { thread: process.env.BENCH_AUDIT_THREAD !== '0' },
     }),
   );
+  // BENCH_OTLP_ENDPOINT and BENCH_TRACE_RATIO turn tracing on, exporting to the bench's own OTLP sink.
+  const tracing = process.env.BENCH_OTLP_ENDPOINT
+    ? {
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: process.env.BENCH_OTLP_ENDPOINT,
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: process.env.BENCH_TRACE_RATIO ?? '1',
+      }
+    : {};
   const config = loadConfig({
     env: {
       GATEHOUSE_DATA_DIR: dataDir,
       GATEHOUSE_CONFIG: configPath,
       GATEHOUSE_MASTER_KEY: randomBytes(32).toString('hex'),
       LOG_LEVEL: 'silent',
+      ...tracing,
     },
   });
   const gateway = await createGateway(config);
@@ -78,6 +88,7 @@ async function main(): Promise<void> {
   else if (kind === 'bare') ready = { url: await listen(createBareProxy(upstream as string, '/v1/chat/completions')) };
   else if (kind === 'json') ready = { url: await listen(createJsonProxy(upstream as string, '/v1/chat/completions')) };
   else if (kind === 'gateway') ready = await startGatewayServer(upstream as string);
+  else if (kind === 'otlp') ready = { url: await listen(createOtlpSink()) };
   else throw new Error(`unknown server kind ${kind}`);
   // An orderly exit (not the default SIGTERM kill) lets `--cpu-prof` write its profile when profiling a run.
   if (kind !== 'gateway') process.once('SIGTERM', () => process.exit(0));

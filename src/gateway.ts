@@ -6,8 +6,8 @@ import type { GatehouseConfig } from './config/index.ts';
 import { createLocalKekProvider, type KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
 import { createRbacAuthorizer } from './http/authorizer.ts';
-import { createMetrics, type GatewayMetrics } from './http/metrics.ts';
-import type { Admission, Authenticator } from './http/pipeline/index.ts';
+import { denialReasonOf } from './http/errors.ts';
+import type { Admission, AuditSink, Authenticator } from './http/pipeline/index.ts';
 import { createIdempotencyStore } from './http/routes/admin/index.ts';
 import { SURFACES, type Surface } from './http/surfaces.ts';
 import {
@@ -24,6 +24,7 @@ import { createLogger } from './logger.ts';
 import { createMcpService, type McpService, quarantineAuditDraft } from './mcp/index.ts';
 import { createSecretService, type SecretService, verifyMasterKeys } from './secrets/index.ts';
 import { openStore, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
+import { createMetrics, createRequestObserver, type GatewayMetrics, startTelemetryExport } from './telemetry/index.ts';
 import { createVault, type Vault } from './vault/index.ts';
 
 /** A gateway bound to loopback only can insist that MCP clients name a loopback Host (DNS rebinding). */
@@ -86,6 +87,7 @@ export async function openServices(config: GatehouseConfig) {
     dataDir: config.dataDir,
     writeUrl: config.databaseWriteUrl,
     readUrl: config.databaseReadUrl,
+    sqliteSynchronous: config.sqliteSynchronous,
     regionId: config.regionId,
     replica: { maxLagMs: config.databaseReadMaxLagMs },
   });
@@ -114,7 +116,11 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     );
   }
   const { store, kek, secrets, pepper, identity, admin } = await openServices(config);
-  const metrics = createMetrics();
+  const metrics = createMetrics({
+    tenantLabels: config.telemetry.metrics.tenantLabels,
+    teamLabels: config.telemetry.metrics.teamLabels,
+  });
+  const telemetryExport = await startTelemetryExport(config.telemetry, config.regionId, metrics.registry);
   if (store.replica) {
     await store.replica.start();
     registerReplicaMetrics(metrics.registry, store.replica);
@@ -139,16 +145,21 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     batchSize: config.audit.batchSize,
     flushIntervalMs: config.audit.flushIntervalMs,
     logger,
-    onQueueDepth: metrics.setAuditQueueDepth,
     onWriteFailure: metrics.countAuditWriteFailure,
+    onCommitted: (count: number, seconds: number) => metrics.observeAuditCommit(seconds, count),
   };
   const audit = config.audit.thread
     ? new ThreadedAuditWriter({
         ...auditOptions,
-        store: { dataDir: config.dataDir, writeUrl: config.databaseWriteUrl },
+        store: {
+          dataDir: config.dataDir,
+          writeUrl: config.databaseWriteUrl,
+          sqliteSynchronous: config.sqliteSynchronous,
+        },
       })
     : new AuditWriter({ ...auditOptions, store });
   if (audit instanceof ThreadedAuditWriter) await audit.start();
+  metrics.readAuditQueueDepthFrom(() => audit.depth);
   const jwtVerifier = config.oidc ? createJwtVerifier(config.oidc) : null;
   const authenticator: Authenticator = {
     async authenticate(token, surface) {
@@ -178,10 +189,14 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     logger,
     refreshMs: config.snapshotRefreshMs,
     registry: metrics.registry,
+    onTokenRefresh: (service, ok) => metrics.countVaultRefresh(service, ok ? 'success' : 'failure'),
   });
   await vault.start();
   const llm = new LlmService({ ...options.llm, file: config.file, store, secrets, logger });
   await llm.start();
+  metrics.addCollector('gatehouse_upstream_circuit_open', (set) => {
+    for (const state of llm.router.circuitStates()) set([state.upstream, state.target], state.open ? 1 : 0);
+  });
   const mcp = await createMcpService({
     config: config.mcp,
     store,
@@ -191,6 +206,24 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     onQuarantine: (event) => audit.enqueue(quarantineAuditDraft(event, config.regionId)),
   });
   let shuttingDown = false;
+  const observeRequest = createRequestObserver({
+    metrics,
+    logger,
+    accessLog: config.telemetry.accessLog,
+    denialReason: denialReasonOf,
+  });
+  // The pipeline's sink: each draft is committed, then observed (metrics, access log); other writers of audit
+  // events (tool quarantine) are not requests and bypass it.
+  const pipelineAudit: AuditSink = {
+    enqueue(draft, spend) {
+      const durable = audit.enqueue(draft, spend ?? null);
+      observeRequest(draft);
+      return durable;
+    },
+    get overloaded() {
+      return audit.overloaded;
+    },
+  };
 
   const app = await buildApp({
     logger,
@@ -200,8 +233,10 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       authenticator,
       authorizer,
       admission: options.admission ?? limits.admission,
-      audit,
+      audit: pipelineAudit,
       metrics,
+      tracer: telemetryExport.tracer,
+      durableTimeoutMs: config.audit.durableTimeoutMs,
       isShuttingDown: () => shuttingDown,
     },
     ops: {
@@ -256,7 +291,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     surfaces: options.surfaces ? [...SURFACES, ...options.surfaces] : SURFACES,
     publicUrl: config.publicUrl,
     vault,
-    usage: { store, ledger: limits.ledger },
+    usage: { store },
     llm,
     mcp: { service: mcp, store, secrets, state: limits.state, loopbackOnly: isLoopbackHost(config.host) },
   });
@@ -290,6 +325,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         adminSnapshot.stop();
         await vault.close();
         await llm.close();
+        await telemetryExport.shutdown().catch((error) => logger.warn({ err: error }, 'last OTLP export failed'));
         await store.close();
       })();
       return closing;

@@ -18,6 +18,10 @@ export class AdmissionTicket {
   promptTokens = 0;
   outputTokens = 0;
   reservedUsd = 0;
+  /** Set by `measure` when the request ends: what it actually used, which its settle charges. */
+  actualTokens = 0;
+  actualUsd = 0;
+  measured = false;
   reservation: Reservation | null = null;
   #renewal: NodeJS.Timeout | null = null;
 

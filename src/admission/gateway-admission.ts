@@ -6,25 +6,30 @@
  */
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  type AdmissionResult,
+  type BudgetCheck,
+  type BudgetWindow,
   computeCost,
   estimateCost,
   estimateReservation,
   findPrice,
+  type LedgerDelta,
   type LimitLevel,
   type LimitScope,
   type PriceTable,
   type ReservationDefaults,
+  type ScopeRef,
+  utcDay,
 } from '../domain/limits/index.ts';
 import type { RequestContext } from '../http/context.ts';
 import { type GatehouseError, httpError } from '../http/errors.ts';
 import type { Admission } from '../http/pipeline/index.ts';
 import type { Surface } from '../http/surfaces.ts';
-import { type SharedState, StateUnavailableError } from '../state/index.ts';
+import { BudgetCountersStaleError, type SharedState, StateUnavailableError } from '../state/index.ts';
 import { AdmissionTicket } from './admission-ticket.ts';
 import type { LimitsConfig } from './config-schema.ts';
 import { denialError, writeRateHeaders } from './responses.ts';
 import { InvalidLimitSettingsError, ScopeLimitCompiler } from './scope-limits.ts';
-import type { SpendLedger } from './spend-ledger.ts';
 
 /** Where tenant and team settings come from (the scope settings snapshot in production). */
 export interface ScopeSettingsSource {
@@ -37,9 +42,13 @@ export interface GatewayAdmissionOptions {
   settings: ScopeSettingsSource;
   limits?: LimitsConfig;
   prices?: PriceTable;
-  ledger?: SpendLedger | null;
+  /** A scope's spend in a budget window from the durable ledger: what stale budget counters are rebuilt from. */
+  ledgerSpend: (scope: ScopeRef, window: BudgetWindow) => Promise<{ tokens: number; costUsd: number }>;
   logger: Pick<FastifyBaseLogger, 'warn' | 'error'>;
 }
+
+/** Rebuild-then-admit rounds before a request is refused with 503 (another instance kept rotating generations). */
+const MAX_REBUILD_ROUNDS = 3;
 
 /** Output tokens reserved when a request names no maximum and the config sets no `limits.default_max_tokens`. */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 1024;
@@ -72,12 +81,54 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
   const { state, settings, logger } = options;
   const limits = options.limits ?? {};
   const prices = options.prices ?? {};
-  const ledger = options.ledger ?? null;
   const compiler = new ScopeLimitCompiler(limits);
   const defaultMaxOutputTokens = limits.default_max_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
   const leaseTtlMs = limits.lease_ttl_ms;
   const pricedModels = Object.keys(prices).length > 0;
   const warnedModels = new Set<string>();
+  /** Admitted and not yet settled on this instance: what a rebuilt counter must count on top of the ledger. */
+  const inFlight = new Set<AdmissionTicket>();
+
+  function inFlightSpend(scope: ScopeRef): { tokens: number; costUsd: number } {
+    let tokens = 0;
+    let costUsd = 0;
+    for (const ticket of inFlight) {
+      const id = scope.level === 'tenant' ? ticket.tenantId : scope.level === 'team' ? ticket.teamId : ticket.keyId;
+      if (id !== scope.id) continue;
+      tokens += ticket.measured ? ticket.actualTokens : ticket.reservedTokens;
+      costUsd += ticket.measured ? ticket.actualUsd : ticket.reservedUsd;
+    }
+    return { tokens, costUsd };
+  }
+
+  /**
+   * Rebuilds a budget counter from the ledger plus this instance's requests in flight (admitted, not yet settled:
+   * their spend is not in the ledger yet, or only just; counting one twice errs on the safe side).
+   */
+  async function rebuild(check: BudgetCheck): Promise<void> {
+    const ledger = await options.ledgerSpend(check.scope, check.window);
+    const open = inFlightSpend(check.scope);
+    await state.rebuildBudget(check, { tokens: ledger.tokens + open.tokens, costUsd: ledger.costUsd + open.costUsd });
+  }
+
+  /** Admits, rebuilding stale budget counters first; fails closed (throws) when they cannot be rebuilt. */
+  async function admitRebuilding(request: Parameters<SharedState['admit']>[0]): Promise<AdmissionResult> {
+    for (let round = 0; ; round++) {
+      try {
+        return await state.admit(request);
+      } catch (error) {
+        if (!(error instanceof BudgetCountersStaleError)) throw error;
+        if (round + 1 >= MAX_REBUILD_ROUNDS) throw new StateUnavailableError('budget counters are being rebuilt');
+        try {
+          for (const check of error.stale) await rebuild(check);
+        } catch (rebuildError) {
+          if (rebuildError instanceof StateUnavailableError) throw rebuildError;
+          logger.error({ err: rebuildError }, 'rebuilding budget counters from the ledger failed');
+          throw new StateUnavailableError('budget counters cannot be rebuilt from the ledger', { cause: rebuildError });
+        }
+      }
+    }
+  }
 
   function addLevel(
     scopes: LimitScope[],
@@ -132,7 +183,7 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
     if (scopes.length > 0) {
       let result: Awaited<ReturnType<SharedState['admit']>>;
       try {
-        result = await state.admit({
+        result = await admitRebuilding({
           id: context.requestId,
           scopes,
           tokens: ticket.reservedTokens,
@@ -145,20 +196,27 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
         }
         throw error;
       }
-      if (!result.admitted) return denialError(result.denial, ticket.reservedTokens);
+      if (!result.admitted) {
+        return denialError(result.denial, {
+          promptTokens: ticket.promptTokens,
+          outputTokens: ticket.outputTokens,
+          usd: ticket.reservedUsd,
+        });
+      }
       ticket.reservation = result.reservation;
       if (reply !== undefined) writeRateHeaders((name, value) => reply.header(name, value), result.rate);
       if (result.reservation.leases.length > 0) ticket.keepLeases(state, leaseTtlMs, logger);
     }
+    inFlight.add(ticket);
     context.reservation = ticket;
     return null;
   }
 
-  async function settle(context: RequestContext): Promise<void> {
+  /** The request's actual usage, kept on its ticket for `settle`, as the ledger delta committed with its event. */
+  function measure(context: RequestContext): LedgerDelta | null {
     const ticket = context.reservation;
-    if (!(ticket instanceof AdmissionTicket)) return;
-    context.reservation = null;
-    ticket.stopLeaseRenewal();
+    if (!(ticket instanceof AdmissionTicket) || ticket.measured) return null;
+    ticket.measured = true;
     const usage = context.usage;
     let prompt = ticket.promptTokens;
     let completion = ticket.outputTokens;
@@ -175,26 +233,40 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
       costUsd = 0;
     }
     const total = usage?.total_tokens ?? prompt + completion;
-    ledger?.record({
+    ticket.actualTokens = total;
+    ticket.actualUsd = costUsd;
+    return {
+      day: utcDay(Date.now()),
       tenantId: ticket.tenantId,
       teamId: ticket.teamId,
       keyId: ticket.keyId,
       model: ticket.model,
+      requests: 1,
       promptTokens: prompt,
       completionTokens: completion,
       totalTokens: total,
       costUsd,
-    });
+    };
+  }
+
+  /** Corrects the shared counters from the reservation to the measured usage; runs after the ledger commit. */
+  async function settle(context: RequestContext): Promise<void> {
+    const ticket = context.reservation;
+    if (!(ticket instanceof AdmissionTicket)) return;
+    context.reservation = null;
+    ticket.stopLeaseRenewal();
+    if (!ticket.measured) measure(context);
+    inFlight.delete(ticket);
     if (ticket.reservation === null) return;
     try {
-      await state.settle(ticket.reservation, { tokens: total, costUsd });
+      await state.settle(ticket.reservation, { tokens: ticket.actualTokens, costUsd: ticket.actualUsd });
     } catch (error) {
       // The reservation stays charged (the safe direction) and its leases lapse after their TTL.
       logger.error({ err: error, requestId: context.requestId }, 'settling a reservation failed');
     }
   }
 
-  return { admit, settle };
+  return { admit, measure, settle };
 }
 
 function capOf(limits: LimitsConfig): { maxOutputTokensCap?: number } {

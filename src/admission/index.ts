@@ -36,6 +36,7 @@ export {
   type GatewayAdmissionOptions,
   type ScopeSettingsSource,
 } from './gateway-admission.ts';
+export { loadScopeSpend } from './ledger-spend.ts';
 export {
   addLimitFlags,
   LIMIT_FLAGS,
@@ -51,7 +52,6 @@ export {
   ScopeLimitCompiler,
 } from './scope-limits.ts';
 export { ScopeSettingsSnapshot, type ScopeSettingsSnapshotOptions } from './scope-settings-snapshot.ts';
-export { SpendLedger, type SpendLedgerOptions, type SpendRecord, utcDay } from './spend-ledger.ts';
 export {
   buildUsageReport,
   parseGroupBy,

@@ -50,7 +50,21 @@ function retryAfterSeconds(ms: number): string {
 }
 
 /** The catalog error (with `Retry-After` and, for rate denials, the exhausted kind's headers) for a denial. */
-export function denialError(denial: AdmissionDenial, requestedTokens: number): GatehouseError {
+/** What a refused request reserved: the prompt estimate, the output ceiling (`max_tokens` or the default), USD. */
+export interface ReservationSummary {
+  promptTokens: number;
+  outputTokens: number;
+  usd: number;
+}
+
+/** "300 tokens (prompt estimate 44 + max_tokens 256)", or its USD price for a USD budget. */
+function describeReservation(reserved: ReservationSummary, unit: 'usd' | 'tokens'): string {
+  const tokens = `${reserved.promptTokens + reserved.outputTokens} tokens (prompt estimate ${reserved.promptTokens} + max_tokens ${reserved.outputTokens})`;
+  return unit === 'usd' ? `${formatUsd(reserved.usd)} for ${tokens}` : tokens;
+}
+
+export function denialError(denial: AdmissionDenial, reserved: ReservationSummary): GatehouseError {
+  const requestedTokens = reserved.promptTokens + reserved.outputTokens;
   const scope = describeScope(denial.scope);
   const headers: Record<string, string> = {};
   if (denial.retryAfterMs !== null) headers['retry-after'] = retryAfterSeconds(denial.retryAfterMs);
@@ -88,8 +102,9 @@ export function denialError(denial: AdmissionDenial, requestedTokens: number): G
       const unit = denial.unit === 'usd' ? 'USD' : 'token';
       const limit = denial.unit === 'usd' ? formatUsd(denial.limit) : `${denial.limit} tokens`;
       const reset = denial.resetAt === null ? 'a total budget never resets' : `it resets at ${resetAt}`;
+      const reservation = describeReservation(reserved, denial.unit === 'usd' ? 'usd' : 'tokens');
       return new GatehouseError('budget_exceeded', {
-        values: { window: denial.window ?? 'total', unit, scope, limit, reset },
+        values: { window: denial.window ?? 'total', unit, scope, limit, reset, reservation },
         headers,
       });
     }

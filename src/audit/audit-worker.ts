@@ -17,7 +17,7 @@ const port = requireParentPort();
 const data = workerData as AuditWorkerData;
 const send = (message: FromAuditWorker) => port.postMessage(message);
 
-const store = openStore({ dataDir: data.store.dataDir, writeUrl: data.store.writeUrl });
+const store = openStore(data.store);
 const logTo =
   (level: 'error' | 'warn') =>
   (detail: Record<string, unknown>, message: string): void => {
@@ -28,25 +28,25 @@ const writer = new AuditWriter({
   ...data.writer,
   store,
   logger: { error: logTo('error'), warn: logTo('warn') },
-  onCommitted: (count) => send({ type: 'committed', count }),
+  onCommitted: (count, seconds) => send({ type: 'committed', count, seconds }),
   onWriteFailure: (error) => send({ type: 'failed', message: error.message }),
 });
 
 async function handle(message: ToAuditWorker): Promise<void> {
   switch (message.type) {
     case 'append': {
-      let drafts = message.drafts;
-      if (message.recovered && drafts.length > 0) {
+      let records = message.records;
+      if (message.recovered && records.length > 0) {
         // The previous thread may have committed some of these before dying: never store an event twice.
         const stored = await auditRepository.storedAuditEventIds(
           store.write,
-          drafts.map((draft) => draft.id),
+          records.map((record) => record.draft.id),
         );
         // Commits happen in order, so the stored ones are the oldest: acknowledge them as the prefix they are.
         if (stored.size > 0) send({ type: 'committed', count: stored.size });
-        drafts = drafts.filter((draft) => !stored.has(draft.id));
+        records = records.filter((record) => !stored.has(record.draft.id));
       }
-      for (const draft of drafts) writer.enqueue(draft);
+      for (const record of records) writer.append(record);
       return;
     }
     case 'flush':

@@ -1,19 +1,16 @@
 import { Worker } from 'node:worker_threads';
 import type { AuditEventDraft } from '../domain/audit/index.ts';
-import { type AuditWriterOptions, newChainId } from './audit-writer.ts';
+import type { LedgerDelta } from '../domain/limits/index.ts';
+import { type AuditRecord, type AuditWriterOptions, newChainId } from './audit-writer.ts';
+import { DurableWaiters } from './durable-waiters.ts';
 import type { AuditWorkerData, FromAuditWorker, ToAuditWorker } from './worker-protocol.ts';
 
-export interface ThreadedAuditWriterOptions extends Omit<AuditWriterOptions, 'store' | 'chainId' | 'onCommitted'> {
+export interface ThreadedAuditWriterOptions extends Omit<AuditWriterOptions, 'store' | 'chainId'> {
   store: AuditWorkerData['store'];
 }
 
 const ENTRY = new URL('./audit-worker-entry.mjs', import.meta.url);
 const MAX_RESPAWN_DELAY_MS = 5000;
-/**
- * Drafts are handed over at most this often (sooner when a batch fills). Each message wakes the audit thread, and
- * on a busy machine a wake-up per event-loop turn cost more CPU than sealing and storing (bench A/B).
- */
-const POST_INTERVAL_MS = 5;
 
 interface PendingRequest {
   message: ToAuditWorker;
@@ -22,22 +19,24 @@ interface PendingRequest {
 }
 
 /**
- * The audit writer on its own thread (DESIGN §6). The request thread only batches drafts and posts them every few
- * milliseconds (a structured clone, ~2.5 µs per event); sealing and the store commit run on the audit thread,
- * which owns a store connection. A draft counts against `queueLimit` until the thread acknowledges its commit, so
- * back-pressure is the same as in-thread. Drafts are kept until acknowledged: if the thread dies they are resent
- * to a new one (on a new chain), which drops any the dead thread had already stored.
+ * The audit writer on its own thread (DESIGN §6). The request thread only gathers each event-loop turn's records
+ * and posts them at the end of the turn (a structured clone, ~2.5 µs per event); sealing and the store commit run
+ * on the audit thread, which owns a store connection. A record counts against `queueLimit` until the thread
+ * acknowledges its commit, so back-pressure is the same as in-thread, and `enqueue` resolves on that
+ * acknowledgement (commits are acknowledged in order). Records are kept until acknowledged: if the thread dies they
+ * are resent to a new one (on a new chain), which drops any the dead thread had already stored.
  */
 export class ThreadedAuditWriter {
   readonly #options: ThreadedAuditWriterOptions;
   #chainId: string;
   #worker!: Worker;
   #ready!: Promise<void>;
-  /** Drafts not yet posted; handed over together when the batch fills or `POST_INTERVAL_MS` passes. */
-  #unposted: AuditEventDraft[] = [];
-  #postTimer: NodeJS.Timeout | null = null;
+  /** Records not yet posted; handed over together when the batch fills or the event-loop turn ends. */
+  #unposted: AuditRecord[] = [];
+  #postImmediate: NodeJS.Immediate | null = null;
   /** Posted, not yet acknowledged, oldest first; `#ackedInHead` of the first batch are already acknowledged. */
-  #inFlight: AuditEventDraft[][] = [];
+  #inFlight: AuditRecord[][] = [];
+  readonly #waiters = new DurableWaiters();
   #ackedInHead = 0;
   #inFlightCount = 0;
   #requests = new Map<number, PendingRequest>();
@@ -75,10 +74,13 @@ export class ThreadedAuditWriter {
     return this.#ready;
   }
 
-  enqueue(draft: AuditEventDraft): void {
-    this.#unposted.push(draft);
+  /** Accepts one event (and its spend); resolves once the audit thread has committed both. Never rejects. */
+  enqueue(draft: AuditEventDraft, spend: LedgerDelta | null = null): Promise<void> {
+    const committed = this.#waiters.add();
+    this.#unposted.push({ draft, spend });
     if (this.#unposted.length >= this.#options.batchSize) this.#post();
-    else this.#postTimer ??= setTimeout(() => this.#post(), POST_INTERVAL_MS);
+    else this.#postImmediate ??= setImmediate(() => this.#post());
+    return committed;
   }
 
   flush(): Promise<void> {
@@ -105,14 +107,14 @@ export class ThreadedAuditWriter {
   }
 
   #post(): void {
-    if (this.#postTimer !== null) clearTimeout(this.#postTimer);
-    this.#postTimer = null;
+    if (this.#postImmediate !== null) clearImmediate(this.#postImmediate);
+    this.#postImmediate = null;
     if (this.#unposted.length === 0) return;
-    const drafts = this.#unposted;
+    const records = this.#unposted;
     this.#unposted = [];
-    this.#inFlight.push(drafts);
-    this.#inFlightCount += drafts.length;
-    this.#worker.postMessage({ type: 'append', drafts, recovered: false } satisfies ToAuditWorker);
+    this.#inFlight.push(records);
+    this.#inFlightCount += records.length;
+    this.#worker.postMessage({ type: 'append', records, recovered: false } satisfies ToAuditWorker);
   }
 
   #request(build: (id: number) => ToAuditWorker): Promise<void> {
@@ -147,10 +149,10 @@ export class ThreadedAuditWriter {
     worker.on('error', (error) => this.#options.logger.error({ err: error }, 'audit thread failed'));
     worker.on('exit', (code) => this.#exited(worker, code));
     if (recovered) {
-      const drafts = this.#inFlight.flat().slice(this.#ackedInHead);
-      this.#inFlight = drafts.length > 0 ? [drafts] : [];
+      const records = this.#inFlight.flat().slice(this.#ackedInHead);
+      this.#inFlight = records.length > 0 ? [records] : [];
       this.#ackedInHead = 0;
-      worker.postMessage({ type: 'append', drafts, recovered: true } satisfies ToAuditWorker);
+      worker.postMessage({ type: 'append', records, recovered: true } satisfies ToAuditWorker);
       for (const request of this.#requests.values()) worker.postMessage(request.message);
     }
   }
@@ -163,7 +165,7 @@ export class ThreadedAuditWriter {
       case 'committed':
         this.#acknowledge(message.count);
         this.#lastError = null;
-        this.#options.onQueueDepth?.(this.depth);
+        if (message.seconds !== undefined) this.#options.onCommitted?.(message.count, message.seconds);
         return;
       case 'failed': {
         const error = new Error(message.message);
@@ -186,6 +188,7 @@ export class ThreadedAuditWriter {
 
   #acknowledge(count: number): void {
     this.#inFlightCount -= count;
+    this.#waiters.release(count);
     let remaining = count;
     while (remaining > 0) {
       const head = this.#inFlight[0];

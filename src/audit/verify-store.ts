@@ -1,4 +1,4 @@
-import { type ChainVerification, verifyChain } from '../domain/audit/index.ts';
+import { type AuditEvent, auditSearchFields, type ChainVerification, verifyChain } from '../domain/audit/index.ts';
 import { auditRepository, type Store } from '../store/index.ts';
 import type { AuditEventsTable } from '../store/schema.ts';
 
@@ -24,6 +24,13 @@ function findColumnMismatch(row: AuditEventsTable, event: Record<string, unknown
     ['principal_id', row.principal_id, principal?.id ?? null],
     ['tenant_id', row.tenant_id, principal?.tenant_id ?? null],
   ];
+  // A malformed body fails its hash or schema check anyway; here it only needs to be readable.
+  const meta = typeof event.meta === 'object' && event.meta !== null ? event.meta : {};
+  const search = auditSearchFields({ ...(event as Pick<AuditEvent, 'principal' | 'trace_id'>), meta } as AuditEvent);
+  // Rows written before the search columns existed were backfilled, so every row must agree.
+  for (const column of ['team_id', 'model', 'trace_id', 'session_id'] as const) {
+    expected.push([column, row[column] ?? null, search[column]]);
+  }
   for (const [column, stored, hashed] of expected) if (stored !== hashed) return column;
   return null;
 }

@@ -2,6 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { LimitsConfigSchema, PricesConfigSchema } from '../admission/config-schema.ts';
 import { ModelsSectionSchema, ReasoningModelsSectionSchema, UpstreamsSectionSchema } from '../llm/config-schema.ts';
 import { McpFileSectionSchema } from '../mcp/config.ts';
+import { TelemetrySectionSchema } from '../telemetry/config.ts';
 import { VaultConfigSchema } from '../vault/service-schema.ts';
 import { OidcSectionSchema } from './oidc.ts';
 
@@ -34,6 +35,8 @@ export const FileConfigSchema = Type.Object(
           read_url: Type.Optional(Type.String({ minLength: 1 })),
           /** Reads fall back to the primary when the replica lags more than this (ms). */
           read_max_lag_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
+          /** SQLite only: `normal` survives a process crash, `full` also a power loss (README "Reliability"). */
+          sqlite_synchronous: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('full')])),
         },
         { additionalProperties: false },
       ),
@@ -61,12 +64,16 @@ export const FileConfigSchema = Type.Object(
         {
           queue_limit: Type.Optional(Type.Integer({ minimum: 1 })),
           batch_size: Type.Optional(Type.Integer({ minimum: 1 })),
-          flush_interval_ms: Type.Optional(Type.Integer({ minimum: 1 })),
+          flush_interval_ms: Type.Optional(Type.Integer({ minimum: 0 })),
           thread: Type.Optional(Type.Boolean()),
+          /** How long a response's last bytes wait for its event's commit before the connection is dropped. */
+          durable_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
         },
         { additionalProperties: false },
       ),
     ),
+    /** Traces, OTLP metrics, access log and metric labels (src/telemetry/config.ts); OTEL_* variables win. */
+    telemetry: Type.Optional(TelemetrySectionSchema),
     /** LLM upstreams, model groups and reasoning-model patterns (src/llm/config-schema.ts). */
     upstreams: Type.Optional(UpstreamsSectionSchema),
     models: Type.Optional(ModelsSectionSchema),

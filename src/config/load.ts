@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { type McpConfig, resolveMcpConfig } from '../mcp/config.ts';
+import { resolveTelemetryConfig, type TelemetryConfig } from '../telemetry/config.ts';
 import { ConfigError } from './errors.ts';
 import { type FileConfig, FileConfigSchema } from './file-schema.ts';
 import { type MasterKeys, resolveMasterKeys } from './master-key.ts';
@@ -22,11 +23,16 @@ export interface GatehouseConfig {
   databaseReadUrl: string | null;
   /** The replica lag beyond which lag-tolerant reads fall back to the primary (`DATABASE_READ_MAX_LAG_MS`). */
   databaseReadMaxLagMs: number;
+  /** SQLite's `synchronous` pragma (`GATEHOUSE_SQLITE_SYNCHRONOUS`): `normal` or `full`. */
+  sqliteSynchronous: 'normal' | 'full';
   redisUrl: string | null;
   keyHashing: 'hmac' | 'argon2id';
   masterKeys: MasterKeys;
-  /** `thread`: seal and commit audit events on a worker thread (default) instead of the request thread. */
-  audit: { queueLimit: number; batchSize: number; flushIntervalMs: number; thread: boolean };
+  /**
+   * `thread`: seal and commit audit events on a worker thread (default) instead of the request thread.
+   * `durableTimeoutMs`: how long a response's last bytes wait for its event's commit (then the connection drops).
+   */
+  audit: { queueLimit: number; batchSize: number; flushIntervalMs: number; thread: boolean; durableTimeoutMs: number };
   /** How often each instance polls the store for key/policy changes; revocation must land within 1 s. */
   snapshotRefreshMs: number;
   /** The gateway's external origin (`GATEHOUSE_PUBLIC_URL`), without a trailing slash; null when unset. */
@@ -35,6 +41,8 @@ export interface GatehouseConfig {
   oidc: OidcConfig | null;
   /** MCP servers, pinning and capability settings, with `${ENV}` references resolved. */
   mcp: McpConfig;
+  /** Tracing, OTLP metrics and the access log: `telemetry:` in the file, then the standard OTEL_* variables. */
+  telemetry: TelemetryConfig;
   /** The validated file, for sections owned by other areas (upstreams, MCP, vault). */
   file: FileConfig;
 }
@@ -111,6 +119,11 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(regionId))
     throw new ConfigError('REGION_ID', 'must match [a-z0-9][a-z0-9-]{0,62}');
   const publicUrl = resolvePublicUrl(env.GATEHOUSE_PUBLIC_URL ?? file.public_url);
+  const sqliteSynchronous = (env.GATEHOUSE_SQLITE_SYNCHRONOUS ?? file.database?.sqlite_synchronous ?? 'normal')
+    .toLowerCase()
+    .trim();
+  if (sqliteSynchronous !== 'normal' && sqliteSynchronous !== 'full')
+    throw new ConfigError('GATEHOUSE_SQLITE_SYNCHRONOUS', 'must be normal or full');
   const hashing = env.GATEHOUSE_KEY_HASHING ?? file.keys?.hashing ?? 'hmac';
   if (hashing !== 'hmac' && hashing !== 'argon2id')
     throw new ConfigError('GATEHOUSE_KEY_HASHING', 'must be hmac or argon2id');
@@ -132,19 +145,22 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
       env.DATABASE_READ_MAX_LAG_MS !== undefined
         ? parseInteger(env.DATABASE_READ_MAX_LAG_MS, 'DATABASE_READ_MAX_LAG_MS', 100, 3_600_000)
         : (file.database?.read_max_lag_ms ?? 5000),
+    sqliteSynchronous,
     redisUrl: parseUrl(env.REDIS_URL ?? file.redis_url, 'REDIS_URL', ['redis:', 'rediss:']),
     keyHashing: hashing,
     masterKeys: resolveMasterKeys(env, dataDir, production),
     audit: {
       queueLimit: file.audit?.queue_limit ?? 10_000,
       batchSize: file.audit?.batch_size ?? 512,
-      flushIntervalMs: file.audit?.flush_interval_ms ?? 20,
+      flushIntervalMs: file.audit?.flush_interval_ms ?? 0,
       thread: file.audit?.thread ?? true,
+      durableTimeoutMs: file.audit?.durable_timeout_ms ?? 30_000,
     },
     snapshotRefreshMs: 250,
     publicUrl,
     oidc: resolveOidcConfig(file.oidc, publicUrl),
     mcp: resolveMcpConfig(file.mcp, env),
+    telemetry: resolveTelemetryConfig(file.telemetry, env),
     file,
   };
 }

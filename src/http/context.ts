@@ -1,5 +1,6 @@
 import type { AuditAuthz, AuditMeta, AuditUpstream, AuditUsage } from '../domain/audit/index.ts';
 import type { Principal } from '../domain/principal.ts';
+import type { RequestTrace } from '../telemetry/index.ts';
 import type { Surface } from './surfaces.ts';
 
 /**
@@ -23,6 +24,8 @@ export class RequestContext {
   upstreamNs = 0n;
   aborted = false;
   audited = false;
+  /** The request's trace when tracing is on (null otherwise: the pipeline then does nothing for it). */
+  trace: RequestTrace | null = null;
   /** A streaming handler that is still accounting sets this; the audit event waits for it. */
   pending: Promise<void> | null = null;
 

@@ -302,7 +302,8 @@ export const ERROR_CATALOG = {
   budget_exceeded: {
     status: 429,
     type: 'insufficient_quota',
-    message: 'This request would exceed the {window} {unit} budget of {scope} ({limit}); {reset}.',
+    message:
+      'This request reserves {reservation}, which would exceed the {window} {unit} budget of {scope} ({limit}); {reset}.',
   },
   state_unavailable: {
     status: 503,
@@ -383,4 +384,24 @@ export function httpError(
   param?: string | null,
 ): GatehouseError {
   return new GatehouseError(code, { values, param: param ?? null });
+}
+
+/**
+ * How `gatehouse_admission_denials_total` classifies a refusal, from the catalog's own types: a rate-limit error
+ * is `rate` (concurrency is its own reason), an exhausted quota is `budget`, a permission error is `policy`. An
+ * upstream's refusal (its 429) is not the gateway denying anything, so it is not counted.
+ */
+export function denialReasonOf(code: string): 'rate' | 'concurrency' | 'budget' | 'policy' | null {
+  if (!Object.hasOwn(ERROR_CATALOG, code) || Object.hasOwn(UPSTREAM_ERRORS, code)) return null;
+  if (code === 'concurrency_limit_exceeded') return 'concurrency';
+  switch (ERROR_CATALOG[code as ErrorCode].type) {
+    case 'rate_limit_error':
+      return 'rate';
+    case 'insufficient_quota':
+      return 'budget';
+    case 'permission_error':
+      return 'policy';
+    default:
+      return null;
+  }
 }

@@ -4,6 +4,7 @@ import {
   type ModelGroupSpec,
   type RoutingPolicy,
   synthesizeOllamaShow,
+  targetKey,
 } from '../domain/routing/index.ts';
 import { UnknownModelError, UpstreamError } from './errors.ts';
 import { executeWithFailover } from './failover.ts';
@@ -48,6 +49,8 @@ export interface LlmRouter {
   hasModel(name: string): boolean;
   /** Public model groups (the names `/v1/models` and `/api/tags` list, filtered per key by the route). */
   listModelGroups(): readonly ModelGroupSpec[];
+  /** Every target of every model group and whether its circuit is open (cooling down), for metrics. */
+  circuitStates(): Array<{ upstream: string; target: string; open: boolean }>;
   /** Models an upstream itself lists (`/v1/models` or `/api/tags`): discovery for the default config. */
   listUpstreamModels(upstreamId: string): Promise<ListedModel[]>;
   /** Light health probe (the model listing) for `/readyz`. Never throws. */
@@ -131,6 +134,23 @@ export function createLlmRouter(options: LlmRouterOptions): LlmRouter {
     executeWithFailover: (call) => executeWithFailover(state, call),
     hasModel: (name) => state.groups.has(name),
     listModelGroups: () => [...state.groups.values()],
+    circuitStates() {
+      const now = state.now();
+      const seen = new Map<string, { upstream: string; target: string; open: boolean }>();
+      for (const group of state.groups.values()) {
+        for (const target of group.targets) {
+          const key = targetKey(target);
+          if (!seen.has(key)) {
+            seen.set(key, {
+              upstream: target.upstream,
+              target: target.model,
+              open: !state.health.isAvailable(key, now),
+            });
+          }
+        }
+      }
+      return [...seen.values()];
+    },
     listUpstreamModels,
     async probeUpstream(upstreamId) {
       const started = state.now();

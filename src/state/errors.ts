@@ -3,6 +3,8 @@
  * catalog's 503 (DESIGN §2.3, fail closed): a limiter that cannot count must not admit.
  */
 
+import type { BudgetCheck } from '../domain/limits/index.ts';
+
 const BRAND = Symbol.for('gatehouse.StateUnavailableError');
 
 export class StateUnavailableError extends Error {
@@ -23,4 +25,27 @@ export class StateUnavailableError extends Error {
   get [BRAND](): boolean {
     return true;
   }
+}
+
+/**
+ * Budget counters that may not match the ledger: never counted since the budget was set or changed, lost with a
+ * Redis restart or flush. Not a denial and not an outage: the caller rebuilds each one from the durable ledger
+ * (`SharedState.rebuildBudget`) and asks again; until then it must not admit (issue 14).
+ */
+export class BudgetCountersStaleError extends Error {
+  readonly stale: readonly BudgetCheck[];
+
+  constructor(stale: readonly BudgetCheck[]) {
+    super(`budget counters need a rebuild from the ledger: ${stale.map((check) => check.key).join(', ')}`);
+    this.name = 'BudgetCountersStaleError';
+    this.stale = stale;
+  }
+}
+
+/**
+ * What identifies the budget a counter was built for: a counter built for other limits (a budget removed, then set
+ * again) may have missed spend meanwhile, so a change of limits means a rebuild.
+ */
+export function budgetFingerprint(check: Pick<BudgetCheck, 'maxTokens' | 'maxUsd'>): string {
+  return `${check.maxTokens ?? ''}/${check.maxUsd ?? ''}`;
 }

@@ -10,7 +10,7 @@
  *   try { … } finally { await state.settle(result.reservation, { tokens: usage.total, costUsd: cost }); }
  * }
  */
-export { StateUnavailableError } from './errors.ts';
+export { BudgetCountersStaleError, budgetFingerprint, StateUnavailableError } from './errors.ts';
 export { createMemorySharedState, type MemorySharedStateOptions } from './memory-shared-state.ts';
 export { createFailFastClient, type RedisConnectionTuning } from './redis-connection.ts';
 export { createRedisSharedState, type RedisSharedStateOptions } from './redis-shared-state.ts';

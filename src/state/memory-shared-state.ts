@@ -12,6 +12,7 @@ import {
   type AdmissionResult,
   adjustGcraState,
   assembleAdmission,
+  type BudgetCheck,
   checkBudget,
   checkGcra,
   compileAdmission,
@@ -22,7 +23,7 @@ import {
   windowKey,
   windowResetAt,
 } from '../domain/limits/index.ts';
-import { StateUnavailableError } from './errors.ts';
+import { BudgetCountersStaleError, budgetFingerprint, StateUnavailableError } from './errors.ts';
 import type { MessageHandler, SharedState, SlidingWindowResult, SpendEntry, Unsubscribe } from './shared-state.ts';
 import {
   OPEN_RESERVATION_TTL_MS,
@@ -45,6 +46,8 @@ interface BudgetCell {
   tokens: number;
   usd: number;
   expiresAt: number;
+  /** `budgetFingerprint` of the limits the counter was built for; null for one seeded by `hydrateSpend`. */
+  built: string | null;
 }
 
 const SWEEP_EVERY = 1024;
@@ -114,6 +117,8 @@ export function createMemorySharedState(options: MemorySharedStateOptions = {}):
       const inUse = liveLeases(check.key, now)?.size ?? 0;
       outcomes.leases.push({ allowed: inUse < check.limit, inUse });
     }
+    const stale = plan.budgets.filter((check) => budgets.get(check.key)?.built !== budgetFingerprint(check));
+    if (stale.length > 0) throw new BudgetCountersStaleError(stale);
     for (const check of plan.budgets) {
       const wk = windowKey(check.window, now);
       const used = currentBudget(check.key, wk) ?? { tokens: 0, usd: 0 };
@@ -137,8 +142,10 @@ export function createMemorySharedState(options: MemorySharedStateOptions = {}):
         cell.tokens += plan.tokens;
         cell.usd += plan.costUsd;
       } else {
+        // A new window of a counter already built for these limits: its spend starts at zero.
         const expiresAt = windowResetAt(check.window, now) ?? Number.POSITIVE_INFINITY;
-        budgets.set(check.key, { windowKey: wk, tokens: plan.tokens, usd: plan.costUsd, expiresAt });
+        const built = budgetFingerprint(check);
+        budgets.set(check.key, { windowKey: wk, tokens: plan.tokens, usd: plan.costUsd, expiresAt, built });
       }
     }
     return result;
@@ -263,10 +270,25 @@ export function createMemorySharedState(options: MemorySharedStateOptions = {}):
       const wk = windowKey(entry.window, now);
       if (entry.windowKey !== wk || currentBudget(key, wk) !== undefined) continue;
       const expiresAt = windowResetAt(entry.window, now) ?? Number.POSITIVE_INFINITY;
-      budgets.set(key, { windowKey: wk, tokens, usd: costUsd, expiresAt });
+      budgets.set(key, { windowKey: wk, tokens, usd: costUsd, expiresAt, built: null });
       applied++;
     }
     return applied;
+  }
+
+  async function rebuildBudget(check: BudgetCheck, spend: { tokens: number; costUsd: number }): Promise<void> {
+    const now = begin();
+    const usage = requireSettleUsage(spend);
+    const built = budgetFingerprint(check);
+    if (budgets.get(check.key)?.built === built) return;
+    const expiresAt = windowResetAt(check.window, now) ?? Number.POSITIVE_INFINITY;
+    budgets.set(check.key, {
+      windowKey: windowKey(check.window, now),
+      tokens: usage.tokens,
+      usd: usage.costUsd,
+      expiresAt,
+      built,
+    });
   }
 
   async function ping(): Promise<void> {
@@ -289,6 +311,7 @@ export function createMemorySharedState(options: MemorySharedStateOptions = {}):
     publish,
     subscribe,
     hydrateSpend,
+    rebuildBudget,
     ping,
     close,
   };

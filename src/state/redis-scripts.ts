@@ -72,10 +72,12 @@ end
 `;
 
 /**
- * KEYS: the open-reservation marker, rate keys, lease keys, budget keys. ARGV: id, leaseTtlMs, #rates, #leases,
- * #budgets, tokens, usd, markerTtlMs, then (emissionMs, toleranceMs, cost) per rate, limit per lease, (window
- * code, maxTokens|'', maxUsd|'') per budget. Reply: status, now, then (allowed, remaining, resetMs,
- * retryAfterMs|-1) per rate, (allowed, inUse) per lease, (allowed, deniedUnit|'', windowKey) per budget.
+ * KEYS: the open-reservation marker, rate keys, lease keys, budget keys, then the generation key. ARGV: id,
+ * leaseTtlMs, #rates, #leases, #budgets, tokens, usd, markerTtlMs, then (emissionMs, toleranceMs, cost) per rate,
+ * limit per lease, (window code, maxTokens|'', maxUsd|'') per budget. Reply: status, now, then (allowed,
+ * remaining, resetMs, retryAfterMs|-1) per rate, (allowed, inUse) per lease, (allowed, deniedUnit|'', windowKey)
+ * per budget. Status 1 admitted, 0 refused; deniedUnit 'stale' marks a budget whose counter was not built for this
+ * generation and these limits (field `g`), and a reply of { 2 } alone means the generation key is missing.
  */
 export const ADMIT_SCRIPT = defineScript(`${LUA_COMMON}${LUA_WINDOW_KEY}
 local EPS, USD_EPS = 1e-6, 1e-9
@@ -119,17 +121,24 @@ for j = 1, nl do
   table.insert(out, used)
 end
 local wks, fresh = {}, {}
+local gen = false
+if nb > 0 then
+  gen = redis.call('GET', KEYS[#KEYS])
+  if not gen then return { 2 } end
+end
 for k = 1, nb do
   local key = KEYS[1 + nr + nl + k]
   local code, max_tok, max_usd = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  local built = gen .. ':' .. ARGV[a + 1] .. '/' .. ARGV[a + 2]
   a = a + 3
   local wk = window_key(code, now)
-  local cur = redis.call('HMGET', key, 'w', 'tok', 'usd')
+  local cur = redis.call('HMGET', key, 'w', 'tok', 'usd', 'g')
   local used_tok, used_usd = 0, 0
   fresh[k] = cur[1] ~= wk
   if not fresh[k] then used_tok, used_usd = tonumber(cur[2]) or 0, tonumber(cur[3]) or 0 end
   local denied = ''
-  if max_tok and tokens > 0 and used_tok + tokens > max_tok then denied = 'tokens'
+  if cur[4] ~= built then denied = 'stale'
+  elseif max_tok and tokens > 0 and used_tok + tokens > max_tok then denied = 'tokens'
   elseif max_usd and usd > 0 and used_usd + usd > max_usd + USD_EPS then denied = 'usd' end
   if denied ~= '' then ok = false; table.insert(out, 0) else table.insert(out, 1) end
   table.insert(out, denied)
@@ -244,4 +253,35 @@ for k = 1, #KEYS do
   end
 end
 return applied
+`);
+
+/**
+ * KEYS: the budget key, the generation key. ARGV: window code, tokens, usd, maxTokens|'', maxUsd|''. Sets the
+ * counter for the current window and stamps it with the generation and limits it was built for; a no-op (reply 0)
+ * when it already carries that stamp. Reply 2 when the generation key is missing.
+ */
+export const REBUILD_SCRIPT = defineScript(`${LUA_COMMON}${LUA_WINDOW_KEY}
+local gen = redis.call('GET', KEYS[2])
+if not gen then return 2 end
+local built = gen .. ':' .. ARGV[4] .. '/' .. ARGV[5]
+if redis.call('HGET', KEYS[1], 'g') == built then return 0 end
+local now = now_ms()
+redis.call('HSET', KEYS[1], 'w', window_key(ARGV[1], now), 'tok', ARGV[2], 'usd', ARGV[3], 'g', built)
+expire_budget(KEYS[1], ARGV[1])
+return 1
+`);
+
+/**
+ * KEYS: the generation key. ARGV: the server's run id, a random suffix. The generation names the Redis run it
+ * started on; a restart (new run id) or a flush (key gone) starts a new one, which makes every budget counter
+ * stale until rebuilt. Only the first caller after a restart changes it. Reply: the current generation.
+ */
+export const GENERATION_SCRIPT = defineScript(`
+local gen = redis.call('GET', KEYS[1])
+local run = ARGV[1] .. ':'
+if not gen or string.sub(gen, 1, #run) ~= run then
+  gen = run .. ARGV[2]
+  redis.call('SET', KEYS[1], gen)
+end
+return gen
 `);

@@ -13,12 +13,13 @@ import {
   type AdmissionRequest,
   type AdmissionResult,
   assembleAdmission,
+  type BudgetCheck,
   type BudgetUnit,
   ceilMs,
   compileAdmission,
   type Reservation,
 } from '../domain/limits/index.ts';
-import { StateUnavailableError } from './errors.ts';
+import { BudgetCountersStaleError, StateUnavailableError } from './errors.ts';
 import {
   createFailFastClient,
   createReadyGate,
@@ -31,7 +32,9 @@ import { createRedisPubSub } from './redis-pubsub.ts';
 import {
   ADMIT_SCRIPT,
   CONSUME_SCRIPT,
+  GENERATION_SCRIPT,
   HYDRATE_SCRIPT,
+  REBUILD_SCRIPT,
   RENEW_SCRIPT,
   SETTLE_SCRIPT,
   SLIDING_WINDOW_SCRIPT,
@@ -85,10 +88,28 @@ function admitArguments(plan: AdmissionPlan, prefix: string): { keys: string[]; 
     keys.push(prefix + check.key);
     args.push(WINDOW_CODES[check.window], check.maxTokens ?? '', check.maxUsd ?? '');
   }
+  keys.push(generationKey(prefix));
   return { keys, args };
 }
 
-function parseAdmitReply(reply: unknown, plan: AdmissionPlan): { committed: boolean; outcomes: AdmissionOutcomes } {
+/** The budget counters' generation (see `GENERATION_SCRIPT`). */
+function generationKey(prefix: string): string {
+  return `${prefix}gen`;
+}
+
+/** `run_id` from `INFO server`: a new one means the server restarted, possibly from an older snapshot. */
+function parseRunId(info: string): string | null {
+  const match = /^run_id:([0-9a-f]+)\s*$/m.exec(info);
+  return match?.[1] ?? null;
+}
+
+const GENERATION_MISSING = Symbol('generation missing');
+
+function parseAdmitReply(
+  reply: unknown,
+  plan: AdmissionPlan,
+): { committed: boolean; outcomes: AdmissionOutcomes } | typeof GENERATION_MISSING {
+  if (Array.isArray(reply) && reply.length === 1 && reply[0] === 2) return GENERATION_MISSING;
   const expected = 2 + plan.rates.length * 4 + plan.leases.length * 2 + plan.budgets.length * 3;
   if (!Array.isArray(reply) || reply.length !== expected) throw unexpectedReply('admit');
   const outcomes: AdmissionOutcomes = { now: Number(reply[1]), rates: [], leases: [], budgets: [] };
@@ -105,11 +126,14 @@ function parseAdmitReply(reply: unknown, plan: AdmissionPlan): { committed: bool
   for (let l = 0; l < plan.leases.length; l++, i += 2) {
     outcomes.leases.push({ allowed: reply[i] === 1, inUse: Number(reply[i + 1]) });
   }
+  const stale: BudgetCheck[] = [];
   for (let b = 0; b < plan.budgets.length; b++, i += 3) {
     const unit = reply[i + 1];
+    if (unit === 'stale') stale.push(plan.budgets[b] as BudgetCheck);
     const deniedUnit: BudgetUnit | null = unit === 'tokens' || unit === 'usd' ? unit : null;
     outcomes.budgets.push({ allowed: reply[i] === 1, deniedUnit, windowKey: String(reply[i + 2]) });
   }
+  if (stale.length > 0) throw new BudgetCountersStaleError(stale);
   return { committed: reply[0] === 1, outcomes };
 }
 
@@ -130,6 +154,20 @@ export function createRedisSharedState(options: RedisSharedStateOptions): Shared
   const ensureReady = createReadyGate(client, tuning.connectTimeoutMs);
   const pubsub = createRedisPubSub(client, prefix, tuning, options.onError);
   let closed = false;
+  let runId: string | null = null;
+
+  /**
+   * Checks the server's run id on every (re)connection: a restarted server may hold an older snapshot of the
+   * counters, or none, so a new run starts a new generation and every budget counter is rebuilt before it counts.
+   */
+  async function startGeneration(): Promise<void> {
+    const info = await client.info('server');
+    runId = parseRunId(info) ?? runId ?? 'unknown';
+    await runScript(client, GENERATION_SCRIPT, [generationKey(prefix)], [runId, randomBase62(12)]);
+  }
+  client.on('ready', () => {
+    startGeneration().catch((error) => options.onError?.(error));
+  });
 
   async function call<T>(operation: () => Promise<T>): Promise<T> {
     if (closed) throw new StateUnavailableError('shared state is closed');
@@ -144,8 +182,14 @@ export function createRedisSharedState(options: RedisSharedStateOptions): Shared
   async function admit(request: AdmissionRequest): Promise<AdmissionResult> {
     const plan = compileAdmission(request);
     const { keys, args } = admitArguments(plan, prefix);
-    const reply = await call(() => runScript(client, ADMIT_SCRIPT, keys, args));
-    const { committed, outcomes } = parseAdmitReply(reply, plan);
+    let parsed = parseAdmitReply(await call(() => runScript(client, ADMIT_SCRIPT, keys, args)), plan);
+    if (parsed === GENERATION_MISSING) {
+      // Flushed while connected (FLUSHALL, FLUSHDB, eviction): a new generation, then every budget is stale.
+      await call(startGeneration);
+      parsed = parseAdmitReply(await call(() => runScript(client, ADMIT_SCRIPT, keys, args)), plan);
+      if (parsed === GENERATION_MISSING) throw new StateUnavailableError('shared state (redis) lost its generation');
+    }
+    const { committed, outcomes } = parsed;
     const result = assembleAdmission(plan, outcomes);
     // The script and the domain apply the same rule; disagreement means they drifted apart.
     if (result.admitted !== committed) throw unexpectedReply('admit (script and domain disagree)');
@@ -221,6 +265,16 @@ export function createRedisSharedState(options: RedisSharedStateOptions): Shared
     return Number(await call(() => runScript(client, HYDRATE_SCRIPT, keys, args)));
   }
 
+  async function rebuildBudget(check: BudgetCheck, spend: { tokens: number; costUsd: number }): Promise<void> {
+    const usage = requireSettleUsage(spend);
+    const keys = [prefix + check.key, generationKey(prefix)];
+    const args = [WINDOW_CODES[check.window], usage.tokens, usage.costUsd, check.maxTokens ?? '', check.maxUsd ?? ''];
+    if (Number(await call(() => runScript(client, REBUILD_SCRIPT, keys, args))) === 2) {
+      await call(startGeneration);
+      await call(() => runScript(client, REBUILD_SCRIPT, keys, args));
+    }
+  }
+
   async function ping(): Promise<void> {
     await call(() => client.ping());
   }
@@ -248,6 +302,7 @@ export function createRedisSharedState(options: RedisSharedStateOptions): Shared
       return pubsub.subscribe(channel, handler, subscribeOptions);
     },
     hydrateSpend,
+    rebuildBudget,
     ping,
     close,
   };

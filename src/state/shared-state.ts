@@ -4,7 +4,14 @@
  * `createMemorySharedState()` for a single process and `createRedisSharedState()` for a fleet.
  * `test/integration/state/shared-state.case.ts` is the executable form of this contract; both run it.
  */
-import type { AdmissionRequest, AdmissionResult, BudgetWindow, Reservation, ScopeRef } from '../domain/limits/index.ts';
+import type {
+  AdmissionRequest,
+  AdmissionResult,
+  BudgetCheck,
+  BudgetWindow,
+  Reservation,
+  ScopeRef,
+} from '../domain/limits/index.ts';
 
 export interface SlidingWindowResult {
   allowed: boolean;
@@ -55,8 +62,18 @@ export interface SharedState {
    * concurrency, budgets), all-or-nothing: on denial nothing is consumed. On admission the
    * request's estimate is reserved against TPM and every budget, and a concurrency lease with
    * `leaseTtlMs` is taken at each level that limits concurrency.
+   *
+   * Budget counters are a cache of the durable ledger. A budget whose counter was never built for its current
+   * limits (first set, changed, expired) or was lost (Redis restarted or flushed: a new generation) rejects with
+   * `BudgetCountersStaleError` naming each such budget, consuming nothing: rebuild them, then admit again.
    */
   admit(request: AdmissionRequest): Promise<AdmissionResult>;
+
+  /**
+   * Sets one budget's counter for the current window to `spend` (the ledger's, plus requests in flight), built for
+   * `check`'s limits and the current generation. A no-op when another caller already rebuilt it.
+   */
+  rebuildBudget(check: BudgetCheck, spend: { tokens: number; costUsd: number }): Promise<void>;
 
   /**
    * Ends an admission: releases its leases and corrects TPM and budget counters by

@@ -51,17 +51,26 @@ export interface OpenStoreOptions {
   dataDir: string;
   writeUrl: string | null;
   readUrl?: string | null;
+  /** SQLite only; `normal` when absent. */
+  sqliteSynchronous?: SqliteSynchronous;
   /** Names this instance's heartbeat row; defaults to `local`. */
   regionId?: string;
   replica?: Omit<ReplicaRouterOptions, 'primary' | 'replica' | 'regionId'>;
 }
 
-function openSqliteDatabase(dataDir: string): SqliteDatabase.Database {
+/**
+ * SQLite's durability level (https://sqlite.org/pragma.html#pragma_synchronous): in WAL mode `normal` keeps every
+ * committed transaction across a process crash (the WAL is written before commit returns, but synced only at
+ * checkpoints), and `full` also across a power loss or OS crash (the WAL is synced at every commit).
+ */
+export type SqliteSynchronous = 'normal' | 'full';
+
+function openSqliteDatabase(dataDir: string, synchronous: SqliteSynchronous): SqliteDatabase.Database {
   mkdirSync(dataDir, { recursive: true });
   const database = new SqliteDatabase(join(dataDir, 'gatehouse.db'));
-  // WAL lets the CLI write while the server reads; NORMAL sync is durable across process crashes in WAL mode.
+  // WAL lets the CLI write while the server reads.
   database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = NORMAL');
+  database.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   return database;
@@ -106,7 +115,7 @@ class ImmediateTransactionDialect extends SqliteDialect {
 
 export function openStore(options: OpenStoreOptions): Store {
   const dialect: StoreDialect = options.writeUrl ? 'postgres' : 'sqlite';
-  const sqlite = options.writeUrl ? null : openSqliteDatabase(options.dataDir);
+  const sqlite = options.writeUrl ? null : openSqliteDatabase(options.dataDir, options.sqliteSynchronous ?? 'normal');
   const write = sqlite
     ? new Kysely<Database>({ dialect: new ImmediateTransactionDialect(sqlite) })
     : openPostgres(options.writeUrl as string);

@@ -3,6 +3,7 @@ export {
   isUniqueViolation,
   type OpenStoreOptions,
   openStore,
+  type SqliteSynchronous,
   type Store,
   type StoreDialect,
 } from './connect.ts';
@@ -32,7 +33,6 @@ export * as secretsRepository from './repositories/secrets.ts';
 export type { TeamRecord, TenantRecord } from './repositories/tenants.ts';
 export * as tenantsRepository from './repositories/tenants.ts';
 export type {
-  LevelSpend,
   UsageFilter,
   UsageGroupBy,
   UsageIncrement,

@@ -97,6 +97,10 @@ export interface AuditEventsTable {
   outcome: string;
   hash: string;
   body: string;
+  team_id: string | null;
+  model: string | null;
+  trace_id: string | null;
+  session_id: string | null;
 }
 
 export interface AdminTokensTable {
@@ -251,7 +255,7 @@ export interface RegionHeartbeatsTable {
   beat_at: number;
 }
 
-/** MCP virtual servers (migration 008): `definition` is the JSON of members and description. */
+/** MCP virtual servers (migration 009): `definition` is the JSON of members and description. */
 export interface McpVirtualServersTable {
   name: string;
   definition: string;
@@ -260,7 +264,7 @@ export interface McpVirtualServersTable {
   rev: number;
 }
 
-/** Pending per-user OAuth authorizations of MCP upstreams (migration 008). */
+/** Pending per-user OAuth authorizations of MCP upstreams (migration 009). */
 export interface McpOauthFlowsTable {
   state: string;
   server_id: string;

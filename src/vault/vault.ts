@@ -27,6 +27,8 @@ export interface CreateVaultOptions {
   refreshMs?: number;
   /** Where the vault registers its metrics (the gateway's registry). */
   registry?: Registry;
+  /** Called after each OAuth2 token exchange with its service and whether it succeeded. */
+  onTokenRefresh?: (service: string, ok: boolean) => void;
 }
 
 /** The credential vault: what the `/vault` routes, the admin API and the CLI drive. */
@@ -103,7 +105,10 @@ export function createVault(options: CreateVaultOptions): Vault {
     state,
     skewMs: options.config?.refresh_skew_ms ?? DEFAULT_SKEW_MS,
     logger: options.logger,
-    onHealth: (health) => healthGauge?.labels(health.service, health.scope).set(health.healthy ? 1 : 0),
+    onHealth: (health) => {
+      healthGauge?.labels(health.service, health.scope).set(health.healthy ? 1 : 0);
+      options.onTokenRefresh?.(health.service, health.healthy);
+    },
   });
   const idempotency = new IdempotencyStore({
     store: options.store,

@@ -1,6 +1,6 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { verifyStoredChains } from '../../audit/index.ts';
+import { parseStatusFilter, verifyStoredChains } from '../../audit/index.ts';
 import { auditRepository } from '../../store/index.ts';
 import { CliError, type CliIo, withServices } from '../run.ts';
 
@@ -9,7 +9,13 @@ interface QueryOptions {
   until?: string;
   surface?: string;
   principal?: string;
+  team?: string;
   outcome?: string;
+  status?: string;
+  requestId?: string;
+  traceId?: string;
+  model?: string;
+  session?: string;
 }
 
 function isoOption(field: string, value: string | undefined): string | undefined {
@@ -25,13 +31,26 @@ function countOption(value: string): number {
   return count;
 }
 
+function statusOption(value: string | undefined) {
+  if (value === undefined) return undefined;
+  const status = parseStatusFilter(value);
+  if (status === null) throw new CliError(`--status: "${value}" is not a status like 429 or a class like 5xx`, 2);
+  return status;
+}
+
 function filters(options: QueryOptions) {
   return {
     since: isoOption('--since', options.since),
     until: isoOption('--until', options.until),
     surface: options.surface,
     principalId: options.principal,
+    teamId: options.team,
     outcome: options.outcome,
+    status: statusOption(options.status),
+    requestId: options.requestId,
+    traceId: options.traceId,
+    model: options.model,
+    sessionId: options.session,
   };
 }
 
@@ -41,7 +60,13 @@ function withFilters(command: Command): Command {
     .option('--until <time>', 'events before this time')
     .option('--surface <id>', 'only this surface')
     .option('--principal <id>', 'only this principal (key or user id)')
-    .option('--outcome <outcome>', 'only this outcome (success, denied, ...)');
+    .option('--team <id>', "only this principal's team")
+    .option('--outcome <outcome>', 'only this outcome (success, denied, ...)')
+    .option('--status <status>', 'only this HTTP status (429) or class (5xx)')
+    .option('--request-id <id>', 'only this request (the x-gatehouse-request-id header)')
+    .option('--trace-id <id>', 'only this W3C trace id')
+    .option('--model <name>', 'only LLM calls for this model')
+    .option('--session <id>', 'only this agent session');
 }
 
 export function registerAuditCommands(program: Command, io: CliIo): void {
@@ -72,10 +97,10 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
     .option('-n <count>', 'how many', '20')
     .action(async (options: QueryOptions & { n: string }, command: Command) => {
       const limit = countOption(options.n);
-      const events = await withServices(command, (s) =>
+      const page = await withServices(command, (s) =>
         auditRepository.queryAuditEvents(s.store.read, { ...filters(options), limit, order: 'desc' }),
       );
-      for (const event of events.reverse()) io.out(JSON.stringify(event));
+      for (const event of page.events.reverse()) io.out(JSON.stringify(event));
     });
   withFilters(audit.command('export').description('Export events as JSON lines, oldest first'))
     .option('--out <file>', 'write to a file instead of standard output')
@@ -85,25 +110,16 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
       const file = options.out ? createWriteStream(options.out, { flags: 'wx' }) : null;
       file?.on('error', () => {});
       await withServices(command, async (s) => {
-        let since = filters(options).since;
-        let lastIds = new Set<string>();
+        const filter: auditRepository.AuditQuery = { ...filters(options), limit: 1000, order: 'asc' };
         for (;;) {
-          const page = (await auditRepository.queryAuditEvents(s.store.read, {
-            ...filters(options),
-            since,
-            limit: 1000,
-            order: 'asc',
-          })) as Array<{ id: string; ts: string }>;
-          const fresh = page.filter((event) => !lastIds.has(event.id));
-          for (const event of fresh) {
+          const page = await auditRepository.queryAuditEvents(s.store.read, filter);
+          for (const event of page.events) {
             const line = JSON.stringify(event);
             if (file) file.write(`${line}\n`);
             else io.out(line);
           }
-          if (page.length < 1000 || fresh.length === 0) break;
-          const lastTs = page.at(-1)?.ts as string;
-          since = lastTs;
-          lastIds = new Set(page.filter((event) => event.ts === lastTs).map((event) => event.id));
+          if (page.last === null) break;
+          filter.after = page.last;
         }
       });
       if (file)

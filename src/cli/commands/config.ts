@@ -39,6 +39,21 @@ export function registerServerCommands(program: Command, io: CliIo): void {
             development_master_key: config.masterKeys.generated,
             body_limit_bytes: config.bodyLimitBytes,
             vault_services: vaultServices.map((service) => service.id),
+            // Header names only: OTLP headers carry the backend's credentials (Langfuse, vendors).
+            telemetry: {
+              service_name: config.telemetry.serviceName,
+              traces: config.telemetry.traces && {
+                endpoint: config.telemetry.traces.endpoint,
+                sample_ratio: config.telemetry.traces.sampleRatio,
+                headers: Object.keys(config.telemetry.traces.headers),
+              },
+              otlp_metrics: config.telemetry.metrics.otlp && {
+                endpoint: config.telemetry.metrics.otlp.endpoint,
+                interval_ms: config.telemetry.metrics.otlp.intervalMs,
+                headers: Object.keys(config.telemetry.metrics.otlp.headers),
+              },
+              access_log: config.telemetry.accessLog,
+            },
           },
           null,
           2,

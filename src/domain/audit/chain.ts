@@ -83,6 +83,7 @@ export class ChainSealer {
       prev_hash: this.#hash,
       hash: undefined,
       request_id: draft.request_id,
+      trace_id: draft.trace_id ?? null,
       region: draft.region,
       principal: draft.principal,
       surface: draft.surface,

@@ -5,7 +5,8 @@
  *
  * Every field is required; "no value" is spelled `null`, never an absent key, so one event has one canonical
  * form and the JCS bytes that are hashed cannot differ between a writer that omits a key and one that nulls it.
- * The only optional member is `usage.cost_usd`, which is absent when no price is known.
+ * The optional members are `usage.cost_usd`, absent when no price is known, and `trace_id`, absent from events
+ * written before tracing existed (every newer event carries it, `null` when the request was not traced).
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
@@ -29,6 +30,7 @@ export const AuditOutcomeSchema = Type.Union([
   Type.Literal('denied'),
   Type.Literal('unauthenticated'),
   Type.Literal('rate_limited'),
+  Type.Literal('budget_exceeded'),
   Type.Literal('upstream_error'),
   Type.Literal('error'),
   Type.Literal('aborted'),
@@ -91,6 +93,8 @@ export const AuditEventSchema = Type.Object(
     prev_hash: Hex256,
     hash: Hex256,
     request_id: NonEmpty,
+    /** The W3C trace id (32 lowercase hex) of the request's server span, also the `x-gatehouse-trace-id` header. */
+    trace_id: Type.Optional(Type.Union([Type.String({ pattern: '^[0-9a-f]{32}$' }), Type.Null()])),
     region: NonEmpty,
     principal: Type.Union([AuditPrincipalSchema, Type.Null()]),
     surface: NonEmpty,

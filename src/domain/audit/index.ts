@@ -32,6 +32,7 @@ export {
   isAuditEvent,
 } from './event.ts';
 export { type OutcomeHints, outcomeForStatus } from './outcome.ts';
+export { type AuditSearchFields, auditSearchFields } from './search-fields.ts';
 export {
   type ChainBreak,
   type ChainBreakReason,

@@ -15,11 +15,13 @@ export interface OutcomeHints {
   denied?: boolean;
   /** The upstream failed or timed out, as opposed to the gateway itself; only refines 502 and 504. */
   upstreamFailed?: boolean;
+  /** A 429 that a token or USD budget refused, not a rate or concurrency limit (issue 14, finding 4). */
+  budgetExceeded?: boolean;
 }
 
 /**
- * The outcome for a response status: 1xx-3xx `success`, 401 `unauthenticated`, 403 `denied`, 429 `rate_limited`,
- * other 4xx `client_error`, 502/504 with `upstreamFailed` `upstream_error`, other 5xx `error`. A status outside
+ * The outcome for a response status: 1xx-3xx `success`, 401 `unauthenticated`, 403 `denied`, 429 `rate_limited`
+ * (`budget_exceeded` when a budget refused it: spend exhausted is not a burst to retry), other 4xx `client_error`, 502/504 with `upstreamFailed` `upstream_error`, other 5xx `error`. A status outside
  * 100-599 (a bug upstream of the audit hook) is `error` rather than a throw: the audit path must always write.
  */
 export function outcomeForStatus(status: number, hints?: OutcomeHints): AuditOutcome {
@@ -29,7 +31,7 @@ export function outcomeForStatus(status: number, hints?: OutcomeHints): AuditOut
   if (status < 400) return 'success';
   if (status === 401) return 'unauthenticated';
   if (status === 403) return 'denied';
-  if (status === 429) return 'rate_limited';
+  if (status === 429) return hints?.budgetExceeded === true ? 'budget_exceeded' : 'rate_limited';
   if (status < 500) return 'client_error';
   if ((status === 502 || status === 504) && hints?.upstreamFailed === true) return 'upstream_error';
   return 'error';

@@ -74,5 +74,6 @@ export {
   MINUTE_MS,
   owedAt,
 } from './gcra.ts';
+export { aggregateLedgerDeltas, type LedgerDelta, utcDay } from './ledger.ts';
 export { BudgetLimitSchema, LimitPolicySchema, ModelPriceSchema, PriceTableSchema } from './schemas.ts';
 export { BUDGET_WINDOWS, type BudgetWindow, isBudgetWindow, windowKey, windowResetAt } from './windows.ts';

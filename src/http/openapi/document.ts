@@ -100,7 +100,9 @@ function parametersOf(route: CollectedRoute, pathParams: string[]): JsonObject[]
     required?: string[];
   };
   for (const [name, schema] of Object.entries(query.properties ?? {})) {
-    parameters.push({ name, in: 'query', required: query.required?.includes(name) === true, schema });
+    // OpenAPI renders a parameter's own `description`; the schema's stays too, for schema-only tooling.
+    const description = typeof schema.description === 'string' ? { description: schema.description } : {};
+    parameters.push({ name, in: 'query', required: query.required?.includes(name) === true, ...description, schema });
   }
   return parameters;
 }

@@ -5,4 +5,5 @@ export async function admitRequest(this: FastifyInstance, request: FastifyReques
   if (request.gh.principal === null) return;
   const rejection = await this.gatehouse.admission.admit(request.gh, request, reply);
   if (rejection !== null) throw rejection;
+  request.gh.trace?.endStage('admit');
 }

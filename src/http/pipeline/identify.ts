@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestTracer } from '../../telemetry/index.ts';
 import { RequestContext } from '../context.ts';
 import { httpError } from '../errors.ts';
 import { UNMATCHED_SURFACE } from '../surfaces.ts';
@@ -8,6 +9,16 @@ import type { GatewayPipelineDeps } from './deps.ts';
 export function startRequest(request: FastifyRequest, reply: FastifyReply): void {
   request.gh = new RequestContext(request.id, request.routeOptions.config.surfaceEntry ?? UNMATCHED_SURFACE);
   reply.header('x-gatehouse-request-id', request.id);
+}
+
+/**
+ * Starts the request's server span (continuing the caller's `traceparent`) and names its trace in
+ * `x-gatehouse-trace-id`, beside the request id. Only called when tracing is on.
+ */
+export function traceRequest(tracer: RequestTracer, request: FastifyRequest, reply: FastifyReply): void {
+  const context = request.gh;
+  context.trace = tracer.startRequest(request.headers, request.method, context.surface.path, context.surface.id);
+  reply.header('x-gatehouse-trace-id', context.trace.traceId);
 }
 
 /** `Bearer <token>` with exactly one space-free token (RFC 6750 §2.1); anything else is malformed. */

@@ -2,10 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { RequestContext } from '../context.ts';
 import { admitRequest } from './admit.ts';
-import { auditAbort, auditResponse, watchResponseClose } from './audit.ts';
+import { auditAbort, auditResponse, watchResponse } from './audit.ts';
 import { authorizeRequest } from './authorize.ts';
 import type { GatewayPipelineDeps } from './deps.ts';
-import { identifyRequest, startRequest } from './identify.ts';
+import { identifyRequest, startRequest, traceRequest } from './identify.ts';
 
 /**
  * Runs before the body is read, so an unauthenticated or unauthorized caller never gets one parsed. The stages
@@ -13,17 +13,21 @@ import { identifyRequest, startRequest } from './identify.ts';
  */
 async function enterPipeline(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   startRequest(request, reply);
-  watchResponseClose(request, reply);
+  if (this.gatehouse.tracer !== null) traceRequest(this.gatehouse.tracer, request, reply);
+  watchResponse(request, reply);
   await identifyRequest(this.gatehouse, request);
+  request.gh.trace?.endStage('identify');
   authorizeRequest(this.gatehouse, request);
+  request.gh.trace?.endStage('authorize');
 }
 
 /**
  * The pipeline, in its one fixed order (DESIGN §1):
- *   onRequest:  startRequest → watchResponseClose → identifyRequest → authorizeRequest
+ *   onRequest:  startRequest → traceRequest → watchResponse → identifyRequest → authorizeRequest
  *   preHandler: admitRequest                      (after body parsing: estimates need the body)
  *   handler
- *   onResponse / onRequestAbort: settle → audit   (exactly one event, whichever fires first)
+ *   res.end (the last bytes): measure → audit → hold until the event and ledger delta are durable → end → settle
+ *   onResponse / onRequestAbort: the same without a hold, when no end was held (exactly one event per request)
  *   response 'close' before 'finish' (client gone mid-response): the same, marked aborted
  * Registered at the root through fastify-plugin so every route, and the 404 handler, runs it.
  */
@@ -39,6 +43,7 @@ async function pipeline(app: FastifyInstance, deps: GatewayPipelineDeps): Promis
 
 export const pipelinePlugin = fp(pipeline, { name: 'gatehouse-pipeline', fastify: '5.x' });
 
+export { CLIENT_CLOSED_STATUS, recordUnroutedRequest, type UnroutedRequest } from './audit.ts';
 export { denialError } from './authorize.ts';
 export type { AuditSink, GatewayPipelineDeps, PipelineMetrics } from './deps.ts';
 export { parseBearer } from './identify.ts';

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditAuthz } from '../../domain/audit/index.ts';
+import type { LedgerDelta } from '../../domain/limits/index.ts';
 import type { Principal } from '../../domain/principal.ts';
 import type { RequestContext } from '../context.ts';
 import type { GatehouseError } from '../errors.ts';
@@ -16,8 +17,9 @@ export interface Authorizer {
 
 /**
  * Admission control (rate limits, concurrency, budgets). `admit` runs after authorization and before the handler,
- * with the parsed body; it returns null to admit or the error to send. `settle` runs exactly once per admitted
- * request when it ends (finished, failed or aborted) with the usage recorded on the context.
+ * with the parsed body; it returns null to admit or the error to send. When an admitted request ends (finished,
+ * failed or aborted), `measure` runs once with the usage recorded on the context and returns the request's ledger
+ * delta, which is committed with its audit event; `settle` then corrects the shared counters, after that commit.
  * Implementations fail closed: when their state is unreachable they return a 503 error, never null.
  */
 export interface Admission {
@@ -27,6 +29,7 @@ export interface Admission {
     request: FastifyRequest,
     reply?: FastifyReply,
   ): Promise<GatehouseError | null> | GatehouseError | null;
+  measure(context: RequestContext): LedgerDelta | null;
   settle(context: RequestContext): Promise<void> | void;
 }
 
@@ -50,5 +53,6 @@ export type AuthFailureCode =
 /** Accepts every request; the default until limits and budgets are configured. */
 export const openAdmission: Admission = {
   admit: () => null,
+  measure: () => null,
   settle: () => {},
 };

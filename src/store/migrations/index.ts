@@ -6,7 +6,8 @@ import { llmMigration } from './004-llm.ts';
 import { mcpMigration } from './005-mcp.ts';
 import { vaultMigration } from './006-vault.ts';
 import { regionHeartbeatsMigration } from './007-region-heartbeats.ts';
-import { mcpVirtualOauthMigration } from './008-mcp-virtual-oauth.ts';
+import { auditSearchMigration } from './008-audit-search.ts';
+import { mcpVirtualOauthMigration } from './009-mcp-virtual-oauth.ts';
 
 /** Ordered migrations; names sort lexically, so they carry a zero-padded sequence number. */
 const migrations: Record<string, Migration> = {
@@ -15,7 +16,8 @@ const migrations: Record<string, Migration> = {
   '005-mcp': mcpMigration,
   '006-vault': vaultMigration,
   '007-region-heartbeats': regionHeartbeatsMigration,
-  '008-mcp-virtual-oauth': mcpVirtualOauthMigration,
+  '008-audit-search': auditSearchMigration,
+  '009-mcp-virtual-oauth': mcpVirtualOauthMigration,
   '002-admin': adminMigration,
   '003-usage': usageMigration,
 };

@@ -1,8 +1,9 @@
 import type SqliteDatabase from 'better-sqlite3';
 import { type Kysely, sql } from 'kysely';
-import type { AuditEvent } from '../../domain/audit/index.ts';
+import { type AuditEvent, auditSearchFields } from '../../domain/audit/index.ts';
 import type { Store } from '../connect.ts';
 import type { AuditEventsTable, Database } from '../schema.ts';
+import { addUsage, type UsageIncrement } from './usage.ts';
 
 export interface ChainHead {
   chainId: string;
@@ -26,10 +27,12 @@ function toRow(event: AuditEvent): AuditEventsTable {
     outcome: event.outcome,
     hash: event.hash,
     body: JSON.stringify(event),
+    ...auditSearchFields(event),
   };
 }
 
-const COLUMNS = 'chain_id, seq, id, ts, request_id, principal_id, tenant_id, surface, status, outcome, hash, body';
+const COLUMNS =
+  'chain_id, seq, id, ts, request_id, principal_id, tenant_id, surface, status, outcome, hash, body, team_id, model, trace_id, session_id';
 
 /** Prepared statements per SQLite handle: preparing a statement costs more than executing it (bench profile). */
 const sqliteStatements = new WeakMap<
@@ -37,7 +40,7 @@ const sqliteStatements = new WeakMap<
   {
     insert: SqliteDatabase.Statement;
     head: SqliteDatabase.Statement;
-    batch: (events: AuditEvent[], head: unknown[]) => void;
+    batch: (events: AuditEvent[], head: unknown[], usage: readonly UsageIncrement[]) => void;
   }
 >();
 
@@ -45,16 +48,26 @@ function sqliteAppender(database: SqliteDatabase.Database) {
   let cached = sqliteStatements.get(database);
   if (!cached) {
     const insert = database.prepare(
-      `insert into audit_events (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `insert into audit_events (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const head = database.prepare(
       `insert into audit_chains (chain_id, region, started_at, head_seq, head_hash, updated_at) values (?, ?, ?, ?, ?, ?)
        on conflict (chain_id) do update set head_seq = excluded.head_seq, head_hash = excluded.head_hash, updated_at = excluded.updated_at`,
     );
-    const batch = database.transaction((events: AuditEvent[], headRow: unknown[]) => {
+    const spend = database.prepare(
+      `insert into usage_daily (day, tenant_id, team_id, key_id, model, requests, prompt_tokens, completion_tokens,
+         total_tokens, cost_usd, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       on conflict (day, tenant_id, team_id, key_id, model) do update set requests = requests + excluded.requests,
+         prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+         completion_tokens = completion_tokens + excluded.completion_tokens,
+         total_tokens = total_tokens + excluded.total_tokens, cost_usd = cost_usd + excluded.cost_usd,
+         updated_at = excluded.updated_at`,
+    );
+    const batch = database.transaction((events: AuditEvent[], headRow: unknown[], usage: readonly UsageIncrement[]) => {
       // Positional, in COLUMNS order, straight from the event: no row object or values array per event.
       for (const event of events) {
         const { principal } = event;
+        const search = auditSearchFields(event);
         insert.run(
           event.chain_id,
           event.seq,
@@ -68,9 +81,29 @@ function sqliteAppender(database: SqliteDatabase.Database) {
           event.outcome,
           event.hash,
           JSON.stringify(event),
+          search.team_id,
+          search.model,
+          search.trace_id,
+          search.session_id,
         );
       }
       head.run(headRow);
+      const now = headRow[5];
+      for (const u of usage) {
+        spend.run(
+          u.day,
+          u.tenantId,
+          u.teamId,
+          u.keyId,
+          u.model,
+          u.requests,
+          u.promptTokens,
+          u.completionTokens,
+          u.totalTokens,
+          u.costUsd,
+          now,
+        );
+      }
     });
     cached = { insert, head, batch };
     sqliteStatements.set(database, cached);
@@ -79,22 +112,27 @@ function sqliteAppender(database: SqliteDatabase.Database) {
 }
 
 /**
- * Group commit: one transaction appends a batch of sealed events of one chain and moves the chain head, so the
- * head recorded in `audit_chains` always matches the last stored event (that is how truncation is detected).
- * SQLite runs cached prepared statements; PostgreSQL sends the whole batch as one `unnest` insert (12 array
+ * Group commit: one transaction appends a batch of sealed events of one chain, moves the chain head, and adds the
+ * batch's spend to the `usage_daily` ledger. The head recorded in `audit_chains` always matches the last stored
+ * event (that is how truncation is detected), and the ledger always holds exactly the spend of the stored events
+ * (issue 14: a crash can neither lose spend whose event survived nor keep spend whose event was lost).
+ * `usage` must hold each (day, tenant, team, key, model) at most once (PostgreSQL refuses to update one row twice
+ * in one ON CONFLICT statement).
+ * SQLite runs cached prepared statements; PostgreSQL sends the whole batch as one `unnest` insert (16 array
  * parameters whatever the batch size), rather than a query built and parsed per batch.
  */
 export async function appendAuditBatch(
   store: Store,
   chain: { chainId: string; region: string; startedAt: number },
   events: AuditEvent[],
+  usage: readonly UsageIncrement[] = [],
 ): Promise<void> {
   const last = events.at(-1);
   if (!last) return;
   const now = Date.now();
   const headRow = [chain.chainId, chain.region, chain.startedAt, last.seq, last.hash, now];
   if (store.sqlite) {
-    sqliteAppender(store.sqlite)(events, headRow);
+    sqliteAppender(store.sqlite)(events, headRow, usage);
     return;
   }
   const rows = events.map(toRow);
@@ -104,7 +142,9 @@ export async function appendAuditBatch(
       select * from unnest(${column('chain_id')}::text[], ${column('seq')}::bigint[], ${column('id')}::text[],
         ${column('ts')}::text[], ${column('request_id')}::text[], ${column('principal_id')}::text[],
         ${column('tenant_id')}::text[], ${column('surface')}::text[], ${column('status')}::int[],
-        ${column('outcome')}::text[], ${column('hash')}::text[], ${column('body')}::text[])`.execute(trx);
+        ${column('outcome')}::text[], ${column('hash')}::text[], ${column('body')}::text[],
+        ${column('team_id')}::text[], ${column('model')}::text[], ${column('trace_id')}::text[],
+        ${column('session_id')}::text[])`.execute(trx);
     await trx
       .insertInto('audit_chains')
       .values({
@@ -119,6 +159,7 @@ export async function appendAuditBatch(
         oc.column('chain_id').doUpdateSet({ head_seq: last.seq, head_hash: last.hash, updated_at: now }),
       )
       .execute();
+    await addUsage(trx, usage, now);
   });
 }
 
@@ -195,19 +236,51 @@ export interface AuditQuery {
   surface?: string;
   principalId?: string;
   tenantId?: string;
+  teamId?: string;
   outcome?: string;
+  requestId?: string;
+  traceId?: string;
+  model?: string;
+  sessionId?: string;
+  /** An exact status, or a class as its lower and upper bound (`5xx` is 500..599). */
+  status?: number | { min: number; max: number };
+  /** Keyset position: only events strictly after it in `order` (the last event of the previous page). */
+  after?: { ts: string; id: string };
   limit: number;
   order: 'asc' | 'desc';
 }
 
-export async function queryAuditEvents(db: Kysely<Database>, query: AuditQuery): Promise<unknown[]> {
-  let q = db.selectFrom('audit_events').select('body');
+export interface AuditPage {
+  events: unknown[];
+  /** Position of the last event returned when the page was full, else null (nothing more matched). */
+  last: { ts: string; id: string } | null;
+}
+
+/** Filters AND together; every filter has an index (migration 008), and pages are keyset, never OFFSET. */
+export async function queryAuditEvents(db: Kysely<Database>, query: AuditQuery): Promise<AuditPage> {
+  let q = db.selectFrom('audit_events').select(['body', 'ts', 'id']);
   if (query.since) q = q.where('ts', '>=', query.since);
   if (query.until) q = q.where('ts', '<', query.until);
   if (query.surface) q = q.where('surface', '=', query.surface);
   if (query.principalId) q = q.where('principal_id', '=', query.principalId);
   if (query.tenantId) q = q.where('tenant_id', '=', query.tenantId);
+  if (query.teamId) q = q.where('team_id', '=', query.teamId);
   if (query.outcome) q = q.where('outcome', '=', query.outcome);
+  if (query.requestId) q = q.where('request_id', '=', query.requestId);
+  if (query.traceId) q = q.where('trace_id', '=', query.traceId);
+  if (query.model) q = q.where('model', '=', query.model);
+  if (query.sessionId) q = q.where('session_id', '=', query.sessionId);
+  const { status, after } = query;
+  if (typeof status === 'number') q = q.where('status', '=', status);
+  else if (status !== undefined) q = q.where('status', '>=', status.min).where('status', '<=', status.max);
+  if (after !== undefined) {
+    const op = query.order === 'desc' ? '<' : '>';
+    q = q.where((eb) => eb.or([eb('ts', op, after.ts), eb.and([eb('ts', '=', after.ts), eb('id', op, after.id)])]));
+  }
   const rows = await q.orderBy('ts', query.order).orderBy('id', query.order).limit(query.limit).execute();
-  return rows.map((row) => JSON.parse(row.body));
+  const tail = rows.at(-1);
+  return {
+    events: rows.map((row) => JSON.parse(row.body)),
+    last: rows.length === query.limit && tail !== undefined ? { ts: tail.ts, id: tail.id } : null,
+  };
 }

@@ -1,4 +1,4 @@
-/** MCP virtual servers and pending per-user OAuth authorizations (migration 008). */
+/** MCP virtual servers and pending per-user OAuth authorizations (migration 009). */
 import type { Kysely, Transaction } from 'kysely';
 import { nextRevision } from '../revisions.ts';
 import type { Database } from '../schema.ts';

@@ -118,37 +118,24 @@ export async function queryUsage(
   return out;
 }
 
-export interface LevelSpend {
-  level: 'tenant' | 'team' | 'key';
-  id: string;
-  totalTokens: number;
-  costUsd: number;
-}
-
 const LEVEL_COLUMNS = { tenant: 'tenant_id', team: 'team_id', key: 'key_id' } as const;
 
-/** Spend per tenant, team and key over the inclusive day range (open-ended when `sinceDay` is null). */
-export async function sumSpendByLevel(
+/** One tenant's, team's or key's spend over the inclusive day range (open-ended when `sinceDay` is null). */
+export async function sumScopeSpend(
   db: Kysely<Database>,
+  scope: { level: keyof typeof LEVEL_COLUMNS; id: string },
   sinceDay: string | null,
   untilDay: string,
-): Promise<LevelSpend[]> {
-  const out: LevelSpend[] = [];
-  for (const level of ['tenant', 'team', 'key'] as const) {
-    const column = LEVEL_COLUMNS[level];
-    let query = db
-      .selectFrom('usage_daily')
-      .select([
-        sql<string>`${sql.ref(column)}`.as('id'),
-        sql<number>`sum(total_tokens)`.as('tokens'),
-        sql<number>`sum(cost_usd)`.as('cost'),
-      ])
-      .where('day', '<=', untilDay)
-      .groupBy(column);
-    if (sinceDay !== null) query = query.where('day', '>=', sinceDay);
-    for (const row of await query.execute()) {
-      out.push({ level, id: row.id, totalTokens: Number(row.tokens), costUsd: Number(row.cost) });
-    }
-  }
-  return out;
+): Promise<{ totalTokens: number; costUsd: number }> {
+  let query = db
+    .selectFrom('usage_daily')
+    .select([
+      sql<number>`coalesce(sum(total_tokens), 0)`.as('tokens'),
+      sql<number>`coalesce(sum(cost_usd), 0)`.as('cost'),
+    ])
+    .where(LEVEL_COLUMNS[scope.level], '=', scope.id)
+    .where('day', '<=', untilDay);
+  if (sinceDay !== null) query = query.where('day', '>=', sinceDay);
+  const row = await query.executeTakeFirst();
+  return { totalTokens: Number(row?.tokens ?? 0), costUsd: Number(row?.cost ?? 0) };
 }

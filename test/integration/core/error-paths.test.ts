@@ -4,6 +4,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createGatewayEnvironment,
+  eventually,
   type GatewayEnvironment,
   getWithToken,
   startGateway,
@@ -41,8 +42,15 @@ describe.each([true, false])(
     it('answers 503 audit_backpressure while the queue is full, audits that refusal too, and recovers after a commit', async () => {
       const identity = await gw.createIdentity();
       await gw.gateway.audit.flush();
-      const statuses: Array<{ status: number; code: string | null }> = [];
-      for (let i = 0; i < 5; i++) statuses.push(await get(gw, WHOAMI, identity.key));
+      // Each response waits for its event's commit, which only the test triggers: send them one by one, each once
+      // the previous one's event is queued, then commit and collect every answer.
+      const pending: Array<Promise<{ status: number; code: string | null }>> = [];
+      for (let i = 0; i < 5; i++) {
+        pending.push(get(gw, WHOAMI, identity.key));
+        await eventually(() => gw.gateway.audit.depth === i + 1);
+      }
+      await gw.gateway.audit.flush();
+      const statuses = await Promise.all(pending);
       expect(statuses.slice(0, 3).map((s) => s.status)).toEqual([200, 200, 200]);
       expect(statuses.slice(3)).toEqual([
         { status: 503, code: 'audit_backpressure' },
@@ -52,7 +60,10 @@ describe.each([true, false])(
       const refused = events.filter((event) => event.error_code === 'audit_backpressure');
       expect(refused).toHaveLength(2);
       expect(events.filter((event) => event.surface === 'identity.whoami')).toHaveLength(5);
-      expect((await get(gw, WHOAMI, identity.key)).status).toBe(200);
+      const after = get(gw, WHOAMI, identity.key);
+      await eventually(() => gw.gateway.audit.depth === 1);
+      await gw.gateway.audit.flush();
+      expect((await after).status).toBe(200);
     });
   },
 );

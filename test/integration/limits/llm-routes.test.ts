@@ -90,7 +90,6 @@ describe('[INV-6] limits on the LLM routes', () => {
       return reply.statusCode === 200;
     });
     const rows = await eventually(async () => {
-      await gw.gateway.limits.ledger.flush();
       const found = await usageRepository.queryUsage(gw.gateway.store.read, { keyId: key.id }, []);
       return found[0]?.requests === 2 ? found : undefined;
     });

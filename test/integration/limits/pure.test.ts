@@ -97,7 +97,7 @@ describe('rate headers and denials', () => {
         retryAfterMs: 1200,
         resetAt: now + 1200,
       },
-      0,
+      { promptTokens: 0, outputTokens: 0, usd: 0 },
     );
     expect([rate.statusCode, rate.code, rate.headers?.['retry-after']]).toEqual([429, 'rate_limit_exceeded', '2']);
     expect(rate.message).toBe(
@@ -113,11 +113,11 @@ describe('rate headers and denials', () => {
         retryAfterMs: 1000,
         resetAt: Date.UTC(2026, 11, 1),
       },
-      0,
+      { promptTokens: 0, outputTokens: 0, usd: 0 },
     );
     expect([budget.statusCode, budget.type, budget.code]).toEqual([429, 'insufficient_quota', 'budget_exceeded']);
     expect(budget.message).toBe(
-      'This request would exceed the monthly USD budget of tenant o1 ($2.5); it resets at 2026-12-01T00:00:00.000Z.',
+      'This request reserves $0.0012 for 300 tokens (prompt estimate 44 + max_tokens 256), which would exceed the monthly USD budget of tenant o1 ($2.5); it resets at 2026-12-01T00:00:00.000Z.',
     );
     const concurrency = denialError(
       {
@@ -129,7 +129,7 @@ describe('rate headers and denials', () => {
         retryAfterMs: 1000,
         resetAt: null,
       },
-      0,
+      { promptTokens: 0, outputTokens: 0, usd: 0 },
     );
     expect(concurrency.message).toContain('key k for model m already has 2 requests in flight');
   });

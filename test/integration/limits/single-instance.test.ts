@@ -232,7 +232,6 @@ describe('[INV-6] limits and budgets on one instance', () => {
     const spent = await callProbe(gw.baseUrl, key, { max_tokens: 50, fake_usage: { prompt: 300, completion: 500 } });
     expect(spent.status).toBe(200);
     await eventually(async () => {
-      await gw.gateway.limits.ledger.flush();
       const rows = await usageRepository.queryUsage(gw.gateway.store.read, { keyId: key.keyId }, []);
       return rows[0]?.total_tokens === 800;
     });

@@ -64,7 +64,6 @@ describe('usage reports, limit commands and bad input', () => {
       total_tokens: 42,
     });
 
-    await gw.gateway.limits.ledger.flush();
     const cli = await runCliWithEnv(environment.env, ['usage', '--key', key.keyId, '--group-by', 'model', '--json']);
     expect(cli.code).toBe(0);
     expect(JSON.parse(cli.stdout)).toMatchObject({ totals: { requests: 3, total_tokens: 42 } });

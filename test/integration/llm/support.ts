@@ -34,6 +34,8 @@ export interface StartLlmGatewayOptions {
   llm?: CreateGatewayOptions['llm'];
   /** More environment for the gateway (`REDIS_URL`, say). */
   env?: Record<string, string>;
+  /** The gateway's logger (tests that read log lines pass one writing to memory). */
+  logger?: CreateGatewayOptions['logger'];
 }
 
 /** Fast retries for tests: the backoff schedule is the router's concern, tested there. */
@@ -50,6 +52,7 @@ export async function startLlmGateway(options: StartLlmGatewayOptions = {}): Pro
   const config = loadConfig({ env });
   const gateway = await createGateway(config, {
     llm: { router: { policy: FAST_POLICY }, ...options.llm },
+    logger: options.logger,
   });
   await gateway.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = gateway.app.server.address() as AddressInfo;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { windowKey } from '../../../src/domain/limits/index.ts';
 import { createMemorySharedState, StateUnavailableError } from '../../../src/state/index.ts';
 import { OPEN_RESERVATION_TTL_MS } from '../../../src/state/validate.ts';
+import { withEmptyLedger } from './built-budgets.ts';
 import { describeSharedStateContract } from './shared-state.case.ts';
 
 describeSharedStateContract('memory', {
@@ -16,7 +17,7 @@ describe('memory shared state with an injected clock', () => {
 
   it('drops a settle correction once the charged window has rolled over', async () => {
     let now = Date.UTC(2026, 10, 22, 23, 59, 0);
-    const state = createMemorySharedState({ now: () => now });
+    const state = withEmptyLedger(createMemorySharedState({ now: () => now }));
     const scope = {
       level: 'key' as const,
       id: 'k1',
@@ -34,7 +35,7 @@ describe('memory shared state with an injected clock', () => {
 
   it('applies a settle while the reservation is open and drops one that comes later', async () => {
     let now = 10 * DAY;
-    const state = createMemorySharedState({ now: () => now });
+    const state = withEmptyLedger(createMemorySharedState({ now: () => now }));
     const scope = {
       level: 'key' as const,
       id: 'k3',
@@ -54,7 +55,7 @@ describe('memory shared state with an injected clock', () => {
 
   it('frees an expired lease without waiting in real time', async () => {
     let now = 1_000_000;
-    const state = createMemorySharedState({ now: () => now });
+    const state = withEmptyLedger(createMemorySharedState({ now: () => now }));
     const scope = { level: 'team' as const, id: 't1', limits: { maxConcurrency: 1 } };
     expect((await state.admit({ scopes: [scope], tokens: 0, costUsd: 0, leaseTtlMs: 5_000 })).admitted).toBe(true);
     now += 4_999;
@@ -65,7 +66,7 @@ describe('memory shared state with an injected clock', () => {
 
   it('forgets expired entries in its periodic sweep and keeps live ones', async () => {
     let now = 5 * DAY;
-    const state = createMemorySharedState({ now: () => now });
+    const state = withEmptyLedger(createMemorySharedState({ now: () => now }));
     const scope = { level: 'key' as const, id: 'k2', limits: { requestsPerMinute: 1 } };
     expect((await state.admit({ scopes: [scope], tokens: 0, costUsd: 0 })).admitted).toBe(true);
     for (let i = 0; i < 2_048; i++) await state.consumeOnce(`jti-${i}`, 10);

@@ -7,6 +7,7 @@ import { createRedisSharedState, StateUnavailableError } from '../../../src/stat
 import { LUA_WINDOW_KEY } from '../../../src/state/redis-scripts.ts';
 import { OPEN_RESERVATION_TTL_MS } from '../../../src/state/validate.ts';
 import { freePort, REDIS_URL, redisAvailable, startRedisServer } from '../../helpers/services.ts';
+import { withEmptyLedger } from './built-budgets.ts';
 import { describeSharedStateContract } from './shared-state.case.ts';
 
 const ok = await redisAvailable();
@@ -41,7 +42,7 @@ describe.skipIf(!ok)('redis shared state', () => {
 
   it('keeps a key per reservation only while it is open', async () => {
     const own = `${prefix}open:`;
-    const state = createRedisSharedState({ url: REDIS_URL, keyPrefix: own });
+    const state = withEmptyLedger(createRedisSharedState({ url: REDIS_URL, keyPrefix: own }));
     const admin = new Redis(REDIS_URL);
     try {
       const scope = {

@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdmissionRequest, AdmissionResult, LimitPolicy, LimitScope } from '../../../src/domain/limits/index.ts';
-import { windowKey } from '../../../src/domain/limits/index.ts';
-import { type SharedState, StateUnavailableError } from '../../../src/state/index.ts';
+import { BudgetCountersStaleError, type SharedState, StateUnavailableError } from '../../../src/state/index.ts';
+import { withEmptyLedger } from './built-budgets.ts';
 
 export interface SharedStateHarness {
   /** Two handles on one shared state: two Redis clients, or one memory instance twice. */
@@ -48,9 +48,13 @@ export function describeSharedStateContract(name: string, harness: SharedStateHa
   describe(`SharedState contract: ${name}`, () => {
     let a: SharedState;
     let b: SharedState;
+    let rawA: SharedState;
+    let rawB: SharedState;
 
     beforeAll(async () => {
-      ({ a, b } = await harness.open());
+      ({ a: rawA, b: rawB } = await harness.open());
+      a = withEmptyLedger(rawA);
+      b = withEmptyLedger(rawB);
     });
     afterAll(async () => {
       await a?.close();
@@ -205,16 +209,22 @@ export function describeSharedStateContract(name: string, harness: SharedStateHa
         expect(denialOf(await a.admit(request([scope], 1, 0)))).toMatchObject({ kind: 'budget', unit: 'tokens' });
       });
 
-      it('hydrates spend only where no live counter exists', async () => {
+      it('[issue 14] refuses to count with a budget counter not built for its limits, until it is rebuilt', async () => {
         const id = randomUUID();
         const scope = keyScope({ budgets: [{ window: 'daily', maxTokens: 1_000 }] }, id);
-        const entry = { scope: { level: 'key' as const, id }, window: 'daily' as const, tokens: 950, costUsd: 2 };
-        const today = windowKey('daily', Date.now());
-        expect(await a.hydrateSpend([{ ...entry, windowKey: 'd:2000-01-01' }])).toBe(0);
-        expect(await a.hydrateSpend([{ ...entry, windowKey: today }])).toBe(1);
-        expect(await b.hydrateSpend([{ ...entry, tokens: 0, windowKey: today }])).toBe(0);
-        expect(denialOf(await b.admit(request([scope], 100)))).toMatchObject({ kind: 'budget' });
-        expect((await b.admit(request([scope], 50))).admitted).toBe(true);
+        const stale = await rawA.admit(request([scope], 10)).catch((error: unknown) => error);
+        expect(stale).toBeInstanceOf(BudgetCountersStaleError);
+        const [check] = (stale as BudgetCountersStaleError).stale;
+        if (check === undefined) throw new Error('no stale budget named');
+        expect(check).toMatchObject({ window: 'daily', maxTokens: 1_000 });
+        await rawA.rebuildBudget(check, { tokens: 950, costUsd: 0 });
+        // Already built: a second rebuild (another instance) changes nothing.
+        await rawB.rebuildBudget(check, { tokens: 0, costUsd: 0 });
+        expect(denialOf(await rawB.admit(request([scope], 100)))).toMatchObject({ kind: 'budget' });
+        expect((await rawB.admit(request([scope], 50))).admitted).toBe(true);
+        // The same scope under other limits (a budget changed) is stale again.
+        const changed = keyScope({ budgets: [{ window: 'daily', maxTokens: 2_000 }] }, id);
+        await expect(rawA.admit(request([changed], 10))).rejects.toBeInstanceOf(BudgetCountersStaleError);
       });
     });
 

@@ -265,9 +265,9 @@ export function describeStoreContract(label: string, harness: StoreHarness): voi
       const surface = uniqueName('surface');
       const events = [draft(200, surface), draft(401, surface), draft(200, surface)].map((d) => sealer.seal(d));
       await auditRepository.appendAuditBatch(store, { chainId, region: 'local', startedAt: 1 }, events);
-      const all = await auditRepository.queryAuditEvents(store.read, { surface, limit: 10, order: 'asc' });
+      const { events: all } = await auditRepository.queryAuditEvents(store.read, { surface, limit: 10, order: 'asc' });
       expect(all).toHaveLength(3);
-      const failures = await auditRepository.queryAuditEvents(store.read, {
+      const { events: failures } = await auditRepository.queryAuditEvents(store.read, {
         surface,
         outcome: 'client_error',
         limit: 10,

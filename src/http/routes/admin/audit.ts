@@ -1,12 +1,15 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { verifyStoredChains } from '../../../audit/index.ts';
+import { decodeAuditCursor, encodeAuditCursor, parseStatusFilter, verifyStoredChains } from '../../../audit/index.ts';
 import { auditRepository } from '../../../store/index.ts';
 import { httpError } from '../../errors.ts';
 import type { AdminRoutesDeps } from './deps.ts';
 import { AuditQuery, TenantParams } from './schemas.ts';
 
 type Query = Static<typeof AuditQuery>;
+
+const EXPORT_PAGE = 1000;
+const EXPORT_DEFAULT_LIMIT = 10_000;
 
 function isoTime(field: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -15,49 +18,87 @@ function isoTime(field: string, value: string | undefined): string | undefined {
   return new Date(time).toISOString();
 }
 
-function toFilter(query: Query, tenantId?: string): auditRepository.AuditQuery {
+function statusFilter(value: string | undefined) {
+  if (value === undefined) return undefined;
+  const status = parseStatusFilter(value);
+  if (status === null) throw httpError('invalid_request', { detail: 'status must be like 429 or 5xx' }, 'status');
+  return status;
+}
+
+function cursorFilter(cursor: string | undefined) {
+  if (cursor === undefined) return undefined;
+  const position = decodeAuditCursor(cursor);
+  if (position === null) throw httpError('invalid_request', { detail: 'cursor is malformed' }, 'cursor');
+  return position;
+}
+
+function toFilter(query: Query, order: 'asc' | 'desc', tenantId?: string): auditRepository.AuditQuery {
   return {
     since: isoTime('since', query.since),
     until: isoTime('until', query.until),
     surface: query.surface,
     principalId: query.principal,
+    teamId: query.team,
     outcome: query.outcome,
+    status: statusFilter(query.status),
+    requestId: query.request_id,
+    traceId: query.trace_id,
+    model: query.model,
+    sessionId: query.session,
     tenantId,
+    after: cursorFilter(query.cursor),
     limit: query.limit ?? 100,
-    order: 'desc',
+    order,
   };
 }
 
-/** Audit query (newest first), JSON-lines export (oldest first, streamed in pages) and chain verification. */
+async function listPage(deps: AdminRoutesDeps, filter: auditRepository.AuditQuery) {
+  const page = await auditRepository.queryAuditEvents(deps.store.read, filter);
+  return {
+    object: 'list' as const,
+    data: page.events,
+    next_cursor: page.last === null ? null : encodeAuditCursor(page.last),
+  };
+}
+
+/** Audit query (newest first, keyset pages), JSON-lines export (oldest first) and chain verification. */
 export async function auditRoutes(app: FastifyInstance, deps: AdminRoutesDeps): Promise<void> {
   const { store } = deps;
 
   app.get<{ Querystring: Query }>(
     '/admin/v1/audit',
     { config: { surface: 'admin.audit.query' }, schema: { querystring: AuditQuery } },
-    async (request) => ({
-      object: 'list',
-      data: await auditRepository.queryAuditEvents(store.read, toFilter(request.query)),
-    }),
+    async (request) => listPage(deps, toFilter(request.query, 'desc')),
   );
 
   app.get<{ Params: Static<typeof TenantParams>; Querystring: Query }>(
     '/admin/v1/tenants/:tenant_id/audit',
     { config: { surface: 'admin.tenant_audit.query' }, schema: { params: TenantParams, querystring: AuditQuery } },
-    async (request) => ({
-      object: 'list',
-      data: await auditRepository.queryAuditEvents(store.read, toFilter(request.query, request.params.tenant_id)),
-    }),
+    async (request) => listPage(deps, toFilter(request.query, 'desc', request.params.tenant_id)),
   );
 
   app.get<{ Querystring: Query }>(
     '/admin/v1/audit/export',
     { config: { surface: 'admin.audit.export' }, schema: { querystring: AuditQuery } },
     async (request: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
-      const filter = { ...toFilter(request.query), order: 'asc' as const, limit: request.query.limit ?? 10_000 };
-      const events = await auditRepository.queryAuditEvents(store.read, filter);
+      // `limit` caps the whole export here; it is read page by page so a large one never sits in one query.
+      const total = request.query.limit ?? EXPORT_DEFAULT_LIMIT;
+      const filter = toFilter(request.query, 'asc');
+      const lines: string[] = [];
+      let last: { ts: string; id: string } | null = null;
+      while (lines.length < total) {
+        const page = await auditRepository.queryAuditEvents(store.read, {
+          ...filter,
+          limit: Math.min(EXPORT_PAGE, total - lines.length),
+        });
+        for (const event of page.events) lines.push(JSON.stringify(event));
+        last = page.last;
+        if (last === null) break;
+        filter.after = last;
+      }
+      if (last !== null) reply.header('x-gatehouse-next-cursor', encodeAuditCursor(last));
       reply.type('application/x-ndjson');
-      return events.map((event) => JSON.stringify(event)).join('\n') + (events.length > 0 ? '\n' : '');
+      return lines.length > 0 ? `${lines.join('\n')}\n` : '';
     },
   );
 

@@ -80,14 +80,42 @@ export const SecretBody = Type.Object(
   { additionalProperties: false },
 );
 
+const AuditFilter = (maxLength: number, description: string) => Type.Optional(Type.String({ maxLength, description }));
+
+/** Every filter of the audit query, export and CLI; filters AND together. */
 export const AuditQuery = Type.Object(
   {
-    since: Type.Optional(Type.String({ maxLength: 40 })),
-    until: Type.Optional(Type.String({ maxLength: 40 })),
-    surface: Type.Optional(Type.String({ maxLength: 100 })),
-    principal: Type.Optional(Type.String({ maxLength: 100 })),
-    outcome: Type.Optional(Type.String({ maxLength: 40 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    since: AuditFilter(40, 'Events at or after this RFC 3339 time.'),
+    until: AuditFilter(40, 'Events before this RFC 3339 time.'),
+    surface: AuditFilter(100, 'Surface id, e.g. `llm.chat` (see contracts/surfaces.json).'),
+    principal: AuditFilter(200, 'Principal id: a key id, user id or `issuer#subject`.'),
+    team: AuditFilter(100, "The principal's team id."),
+    outcome: Type.Optional(
+      Type.String({
+        enum: [
+          'success',
+          'client_error',
+          'denied',
+          'unauthenticated',
+          'rate_limited',
+          'upstream_error',
+          'error',
+          'aborted',
+        ],
+        description: 'The event outcome.',
+      }),
+    ),
+    status: Type.Optional(
+      Type.String({ pattern: '^([1-5][0-9][0-9]|[1-5]xx)$', description: 'An HTTP status (`429`) or class (`5xx`).' }),
+    ),
+    request_id: AuditFilter(100, 'The request id (the `x-gatehouse-request-id` response header).'),
+    trace_id: Type.Optional(
+      Type.String({ pattern: '^[0-9a-f]{32}$', description: 'The W3C trace id (the `x-gatehouse-trace-id` header).' }),
+    ),
+    model: AuditFilter(200, 'The model an LLM call asked for (its public name).'),
+    session: AuditFilter(200, 'The agent session: an MCP session id or the session header an agent sent.'),
+    cursor: AuditFilter(400, 'Opaque: the `next_cursor` of the previous page.'),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Events per page (default 100).' })),
   },
   { additionalProperties: false },
 );

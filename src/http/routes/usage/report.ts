@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { buildUsageReport, parseGroupBy, type SpendLedger, UsageQueryError } from '../../../admission/index.ts';
+import { buildUsageReport, parseGroupBy, UsageQueryError } from '../../../admission/index.ts';
 import type { Store } from '../../../store/index.ts';
 import { GatehouseError, httpError } from '../../errors.ts';
 import { type UsageQuery, UsageQuerySchema } from './schemas.ts';
@@ -14,7 +14,6 @@ const TeamPathSchema = {
 
 export interface UsageRoutesDeps {
   store: Store;
-  ledger: SpendLedger | null;
 }
 
 export interface UsageRoutesOptions {
@@ -62,8 +61,6 @@ async function readUsage(
   if (deps === null) throw httpError('store_unavailable');
   const query = path === null ? request.query : teamFilters(path, request.query);
   const tenantId = path === null ? tenantFilter(request, query) : path.tenant_id;
-  // This instance's not-yet-committed spend is included; other instances' lags by at most their flush interval.
-  await deps.ledger?.flush().catch(() => {});
   try {
     const report = await buildUsageReport(deps.store.read, {
       ...(tenantId === undefined ? {} : { tenantId }),

@@ -21,8 +21,8 @@ describe('computeEventHash (DESIGN §2 invariant 2)', () => {
       '{"authz":null,"chain_id":"c","error_code":null,"id":"01936c5e-8a00-7000-8000-000000000001",' +
       '"latency_ms":12.5,"meta":{"a":0,"b":0.1,"é":1e+21},"method":"POST","outcome":"success",' +
       `"path":"/v1/chat/completions","prev_hash":"${GENESIS_HASH}","principal":null,"region":"eu-west",` +
-      '"request_id":"req-1","seq":1,"status":200,"surface":"llm.chat","ts":"2026-11-22T12:00:00.000Z",' +
-      '"upstream":null,"usage":null}';
+      '"request_id":"req-1","seq":1,"status":200,"surface":"llm.chat","trace_id":null,' +
+      '"ts":"2026-11-22T12:00:00.000Z","upstream":null,"usage":null}';
     expect(event.hash).toBe(sha256(GENESIS_HASH + canonical));
   });
 
