@@ -5,6 +5,7 @@ import { registerCapabilityCommands } from './commands/capability.ts';
 import { registerServerCommands } from './commands/config.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLimitCommands } from './commands/limits.ts';
+import { registerMcpCommands } from './commands/mcp.ts';
 import { registerSecretCommands } from './commands/secrets.ts';
 import { registerTenantCommands } from './commands/tenants.ts';
 import { registerUsageCommands } from './commands/usage.ts';
@@ -28,6 +29,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerUsageCommands(program, io);
   registerVaultCommands(program, io);
   registerCapabilityCommands(program, io);
+  registerMcpCommands(program, io);
   return program;
 }
 

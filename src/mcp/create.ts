@@ -67,6 +67,7 @@ export async function createMcpService(options: CreateMcpServiceOptions): Promis
     registry,
     logger,
     refreshMs: options.refreshMs ?? 250,
+    onRevision: () => registry.rejudge(),
   });
   await storeSync.start();
   const policies = new ToolPolicyService(store);

@@ -5,6 +5,8 @@
  * relayed operations, signed capabilities, sealed session and request state, and the era adapters the HTTP edge
  * drives. `createMcpService` wires them from config.
  */
+
+export { McpAdmin, McpAdminError, type PinListing, type ServerListing, type ServerRegistration } from './admin.ts';
 export { ArgumentValidator } from './argument-validator.ts';
 export { CapabilityGuard, CapabilityRefused, type ReplayGuard } from './capabilities.ts';
 export {

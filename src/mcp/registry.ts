@@ -156,6 +156,29 @@ export class McpRegistry {
     return entry;
   }
 
+  /**
+   * Re-judges every cached listing against the pin book, without asking the upstreams: an approval made by another
+   * instance or the CLI (which moves the store's revision) takes effect here at the next poll.
+   */
+  async rejudge(): Promise<void> {
+    await this.options.pins.load();
+    for (const entry of this.servers()) {
+      if (entry.listedAt === null) continue;
+      await this.applyTools(
+        entry,
+        [...entry.tools.values()].map((tool) => tool.tool),
+      );
+      await this.applyPrompts(
+        entry,
+        [...entry.prompts.values()].map((prompt) => prompt.prompt),
+      );
+      await this.applyTemplates(
+        entry,
+        [...entry.templates.values()].map((template) => template.template),
+      );
+    }
+  }
+
   /** The server's catalog, listing it first if it never was (or the last attempt is old enough to retry). */
   async catalog(entry: ServerEntry): Promise<ServerEntry> {
     if (entry.listedAt !== null) return entry;
