@@ -9,14 +9,14 @@
  *
  * Usage: tsx scripts/mcp-conformance.ts <node22-binary> <conformance-cli.js> [results-dir]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { FIXTURE_ENTRY as FIXTURE, startFixtureHttp } from '../test/integration/mcp/fixture.ts';
 import { startMcpGateway } from '../test/integration/mcp/support.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const FIXTURE = join(ROOT, 'test/fixtures/conformance-server/main.ts');
 const BASELINE = join(ROOT, 'scripts/mcp-conformance-baseline.yml');
 const [nodeBinary, conformanceCli, resultsDir = join(process.env.TMPDIR ?? '/tmp', 'gatehouse-mcp-conformance')] =
   process.argv.slice(2);
@@ -43,22 +43,6 @@ const RUNS: Run[] = [
     args: ['--scenario', scenario, '--spec-version', '2026-07-28'],
   })),
 ];
-
-function startFixture(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, 'http', '0'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolvePromise, reject) => {
-    let seen = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      const match = /listening on port (\d+)/.exec(seen);
-      if (match) resolvePromise({ url: `http://127.0.0.1:${match[1]}/mcp`, child });
-    });
-    child.once('exit', (code) => reject(new Error(`the fixture exited (${code}): ${seen}`)));
-  });
-}
 
 /** Forwards every request to the gateway with the key added; nothing else changes. */
 function startKeyProxy(target: URL, key: string): Promise<{ url: string; close(): void }> {
@@ -117,7 +101,7 @@ function runSuite(run: Run, baseUrl: string): Promise<{ code: number; summary: s
 
 async function main(): Promise<number> {
   if (!nodeBinary || !conformanceCli) throw new Error('usage: mcp-conformance.ts <node22> <conformance-cli.js>');
-  const fixture = await startFixture();
+  const fixture = await startFixtureHttp();
   const ctx = await startMcpGateway({
     stdio_allowed_commands: [process.execPath],
     servers: [
@@ -153,7 +137,7 @@ async function main(): Promise<number> {
   } finally {
     proxy.close();
     await ctx.dispose();
-    fixture.child.kill('SIGTERM');
+    await fixture.stop();
   }
   process.stdout.write(`\nMCP conformance through the gateway: ${ran - failed} of ${ran} runs passed\n`);
   return failed === 0 ? 0 : 1;

@@ -24,7 +24,7 @@ import type { McpServerSpec } from './config.ts';
 import { McpFailure, UpstreamRpcError } from './errors.ts';
 import { InFlightCalls } from './in-flight.ts';
 import { minimalEnvironment, ProcessGroupStdioTransport } from './stdio-transport.ts';
-import { type CallSinks, type Era, type JsonObject, MODERN_VERSION } from './wire.ts';
+import { type CallSinks, type Era, isObject, type JsonObject, META, MODERN_VERSION } from './wire.ts';
 
 /** A restart budget window: more than `maxRestarts` reconnects inside it and the server stays down until it ends. */
 const RESTART_WINDOW_MS = 60_000;
@@ -43,6 +43,12 @@ const RAW_RESULT = z.looseObject({});
  * (its client's own capabilities), and a call that cannot gets a JSON-RPC error the server can handle.
  */
 const GATEWAY_CAPABILITIES = { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } };
+
+const ENVELOPE_KEYS = new Set<string>([META.protocolVersion, META.clientInfo, META.clientCapabilities, META.logLevel]);
+
+function withoutEnvelope(meta: JsonObject): JsonObject {
+  return Object.fromEntries(Object.entries(meta).filter(([key]) => !ENVELOPE_KEYS.has(key)));
+}
 
 export type UpstreamState = 'idle' | 'connecting' | 'ready' | 'down' | 'closed';
 export type ListKind = 'tools' | 'prompts' | 'resources';
@@ -246,6 +252,10 @@ export class UpstreamConnection {
     options: { timeoutMs?: number; headers?: Record<string, string> } = {},
   ) {
     const client = await this.ensureClient();
+    // A 2025 server must not see the 2026 envelope keys a 2026 client's request carried: they would make a
+    // dual-era server answer in the other era.
+    if (this.info?.era === 'legacy' && isObject(params._meta))
+      params = { ...params, _meta: withoutEnvelope(params._meta) };
     const release = this.calls.enter(sinks);
     try {
       return await this.guard(

@@ -10,7 +10,7 @@ import { GATEHOUSE_META, type ListMethod } from '../listing.ts';
 import type { McpService } from '../service.ts';
 import { CallTrace } from '../tool-call.ts';
 import type { McpView } from '../views.ts';
-import { type CallSinks, type Era, isObject, type JsonObject } from '../wire.ts';
+import { type CallSinks, type Era, isObject, type JsonObject, META } from '../wire.ts';
 import type { ErrorRenderer } from './rpc.ts';
 
 /** Where a client puts a capability in `tools/call` `_meta` (reverse-DNS prefix, MCP 2025-11-25 basic §_meta). */
@@ -45,6 +45,9 @@ export function createScope(
 
 const LISTS: readonly string[] = ['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list'];
 
+/** The 2026-07-28 envelope of the client's own hop; the upstream connection sends its own (capabilities excepted). */
+const HOP_META = new Set<string>([META.protocolVersion, META.clientInfo]);
+
 /**
  * Members relayed upstream as they are: `_meta` without the gateway's own keys and without `progressToken` (the
  * upstream connection sets its own and the edge maps progress back), and a 2026-07-28 retry's input members.
@@ -54,7 +57,7 @@ export function relayedExtra(params: JsonObject): JsonObject {
   if (isObject(params._meta)) {
     const meta: JsonObject = {};
     for (const [key, value] of Object.entries(params._meta)) {
-      if (key === 'progressToken' || key.startsWith(GATEHOUSE_META)) continue;
+      if (key === 'progressToken' || key.startsWith(GATEHOUSE_META) || HOP_META.has(key)) continue;
       meta[key] = value;
     }
     if (Object.keys(meta).length > 0) extra._meta = meta;
