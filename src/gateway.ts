@@ -1,7 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type AdmissionService, createAdmissionService } from './admission/index.ts';
-import { AuditWriter, ThreadedAuditWriter } from './audit/index.ts';
+import {
+  AuditStreamExporter,
+  AuditWriter,
+  RefusalThrottle,
+  THROTTLED_CODE,
+  ThreadedAuditWriter,
+} from './audit/index.ts';
 import type { GatehouseConfig } from './config/index.ts';
 import { createLocalKekProvider, type KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
@@ -22,6 +28,7 @@ import {
 import { LlmService, type LlmServiceOptions } from './llm/index.ts';
 import { createLogger } from './logger.ts';
 import { createMcpService, type McpService, quarantineAuditDraft } from './mcp/index.ts';
+import { PromptLogStore } from './prompt-log/index.ts';
 import { createSecretService, type SecretService, verifyMasterKeys } from './secrets/index.ts';
 import { openStore, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
 import { createMetrics, createRequestObserver, type GatewayMetrics, startTelemetryExport } from './telemetry/index.ts';
@@ -67,6 +74,8 @@ export interface Gateway {
   llm: LlmService;
   /** The MCP tool gateway: upstream servers, tool pins, team tool policies, capabilities. */
   mcp: McpService;
+  /** Opt-in prompt logs: recorded for keys with `settings.prompt_log`, purged when their TTL passes. */
+  promptLogs: PromptLogStore;
   /** Stops accepting requests, lets in-flight ones finish, drains the audit queue, then closes the store. */
   close(): Promise<void>;
 }
@@ -205,6 +214,18 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     state: limits.state,
     onQuarantine: (event) => audit.enqueue(quarantineAuditDraft(event, config.regionId)),
   });
+  const auditExport = config.audit.export
+    ? new AuditStreamExporter({
+        store,
+        sink: config.audit.export,
+        lock: limits.state,
+        logger,
+        onBatch: metrics.countAuditExport,
+      })
+    : null;
+  auditExport?.start();
+  const promptLogs = new PromptLogStore({ store, kek, maxTtlS: config.telemetry.promptLogMaxTtlS, logger });
+  promptLogs.start();
   let shuttingDown = false;
   const observeRequest = createRequestObserver({
     metrics,
@@ -214,8 +235,22 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
   });
   // The pipeline's sink: each draft is committed, then observed (metrics, access log); other writers of audit
   // events (tool quarantine) are not requests and bypass it.
+  const authThrottle = new RefusalThrottle({
+    ...config.http.authFailureThrottle,
+    regionId: config.regionId,
+    write: (draft) => {
+      audit.enqueue(draft, null);
+    },
+  });
+  authThrottle.start();
   const pipelineAudit: AuditSink = {
     enqueue(draft, spend) {
+      // A throttled refusal is counted into its source's aggregated event (and the request metrics), not written.
+      if (draft.error_code === THROTTLED_CODE) {
+        authThrottle.absorb(draft);
+        metrics.countRequest(draft.surface, draft.status);
+        return Promise.resolve();
+      }
       const durable = audit.enqueue(draft, spend ?? null);
       observeRequest(draft);
       return durable;
@@ -228,12 +263,14 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
   const app = await buildApp({
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
+    http: config.http,
     pipeline: {
       regionId: config.regionId,
       authenticator,
       authorizer,
       admission: options.admission ?? limits.admission,
       audit: pipelineAudit,
+      authThrottle,
       metrics,
       tracer: telemetryExport.tracer,
       durableTimeoutMs: config.audit.durableTimeoutMs,
@@ -282,6 +319,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       admin,
       secrets,
       idempotency: createIdempotencyStore(store, kek),
+      promptLogs,
       engine: () => adminSnapshot.engine,
       refreshSnapshots: async () => {
         await Promise.all([snapshot.refresh(), adminSnapshot.refresh()]);
@@ -314,12 +352,16 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     limits,
     llm,
     mcp,
+    promptLogs,
     close() {
       closing ??= (async () => {
         shuttingDown = true;
         await app.close();
         await mcp.close();
+        authThrottle.close();
         await audit.close();
+        await auditExport?.stop();
+        promptLogs.stop();
         await limits.close();
         snapshot.stop();
         adminSnapshot.stop();

@@ -1,4 +1,6 @@
 export { type AuditLogger, AuditWriter, type AuditWriterOptions } from './audit-writer.ts';
+export { type AuditExportSection, AuditExportSectionSchema, resolveAuditExport } from './export-config.ts';
+export { RefusalThrottle, type RefusalThrottleOptions, THROTTLED_CODE } from './refusal-throttle.ts';
 export {
   type AuditPosition,
   decodeAuditCursor,
@@ -6,5 +8,11 @@ export {
   parseStatusFilter,
   type StatusFilter,
 } from './search.ts';
+export {
+  AuditStreamExporter,
+  type AuditStreamExporterOptions,
+  type AuditWebhookSink,
+  type ExportLock,
+} from './stream-export.ts';
 export { ThreadedAuditWriter, type ThreadedAuditWriterOptions } from './threaded-audit-writer.ts';
 export { verifyStoredChains } from './verify-store.ts';

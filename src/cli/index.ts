@@ -10,7 +10,7 @@ import { registerSecretCommands } from './commands/secrets.ts';
 import { registerTenantCommands } from './commands/tenants.ts';
 import { registerUsageCommands } from './commands/usage.ts';
 import { registerVaultCommands } from './commands/vault.ts';
-import { type CliIo, describeFailure, processIo } from './run.ts';
+import { type CliIo, describeFailure, flushStream, processIo } from './run.ts';
 
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('gatehouse')
@@ -43,4 +43,9 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     if (message) io.err(`gatehouse: ${message}`);
     return exitCode;
   }
+}
+
+/** Waits until standard output and error have drained, so an exit right after loses nothing a pipe still holds. */
+export async function flushStdio(): Promise<void> {
+  await Promise.all([flushStream(process.stdout), flushStream(process.stderr)]);
 }

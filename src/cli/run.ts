@@ -12,6 +12,24 @@ export interface CliIo {
   out(text: string): void;
   err(text: string): void;
   readStdin(): Promise<string>;
+  /** Waits until what `out` wrote has drained; long outputs call it between pages so memory stays bounded. */
+  flush?(): Promise<void>;
+}
+
+/**
+ * Resolves once everything written to `stream` so far has been handed to the OS. On Linux, writes to a pipe are
+ * asynchronous: `process.exit` with writes still queued drops them, so `gatehouse audit export | wc -l` counted 52
+ * of 8,308 events (issue 14). A reader that has gone away (`| head`) is not an error to report: the output was
+ * wanted no further.
+ */
+export function flushStream(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (!stream.writable) {
+      resolve();
+      return;
+    }
+    stream.write('', () => resolve());
+  });
 }
 
 export const processIo: CliIo = {
@@ -23,6 +41,7 @@ export const processIo: CliIo = {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8');
   },
+  flush: () => flushStream(process.stdout),
 };
 
 /** A failure the user can act on: printed without a stack trace, with a non-zero exit code. */

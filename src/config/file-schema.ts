@@ -1,9 +1,11 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { LimitsConfigSchema, PricesConfigSchema } from '../admission/config-schema.ts';
+import { AuditExportSectionSchema } from '../audit/export-config.ts';
 import { ModelsSectionSchema, ReasoningModelsSectionSchema, UpstreamsSectionSchema } from '../llm/config-schema.ts';
 import { McpFileSectionSchema } from '../mcp/config.ts';
 import { TelemetrySectionSchema } from '../telemetry/config.ts';
 import { VaultConfigSchema } from '../vault/service-schema.ts';
+import { HttpSectionSchema } from './http.ts';
 import { OidcSectionSchema } from './oidc.ts';
 
 /**
@@ -28,6 +30,8 @@ export const FileConfigSchema = Type.Object(
       ]),
     ),
     body_limit_bytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+    /** Request parsing limits and the failed-authentication throttle (src/config/http.ts). */
+    http: Type.Optional(HttpSectionSchema),
     database: Type.Optional(
       Type.Object(
         {
@@ -68,6 +72,8 @@ export const FileConfigSchema = Type.Object(
           thread: Type.Optional(Type.Boolean()),
           /** How long a response's last bytes wait for its event's commit before the connection is dropped. */
           durable_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
+          /** Streaming export of committed events to a SIEM (src/audit/export-config.ts). */
+          export: Type.Optional(AuditExportSectionSchema),
         },
         { additionalProperties: false },
       ),

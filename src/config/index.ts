@@ -1,5 +1,6 @@
 export { ConfigError } from './errors.ts';
 export type { FileConfig } from './file-schema.ts';
+export type { HttpConfig } from './http.ts';
 export { type GatehouseConfig, type LoadConfigOptions, type LogLevel, loadConfig } from './load.ts';
 export type { MasterKey, MasterKeys } from './master-key.ts';
 export { OIDC_ALGORITHMS, type OidcAlgorithm, type OidcConfig, OidcSectionSchema } from './oidc.ts';

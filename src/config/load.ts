@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { resolveAuditExport } from '../audit/export-config.ts';
+import type { AuditWebhookSink } from '../audit/stream-export.ts';
 import { type McpConfig, resolveMcpConfig } from '../mcp/config.ts';
 import { resolveTelemetryConfig, type TelemetryConfig } from '../telemetry/config.ts';
 import { ConfigError } from './errors.ts';
 import { type FileConfig, FileConfigSchema } from './file-schema.ts';
+import { type HttpConfig, resolveHttpConfig } from './http.ts';
 import { type MasterKeys, resolveMasterKeys } from './master-key.ts';
 import { type OidcConfig, resolveOidcConfig, resolvePublicUrl } from './oidc.ts';
 
@@ -19,6 +22,8 @@ export interface GatehouseConfig {
   logLevel: LogLevel;
   production: boolean;
   bodyLimitBytes: number;
+  /** Parsing limits and the failed-authentication throttle (`http:`). */
+  http: HttpConfig;
   databaseWriteUrl: string | null;
   databaseReadUrl: string | null;
   /** The replica lag beyond which lag-tolerant reads fall back to the primary (`DATABASE_READ_MAX_LAG_MS`). */
@@ -32,7 +37,15 @@ export interface GatehouseConfig {
    * `thread`: seal and commit audit events on a worker thread (default) instead of the request thread.
    * `durableTimeoutMs`: how long a response's last bytes wait for its event's commit (then the connection drops).
    */
-  audit: { queueLimit: number; batchSize: number; flushIntervalMs: number; thread: boolean; durableTimeoutMs: number };
+  audit: {
+    queueLimit: number;
+    batchSize: number;
+    flushIntervalMs: number;
+    thread: boolean;
+    durableTimeoutMs: number;
+    /** The SIEM webhook committed events are streamed to; null when none is configured. */
+    export: AuditWebhookSink | null;
+  };
   /** How often each instance polls the store for key/policy changes; revocation must land within 1 s. */
   snapshotRefreshMs: number;
   /** The gateway's external origin (`GATEHOUSE_PUBLIC_URL`), without a trailing slash; null when unset. */
@@ -139,6 +152,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
       env.GATEHOUSE_BODY_LIMIT !== undefined
         ? parseInteger(env.GATEHOUSE_BODY_LIMIT, 'GATEHOUSE_BODY_LIMIT', 1024, 2 ** 31)
         : (file.body_limit_bytes ?? DEFAULT_BODY_LIMIT),
+    http: resolveHttpConfig(file.http),
     databaseWriteUrl,
     databaseReadUrl,
     databaseReadMaxLagMs:
@@ -155,6 +169,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
       flushIntervalMs: file.audit?.flush_interval_ms ?? 0,
       thread: file.audit?.thread ?? true,
       durableTimeoutMs: file.audit?.durable_timeout_ms ?? 30_000,
+      export: resolveAuditExport(file.audit?.export, env),
     },
     snapshotRefreshMs: 250,
     publicUrl,

@@ -1,10 +1,13 @@
-import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { type HttpConfig, resolveHttpConfig } from '../config/http.ts';
 import { uuidv7 } from '../domain/ids.ts';
 import type { LlmService } from '../llm/index.ts';
 import type { Vault } from '../vault/index.ts';
+import { drainConnectionsOnClose } from './drain.ts';
+import { createFrameworkErrorHandler, handleClientError, refuseConnect } from './edge-requests.ts';
 import { createErrorHandler, handleNotFound } from './error-handler.ts';
 import './fastify-types.ts';
+import { registerJsonBodyParser } from './json-body.ts';
 import { collectRoutes, openapiRoutes } from './openapi/index.ts';
 import { type GatewayPipelineDeps, pipelinePlugin } from './pipeline/index.ts';
 import { type AdminRoutesDeps, adminRoutes } from './routes/admin/index.ts';
@@ -22,6 +25,8 @@ export interface BuildAppOptions {
   pipeline: GatewayPipelineDeps;
   ops: OpsRoutesOptions;
   bodyLimitBytes: number;
+  /** Parsing limits (JSON depth, path parameter length); defaults from `resolveHttpConfig`. */
+  http?: Pick<HttpConfig, 'jsonMaxDepth' | 'maxParamLength' | 'drainGraceMs'>;
   logger: FastifyServerOptions['loggerInstance'] | false;
   /** The admin API's services; without them the admin routes are not registered (their surfaces then fail startup). */
   admin?: AdminRoutesDeps;
@@ -70,40 +75,9 @@ function enforceSurfaceRegistry(app: FastifyInstance, surfaces: readonly Surface
   });
 }
 
-/**
- * Lets `close()` end once the requests in flight have finished, not when clients choose to hang up.
- * `forceCloseConnections: 'idle'` closes the connections idle at the moment `close()` is called, and no others:
- * - A keep-alive connection whose request (a long stream, say) finishes after that stays open until the client's
- *   keep-alive timeout.
- * - Node never counts a connection that has not sent a byte yet as idle. Clients pre-open such connections under
- *   load, and some load-balancer health checks never send a request. Each held `close()` for the server's 60 s
- *   headers timeout.
- *
- * Both outlast a typical termination grace period, and the audit queue is drained only after `close()`. So from
- * `preClose` on, a sweep drops both kinds every 100 ms until the server has closed. No request is in progress on
- * either, so there is nothing to finish or to audit.
- */
-function closeConnectionsOnShutdown(app: FastifyInstance): void {
-  const sockets = new Set<Socket>();
-  app.server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  app.addHook('preClose', (done) => {
-    const sweep = () => {
-      for (const socket of sockets) if (socket.bytesRead === 0) socket.destroy();
-      app.server.closeIdleConnections();
-    };
-    sweep();
-    const timer = setInterval(sweep, 100);
-    timer.unref();
-    app.server.once('close', () => clearInterval(timer));
-    done();
-  });
-}
-
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
-  const app = Fastify({
+  const limits = options.http ?? resolveHttpConfig(undefined);
+  const app: FastifyInstance = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimitBytes,
     genReqId: () => uuidv7(),
@@ -114,9 +88,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // arrive during drain go through the pipeline instead, where identify answers `shutting_down`.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: limits.maxParamLength },
+    frameworkErrors: createFrameworkErrorHandler(limits.maxParamLength),
+    clientErrorHandler: (error, socket) => handleClientError(app, error, socket),
   });
+  refuseConnect(app);
   enforceSurfaceRegistry(app, options.surfaces ?? SURFACES);
-  closeConnectionsOnShutdown(app);
+  drainConnectionsOnClose(app, { graceMs: limits.drainGraceMs });
   const routeCollector = collectRoutes(app);
   // Fastify builds a pino child logger per request by default; the request id is in every error line we write, so
   // the per-request child (an allocation and a bindings serialisation on every request) buys nothing.
@@ -126,6 +104,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Every body Gatehouse parses is JSON; a text/plain body would otherwise reach the schemas as a string (400)
   // instead of being refused for what it is (415). Families that take other bodies (vault, /mcp) add their own.
   app.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app, limits.jsonMaxDepth);
   app.setValidatorCompiler(compileValidator);
   app.setErrorHandler(createErrorHandler(options.bodyLimitBytes));
   app.setNotFoundHandler(handleNotFound);

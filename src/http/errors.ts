@@ -33,6 +33,36 @@ function upstreamEntry(code: UpstreamErrorCode): CatalogEntry {
 
 export const ERROR_CATALOG = {
   invalid_json: { status: 400, type: 'invalid_request_error', message: 'The request body is not valid JSON.' },
+  json_too_deep: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The JSON body nests objects and arrays deeper than {limit} levels.',
+  },
+  malformed_request: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The request is not valid HTTP/1.1 ({reason}).',
+  },
+  invalid_path: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The request path is malformed: {detail}.',
+  },
+  path_parameter_too_long: {
+    status: 414,
+    type: 'invalid_request_error',
+    message: 'A path parameter is longer than {limit} characters.',
+  },
+  headers_too_large: {
+    status: 431,
+    type: 'invalid_request_error',
+    message: 'The request headers exceed the limit of {limit} bytes.',
+  },
+  request_timeout: {
+    status: 408,
+    type: 'invalid_request_error',
+    message: 'The request was not received in time.',
+  },
   invalid_request: { status: 400, type: 'invalid_request_error', message: 'The request is invalid: {detail}.' },
   body_too_large: {
     status: 413,
@@ -61,6 +91,11 @@ export const ERROR_CATALOG = {
     status: 401,
     type: 'authentication_error',
     message: 'This endpoint does not accept this kind of credential.',
+  },
+  auth_throttled: {
+    status: 429,
+    type: 'rate_limit_error',
+    message: 'Too many failed authentications from this address; retry after {retryAfter} s.',
   },
   invalid_token: { status: 401, type: 'authentication_error', message: 'The bearer token is not valid: {detail}.' },
   token_expired: { status: 401, type: 'authentication_error', message: 'The bearer token has expired.' },

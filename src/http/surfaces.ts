@@ -52,6 +52,22 @@ export const UNMATCHED_SURFACE: Surface = {
   description: 'Any request that matches no route.',
 };
 
+/**
+ * The pseudo-surface of requests Node's HTTP parser rejects before any route could be matched (an invalid method,
+ * a NUL in a header, raw non-ASCII in the path, headers over the size limit): their method and path are not
+ * trustworthy, so the event records the parser's reason instead.
+ */
+export const MALFORMED_SURFACE: Surface = {
+  id: '__malformed__',
+  method: '*',
+  path: '/__malformed__',
+  auth: ['none'],
+  permissions: [],
+  auditMeta: ['parse_error', 'source_address'],
+  classification: 'public',
+  description: 'Any request the HTTP parser rejects.',
+};
+
 export const SURFACES: readonly Surface[] = [
   ...adminSurfaces,
   ...opsSurfaces,

@@ -103,6 +103,23 @@ export interface AuditEventsTable {
   session_id: string | null;
 }
 
+export interface AuditExportCursorsTable {
+  sink: string;
+  chain_id: string;
+  seq: number;
+  updated_at: number;
+}
+
+export interface PromptLogsTable {
+  request_id: string;
+  key_id: string;
+  tenant_id: string | null;
+  team_id: string | null;
+  created_at: number;
+  expires_at: number;
+  envelope: string;
+}
+
 export interface AdminTokensTable {
   id: string;
   user_id: string;
@@ -297,6 +314,8 @@ export interface Database {
   key_checks: KeyChecksTable;
   audit_chains: AuditChainsTable;
   audit_events: AuditEventsTable;
+  audit_export_cursors: AuditExportCursorsTable;
+  prompt_logs: PromptLogsTable;
   vault_services: VaultServicesTable;
   vault_grants: VaultGrantsTable;
   vault_credentials: VaultCredentialsTable;

@@ -41,6 +41,15 @@ export const TelemetrySectionSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    prompt_log: Type.Optional(
+      Type.Object(
+        {
+          /** The longest TTL any key may ask for (seconds); 0 turns prompt logging off for every key. */
+          max_ttl_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 31_536_000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     access_log: Type.Optional(
       Type.Object(
         {
@@ -68,6 +77,8 @@ export interface TelemetryConfig {
     teamLabels: boolean;
   };
   accessLog: { enabled: boolean; sampleRatio: number; level: 'info' | 'debug' | 'trace' };
+  /** Cap on every key's prompt-log TTL, in seconds (0: prompt logging off). */
+  promptLogMaxTtlS: number;
 }
 
 const DEFAULT_ENDPOINT = 'http://localhost:4318';
@@ -215,5 +226,6 @@ export function resolveTelemetryConfig(section: TelemetrySection | undefined, en
       sampleRatio: file.access_log?.sample_ratio ?? 1,
       level: file.access_log?.level ?? 'info',
     },
+    promptLogMaxTtlS: file.prompt_log?.max_ttl_s ?? 7 * 24 * 3600,
   };
 }

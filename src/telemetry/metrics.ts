@@ -51,6 +51,8 @@ export interface GatewayMetrics {
   readAuditQueueDepthFrom(read: () => number): void;
   countAuditWriteFailure(): void;
   observeAuditCommit(seconds: number, events: number): void;
+  /** A batch delivered to (or refused by) the SIEM export sink. */
+  countAuditExport(outcome: 'delivered' | 'failed', events: number): void;
   /** Series whose value is read when scraped (circuit state, budget utilisation): nothing runs per request. */
   addCollector(name: CollectedGauge, collect: (set: (labels: string[], value: number) => void) => void): void;
 }
@@ -179,6 +181,16 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     help: 'Audit events durably committed.',
     registers,
   });
+  const auditExported = new Counter({
+    name: 'gatehouse_audit_exported_events_total',
+    help: 'Audit events delivered to the SIEM export sink (acknowledged with a 2xx).',
+    registers,
+  });
+  const auditExportFailures = new Counter({
+    name: 'gatehouse_audit_export_failures_total',
+    help: 'Failed deliveries to the SIEM export sink (each batch is resent until acknowledged).',
+    registers,
+  });
   const tenantOf = options.tenantLabels ? (id: string | null) => id ?? '' : () => '';
   const teamOf = options.teamLabels ? (id: string | null) => id ?? '' : () => '';
 
@@ -223,6 +235,10 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     observeAuditCommit(seconds, events) {
       auditCommit.observe(seconds);
       auditCommitted.inc(events);
+    },
+    countAuditExport(outcome, events) {
+      if (outcome === 'delivered') auditExported.inc(events);
+      else auditExportFailures.inc();
     },
     addCollector(name, collect) {
       const spec = COLLECTED_GAUGES[name];

@@ -5,12 +5,13 @@
  * of the same length, so `content-length` stays exact and the body can still stream.
  */
 import { Transform, type TransformCallback } from 'node:stream';
+import { encodedForms } from './encoded-forms.ts';
 
 const MASK = 0x2a;
 
-/** The byte strings to hide, longest first; empty ones are dropped. */
+/** The byte strings to hide, every encoded form of each value included, longest first; empty ones are dropped. */
 export function compileNeedles(values: readonly string[]): Buffer[] {
-  const unique = new Set(values.filter((value) => value.length > 0));
+  const unique = new Set(values.flatMap(encodedForms));
   return [...unique].map((value) => Buffer.from(value, 'utf8')).sort((a, b) => b.length - a.length);
 }
 

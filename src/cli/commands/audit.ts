@@ -118,6 +118,7 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
             if (file) file.write(`${line}\n`);
             else io.out(line);
           }
+          if (!file) await io.flush?.();
           if (page.last === null) break;
           filter.after = page.last;
         }

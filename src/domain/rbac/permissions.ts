@@ -39,6 +39,11 @@ export const PERMISSIONS = [
   { name: 'admin.usage.read', description: 'Read usage and spend reports.' },
   { name: 'admin.audit.read', description: 'Read audit events.' },
   { name: 'admin.audit.verify', description: 'Verify the audit hash chain.' },
+  {
+    name: 'prompts.read',
+    description:
+      'Read logged prompts and completions of keys that opted in. Deliberately outside admin.*: no admin, viewer or auditor role holds it unless granted.',
+  },
   { name: 'ops.metrics.read', description: 'Scrape Prometheus metrics.' },
 ] as const satisfies readonly { name: string; description: string }[];
 

@@ -4,13 +4,13 @@ import { type AuditEventDraft, outcomeForStatus } from '../../domain/audit/index
 import { uuidv7 } from '../../domain/ids.ts';
 import type { LedgerDelta } from '../../domain/limits/index.ts';
 import type { RequestContext } from '../context.ts';
-import { UNMATCHED_SURFACE } from '../surfaces.ts';
 import type { GatewayPipelineDeps } from './deps.ts';
 
 /** nginx's convention for "client closed the request before the response was complete". */
 export const CLIENT_CLOSED_STATUS = 499;
 
-function buildDraft(
+/** The event of one request; exported for requests refused before any route (src/http/edge-requests.ts). */
+export function buildDraft(
   deps: GatewayPipelineDeps,
   context: RequestContext,
   method: string,
@@ -199,39 +199,4 @@ export function watchResponse(request: FastifyRequest, reply: FastifyReply): voi
   raw[kWatched] = request;
   raw.end = holdEnd as WatchedResponse['end'];
   raw.once('close', recordUnfinished);
-}
-
-/** What a request that never reached Fastify routing (a parser error, a malformed URL) is recorded with. */
-export interface UnroutedRequest {
-  requestId: string;
-  method: string;
-  status: number;
-  errorCode: string;
-  startedAtMs: number;
-}
-
-/**
- * Records the one audit event of a request that Fastify never routed (`/__unmatched__`, no principal). Resolves
- * once the event is durable: the caller writes its error response after that, as every other response does.
- */
-export function recordUnroutedRequest(deps: GatewayPipelineDeps, unrouted: UnroutedRequest): Promise<void> {
-  const draft: AuditEventDraft = {
-    id: uuidv7(unrouted.startedAtMs),
-    ts: new Date(unrouted.startedAtMs).toISOString(),
-    request_id: unrouted.requestId,
-    region: deps.regionId,
-    principal: null,
-    surface: UNMATCHED_SURFACE.id,
-    method: unrouted.method,
-    path: UNMATCHED_SURFACE.path,
-    status: unrouted.status,
-    outcome: outcomeForStatus(unrouted.status),
-    latency_ms: Date.now() - unrouted.startedAtMs,
-    authz: null,
-    upstream: null,
-    usage: null,
-    error_code: unrouted.errorCode,
-    meta: {},
-  };
-  return deps.audit.enqueue(draft, null);
 }

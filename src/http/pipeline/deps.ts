@@ -21,12 +21,19 @@ export interface PipelineMetrics {
   countAuthz(surface: string, permission: string, outcome: string): void;
 }
 
+/** The per-source throttle on failed authentication (src/audit/refusal-throttle.ts). */
+export interface AuthFailureThrottle {
+  /** Notes a failure; null while within the allowance, else the seconds until the source may try again. */
+  noteFailure(source: string): number | null;
+}
+
 export interface GatewayPipelineDeps {
   regionId: string;
   authenticator: Authenticator;
   authorizer: Authorizer;
   admission: Admission;
   audit: AuditSink;
+  authThrottle: AuthFailureThrottle;
   metrics: PipelineMetrics;
   /** Null when traces are off. */
   tracer: RequestTracer | null;

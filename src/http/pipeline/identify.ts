@@ -1,9 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestTracer } from '../../telemetry/index.ts';
 import { RequestContext } from '../context.ts';
-import { httpError } from '../errors.ts';
+import { GatehouseError, httpError } from '../errors.ts';
 import { UNMATCHED_SURFACE } from '../surfaces.ts';
 import type { GatewayPipelineDeps } from './deps.ts';
+
+/** Fastify adds `Connection: close` to requests that arrive while closing; `Retry-After` sends the client elsewhere. */
+const SHUTTING_DOWN = new GatehouseError('shutting_down', { headers: { 'retry-after': '1' } });
 
 /** First stage of every request, matched or not: gives it a context, a surface and its request id header. */
 export function startRequest(request: FastifyRequest, reply: FastifyReply): void {
@@ -19,6 +22,21 @@ export function traceRequest(tracer: RequestTracer, request: FastifyRequest, rep
   const context = request.gh;
   context.trace = tracer.startRequest(request.headers, request.method, context.surface.path, context.surface.id);
   reply.header('x-gatehouse-trace-id', context.trace.traceId);
+}
+
+/**
+ * A failed authentication, throttled per source address: within the allowance it is the 401 itself; past it, 429
+ * `auth_throttled`, whose event the audit sink counts into one aggregated event per source and window instead of
+ * writing it (the source rides in `meta` for that).
+ */
+function refuse(deps: GatewayPipelineDeps, request: FastifyRequest, error: GatehouseError): GatehouseError {
+  const retryAfter = deps.authThrottle.noteFailure(request.ip);
+  if (retryAfter === null) return error;
+  request.gh.meta = { source_address: request.ip };
+  return new GatehouseError('auth_throttled', {
+    values: { retryAfter },
+    headers: { 'retry-after': String(retryAfter) },
+  });
 }
 
 /** `Bearer <token>` with exactly one space-free token (RFC 6750 §2.1); anything else is malformed. */
@@ -37,13 +55,16 @@ export function parseBearer(header: string): string | null {
 export async function identifyRequest(deps: GatewayPipelineDeps, request: FastifyRequest): Promise<void> {
   const { surface } = request.gh;
   if (surface.auth.includes('none')) return;
-  if (deps.isShuttingDown()) throw httpError('shutting_down');
+  if (deps.isShuttingDown()) throw SHUTTING_DOWN;
   if (deps.audit.overloaded) throw httpError('audit_backpressure');
   const header = request.headers.authorization;
-  if (header === undefined) throw httpError('missing_api_key');
+  if (header === undefined) throw refuse(deps, request, httpError('missing_api_key'));
   const token = parseBearer(header);
-  if (token === null) throw httpError('invalid_authorization_header');
+  if (token === null) throw refuse(deps, request, httpError('invalid_authorization_header'));
   const result = await deps.authenticator.authenticate(token, surface);
-  if (!result.ok) throw httpError(result.reason, result.detail === undefined ? undefined : { detail: result.detail });
+  if (!result.ok) {
+    const error = httpError(result.reason, result.detail === undefined ? undefined : { detail: result.detail });
+    throw error.statusCode === 401 ? refuse(deps, request, error) : error;
+  }
   request.gh.principal = result.principal;
 }

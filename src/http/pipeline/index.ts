@@ -43,7 +43,7 @@ async function pipeline(app: FastifyInstance, deps: GatewayPipelineDeps): Promis
 
 export const pipelinePlugin = fp(pipeline, { name: 'gatehouse-pipeline', fastify: '5.x' });
 
-export { CLIENT_CLOSED_STATUS, recordUnroutedRequest, type UnroutedRequest } from './audit.ts';
+export { CLIENT_CLOSED_STATUS } from './audit.ts';
 export { denialError } from './authorize.ts';
 export type { AuditSink, GatewayPipelineDeps, PipelineMetrics } from './deps.ts';
 export { parseBearer } from './identify.ts';

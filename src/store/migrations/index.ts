@@ -7,7 +7,9 @@ import { mcpMigration } from './005-mcp.ts';
 import { vaultMigration } from './006-vault.ts';
 import { regionHeartbeatsMigration } from './007-region-heartbeats.ts';
 import { auditSearchMigration } from './008-audit-search.ts';
-import { mcpVirtualOauthMigration } from './009-mcp-virtual-oauth.ts';
+import { auditExportMigration } from './009-audit-export.ts';
+import { promptLogsMigration } from './010-prompt-logs.ts';
+import { mcpVirtualOauthMigration } from './011-mcp-virtual-oauth.ts';
 
 /** Ordered migrations; names sort lexically, so they carry a zero-padded sequence number. */
 const migrations: Record<string, Migration> = {
@@ -17,7 +19,9 @@ const migrations: Record<string, Migration> = {
   '006-vault': vaultMigration,
   '007-region-heartbeats': regionHeartbeatsMigration,
   '008-audit-search': auditSearchMigration,
-  '009-mcp-virtual-oauth': mcpVirtualOauthMigration,
+  '009-audit-export': auditExportMigration,
+  '010-prompt-logs': promptLogsMigration,
+  '011-mcp-virtual-oauth': mcpVirtualOauthMigration,
   '002-admin': adminMigration,
   '003-usage': usageMigration,
 };

@@ -284,3 +284,45 @@ export async function queryAuditEvents(db: Kysely<Database>, query: AuditQuery):
     last: rows.length === query.limit && tail !== undefined ? { ts: tail.ts, id: tail.id } : null,
   };
 }
+
+/** The highest acknowledged `seq` per chain for one export sink. */
+export async function readExportCursors(db: Kysely<Database>, sink: string): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('audit_export_cursors')
+    .select(['chain_id', 'seq'])
+    .where('sink', '=', sink)
+    .execute();
+  return new Map(rows.map((row) => [row.chain_id, Number(row.seq)]));
+}
+
+export async function writeExportCursor(
+  db: Kysely<Database>,
+  sink: string,
+  chainId: string,
+  seq: number,
+): Promise<void> {
+  const now = Date.now();
+  await db
+    .insertInto('audit_export_cursors')
+    .values({ sink, chain_id: chainId, seq, updated_at: now })
+    .onConflict((oc) => oc.columns(['sink', 'chain_id']).doUpdateSet({ seq, updated_at: now }))
+    .execute();
+}
+
+/** Stored bodies of one chain after `afterSeq`, in seq order, at most `limit`. */
+export async function readChainAfter(
+  db: Kysely<Database>,
+  chainId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<Array<{ seq: number; body: string }>> {
+  const rows = await db
+    .selectFrom('audit_events')
+    .select(['seq', 'body'])
+    .where('chain_id', '=', chainId)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ seq: Number(row.seq), body: row.body }));
+}

@@ -113,7 +113,7 @@ describe('rate headers and denials', () => {
         retryAfterMs: 1000,
         resetAt: Date.UTC(2026, 11, 1),
       },
-      { promptTokens: 0, outputTokens: 0, usd: 0 },
+      { promptTokens: 44, outputTokens: 256, usd: 0.0012 },
     );
     expect([budget.statusCode, budget.type, budget.code]).toEqual([429, 'insufficient_quota', 'budget_exceeded']);
     expect(budget.message).toBe(

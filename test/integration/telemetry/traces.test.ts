@@ -33,6 +33,8 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     gw = await startLlmGateway({
       env: {
         OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_METRICS_EXPORTER: 'otlp',
+        OTEL_METRIC_EXPORT_INTERVAL: '1000',
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
         OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer%20${CANARY}`,
         OTEL_SERVICE_NAME: 'gatehouse-under-test',
@@ -184,6 +186,20 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     // The other tests' traces arrive within the same export interval; this one must never.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(receiver.spans.filter((span) => span.traceId === call.traceId)).toEqual([]);
+  });
+
+  it('pushes the /metrics instruments over OTLP, the GenAI ones under their semantic-convention names', async () => {
+    await eventually(() => receiver.metricNames.has('gen_ai.client.token.usage'), {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
+    for (const name of [
+      'gen_ai.client.operation.duration',
+      'gatehouse_requests_total',
+      'gatehouse_request_duration_seconds',
+    ]) {
+      expect(receiver.metricNames, name).toContain(name);
+    }
   });
 
   it('exports no credential: neither the virtual key, nor the upstream key, nor the exporter header', async () => {

@@ -4,7 +4,7 @@ import { decodeAuditCursor, encodeAuditCursor, parseStatusFilter, verifyStoredCh
 import { auditRepository } from '../../../store/index.ts';
 import { httpError } from '../../errors.ts';
 import type { AdminRoutesDeps } from './deps.ts';
-import { AuditQuery, TenantParams } from './schemas.ts';
+import { AuditQuery, PromptLogParams, TenantParams } from './schemas.ts';
 
 type Query = Static<typeof AuditQuery>;
 
@@ -99,6 +99,20 @@ export async function auditRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
       if (last !== null) reply.header('x-gatehouse-next-cursor', encodeAuditCursor(last));
       reply.type('application/x-ndjson');
       return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+    },
+  );
+
+  app.get<{ Params: { request_id: string } }>(
+    '/admin/v1/prompt-logs/:request_id',
+    {
+      config: { surface: 'admin.prompt_logs.read' },
+      schema: { params: PromptLogParams },
+    },
+    async (request) => {
+      const entry = deps.promptLogs === null ? null : await deps.promptLogs.read(request.params.request_id);
+      if (entry === null)
+        throw httpError('resource_not_found', { detail: 'No prompt log for this request (not opted in, or expired)' });
+      return entry;
     },
   );
 

@@ -20,6 +20,13 @@ export const KeySettings = Type.Object(
     allowed_models: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000 })),
     limits: Type.Optional(ScopeLimitsSchema),
     budgets: Type.Optional(ScopeBudgetsSchema),
+    /**
+     * Opt-in prompt logging: request and response bodies of this key's LLM calls are kept, encrypted, for
+     * `ttl_s` seconds (capped by the operator's `telemetry.prompt_log.max_ttl_s`), readable with `prompts.read`.
+     */
+    prompt_log: Type.Optional(
+      Type.Object({ ttl_s: Type.Integer({ minimum: 60, maximum: 31_536_000 }) }, { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -77,6 +84,11 @@ export const BindingBody = Type.Object(
 
 export const SecretBody = Type.Object(
   { value: Type.String({ minLength: 1, maxLength: 65_536 }) },
+  { additionalProperties: false },
+);
+
+export const PromptLogParams = Type.Object(
+  { request_id: Type.String({ minLength: 1, maxLength: 100, description: 'The request id of the logged call.' }) },
   { additionalProperties: false },
 );
 

@@ -291,6 +291,18 @@ export const adminSurfaces: Surface[] = [
     description: 'Bind a role at this tenant or one of its teams.',
   },
   {
+    id: 'admin.prompt_logs.read',
+    method: 'GET',
+    path: '/admin/v1/prompt-logs/:request_id',
+    auth: ADMIN_AUTH,
+    permissions: ['prompts.read'],
+    scope: 'platform',
+    auditMeta: [],
+    classification: 'restricted',
+    description:
+      "The logged request and response bodies of one LLM call, for keys that opted in to prompt logging, until the entry's TTL passes.",
+  },
+  {
     id: 'admin.audit.query',
     method: 'GET',
     path: '/admin/v1/audit',

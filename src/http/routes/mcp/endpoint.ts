@@ -20,6 +20,7 @@ import {
   NodeSseStream,
 } from '../../../mcp/index.ts';
 import { httpError } from '../../errors.ts';
+import { exceedsJsonDepth, jsonTooDeep } from '../../json-body.ts';
 import { denialError } from '../../pipeline/index.ts';
 import type { Surface } from '../../surfaces.ts';
 import { recordTrace, toRpcError } from './failures.ts';
@@ -28,6 +29,15 @@ export interface McpEndpointOptions {
   service: McpService;
   originPolicy: OriginPolicy;
   state: McpSharedState;
+}
+
+/** JSON-RPC 2.0 §5.1 parse error, before JSON.parse and the edge (whose recursion a deep body would overflow) see it. */
+function tooDeep(reply: FastifyReply, context: FastifyRequest['gh'], limit: number) {
+  const error = jsonTooDeep(limit);
+  context.errorCode = error.code;
+  return reply
+    .code(400)
+    .send({ jsonrpc: '2.0', id: null, error: { code: -32700, message: error.message, data: { code: error.code } } });
 }
 
 /** The endpoint's surface as a tool call sees it: one object per surface, so the authorizer can keep its decision. */
@@ -189,6 +199,8 @@ export async function mcpEndpointRoutes(app: FastifyInstance, options: McpEndpoi
     const principal = context.principal;
     if (principal === null) throw httpError('missing_api_key');
     const { view, endpoint } = await viewFor(service, request);
+    if (request.method === 'POST' && exceedsJsonDepth(String(request.body ?? ''), app.jsonMaxDepth))
+      return tooDeep(reply, context, app.jsonMaxDepth);
     const body = parseBody(request);
     if (bodyMethods(body).includes('tools/call')) authorizeToolCall(app, request);
     const completion = new Completion();

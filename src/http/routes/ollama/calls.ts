@@ -13,7 +13,7 @@ import {
 export async function ollamaCallRoutes(app: FastifyInstance, options: LlmRoutesOptions): Promise<void> {
   // Ollama reads every body as JSON whatever its content type, and its documented `curl -d` examples send
   // form-urlencoded: accept those here (this plugin's context only) rather than answer 415 to working clients.
-  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.addContentTypeParser('*', { parseAs: 'string' }, app.jsonBodyParser);
   app.post(
     '/api/chat',
     { config: { surface: 'ollama.chat' } },

@@ -97,7 +97,7 @@ describe('expandPermissionPattern', () => {
     const reads = expandPermissionPattern('admin.*.read');
     expect(reads.ok && reads.permissions.every((name) => /^admin\.[a-z]+\.read$/.test(name))).toBe(true);
     expect(reads.ok && reads.permissions.length).toBe(12);
-    expect(expandPermissionPattern('*.read')).toEqual({ ok: true, permissions: ['identity.read'] });
+    expect(expandPermissionPattern('*.read')).toEqual({ ok: true, permissions: ['identity.read', 'prompts.read'] });
   });
 
   it.each(['llm.chat.stream', 'admin.keys.delete', 'billing.*', '*.write', 'llm.*.read.*'])(
