@@ -2,8 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type AdmissionService, createAdmissionService } from './admission/index.ts';
 import {
+  AuditCheckpointer,
   AuditStreamExporter,
   AuditWriter,
+  createCheckpointSink,
+  loadCheckpointSigningKey,
   RefusalThrottle,
   THROTTLED_CODE,
   ThreadedAuditWriter,
@@ -19,18 +22,20 @@ import { SURFACES, type Surface } from './http/surfaces.ts';
 import {
   AdminService,
   AdminSnapshot,
+  ConsoleSessions,
   createIdentityService,
   createJwtVerifier,
   type IdentityService,
   KeySnapshot,
   looksLikeJwt,
+  OidcLogin,
 } from './identity/index.ts';
 import { LlmService, type LlmServiceOptions } from './llm/index.ts';
 import { createLogger } from './logger.ts';
 import { createMcpService, type McpService, quarantineAuditDraft } from './mcp/index.ts';
 import { PromptLogStore } from './prompt-log/index.ts';
 import { createSecretService, type SecretService, verifyMasterKeys } from './secrets/index.ts';
-import { openStore, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
+import { adminRepository, openStore, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
 import { createMetrics, createRequestObserver, type GatewayMetrics, startTelemetryExport } from './telemetry/index.ts';
 import { createVault, type Vault } from './vault/index.ts';
 
@@ -65,6 +70,8 @@ export interface Gateway {
   adminSnapshot: AdminSnapshot;
   /** The audit writer: on its own thread by default (`audit.thread`), in the request thread otherwise. */
   audit: AuditWriter | ThreadedAuditWriter;
+  /** Signed checkpoints of every chain's head to the configured sinks; null when none is configured. */
+  checkpointer: AuditCheckpointer | null;
   metrics: GatewayMetrics;
   /** The credential vault proxy (services, credentials, grants, OAuth2 tokens). */
   vault: Vault;
@@ -88,6 +95,8 @@ export interface CreateGatewayOptions {
   surfaces?: readonly Surface[];
   /** LLM service tuning (default Ollama URL, probe intervals, retry policy); tests shorten timers with it. */
   llm?: Partial<Omit<LlmServiceOptions, 'file' | 'store' | 'secrets' | 'logger'>>;
+  /** Check every 2xx answer against its declared response schema (tests: the OpenAPI drift check). */
+  validateResponses?: boolean;
 }
 
 /** Opens the store, checks the master keys, and wires the services shared by the server and the CLI. */
@@ -114,6 +123,46 @@ export async function openServices(config: GatehouseConfig) {
     await store.close().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Loads (on first start, creates) the checkpoint signing key, and starts checkpointing when sinks are configured.
+ * Without a sink, a deleted tail of the audit chains cannot be detected: said at start, louder in production.
+ */
+async function startCheckpointer(
+  config: GatehouseConfig,
+  store: Store,
+  secrets: SecretService,
+  writer: string,
+  logger: Logger,
+  metrics: GatewayMetrics,
+): Promise<AuditCheckpointer | null> {
+  const key = await loadCheckpointSigningKey(secrets);
+  const { sinks, intervalMs } = config.audit.checkpoints;
+  if (sinks.length === 0) {
+    logger[config.production ? 'warn' : 'info'](
+      'audit checkpoints are off (audit.checkpoints.sinks): a deleted tail of an audit chain cannot be detected',
+    );
+    return null;
+  }
+  const checkpointer = new AuditCheckpointer({
+    store,
+    key,
+    sinks: sinks.map(createCheckpointSink),
+    intervalMs,
+    writer,
+    logger,
+  });
+  metrics.addCollector('gatehouse_audit_checkpoint_pending', (set) => {
+    for (const sink of checkpointer.status()) set([sink.name], sink.pending);
+  });
+  metrics.addCollector('gatehouse_audit_checkpoint_last_stored_seconds', (set) => {
+    for (const sink of checkpointer.status()) {
+      if (sink.lastStoredAt !== null) set([sink.name], sink.lastStoredAt / 1000);
+    }
+  });
+  checkpointer.start();
+  return checkpointer;
 }
 
 export async function createGateway(config: GatehouseConfig, options: CreateGatewayOptions = {}): Promise<Gateway> {
@@ -169,6 +218,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     : new AuditWriter({ ...auditOptions, store });
   if (audit instanceof ThreadedAuditWriter) await audit.start();
   metrics.readAuditQueueDepthFrom(() => audit.depth);
+  const checkpointer = await startCheckpointer(config, store, secrets, audit.chainId, logger, metrics);
   const jwtVerifier = config.oidc ? createJwtVerifier(config.oidc) : null;
   const authenticator: Authenticator = {
     async authenticate(token, surface) {
@@ -187,6 +237,11 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     tenantOfTeam: (teamId) => adminSnapshot.tenantOfTeam(teamId),
     teamOfKey: (keyId) => snapshot.getKey(keyId),
   });
+  const sessions = new ConsoleSessions({ store, admin: adminSnapshot, pepper });
+  const consoleLogin =
+    config.oidc?.console && jwtVerifier
+      ? new OidcLogin({ oidc: config.oidc, console: config.oidc.console, verifier: jwtVerifier, pepper })
+      : null;
   const limits = createAdmissionService({ config, store, logger });
   await limits.start();
   const vault = createVault({
@@ -267,6 +322,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     pipeline: {
       regionId: config.regionId,
       authenticator,
+      sessions,
       authorizer,
       admission: options.admission ?? limits.admission,
       audit: pipelineAudit,
@@ -325,6 +381,15 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         await Promise.all([snapshot.refresh(), adminSnapshot.refresh()]);
       },
     },
+    console: {
+      sessions,
+      login: consoleLogin,
+      issuer: config.oidc?.issuer ?? null,
+      engine: () => adminSnapshot.engine,
+      bindingScopes: async (principal) =>
+        (await adminRepository.listBindings(store.read, { principal })).map((binding) => binding.scope),
+    },
+    validateResponses: options.validateResponses,
     families: options.families,
     surfaces: options.surfaces ? [...SURFACES, ...options.surfaces] : SURFACES,
     publicUrl: config.publicUrl,
@@ -347,6 +412,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     snapshot,
     adminSnapshot,
     audit,
+    checkpointer,
     metrics,
     vault,
     limits,
@@ -360,6 +426,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         await mcp.close();
         authThrottle.close();
         await audit.close();
+        await checkpointer?.close();
         await auditExport?.stop();
         promptLogs.stop();
         await limits.close();

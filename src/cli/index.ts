@@ -2,9 +2,11 @@ import { Command } from 'commander';
 import { registerAdminCommands } from './commands/admin.ts';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerCapabilityCommands } from './commands/capability.ts';
+import { registerCompletionCommand } from './commands/completion.ts';
 import { registerServerCommands } from './commands/config.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLimitCommands } from './commands/limits.ts';
+import { registerLlmCommands } from './commands/llm.ts';
 import { registerMcpCommands } from './commands/mcp.ts';
 import { registerSecretCommands } from './commands/secrets.ts';
 import { registerTenantCommands } from './commands/tenants.ts';
@@ -30,6 +32,8 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerVaultCommands(program, io);
   registerCapabilityCommands(program, io);
   registerMcpCommands(program, io);
+  registerLlmCommands(program, io);
+  registerCompletionCommand(program, io);
   return program;
 }
 

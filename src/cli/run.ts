@@ -71,7 +71,9 @@ export async function withServices<T>(command: Command, action: (services: Servi
 
 /** Maps expected failures to a one-line message and exit code; anything else is a bug and keeps its stack. */
 export function describeFailure(error: unknown): { message: string; exitCode: number } {
-  if (error instanceof CommanderError) return { message: '', exitCode: error.exitCode };
+  // Commander exits 1 on usage errors; the README promises 2 (bad usage), as BSD sysexits' EX_USAGE convention
+  // separates it from failures. Help and version output are not errors.
+  if (error instanceof CommanderError) return { message: '', exitCode: error.exitCode === 0 ? 0 : 2 };
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
   if (error instanceof ConfigError || error instanceof MasterKeyMismatchError)
     return { message: error.message, exitCode: 78 };

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { LimitsConfigSchema, PricesConfigSchema } from '../admission/config-schema.ts';
+import { AuditCheckpointsSectionSchema } from '../audit/config-schema.ts';
 import { AuditExportSectionSchema } from '../audit/export-config.ts';
 import { ModelsSectionSchema, ReasoningModelsSectionSchema, UpstreamsSectionSchema } from '../llm/config-schema.ts';
 import { McpFileSectionSchema } from '../mcp/config.ts';
@@ -72,6 +73,8 @@ export const FileConfigSchema = Type.Object(
           thread: Type.Optional(Type.Boolean()),
           /** How long a response's last bytes wait for its event's commit before the connection is dropped. */
           durable_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
+          /** Signed checkpoints of the chains' heads (src/audit/config-schema.ts). */
+          checkpoints: Type.Optional(AuditCheckpointsSectionSchema),
           /** Streaming export of committed events to a SIEM (src/audit/export-config.ts). */
           export: Type.Optional(AuditExportSectionSchema),
         },

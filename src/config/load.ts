@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { type CheckpointConfig, resolveCheckpointConfig } from '../audit/config-schema.ts';
 import { resolveAuditExport } from '../audit/export-config.ts';
 import type { AuditWebhookSink } from '../audit/stream-export.ts';
 import { type McpConfig, resolveMcpConfig } from '../mcp/config.ts';
@@ -15,6 +16,8 @@ import { type OidcConfig, resolveOidcConfig, resolvePublicUrl } from './oidc.ts'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface GatehouseConfig {
+  /** The YAML file read (absolute), or null when none was. */
+  configFile: string | null;
   host: string;
   port: number;
   dataDir: string;
@@ -36,6 +39,7 @@ export interface GatehouseConfig {
   /**
    * `thread`: seal and commit audit events on a worker thread (default) instead of the request thread.
    * `durableTimeoutMs`: how long a response's last bytes wait for its event's commit (then the connection drops).
+   * `checkpoints`: signed checkpoints of every chain's head, and their sinks (none: off).
    */
   audit: {
     queueLimit: number;
@@ -43,6 +47,7 @@ export interface GatehouseConfig {
     flushIntervalMs: number;
     thread: boolean;
     durableTimeoutMs: number;
+    checkpoints: CheckpointConfig;
     /** The SIEM webhook committed events are streamed to; null when none is configured. */
     export: AuditWebhookSink | null;
   };
@@ -112,9 +117,14 @@ function parseUrl(value: string | undefined, field: string, protocols: string[])
  * Builds the effective configuration: defaults, then the YAML file, then environment variables.
  * Every failure is a `ConfigError` naming the field.
  */
+/** Read when neither `--config` nor `GATEHOUSE_CONFIG` names a file and it exists in the working directory. */
+export const DEFAULT_CONFIG_FILE = 'gatehouse.yaml';
+
 export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
   const env = options.env ?? process.env;
-  const configPath = options.configPath ?? env.GATEHOUSE_CONFIG ?? null;
+  // The server and the CLI look in the same places, in the same order: --config, GATEHOUSE_CONFIG, ./gatehouse.yaml.
+  const configPath =
+    options.configPath ?? env.GATEHOUSE_CONFIG ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null);
   const file = configPath ? readConfigFile(configPath) : {};
   const production = env.NODE_ENV === 'production';
   const dataDir = resolve(env.GATEHOUSE_DATA_DIR ?? file.data_dir ?? '.gatehouse');
@@ -142,6 +152,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
     throw new ConfigError('GATEHOUSE_KEY_HASHING', 'must be hmac or argon2id');
 
   return {
+    configFile: configPath === null ? null : resolve(configPath),
     host: env.HOST ?? file.host ?? '127.0.0.1',
     port: env.PORT !== undefined ? parseInteger(env.PORT, 'PORT', 0, 65535) : (file.port ?? 8080),
     dataDir,
@@ -169,11 +180,12 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
       flushIntervalMs: file.audit?.flush_interval_ms ?? 0,
       thread: file.audit?.thread ?? true,
       durableTimeoutMs: file.audit?.durable_timeout_ms ?? 30_000,
+      checkpoints: resolveCheckpointConfig(file.audit?.checkpoints, env, dataDir),
       export: resolveAuditExport(file.audit?.export, env),
     },
     snapshotRefreshMs: 250,
     publicUrl,
-    oidc: resolveOidcConfig(file.oidc, publicUrl),
+    oidc: resolveOidcConfig(file.oidc, publicUrl, env.GATEHOUSE_OIDC_CLIENT_SECRET),
     mcp: resolveMcpConfig(file.mcp, env),
     telemetry: resolveTelemetryConfig(file.telemetry, env),
     file,

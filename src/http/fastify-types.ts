@@ -10,5 +10,12 @@ declare module 'fastify' {
     surface?: string;
     /** Resolved from `surface` when the route is registered, so requests never look it up. */
     surfaceEntry?: Surface;
+    /**
+     * The schema the handler itself validates the body with, for routes that cannot hand it to fastify (a body
+     * merged with the path first, a dialect's own validator). The OpenAPI document takes the body from here.
+     */
+    body?: object;
+    /** The body is optional (an action like revoke takes none): documented as `requestBody.required: false`. */
+    bodyOptional?: boolean;
   }
 }

@@ -272,7 +272,7 @@ export interface RegionHeartbeatsTable {
   beat_at: number;
 }
 
-/** MCP virtual servers (migration 009): `definition` is the JSON of members and description. */
+/** MCP virtual servers (migration 012): `definition` is the JSON of members and description. */
 export interface McpVirtualServersTable {
   name: string;
   definition: string;
@@ -281,7 +281,7 @@ export interface McpVirtualServersTable {
   rev: number;
 }
 
-/** Pending per-user OAuth authorizations of MCP upstreams (migration 009). */
+/** Pending per-user OAuth authorizations of MCP upstreams (migration 012). */
 export interface McpOauthFlowsTable {
   state: string;
   server_id: string;
@@ -290,7 +290,22 @@ export interface McpOauthFlowsTable {
   created_at: number;
 }
 
+/** A console sign-in: the cookie's id is never stored, only its SHA-256. */
+export interface ConsoleSessionsTable {
+  id_hash: string;
+  /** `token` (an admin token pasted once) or `oidc` (authorization code + PKCE). */
+  kind: string;
+  /** The admin token id (`token`), or the `jwt:<issuer>#<subject>` principal (`oidc`). */
+  subject: string;
+  /** JSON: for `oidc`, the role bindings and display name taken from the ID token; `{}` for `token`. */
+  claims: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
 export interface Database {
+  console_sessions: ConsoleSessionsTable;
   mcp_virtual_servers: McpVirtualServersTable;
   mcp_oauth_flows: McpOauthFlowsTable;
   region_heartbeats: RegionHeartbeatsTable;

@@ -142,7 +142,11 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
   const ownsEnvironment = options.environment === undefined;
   const environment = options.environment ?? (await createGatewayEnvironment(options.store ?? 'sqlite'));
   const config = loadConfig({ env: { ...environment.env, ...options.env } });
-  const gateway = await createGateway(config, { families: options.families, surfaces: options.surfaces });
+  const gateway = await createGateway(config, {
+    families: options.families,
+    surfaces: options.surfaces,
+    validateResponses: true,
+  });
   const app = gateway.app;
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;

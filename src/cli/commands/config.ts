@@ -26,6 +26,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
       io.out(
         JSON.stringify(
           {
+            config_file: config.configFile,
             host: config.host,
             port: config.port,
             data_dir: config.dataDir,
@@ -38,6 +39,9 @@ export function registerServerCommands(program: Command, io: CliIo): void {
             previous_kek_ids: config.masterKeys.previous.map((key) => key.id),
             development_master_key: config.masterKeys.generated,
             body_limit_bytes: config.bodyLimitBytes,
+            upstreams: (config.file.upstreams ?? []).map((upstream) => upstream.id),
+            models: (config.file.models ?? []).map((model) => model.name),
+            mcp_servers: config.mcp.servers.map((server) => server.id),
             vault_services: vaultServices.map((service) => service.id),
             // Header names only: OTLP headers carry the backend's credentials (Langfuse, vendors).
             telemetry: {

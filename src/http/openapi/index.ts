@@ -3,6 +3,7 @@
  * built once, on first request after startup (every route is registered by then), and served from memory.
  */
 import { readFileSync } from 'node:fs';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { RouteCollector } from './collector.ts';
 import { buildOpenApiDocument } from './document.ts';
@@ -37,16 +38,26 @@ export async function openapiRoutes(app: FastifyInstance, options: OpenApiRoutes
     return json;
   };
 
-  app.get('/openapi.json', { config: { surface: 'ops.openapi' } }, async (_request, reply) => {
-    reply.type('application/json; charset=utf-8');
-    return documentJson();
-  });
+  const documentSchema = Type.Object({}, { additionalProperties: true, description: 'An OpenAPI 3.1 document.' });
+  const page = Type.String({ contentMediaType: 'text/html', description: 'The reference page.' });
+  app.get(
+    '/openapi.json',
+    { config: { surface: 'ops.openapi' }, schema: { response: { 200: documentSchema } } },
+    async (_request, reply) => {
+      reply.type('application/json; charset=utf-8');
+      return documentJson();
+    },
+  );
 
-  app.get('/docs', { config: { surface: 'ops.docs' } }, async (_request, reply) => {
-    html ??= renderDocsHtml(JSON.parse(documentJson()) as Record<string, unknown>);
-    reply.type('text/html; charset=utf-8').header('content-security-policy', DOCS_CSP);
-    return html;
-  });
+  app.get(
+    '/docs',
+    { config: { surface: 'ops.docs' }, schema: { response: { 200: page } } },
+    async (_request, reply) => {
+      html ??= renderDocsHtml(JSON.parse(documentJson()) as Record<string, unknown>);
+      reply.type('text/html; charset=utf-8').header('content-security-policy', DOCS_CSP);
+      return html;
+    },
+  );
 }
 
 export { type CollectedRoute, collectRoutes, type RouteCollector } from './collector.ts';

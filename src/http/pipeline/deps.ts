@@ -1,7 +1,7 @@
 import type { AuditEventDraft } from '../../domain/audit/index.ts';
 import type { LedgerDelta } from '../../domain/limits/index.ts';
 import type { RequestTracer } from '../../telemetry/index.ts';
-import type { Admission, Authenticator, Authorizer } from './types.ts';
+import type { Admission, Authenticator, Authorizer, SessionAuthenticator } from './types.ts';
 
 /**
  * Where audit events go: the batched writer (in-thread or on the audit thread), wrapped by the telemetry observer
@@ -30,6 +30,8 @@ export interface AuthFailureThrottle {
 export interface GatewayPipelineDeps {
   regionId: string;
   authenticator: Authenticator;
+  /** Console session cookies; null where no console is served (then only bearer credentials are accepted). */
+  sessions?: SessionAuthenticator | null;
   authorizer: Authorizer;
   admission: Admission;
   audit: AuditSink;

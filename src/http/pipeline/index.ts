@@ -46,5 +46,12 @@ export const pipelinePlugin = fp(pipeline, { name: 'gatehouse-pipeline', fastify
 export { CLIENT_CLOSED_STATUS } from './audit.ts';
 export { denialError } from './authorize.ts';
 export type { AuditSink, GatewayPipelineDeps, PipelineMetrics } from './deps.ts';
-export { parseBearer } from './identify.ts';
-export { type Admission, type Authenticator, type AuthFailureCode, type Authorizer, openAdmission } from './types.ts';
+export { checkCsrf, parseBearer, refuseAuthentication } from './identify.ts';
+export {
+  type Admission,
+  type Authenticator,
+  type AuthFailureCode,
+  type Authorizer,
+  openAdmission,
+  type SessionAuthenticator,
+} from './types.ts';

@@ -48,7 +48,9 @@ export type AuthFailureCode =
   | 'identity_unavailable'
   | 'credential_not_accepted'
   | 'invalid_token'
-  | 'token_expired';
+  | 'token_expired'
+  | 'session_invalid'
+  | 'session_expired';
 
 /** Accepts every request; the default until limits and budgets are configured. */
 export const openAdmission: Admission = {
@@ -56,3 +58,10 @@ export const openAdmission: Admission = {
   measure: () => null,
   settle: () => {},
 };
+
+/** Resolves a console session cookie to its principal and the CSRF token its writes must carry. */
+export interface SessionAuthenticator {
+  authenticate(
+    sessionId: string,
+  ): Promise<{ ok: true; principal: Principal; csrf: string } | { ok: false; reason: AuthFailureCode }>;
+}

@@ -83,11 +83,11 @@ describe('gatehouse CLI (sqlite)', () => {
 
   it('rejects unknown flags and commands with a usage error', async () => {
     const flag = await cli(['key', 'list', '--tenant', 'acme', '--bogus']);
-    expect(flag.code).not.toBe(0);
+    expect(flag.code).toBe(2);
     expect(flag.stderr).toContain("unknown option '--bogus'");
-    expect((await cli(['frobnicate'])).code).not.toBe(0);
+    expect((await cli(['frobnicate'])).code).toBe(2);
     const missing = await cli(['key', 'create', '--tenant', 'acme']);
-    expect(missing.code).not.toBe(0);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--team');
   });
 

@@ -5,10 +5,21 @@
  * through `McpAdmin`, the same code the CLI runs; this instance applies them at once, the others at their next poll.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ToolPolicySchema } from '../../../domain/mcp/index.ts';
 import { McpAdmin, McpAdminError, type McpService, PolicyValidationError } from '../../../mcp/index.ts';
 import type { SecretService } from '../../../secrets/index.ts';
 import { isForeignKeyViolation, type Store } from '../../../store/index.ts';
 import { GatehouseError, httpError } from '../../errors.ts';
+import { NoContent } from '../admin/responses.ts';
+import {
+  McpPinApproved,
+  McpPinList,
+  McpPolicyView,
+  McpServerList,
+  McpServerRegistered,
+  McpVirtualServerList,
+  McpVirtualServerView,
+} from './admin-responses.ts';
 import {
   ApproveBodySchema,
   ApproveKeyBodySchema,
@@ -51,41 +62,49 @@ async function mapped<T>(work: () => Promise<T>): Promise<T> {
 }
 
 function serverRoutes(app: FastifyInstance, service: McpService, admin: McpAdmin): void {
-  app.get('/admin/v1/mcp/servers', { config: { surface: 'admin.mcp.servers.list' } }, async () => ({
-    object: 'list',
-    data: service.registry.servers().map((entry) => ({
-      object: 'mcp_server',
-      id: entry.spec.id,
-      source: entry.source,
-      transport: entry.spec.transport,
-      description: entry.spec.description,
-      era: entry.spec.era,
-      protocol_version: entry.connection.info?.protocolVersion ?? null,
-      status: entry.connection.state,
-      last_error: entry.connection.lastError,
-      connects: entry.connection.connectCount,
-      tools: [...entry.tools.values()].map((tool) => ({
-        name: tool.tool.name,
-        sha256: tool.sha256,
-        status: tool.status,
+  app.get(
+    '/admin/v1/mcp/servers',
+    { config: { surface: 'admin.mcp.servers.list' }, schema: { response: { 200: McpServerList } } },
+    async () => ({
+      object: 'list',
+      next_cursor: null,
+      data: service.registry.servers().map((entry) => ({
+        object: 'mcp_server',
+        id: entry.spec.id,
+        source: entry.source,
+        transport: entry.spec.transport,
+        description: entry.spec.description,
+        era: entry.spec.era,
+        protocol_version: entry.connection.info?.protocolVersion ?? null,
+        status: entry.connection.state,
+        last_error: entry.connection.lastError,
+        connects: entry.connection.connectCount,
+        tools: [...entry.tools.values()].map((tool) => ({
+          name: tool.tool.name,
+          sha256: tool.sha256,
+          status: tool.status,
+        })),
+        prompts: [...entry.prompts.values()].map((prompt) => ({
+          name: prompt.prompt.name,
+          sha256: prompt.sha256,
+          status: prompt.status,
+        })),
+        resource_templates: [...entry.templates.values()].map((template) => ({
+          uri_template: template.template.uriTemplate,
+          sha256: template.sha256,
+          status: template.status,
+        })),
+        resources: entry.resources.length,
       })),
-      prompts: [...entry.prompts.values()].map((prompt) => ({
-        name: prompt.prompt.name,
-        sha256: prompt.sha256,
-        status: prompt.status,
-      })),
-      resource_templates: [...entry.templates.values()].map((template) => ({
-        uri_template: template.template.uriTemplate,
-        sha256: template.sha256,
-        status: template.status,
-      })),
-      resources: entry.resources.length,
-    })),
-  }));
+    }),
+  );
 
   app.post(
     '/admin/v1/mcp/servers',
-    { config: { surface: 'admin.mcp.servers.put' }, schema: { body: RegisterServerBodySchema } },
+    {
+      config: { surface: 'admin.mcp.servers.put' },
+      schema: { body: RegisterServerBodySchema, response: { 200: McpServerRegistered, 201: McpServerRegistered } },
+    },
     async (request, reply) => {
       const body = request.body as RegisterServerBody;
       request.gh.setMeta('server', body.id);
@@ -117,7 +136,10 @@ function serverRoutes(app: FastifyInstance, service: McpService, admin: McpAdmin
 
   app.delete(
     '/admin/v1/mcp/servers/:server',
-    { config: { surface: 'admin.mcp.servers.delete' }, schema: { params: ServerParamsSchema } },
+    {
+      config: { surface: 'admin.mcp.servers.delete' },
+      schema: { params: ServerParamsSchema, response: { 204: NoContent } },
+    },
     async (request, reply) => {
       const { server } = request.params as { server: string };
       request.gh.setMeta('server', server);
@@ -131,12 +153,19 @@ function serverRoutes(app: FastifyInstance, service: McpService, admin: McpAdmin
 function pinRoutes(app: FastifyInstance, service: McpService, admin: McpAdmin): void {
   app.get(
     '/admin/v1/mcp/servers/:server/pins',
-    { config: { surface: 'admin.mcp.pins.list' }, schema: { params: ServerParamsSchema } },
+    {
+      config: { surface: 'admin.mcp.pins.list' },
+      schema: { params: ServerParamsSchema, response: { 200: McpPinList } },
+    },
     async (request) => {
       const { server } = request.params as { server: string };
       request.gh.setMeta('server', server);
       const pins = await admin.listPins(server);
-      return { object: 'list', data: pins.map((pin) => ({ object: 'mcp_tool_pin', tool: pin.key, ...pin })) };
+      return {
+        object: 'list',
+        next_cursor: null,
+        data: pins.map((pin) => ({ object: 'mcp_tool_pin', tool: pin.key, ...pin })),
+      };
     },
   );
 
@@ -145,7 +174,7 @@ function pinRoutes(app: FastifyInstance, service: McpService, admin: McpAdmin): 
     '/admin/v1/mcp/servers/:server/pins::approve',
     {
       config: { surface: 'admin.mcp.pins.approve_key' },
-      schema: { params: ServerParamsSchema, body: ApproveKeyBodySchema },
+      schema: { params: ServerParamsSchema, body: ApproveKeyBodySchema, response: { 200: McpPinApproved } },
     },
     async (request) => {
       const { server } = request.params as { server: string };
@@ -168,7 +197,10 @@ function pinRoutes(app: FastifyInstance, service: McpService, admin: McpAdmin): 
 
   app.post(
     '/admin/v1/mcp/servers/:server/tools/:tool(^[^/]+)::approve',
-    { config: { surface: 'admin.mcp.pins.approve' }, schema: { params: ToolParamsSchema, body: ApproveBodySchema } },
+    {
+      config: { surface: 'admin.mcp.pins.approve' },
+      schema: { params: ToolParamsSchema, body: ApproveBodySchema, response: { 200: McpPinApproved } },
+    },
     async (request) => {
       const { server, tool } = request.params as { server: string; tool: string };
       const { sha256 } = request.body as { sha256: string };
@@ -193,7 +225,10 @@ function pinRoutes(app: FastifyInstance, service: McpService, admin: McpAdmin): 
 function policyRoutes(app: FastifyInstance, service: McpService, admin: McpAdmin): void {
   app.get(
     '/admin/v1/mcp/policies/:team_id',
-    { config: { surface: 'admin.mcp.policies.get' }, schema: { params: TeamParamsSchema } },
+    {
+      config: { surface: 'admin.mcp.policies.get' },
+      schema: { params: TeamParamsSchema, response: { 200: McpPolicyView } },
+    },
     async (request) => {
       const { team_id: teamId } = request.params as { team_id: string };
       const { policy, stored } = await service.policies.forTeam(teamId);
@@ -203,7 +238,10 @@ function policyRoutes(app: FastifyInstance, service: McpService, admin: McpAdmin
 
   app.post(
     '/admin/v1/mcp/policies/:team_id',
-    { config: { surface: 'admin.mcp.policies.put' }, schema: { params: TeamParamsSchema } },
+    {
+      config: { surface: 'admin.mcp.policies.put', body: ToolPolicySchema },
+      schema: { params: TeamParamsSchema, response: { 200: McpPolicyView } },
+    },
     async (request) => {
       const { team_id: teamId } = request.params as { team_id: string };
       try {
@@ -220,20 +258,25 @@ function policyRoutes(app: FastifyInstance, service: McpService, admin: McpAdmin
 }
 
 function virtualRoutes(app: FastifyInstance, admin: McpAdmin): void {
-  app.get('/admin/v1/mcp/virtual-servers', { config: { surface: 'admin.mcp.virtual.list' } }, async () => ({
-    object: 'list',
-    data: (await admin.listVirtualServers()).map((entry) => ({
-      object: 'mcp_virtual_server',
-      endpoint: `/mcp/virtual/${entry.name}`,
-      ...entry,
-    })),
-  }));
+  app.get(
+    '/admin/v1/mcp/virtual-servers',
+    { config: { surface: 'admin.mcp.virtual.list' }, schema: { response: { 200: McpVirtualServerList } } },
+    async () => ({
+      object: 'list',
+      next_cursor: null,
+      data: (await admin.listVirtualServers()).map((entry) => ({
+        object: 'mcp_virtual_server',
+        endpoint: `/mcp/virtual/${entry.name}`,
+        ...entry,
+      })),
+    }),
+  );
 
   app.put(
     '/admin/v1/mcp/virtual-servers/:name',
     {
       config: { surface: 'admin.mcp.virtual.put' },
-      schema: { params: VirtualParamsSchema, body: VirtualServerBodySchema },
+      schema: { params: VirtualParamsSchema, body: VirtualServerBodySchema, response: { 200: McpVirtualServerView } },
     },
     async (request) => {
       const { name } = request.params as { name: string };
@@ -245,7 +288,10 @@ function virtualRoutes(app: FastifyInstance, admin: McpAdmin): void {
 
   app.delete(
     '/admin/v1/mcp/virtual-servers/:name',
-    { config: { surface: 'admin.mcp.virtual.delete' }, schema: { params: VirtualParamsSchema } },
+    {
+      config: { surface: 'admin.mcp.virtual.delete' },
+      schema: { params: VirtualParamsSchema, response: { 204: NoContent } },
+    },
     async (request, reply) => {
       const { name } = request.params as { name: string };
       request.gh.setMeta('virtual_server', name);
