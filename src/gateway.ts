@@ -12,7 +12,7 @@ import {
   ThreadedAuditWriter,
 } from './audit/index.ts';
 import type { GatehouseConfig } from './config/index.ts';
-import { createLocalKekProvider, type KekProvider } from './domain/secrets/index.ts';
+import type { KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
 import { createRbacAuthorizer } from './http/authorizer.ts';
 import { denialReasonOf } from './http/errors.ts';
@@ -20,10 +20,9 @@ import type { Admission, AuditSink, Authenticator } from './http/pipeline/index.
 import { createIdempotencyStore } from './http/routes/admin/index.ts';
 import { SURFACES, type Surface } from './http/surfaces.ts';
 import {
-  AdminService,
+  type AdminService,
   AdminSnapshot,
   ConsoleSessions,
-  createIdentityService,
   createJwtVerifier,
   type IdentityService,
   KeySnapshot,
@@ -34,10 +33,13 @@ import { LlmService, type LlmServiceOptions } from './llm/index.ts';
 import { createLogger } from './logger.ts';
 import { createMcpService, type McpService, quarantineAuditDraft } from './mcp/index.ts';
 import { PromptLogStore } from './prompt-log/index.ts';
-import { createSecretService, type SecretService, verifyMasterKeys } from './secrets/index.ts';
-import { adminRepository, openStore, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
+import type { SecretService } from './secrets/index.ts';
+import { openServices } from './services.ts';
+import { adminRepository, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
 import { createMetrics, createRequestObserver, type GatewayMetrics, startTelemetryExport } from './telemetry/index.ts';
 import { createVault, type Vault } from './vault/index.ts';
+
+export { openServices } from './services.ts';
 
 /** A gateway bound to loopback only can insist that MCP clients name a loopback Host (DNS rebinding). */
 function isLoopbackHost(host: string): boolean {
@@ -97,32 +99,6 @@ export interface CreateGatewayOptions {
   llm?: Partial<Omit<LlmServiceOptions, 'file' | 'store' | 'secrets' | 'logger'>>;
   /** Check every 2xx answer against its declared response schema (tests: the OpenAPI drift check). */
   validateResponses?: boolean;
-}
-
-/** Opens the store, checks the master keys, and wires the services shared by the server and the CLI. */
-export async function openServices(config: GatehouseConfig) {
-  const store = openStore({
-    dataDir: config.dataDir,
-    writeUrl: config.databaseWriteUrl,
-    readUrl: config.databaseReadUrl,
-    sqliteSynchronous: config.sqliteSynchronous,
-    regionId: config.regionId,
-    replica: { maxLagMs: config.databaseReadMaxLagMs },
-  });
-  try {
-    await store.migrate();
-    const { current, previous } = config.masterKeys;
-    await verifyMasterKeys(store, [current, ...previous]);
-    const kek = createLocalKekProvider({ current, previous });
-    const secrets = createSecretService(store, kek);
-    const pepper = await secrets.loadPepper();
-    const identity = createIdentityService({ store, pepper, hashing: config.keyHashing });
-    const admin = new AdminService(store, pepper);
-    return { store, kek, secrets, pepper, identity, admin };
-  } catch (error) {
-    await store.close().catch(() => {});
-    throw error;
-  }
 }
 
 /**

@@ -40,6 +40,8 @@ export const FileConfigSchema = Type.Object(
           read_url: Type.Optional(Type.String({ minLength: 1 })),
           /** Reads fall back to the primary when the replica lags more than this (ms). */
           read_max_lag_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
+          /** `auto` applies pending migrations at start; `off` refuses a database not at this build's schema. */
+          migrate: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('off')])),
           /** SQLite only: `normal` survives a process crash, `full` also a power loss (README "Reliability"). */
           sqlite_synchronous: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('full')])),
         },

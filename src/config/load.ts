@@ -12,6 +12,7 @@ import { type FileConfig, FileConfigSchema } from './file-schema.ts';
 import { type HttpConfig, resolveHttpConfig } from './http.ts';
 import { type MasterKeys, resolveMasterKeys } from './master-key.ts';
 import { type OidcConfig, resolveOidcConfig, resolvePublicUrl } from './oidc.ts';
+import { readSecretFiles } from './secret-files.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -31,6 +32,11 @@ export interface GatehouseConfig {
   databaseReadUrl: string | null;
   /** The replica lag beyond which lag-tolerant reads fall back to the primary (`DATABASE_READ_MAX_LAG_MS`). */
   databaseReadMaxLagMs: number;
+  /**
+   * `auto`: apply pending migrations at start (the default, so `npm start` sets everything up). `off`: refuse to
+   * start on a database that is not at this build's schema; `gatehouse migrate` applies them (`GATEHOUSE_MIGRATE`).
+   */
+  migrate: 'auto' | 'off';
   /** SQLite's `synchronous` pragma (`GATEHOUSE_SQLITE_SYNCHRONOUS`): `normal` or `full`. */
   sqliteSynchronous: 'normal' | 'full';
   redisUrl: string | null;
@@ -121,7 +127,7 @@ function parseUrl(value: string | undefined, field: string, protocols: string[])
 export const DEFAULT_CONFIG_FILE = 'gatehouse.yaml';
 
 export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
-  const env = options.env ?? process.env;
+  const env = readSecretFiles(options.env ?? process.env);
   // The server and the CLI look in the same places, in the same order: --config, GATEHOUSE_CONFIG, ./gatehouse.yaml.
   const configPath =
     options.configPath ?? env.GATEHOUSE_CONFIG ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null);
@@ -142,6 +148,8 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(regionId))
     throw new ConfigError('REGION_ID', 'must match [a-z0-9][a-z0-9-]{0,62}');
   const publicUrl = resolvePublicUrl(env.GATEHOUSE_PUBLIC_URL ?? file.public_url);
+  const migrate = env.GATEHOUSE_MIGRATE ?? file.database?.migrate ?? 'auto';
+  if (migrate !== 'auto' && migrate !== 'off') throw new ConfigError('GATEHOUSE_MIGRATE', 'must be auto or off');
   const sqliteSynchronous = (env.GATEHOUSE_SQLITE_SYNCHRONOUS ?? file.database?.sqlite_synchronous ?? 'normal')
     .toLowerCase()
     .trim();
@@ -170,6 +178,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
       env.DATABASE_READ_MAX_LAG_MS !== undefined
         ? parseInteger(env.DATABASE_READ_MAX_LAG_MS, 'DATABASE_READ_MAX_LAG_MS', 100, 3_600_000)
         : (file.database?.read_max_lag_ms ?? 5000),
+    migrate,
     sqliteSynchronous,
     redisUrl: parseUrl(env.REDIS_URL ?? file.redis_url, 'REDIS_URL', ['redis:', 'rediss:']),
     keyHashing: hashing,

@@ -46,3 +46,4 @@ export * as vaultRepository from './repositories/vault.ts';
 export { RevisionSnapshot, type RevisionSnapshotOptions } from './revision-snapshot.ts';
 export { currentRevision } from './revisions.ts';
 export type { Database } from './schema.ts';
+export { assertCurrent, type SchemaStatus, SchemaVersionError } from './schema-version.ts';

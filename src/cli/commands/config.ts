@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
-import { serve } from '../../serve.ts';
 import { compileConfigServices } from '../../vault/index.ts';
 import { type CliIo, configPathOf } from '../run.ts';
 
@@ -12,6 +11,8 @@ export function registerServerCommands(program: Command, io: CliIo): void {
       const configPath = configPathOf(command);
       // A bad vault definition fails here, before serve() opens the store and Redis, so the exit (78) is immediate.
       compileConfigServices(loadConfig({ configPath }).file.vault);
+      // Loaded on demand: every other command starts without the HTTP server's modules.
+      const { serve } = await import('../../serve.ts');
       await serve(configPath);
     });
   program

@@ -2,9 +2,9 @@
  * @module `GET /openapi.json` and `GET /docs`: the API described from the registered routes themselves. Both are
  * built once, on first request after startup (every route is registered by then), and served from memory.
  */
-import { readFileSync } from 'node:fs';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { VERSION } from '../../version.ts';
 import type { RouteCollector } from './collector.ts';
 import { buildOpenApiDocument } from './document.ts';
 import { renderDocsHtml } from './render-html.ts';
@@ -12,17 +12,6 @@ import { renderDocsHtml } from './render-html.ts';
 export interface OpenApiRoutesOptions {
   collector: RouteCollector;
   publicUrl?: string | null;
-}
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
 }
 
 // No script may run and nothing may load from elsewhere: the page is static HTML with inline CSS.
@@ -33,7 +22,7 @@ export async function openapiRoutes(app: FastifyInstance, options: OpenApiRoutes
   let html: string | null = null;
   const documentJson = (): string => {
     json ??= JSON.stringify(
-      buildOpenApiDocument(options.collector.routes, { version: packageVersion(), publicUrl: options.publicUrl }),
+      buildOpenApiDocument(options.collector.routes, { version: VERSION, publicUrl: options.publicUrl }),
     );
     return json;
   };

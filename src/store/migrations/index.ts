@@ -32,4 +32,7 @@ export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,
 };
 
-export const LATEST_MIGRATION = Object.keys(migrations).sort().at(-1) as string;
+/** Every migration this build has, in the order they apply. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(migrations).sort();
+
+export const LATEST_MIGRATION = MIGRATION_NAMES.at(-1) as string;
