@@ -5471,7 +5471,7 @@ export interface operations {
                         csrf_token: string;
                         /** Format: date-time */
                         expires_at: string;
-                        /** @description For each scope where the principal holds a binding, the admin permissions it resolves to there. A resource at scope S is governed by the most specific listed scope that covers S; none covering it means no access. */
+                        /** @description For each scope where the principal holds a binding, the admin permissions (and `prompts.read`) it resolves to there. A resource at scope S is governed by the most specific listed scope that covers S; none covering it means no access. */
                         grants: {
                             permissions: string[];
                             scope: string;
@@ -5519,7 +5519,7 @@ export interface operations {
                         csrf_token: string;
                         /** Format: date-time */
                         expires_at: string;
-                        /** @description For each scope where the principal holds a binding, the admin permissions it resolves to there. A resource at scope S is governed by the most specific listed scope that covers S; none covering it means no access. */
+                        /** @description For each scope where the principal holds a binding, the admin permissions (and `prompts.read`) it resolves to there. A resource at scope S is governed by the most specific listed scope that covers S; none covering it means no access. */
                         grants: {
                             permissions: string[];
                             scope: string;
