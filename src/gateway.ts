@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { type AdmissionService, createAdmissionService } from './admission/index.ts';
+import { type Admission, type AdmissionService, createAdmissionService } from './admission/index.ts';
 import {
   AuditCheckpointer,
+  type AuditSink,
   AuditStreamExporter,
   AuditWriter,
   createCheckpointSink,
@@ -16,7 +17,7 @@ import type { KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
 import { createRbacAuthorizer } from './http/authorizer.ts';
 import { denialReasonOf } from './http/errors.ts';
-import type { Admission, AuditSink, Authenticator } from './http/pipeline/index.ts';
+import type { Authenticator } from './http/pipeline/index.ts';
 import { createIdempotencyStore } from './http/routes/admin/index.ts';
 import { SURFACES, type Surface } from './http/surfaces.ts';
 import {
