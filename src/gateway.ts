@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { type AdmissionService, createAdmissionService } from './admission/index.ts';
+import { type Admission, type AdmissionService, createAdmissionService } from './admission/index.ts';
 import {
+  type AuditSink,
   AuditStreamExporter,
   AuditWriter,
   RefusalThrottle,
@@ -13,7 +14,7 @@ import { createLocalKekProvider, type KekProvider } from './domain/secrets/index
 import { buildApp } from './http/app.ts';
 import { createRbacAuthorizer } from './http/authorizer.ts';
 import { denialReasonOf } from './http/errors.ts';
-import type { Admission, AuditSink, Authenticator } from './http/pipeline/index.ts';
+import type { Authenticator } from './http/pipeline/index.ts';
 import { createIdempotencyStore } from './http/routes/admin/index.ts';
 import { SURFACES, type Surface } from './http/surfaces.ts';
 import {

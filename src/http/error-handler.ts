@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../identity/index.ts';
+import { InvalidBodyError } from '../llm/index.ts';
 import { ConflictError, NotFoundError } from '../store/index.ts';
 import { GatehouseError, httpError } from './errors.ts';
 
@@ -32,6 +33,7 @@ function fromFastifyError(error: FastifyError, bodyLimit: number, contentType: s
 /** Maps anything thrown on any surface to the catalog; unknown errors become `internal_error`, logged in full. */
 export function toGatehouseError(error: unknown, bodyLimit: number, contentType = ''): GatehouseError {
   if (error instanceof GatehouseError) return error;
+  if (error instanceof InvalidBodyError) return httpError('invalid_request', { detail: error.detail }, error.param);
   if (error instanceof ValidationError) return httpError('invalid_request', { detail: error.message }, error.field);
   if (error instanceof ConflictError) return httpError('conflict', { detail: error.message }, error.field);
   if (error instanceof NotFoundError) return httpError('resource_not_found', { detail: error.message });

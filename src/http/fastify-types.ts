@@ -1,4 +1,4 @@
-import type { RequestContext } from './context.ts';
+import type { CallBuilder, RequestContext } from './context.ts';
 import type { Surface } from './surfaces.ts';
 
 declare module 'fastify' {
@@ -10,5 +10,7 @@ declare module 'fastify' {
     surface?: string;
     /** Resolved from `surface` when the route is registered, so requests never look it up. */
     surfaceEntry?: Surface;
+    /** Model-call routes: builds the typed call from the validated body, before admission. */
+    buildCall?: CallBuilder;
   }
 }

@@ -5,7 +5,10 @@
 /** Upstream kinds a deployment can declare (issue 3, "Upstreams and model routing"). */
 export type UpstreamKind = 'openai' | 'azure-openai' | 'ollama';
 
-/** The wire family an upstream or a client speaks; `azure-openai` speaks `openai`. */
+/**
+ * The wire family an upstream or a client speaks; `azure-openai` speaks `openai`. Each has one object in the
+ * dialect registry (`src/llm/dialects/registry.ts`), whose type makes the registry exhaustive over this union.
+ */
 export type Dialect = 'openai' | 'ollama';
 
 /**
@@ -20,6 +23,9 @@ export type LlmOperation =
   | 'ollama.generate'
   | 'ollama.embed'
   | 'ollama.embeddings';
+
+/** The operations of one dialect: `OperationOf<'ollama'>` is `'ollama.chat' | 'ollama.generate' | …`. */
+export type OperationOf<D extends Dialect> = Extract<LlmOperation, `${D}.${string}`>;
 
 export type JsonObject = Record<string, unknown>;
 
@@ -109,5 +115,5 @@ export function dialectOf(kind: UpstreamKind): Dialect {
 }
 
 export function dialectOfOperation(op: LlmOperation): Dialect {
-  return op.startsWith('ollama.') ? 'ollama' : 'openai';
+  return op.slice(0, op.indexOf('.')) as Dialect;
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createBodyValidator, routedModel } from '../../../llm/index.ts';
 import {
   OLLAMA_COMPATIBLE_VERSION,
   toOllamaProcessList,
@@ -9,7 +10,6 @@ import {
 import { listAllowedModels, resolveModel } from '../openai/model-access.ts';
 import { type LlmRoutesOptions, requireLlm } from '../openai/relay.ts';
 import { toCatalogError } from '../openai/upstream-errors.ts';
-import { createBodyValidator } from '../openai/validate.ts';
 import { OllamaShowBodySchema } from './schemas.ts';
 
 const validateShow = createBodyValidator(OllamaShowBodySchema);
@@ -33,7 +33,12 @@ export async function ollamaModelRoutes(app: FastifyInstance, options: LlmRoutes
     async (request: FastifyRequest, _reply: FastifyReply) => {
       const body = validateShow(request.body);
       const llm = requireLlm(options);
-      const model = await resolveModel(request, llm, { model: body.model ?? body.name }, true);
+      const model = await resolveModel(
+        request,
+        llm,
+        routedModel({ model: body.model ?? body.name }, request.headers),
+        true,
+      );
       request.gh.setMeta('model', model);
       try {
         return await llm.router.describeModel(model);

@@ -1,10 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { LlmAdmin, LlmConfigConflictError } from '../../../llm/index.ts';
+import { createBodyValidator, LlmAdmin, LlmConfigConflictError } from '../../../llm/index.ts';
 import { type ModelGroupSpec, ModelGroupSpecSchema, UpstreamSpecSchema } from '../../../providers/index.ts';
 import { httpError } from '../../errors.ts';
 import { type LlmRoutesOptions, requireLlm } from './relay.ts';
-import { createBodyValidator } from './validate.ts';
 
 const validateUpstream = createBodyValidator(UpstreamSpecSchema);
 const validateGroup = createBodyValidator(ModelGroupSpecSchema);
