@@ -212,7 +212,11 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
   function ollamaMessage(content: string): Body {
     const call = fake.toolCall;
     if (call === null) return { role: 'assistant', content };
-    return { role: 'assistant', content: '', tool_calls: [{ function: { name: call.name, arguments: JSON.parse(call.arguments) } }] };
+    return {
+      role: 'assistant',
+      content: '',
+      tool_calls: [{ function: { name: call.name, arguments: JSON.parse(call.arguments) } }],
+    };
   }
 
   function ollamaChunks(body: Body, path: string): string[] {

@@ -114,7 +114,6 @@ export function responsesEvents(body: Body, script: ResponsesScript): string[] {
   });
   events.push({ type: 'response.completed', response: response(body, script, 'completed', items, true) });
   return events.map(
-    (event, index) =>
-      `event: ${String(event.type)}\ndata: ${JSON.stringify({ ...event, sequence_number: index })}\n\n`,
+    (event, index) => `event: ${String(event.type)}\ndata: ${JSON.stringify({ ...event, sequence_number: index })}\n\n`,
   );
 }

@@ -1,7 +1,7 @@
-import { isObject } from '../translate/shared.ts';
-import { createSseParser, type SseEvent } from '../stream/sse-parser.ts';
 import { measureStringField } from '../stream/json-scan.ts';
+import { createSseParser, type SseEvent } from '../stream/sse-parser.ts';
 import { createStreamTransform, newStreamProgress, type StreamTransform, tryParseObject } from '../stream/transform.ts';
+import { isObject } from '../translate/shared.ts';
 import type { JsonObject } from '../types.ts';
 import { ResponseEventWriter } from './events.ts';
 import { readResponsesUsage } from './reply.ts';

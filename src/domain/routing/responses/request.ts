@@ -127,11 +127,7 @@ const COPIED_FIELDS = ['temperature', 'top_p', 'parallel_tool_calls', 'user', 's
  * for on streams, since the client's usage comes from it. The chat plan then adapts it to the upstream (the
  * token field of reasoning models, or Ollama's native shape).
  */
-export function responsesToChatBody(
-  body: JsonObject,
-  ctx: TranslateContext,
-  stream: boolean,
-): JsonObject {
+export function responsesToChatBody(body: JsonObject, ctx: TranslateContext, stream: boolean): JsonObject {
   const out: JsonObject = { model: ctx.upstreamModel, messages: responsesInputToMessages(body) };
   for (const field of COPIED_FIELDS) if (body[field] !== undefined && body[field] !== null) out[field] = body[field];
   if (typeof body.top_logprobs === 'number') out.logprobs = true;
@@ -208,7 +204,8 @@ export function invalidInputItem(body: JsonObject): { param: string; detail: str
   for (let index = 0; index < input.length; index++) {
     const item = input[index] as JsonObject;
     const fault = itemFault(item);
-    if (fault !== null) return { param: `input.${index}.${fault.field}`, detail: `input.${index}.${fault.field} ${fault.detail}` };
+    if (fault !== null)
+      return { param: `input.${index}.${fault.field}`, detail: `input.${index}.${fault.field} ${fault.detail}` };
     if (item.type === 'function_call') calls.add(item.call_id);
     else if (item.type === 'function_call_output' && !stateful && !calls.has(item.call_id)) {
       return {

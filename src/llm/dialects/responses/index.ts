@@ -6,7 +6,7 @@ import {
   statefulFeature,
 } from '../../../domain/routing/index.ts';
 import { buildCall, compileValidators } from '../shared.ts';
-import { InvalidBodyError, type ClientDialect, type OperationSpec } from '../types.ts';
+import { type ClientDialect, InvalidBodyError, type OperationSpec } from '../types.ts';
 import { ResponsesBodySchema, ResponsesCompactBodySchema } from './schemas.ts';
 
 const OPERATIONS: { readonly [Op in OperationOf<'responses'>]: OperationSpec } = {

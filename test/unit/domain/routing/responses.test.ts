@@ -38,7 +38,9 @@ function run(transform: StreamTransform, text: string): { events: JsonObject[]; 
 
 const sse = (...chunks: unknown[]) =>
   chunks.map((chunk) => `data: ${typeof chunk === 'string' ? chunk : JSON.stringify(chunk)}\n\n`).join('');
-const delta = (value: JsonObject, finish: string | null = null) => ({ choices: [{ index: 0, delta: value, finish_reason: finish }] });
+const delta = (value: JsonObject, finish: string | null = null) => ({
+  choices: [{ index: 0, delta: value, finish_reason: finish }],
+});
 
 const codexHistory: JsonObject = {
   model: 'public',
@@ -78,7 +80,10 @@ describe('Responses request → chat completion', () => {
       { role: 'tool', tool_call_id: 'c2', content: '/work' },
     ]);
     expect(chat.tools).toEqual([
-      { type: 'function', function: { name: 'shell', description: 'run', parameters: { type: 'object' }, strict: false } },
+      {
+        type: 'function',
+        function: { name: 'shell', description: 'run', parameters: { type: 'object' }, strict: false },
+      },
     ]);
     expect(chat).toMatchObject({ model: 'upstream', max_tokens: 100, tool_choice: 'auto', stream: true });
     expect(chat.stream_options).toEqual({ include_usage: true });
@@ -116,7 +121,9 @@ describe('Responses request → chat completion', () => {
     expect(statefulFeature(codexHistory)).toBeNull();
     expect(statefulFeature({ previous_response_id: 'resp_1' })).toBe('previous_response_id');
     expect(statefulFeature({ tools: [{ type: 'web_search' }] })).toBe('tools of type web_search');
-    expect(statefulFeature({ input: [{ type: 'item_reference', id: 'x' }] })).toBe('input items of type item_reference');
+    expect(statefulFeature({ input: [{ type: 'item_reference', id: 'x' }] })).toBe(
+      'input items of type item_reference',
+    );
   });
 
   it('finds a function_call_output without its call, and malformed items, by path', () => {
@@ -168,7 +175,11 @@ describe('chat completion → Responses object', () => {
         total_tokens: 15,
       },
     });
-    expect((response.output as JsonObject[]).map((item) => item.type)).toEqual(['reasoning', 'message', 'function_call']);
+    expect((response.output as JsonObject[]).map((item) => item.type)).toEqual([
+      'reasoning',
+      'message',
+      'function_call',
+    ]);
     expect((response.output as JsonObject[])[2]).toMatchObject({ call_id: 'call_1', name: 'f', arguments: '{}' });
   });
 });
@@ -182,7 +193,9 @@ describe('chat SSE → Responses events', () => {
         delta({ role: 'assistant', reasoning_content: 'hmm' }),
         delta({ content: 'Hel' }),
         delta({ content: 'lo' }),
-        delta({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a"' } }] }),
+        delta({
+          tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a"' } }],
+        }),
         delta({ tool_calls: [{ index: 0, function: { arguments: ':1}' } }] }, 'tool_calls'),
         { choices: [], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } },
         '[DONE]',
@@ -215,7 +228,11 @@ describe('chat SSE → Responses events', () => {
     expect(events.map((event) => event.sequence_number)).toEqual(events.map((_, index) => index));
     const last = events.at(-1)?.response as JsonObject;
     expect(last).toMatchObject({ status: 'completed', model: 'public', usage: { input_tokens: 3, output_tokens: 4 } });
-    expect((last.output as JsonObject[])[2]).toMatchObject({ type: 'function_call', arguments: '{"a":1}', call_id: 'call_1' });
+    expect((last.output as JsonObject[])[2]).toMatchObject({
+      type: 'function_call',
+      arguments: '{"a":1}',
+      call_id: 'call_1',
+    });
     expect(transform.usage).toEqual({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
   });
 
@@ -275,7 +292,11 @@ describe('Responses passthrough', () => {
     expect(transform.end(out)).toBe(false);
     const tail: Buffer[] = [];
     transform.fail('upstream_stream_truncated', 'cut', tail);
-    const numbers = [...Buffer.concat(tail).toString('utf8').matchAll(/"sequence_number":(\d+)/g)].map((m) => m[1]);
+    const numbers = [
+      ...Buffer.concat(tail)
+        .toString('utf8')
+        .matchAll(/"sequence_number":(\d+)/g),
+    ].map((m) => m[1]);
     expect(numbers).toEqual(['2', '3']);
   });
 });
@@ -297,7 +318,14 @@ describe('planResponsesCall', () => {
     expect(plan.body).toMatchObject({ model: 'upstream', messages: [{ role: 'user', content: 'hi' }] });
     const ndjson = [
       { model: 'upstream', message: { role: 'assistant', content: 'Hi' }, done: false },
-      { model: 'upstream', message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', prompt_eval_count: 2, eval_count: 1 },
+      {
+        model: 'upstream',
+        message: { role: 'assistant', content: '' },
+        done: true,
+        done_reason: 'stop',
+        prompt_eval_count: 2,
+        eval_count: 1,
+      },
     ]
       .map((line) => `${JSON.stringify(line)}\n`)
       .join('');
