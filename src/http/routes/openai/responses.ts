@@ -4,7 +4,7 @@ import { httpError } from '../../errors.ts';
 import { registerDialectCalls } from './chat.ts';
 import type { LlmRoutesOptions } from './relay.ts';
 
-const MAX_ID_LENGTH = 256;
+const MAX_ID = 256;
 
 /**
  * `POST /v1/responses` and `/v1/responses/compact` (OpenAI's Responses API: Codex CLI, the Agents SDK), and
@@ -13,8 +13,16 @@ const MAX_ID_LENGTH = 256;
  */
 export async function openaiResponsesRoutes(app: FastifyInstance, options: LlmRoutesOptions): Promise<void> {
   registerDialectCalls(app, options, ResponsesDialect);
-  app.get<{ Params: { id: string } }>('/v1/responses/:id', { config: { surface: 'llm.responses.get' } }, (request) => {
-    const id = request.params.id;
-    throw httpError('response_not_stored', { id: id.length > MAX_ID_LENGTH ? `${id.slice(0, MAX_ID_LENGTH)}…` : id });
-  });
+  // Refused in preValidation, before the pipeline's admission: a request that cannot be served takes no slot.
+  app.get<{ Params: { id: string } }>(
+    '/v1/responses/:id',
+    {
+      config: { surface: 'llm.responses.get' },
+      preValidation: async (request) => {
+        const id = request.params.id;
+        throw httpError('response_not_stored', { id: id.length > MAX_ID ? `${id.slice(0, MAX_ID)}…` : id });
+      },
+    },
+    async () => undefined,
+  );
 }
