@@ -126,10 +126,10 @@ describe('Responses API bad input', () => {
       null,
     ],
     [
-      'a hosted tool on a translated upstream',
+      'a hosted tool forced on a translated upstream',
       'POST',
       '/v1/responses',
-      { model: 'chat', input: 'hi', tools: [{ type: 'web_search' }] },
+      { model: 'chat', input: 'hi', tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } },
       400,
       'feature_needs_native_upstream',
       null,

@@ -1,6 +1,7 @@
 import { asArray, isObject, type TranslateContext, toUnixSeconds } from '../translate/shared.ts';
 import type { JsonObject, Usage } from '../types.ts';
 import { makeUsage } from '../usage.ts';
+import { type ToolName, toolNamesOf } from './tools.ts';
 
 /**
  * Chat completion replies turned into Responses API objects (`object: "response"`), and the usage both carry.
@@ -119,12 +120,16 @@ export function reasoningItem(id: string, text: string, status: ResponseStatus):
   return { id, type: 'reasoning', status, summary: [], content };
 }
 
+/** A function call item; a chat function standing for a namespaced tool is named back as that tool. */
 export function functionCallItem(
   id: string,
   call: { callId: string; name: string; arguments: string },
   status: ResponseStatus,
+  names: ReadonlyMap<string, ToolName>,
 ): JsonObject {
-  return { id, type: 'function_call', status, call_id: call.callId, name: call.name, arguments: call.arguments };
+  const tool = names.get(call.name);
+  const naming = tool === undefined ? { name: call.name } : { name: tool.name, namespace: tool.namespace };
+  return { id, type: 'function_call', status, call_id: call.callId, ...naming, arguments: call.arguments };
 }
 
 /** Reasoning text as OpenAI-compatible servers put it on a chat message: vLLM and DeepSeek, or Ollama and others. */
@@ -140,6 +145,7 @@ export function chatToResponse(chat: JsonObject, request: JsonObject, ctx: Trans
   const message = isObject(choice.message) ? choice.message : {};
   const { status, incomplete } = statusOf(choice.finish_reason);
   const output: JsonObject[] = [];
+  const names = toolNamesOf(request);
   const thought = reasoningText(message);
   if (thought !== '') output.push(reasoningItem(ids.reasoning, thought, 'completed'));
   const text = typeof message.content === 'string' ? message.content : '';
@@ -155,7 +161,7 @@ export function chatToResponse(chat: JsonObject, request: JsonObject, ctx: Trans
       const args = typeof fn.arguments === 'string' ? fn.arguments : JSON.stringify(fn.arguments ?? {});
       const callId = typeof call.id === 'string' ? call.id : `call_${ids.call(index)}`;
       output.push(
-        functionCallItem(ids.call(index), { callId, name: String(fn.name ?? ''), arguments: args }, 'completed'),
+        functionCallItem(ids.call(index), { callId, name: String(fn.name ?? ''), arguments: args }, 'completed', names),
       );
     });
   return responseObject(request, ctx, { status, output, usage: chatUsageToResponses(chat.usage), incomplete });

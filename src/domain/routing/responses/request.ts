@@ -1,5 +1,6 @@
 import { asArray, isObject, type TranslateContext } from '../translate/shared.ts';
 import type { JsonObject } from '../types.ts';
+import { chatToolName, forcedHostedTool, toChatToolChoice, toChatTools } from './tools.ts';
 
 /**
  * A Responses API request (`POST /v1/responses`) carried out as a chat completion, for upstreams that serve chat
@@ -81,7 +82,8 @@ export function responsesInputToMessages(body: JsonObject): ChatMessage[] {
       messages.push({ role: chatRole(item.role), content: toChatContent(item.content) });
     } else if (type === 'function_call') {
       // Parallel calls arrive as consecutive items; chat wants them on one assistant message, after its text.
-      const call = { id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } };
+      const name = chatToolName(item.name, item.namespace);
+      const call = { id: item.call_id, type: 'function', function: { name, arguments: item.arguments } };
       const turn = lastAssistant(messages);
       if (turn === null) messages.push({ role: 'assistant', content: null, tool_calls: [call] });
       else turn.tool_calls = [...asArray(turn.tool_calls), call];
@@ -92,20 +94,6 @@ export function responsesInputToMessages(body: JsonObject): ChatMessage[] {
     // reason afresh each turn, so they are left out.
   }
   return messages;
-}
-
-function toChatTool(tool: JsonObject): JsonObject {
-  const fn: JsonObject = { name: tool.name };
-  if (tool.description !== undefined) fn.description = tool.description;
-  if (tool.parameters !== undefined && tool.parameters !== null) fn.parameters = tool.parameters;
-  if (typeof tool.strict === 'boolean') fn.strict = tool.strict;
-  return { type: 'function', function: fn };
-}
-
-function toChatToolChoice(choice: unknown): unknown {
-  if (typeof choice === 'string') return choice;
-  if (isObject(choice) && choice.type === 'function') return { type: 'function', function: { name: choice.name } };
-  return undefined;
 }
 
 function toResponseFormat(text: unknown): JsonObject | undefined {
@@ -131,8 +119,8 @@ export function responsesToChatBody(body: JsonObject, ctx: TranslateContext, str
   const out: JsonObject = { model: ctx.upstreamModel, messages: responsesInputToMessages(body) };
   for (const field of COPIED_FIELDS) if (body[field] !== undefined && body[field] !== null) out[field] = body[field];
   if (typeof body.top_logprobs === 'number') out.logprobs = true;
-  const tools = asArray(body.tools).filter((tool): tool is JsonObject => isObject(tool) && tool.type === 'function');
-  if (tools.length > 0) out.tools = tools.map(toChatTool);
+  const tools = toChatTools(body);
+  if (tools.length > 0) out.tools = tools;
   const toolChoice = toChatToolChoice(body.tool_choice);
   if (toolChoice !== undefined && tools.length > 0) out.tool_choice = toolChoice;
   const responseFormat = toResponseFormat(body.text);
@@ -151,7 +139,8 @@ export function responsesToChatBody(body: JsonObject, ctx: TranslateContext, str
 /**
  * What in a Responses request only an upstream that serves the Responses API can honour, named for the client's
  * error; null when the request translates to chat without loss. Chat keeps no state between calls and has no
- * hosted tools, so answering these by translation would silently answer a different question.
+ * hosted tools, so answering these by translation would silently answer a different question. Hosted tools that
+ * are merely offered are left out (see tools.ts); one that `tool_choice` forces is refused.
  */
 export function statefulFeature(body: JsonObject): string | null {
   if (typeof body.previous_response_id === 'string') return 'previous_response_id';
@@ -161,10 +150,7 @@ export function statefulFeature(body: JsonObject): string | null {
   for (const item of asArray(body.input)) {
     if (isObject(item) && item.type === 'item_reference') return 'input items of type item_reference';
   }
-  for (const tool of asArray(body.tools)) {
-    if (isObject(tool) && tool.type !== 'function') return `tools of type ${String(tool.type)}`;
-  }
-  return null;
+  return forcedHostedTool(body);
 }
 
 const MESSAGE_ROLES = new Set(['user', 'assistant', 'system', 'developer']);

@@ -16,6 +16,7 @@ import {
   responseObject,
   statusOf,
 } from './reply.ts';
+import { toolNamesOf } from './tools.ts';
 
 /** The output item being streamed: at most one is open at a time, as in the Responses API's own streams. */
 interface OpenItem {
@@ -41,6 +42,7 @@ export function createChatToResponsesStream(request: JsonObject, ctx: TranslateC
   const ids = responseIds(ctx.requestId);
   const output: JsonObject[] = [];
   const calls = new Map<number, OpenItem>();
+  const names = toolNamesOf(request);
   let open: OpenItem | null = null;
   let started = false;
   let finishReason: unknown = null;
@@ -60,7 +62,7 @@ export function createChatToResponsesStream(request: JsonObject, ctx: TranslateC
   function itemOf(item: OpenItem, status: ResponseStatus): JsonObject {
     if (item.kind === 'reasoning') return reasoningItem(item.id, item.text, status);
     if (item.kind === 'message') return messageItem(item.id, item.text, status);
-    return functionCallItem(item.id, { callId: item.callId, name: item.name, arguments: item.text }, status);
+    return functionCallItem(item.id, { callId: item.callId, name: item.name, arguments: item.text }, status, names);
   }
 
   function close(status: ResponseStatus, out: Buffer[]): void {
@@ -76,7 +78,8 @@ export function createChatToResponsesStream(request: JsonObject, ctx: TranslateC
       writer.emit('response.output_text.done', { ...at, content_index: 0, text: item.text, logprobs: [] }, out);
       writer.emit('response.content_part.done', { ...at, content_index: 0, part: outputTextPart(item.text) }, out);
     } else {
-      writer.emit('response.function_call_arguments.done', { ...at, name: item.name, arguments: item.text }, out);
+      const name = names.get(item.name)?.name ?? item.name;
+      writer.emit('response.function_call_arguments.done', { ...at, name, arguments: item.text }, out);
     }
     const done = itemOf(item, status);
     output[item.index] = done;

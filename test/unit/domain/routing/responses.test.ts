@@ -120,7 +120,10 @@ describe('Responses request → chat completion', () => {
   it('names what needs an upstream that keeps state or hosts tools', () => {
     expect(statefulFeature(codexHistory)).toBeNull();
     expect(statefulFeature({ previous_response_id: 'resp_1' })).toBe('previous_response_id');
-    expect(statefulFeature({ tools: [{ type: 'web_search' }] })).toBe('tools of type web_search');
+    expect(statefulFeature({ tools: [{ type: 'web_search' }] })).toBeNull();
+    expect(statefulFeature({ tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } })).toBe(
+      'tool_choice of type web_search',
+    );
     expect(statefulFeature({ input: [{ type: 'item_reference', id: 'x' }] })).toBe(
       'input items of type item_reference',
     );
@@ -135,6 +138,45 @@ describe('Responses request → chat completion', () => {
     expect(invalidInputItem({ input: [{ type: 'function_call', call_id: 'c', name: 'f' }] })?.param).toBe(
       'input.0.arguments',
     );
+  });
+});
+
+describe('Responses tools on chat', () => {
+  const body = {
+    tools: [
+      { type: 'function', name: 'exec', parameters: { type: 'object' } },
+      { type: 'namespace', name: 'agents', description: 'x', tools: [{ type: 'function', name: 'spawn' }] },
+      { type: 'web_search', external_web_access: true },
+    ],
+    input: [
+      { role: 'user', content: 'go' },
+      { type: 'function_call', call_id: 'c1', name: 'spawn', namespace: 'agents', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'c1', output: 'ok' },
+    ],
+  };
+
+  it('offers function and namespaced functions, leaves hosted tools out, and names namespaced calls back', () => {
+    const chat = responsesToChatBody(body, ctx, false);
+    expect((chat.tools as JsonObject[]).map((tool) => (tool.function as JsonObject).name)).toEqual([
+      'exec',
+      'agents__spawn',
+    ]);
+    expect((chat.messages as JsonObject[])[1]?.tool_calls).toEqual([
+      { id: 'c1', type: 'function', function: { name: 'agents__spawn', arguments: '{}' } },
+    ]);
+    const reply = chatToResponse(
+      {
+        choices: [
+          {
+            message: { tool_calls: [{ id: 'c2', function: { name: 'agents__spawn', arguments: '{}' } }] },
+            finish_reason: 'tool_calls',
+          },
+        ],
+      },
+      body,
+      ctx,
+    );
+    expect(reply.output).toMatchObject([{ type: 'function_call', name: 'spawn', namespace: 'agents', call_id: 'c2' }]);
   });
 });
 
