@@ -22,8 +22,12 @@ export function agentGatewayConfig(origin: string): Record<string, unknown> {
   };
 }
 
-/** An agent CLI installed by scripts/ci-agents.sh (`GATEHOUSE_AGENTS_DIR`, default `.agents/` in the repo). */
+/** Where scripts/ci-agents.sh installs the agents: `GATEHOUSE_AGENTS_DIR`, default `.agents/` in the repo. */
+export function agentsDir(): string {
+  return process.env.GATEHOUSE_AGENTS_DIR ?? join(process.cwd(), '.agents');
+}
+
+/** An agent CLI installed by scripts/ci-agents.sh. */
 export function agentBin(name: string): string {
-  const dir = process.env.GATEHOUSE_AGENTS_DIR ?? join(process.cwd(), '.agents');
-  return join(dir, 'node_modules', '.bin', name);
+  return join(agentsDir(), 'node_modules', '.bin', name);
 }
