@@ -1,22 +1,11 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run through tsx's loader, so `npx gatehouse` works right after `npm install`
-// with no build step.
-import { register } from 'tsx/esm/api';
+// The `gatehouse` command runs the compiled build. `npm install` and `npm start` make it; after editing the
+// sources, `npm run build` (or `npm run dev` for the server).
+import { existsSync } from 'node:fs';
 
-register();
-// A reader that closed early (`gatehouse audit export | head`) makes further writes fail with EPIPE: the output is
-// simply no longer wanted, so stop quietly instead of printing a stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error) => {
-    if (error.code === 'EPIPE') process.exit(0);
-    throw error;
-  });
+const entry = new URL('../dist/cli.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('gatehouse: the build is missing (dist/cli.js): run `npm run build` first\n');
+  process.exit(1);
 }
-const { runCli, flushStdio } = await import('../src/cli/index.ts');
-const args = process.argv.slice(2);
-const code = await runCli(args);
-// `serve` keeps the process alive until a signal; every other command ends here, once its output has drained.
-if (code !== 0 || args[0] !== 'serve') {
-  await flushStdio();
-  process.exit(code);
-}
+await import(entry.href);

@@ -2,15 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type Admission, type AdmissionService, createAdmissionService } from './admission/index.ts';
 import {
+  AuditCheckpointer,
   type AuditSink,
   AuditStreamExporter,
   AuditWriter,
+  createCheckpointSink,
+  loadCheckpointSigningKey,
   RefusalThrottle,
   THROTTLED_CODE,
   ThreadedAuditWriter,
 } from './audit/index.ts';
 import type { GatehouseConfig } from './config/index.ts';
-import { createLocalKekProvider, type KekProvider } from './domain/secrets/index.ts';
+import type { KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
 import { createRbacAuthorizer } from './http/authorizer.ts';
 import { denialReasonOf } from './http/errors.ts';
@@ -18,22 +21,26 @@ import type { Authenticator } from './http/pipeline/index.ts';
 import { createIdempotencyStore } from './http/routes/admin/index.ts';
 import { SURFACES, type Surface } from './http/surfaces.ts';
 import {
-  AdminService,
+  type AdminService,
   AdminSnapshot,
-  createIdentityService,
+  ConsoleSessions,
   createJwtVerifier,
   type IdentityService,
   KeySnapshot,
   looksLikeJwt,
+  OidcLogin,
 } from './identity/index.ts';
 import { LlmService, type LlmServiceOptions } from './llm/index.ts';
 import { createLogger } from './logger.ts';
 import { createMcpService, type McpService, quarantineAuditDraft } from './mcp/index.ts';
 import { PromptLogStore } from './prompt-log/index.ts';
-import { createSecretService, type SecretService, verifyMasterKeys } from './secrets/index.ts';
-import { openStore, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
+import type { SecretService } from './secrets/index.ts';
+import { openServices } from './services.ts';
+import { adminRepository, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
 import { createMetrics, createRequestObserver, type GatewayMetrics, startTelemetryExport } from './telemetry/index.ts';
 import { createVault, type Vault } from './vault/index.ts';
+
+export { openServices } from './services.ts';
 
 /** A gateway bound to loopback only can insist that MCP clients name a loopback Host (DNS rebinding). */
 function isLoopbackHost(host: string): boolean {
@@ -66,6 +73,8 @@ export interface Gateway {
   adminSnapshot: AdminSnapshot;
   /** The audit writer: on its own thread by default (`audit.thread`), in the request thread otherwise. */
   audit: AuditWriter | ThreadedAuditWriter;
+  /** Signed checkpoints of every chain's head to the configured sinks; null when none is configured. */
+  checkpointer: AuditCheckpointer | null;
   metrics: GatewayMetrics;
   /** The credential vault proxy (services, credentials, grants, OAuth2 tokens). */
   vault: Vault;
@@ -89,32 +98,48 @@ export interface CreateGatewayOptions {
   surfaces?: readonly Surface[];
   /** LLM service tuning (default Ollama URL, probe intervals, retry policy); tests shorten timers with it. */
   llm?: Partial<Omit<LlmServiceOptions, 'file' | 'store' | 'secrets' | 'logger'>>;
+  /** Check every 2xx answer against its declared response schema (tests: the OpenAPI drift check). */
+  validateResponses?: boolean;
 }
 
-/** Opens the store, checks the master keys, and wires the services shared by the server and the CLI. */
-export async function openServices(config: GatehouseConfig) {
-  const store = openStore({
-    dataDir: config.dataDir,
-    writeUrl: config.databaseWriteUrl,
-    readUrl: config.databaseReadUrl,
-    sqliteSynchronous: config.sqliteSynchronous,
-    regionId: config.regionId,
-    replica: { maxLagMs: config.databaseReadMaxLagMs },
-  });
-  try {
-    await store.migrate();
-    const { current, previous } = config.masterKeys;
-    await verifyMasterKeys(store, [current, ...previous]);
-    const kek = createLocalKekProvider({ current, previous });
-    const secrets = createSecretService(store, kek);
-    const pepper = await secrets.loadPepper();
-    const identity = createIdentityService({ store, pepper, hashing: config.keyHashing });
-    const admin = new AdminService(store, pepper);
-    return { store, kek, secrets, pepper, identity, admin };
-  } catch (error) {
-    await store.close().catch(() => {});
-    throw error;
+/**
+ * Loads (on first start, creates) the checkpoint signing key, and starts checkpointing when sinks are configured.
+ * Without a sink, a deleted tail of the audit chains cannot be detected: said at start, louder in production.
+ */
+async function startCheckpointer(
+  config: GatehouseConfig,
+  store: Store,
+  secrets: SecretService,
+  writer: string,
+  logger: Logger,
+  metrics: GatewayMetrics,
+): Promise<AuditCheckpointer | null> {
+  const key = await loadCheckpointSigningKey(secrets);
+  const { sinks, intervalMs } = config.audit.checkpoints;
+  if (sinks.length === 0) {
+    logger[config.production ? 'warn' : 'info'](
+      'audit checkpoints are off (audit.checkpoints.sinks): a deleted tail of an audit chain cannot be detected',
+    );
+    return null;
   }
+  const checkpointer = new AuditCheckpointer({
+    store,
+    key,
+    sinks: sinks.map(createCheckpointSink),
+    intervalMs,
+    writer,
+    logger,
+  });
+  metrics.addCollector('gatehouse_audit_checkpoint_pending', (set) => {
+    for (const sink of checkpointer.status()) set([sink.name], sink.pending);
+  });
+  metrics.addCollector('gatehouse_audit_checkpoint_last_stored_seconds', (set) => {
+    for (const sink of checkpointer.status()) {
+      if (sink.lastStoredAt !== null) set([sink.name], sink.lastStoredAt / 1000);
+    }
+  });
+  checkpointer.start();
+  return checkpointer;
 }
 
 export async function createGateway(config: GatehouseConfig, options: CreateGatewayOptions = {}): Promise<Gateway> {
@@ -170,6 +195,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     : new AuditWriter({ ...auditOptions, store });
   if (audit instanceof ThreadedAuditWriter) await audit.start();
   metrics.readAuditQueueDepthFrom(() => audit.depth);
+  const checkpointer = await startCheckpointer(config, store, secrets, audit.chainId, logger, metrics);
   const jwtVerifier = config.oidc ? createJwtVerifier(config.oidc) : null;
   const authenticator: Authenticator = {
     async authenticate(token, surface) {
@@ -188,6 +214,11 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     tenantOfTeam: (teamId) => adminSnapshot.tenantOfTeam(teamId),
     teamOfKey: (keyId) => snapshot.getKey(keyId),
   });
+  const sessions = new ConsoleSessions({ store, admin: adminSnapshot, pepper });
+  const consoleLogin =
+    config.oidc?.console && jwtVerifier
+      ? new OidcLogin({ oidc: config.oidc, console: config.oidc.console, verifier: jwtVerifier, pepper })
+      : null;
   const limits = createAdmissionService({ config, store, logger });
   await limits.start();
   const vault = createVault({
@@ -268,6 +299,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     pipeline: {
       regionId: config.regionId,
       authenticator,
+      sessions,
       authorizer,
       admission: options.admission ?? limits.admission,
       audit: pipelineAudit,
@@ -326,6 +358,15 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         await Promise.all([snapshot.refresh(), adminSnapshot.refresh()]);
       },
     },
+    console: {
+      sessions,
+      login: consoleLogin,
+      issuer: config.oidc?.issuer ?? null,
+      engine: () => adminSnapshot.engine,
+      bindingScopes: async (principal) =>
+        (await adminRepository.listBindings(store.read, { principal })).map((binding) => binding.scope),
+    },
+    validateResponses: options.validateResponses,
     families: options.families,
     surfaces: options.surfaces ? [...SURFACES, ...options.surfaces] : SURFACES,
     publicUrl: config.publicUrl,
@@ -348,6 +389,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     snapshot,
     adminSnapshot,
     audit,
+    checkpointer,
     metrics,
     vault,
     limits,
@@ -361,6 +403,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         await mcp.close();
         authThrottle.close();
         await audit.close();
+        await checkpointer?.close();
         await auditExport?.stop();
         promptLogs.stop();
         await limits.close();

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from './config/index.ts';
 import { createGateway } from './gateway.ts';
 import { tuneV8ForGateway } from './process-tuning.ts';
 import { MasterKeyMismatchError } from './secrets/index.ts';
+import { SchemaVersionError } from './store/index.ts';
 
 /** Config → gateway → listen; SIGTERM/SIGINT drain in-flight requests and the audit queue, then exit. */
 export async function serve(configPath: string | null): Promise<void> {
@@ -12,7 +13,11 @@ export async function serve(configPath: string | null): Promise<void> {
     gateway = await createGateway(config);
     await gateway.app.listen({ host: config.host, port: config.port });
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof MasterKeyMismatchError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof MasterKeyMismatchError ||
+      error instanceof SchemaVersionError
+    ) {
       process.stderr.write(`gatehouse: ${error.message}\n`);
       // Exit now: connections opened before the check failed (Redis, a PostgreSQL pool) would keep the process alive.
       process.exit(78); // EX_CONFIG

@@ -4,7 +4,7 @@
  * a config error naming the field.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { ConfigError } from '../config/errors.ts';
+import { substituteEnvAll } from '../config/env-references.ts';
 import type { AuditWebhookSink } from './stream-export.ts';
 
 export const AuditExportSectionSchema = Type.Object(
@@ -28,24 +28,13 @@ export const AuditExportSectionSchema = Type.Object(
 );
 export type AuditExportSection = Static<typeof AuditExportSectionSchema>;
 
-const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-
 export function resolveAuditExport(
   section: AuditExportSection | undefined,
   env: NodeJS.ProcessEnv,
 ): AuditWebhookSink | null {
   if (section === undefined) return null;
   const { webhook } = section;
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(webhook.headers ?? {})) {
-    headers[name] = value.replace(ENV_REFERENCE, (_whole, variable: string) => {
-      const resolved = env[variable];
-      if (resolved === undefined) {
-        throw new ConfigError(`audit.export.webhook.headers.${name}`, `references \${${variable}}, which is not set`);
-      }
-      return resolved;
-    });
-  }
+  const headers = substituteEnvAll(webhook.headers, env, 'audit.export.webhook.headers');
   return {
     id: webhook.id ?? 'webhook',
     url: webhook.url,

@@ -9,7 +9,14 @@ export interface ThreadedAuditWriterOptions extends Omit<AuditWriterOptions, 'st
   store: AuditWorkerData['store'];
 }
 
-const ENTRY = new URL('./audit-worker-entry.mjs', import.meta.url);
+/**
+ * Run from source (tsx, vitest), this module is `threaded-audit-writer.ts` and the thread needs the TypeScript loader,
+ * which `audit-worker-entry.mjs` registers. In the build every module is bundled into `dist/`, beside
+ * `audit-worker.js` (scripts/build.ts).
+ */
+const ENTRY = import.meta.url.endsWith('.ts')
+  ? new URL('./audit-worker-entry.mjs', import.meta.url)
+  : new URL('./audit-worker.js', import.meta.url);
 const MAX_RESPAWN_DELAY_MS = 5000;
 
 interface PendingRequest {

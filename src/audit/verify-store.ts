@@ -1,5 +1,12 @@
-import { type AuditEvent, auditSearchFields, type ChainVerification, verifyChain } from '../domain/audit/index.ts';
-import { auditRepository, type Store } from '../store/index.ts';
+import type { Kysely } from 'kysely';
+import {
+  type AuditEvent,
+  auditSearchFields,
+  type ChainHead,
+  type ChainVerification,
+  verifyChain,
+} from '../domain/audit/index.ts';
+import { auditRepository, type Database, type Store } from '../store/index.ts';
 import type { AuditEventsTable } from '../store/schema.ts';
 
 interface ColumnMismatch {
@@ -40,11 +47,11 @@ function findColumnMismatch(row: AuditEventsTable, event: Record<string, unknown
  * columns disagree with its body (so an edited column, used by queries and exports, cannot hide an event either).
  */
 async function* storedEvents(
-  store: Store,
+  db: Kysely<Database>,
   chainId: string,
   onMismatch: (m: ColumnMismatch) => void,
 ): AsyncGenerator<unknown> {
-  for await (const { row, event } of auditRepository.readChain(store.read, chainId)) {
+  for await (const { row, event } of auditRepository.readChain(db, chainId)) {
     if (event === null || typeof event !== 'object') {
       yield { id: row.id, seq: Number(row.seq), chain_id: row.chain_id };
       continue;
@@ -58,13 +65,18 @@ async function* storedEvents(
   }
 }
 
-async function verifyOne(store: Store, chainId: string, expectedHead?: { seq: number; hash: string }) {
+async function verifyOne(
+  db: Kysely<Database>,
+  chainId: string,
+  expectedHead: ChainHead | undefined,
+  checkpoints: readonly ChainHead[],
+) {
   let mismatch: ColumnMismatch | null = null;
   const result = await verifyChain(
-    storedEvents(store, chainId, (m) => {
+    storedEvents(db, chainId, (m) => {
       mismatch = m;
     }),
-    { chainId, ...(expectedHead ? { expectedHead } : {}) },
+    { chainId, checkpoints, ...(expectedHead ? { expectedHead } : {}) },
   );
   const found = mismatch as ColumnMismatch | null;
   if (found === null || (!result.ok && result.firstBroken.seq < found.seq)) return result;
@@ -81,18 +93,39 @@ async function verifyOne(store: Store, chainId: string, expectedHead?: { seq: nu
   };
 }
 
-/** Verifies every chain in the store against its recorded head; chains with events but no head row are included. */
-export async function verifyStoredChains(store: Store): Promise<ChainVerification[]> {
-  const heads = await auditRepository.listChainHeads(store.read);
-  const headless = (await auditRepository.listEventChainIds(store.read)).filter(
-    (chainId) => !heads.some((head) => head.chainId === chainId),
-  );
+export interface VerifyStoredChainsOptions {
+  /**
+   * Per chain, the heads recorded by signed checkpoints (`CheckpointCollector`): each chain must reach every one,
+   * hash for hash, and a checkpointed chain missing from the store altogether is reported as truncated.
+   */
+  checkpoints?: ReadonlyMap<string, readonly ChainHead[]>;
+}
+
+/**
+ * Verifies every chain in the store against its recorded head and any checkpoints; chains with events but no head
+ * row are included, and so are checkpointed chains the store no longer has.
+ */
+export async function verifyStoredChains(
+  store: Store,
+  options: VerifyStoredChainsOptions = {},
+): Promise<ChainVerification[]> {
+  const checkpoints = options.checkpoints ?? new Map<string, readonly ChainHead[]>();
+  // Checkpoints record the primary's heads: a replica a second behind would look truncated against them.
+  const db = options.checkpoints === undefined ? store.read : store.write;
+  const heads = await auditRepository.listChainHeads(db);
+  const known = new Set(heads.map((head) => head.chainId));
+  const headless = (await auditRepository.listEventChainIds(db)).filter((chainId) => !known.has(chainId));
+  for (const chainId of headless) known.add(chainId);
   const results: ChainVerification[] = [];
   for (const head of heads) {
-    results.push(await verifyOne(store, head.chainId, { seq: head.headSeq, hash: head.headHash }));
+    const expected = { seq: head.headSeq, hash: head.headHash };
+    results.push(await verifyOne(db, head.chainId, expected, checkpoints.get(head.chainId) ?? []));
+  }
+  for (const [chainId, signed] of checkpoints) {
+    if (!known.has(chainId)) results.push(await verifyOne(db, chainId, undefined, signed));
   }
   for (const chainId of headless) {
-    const result = await verifyOne(store, chainId);
+    const result = await verifyOne(db, chainId, undefined, checkpoints.get(chainId) ?? []);
     // Events and their head are committed in one transaction, so events without a head row mean the row was
     // deleted, and with it the only record of where the chain ended.
     results.push(

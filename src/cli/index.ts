@@ -1,10 +1,14 @@
 import { Command } from 'commander';
+import { VERSION } from '../version.ts';
 import { registerAdminCommands } from './commands/admin.ts';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerCapabilityCommands } from './commands/capability.ts';
+import { registerCompletionCommand } from './commands/completion.ts';
 import { registerServerCommands } from './commands/config.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLimitCommands } from './commands/limits.ts';
+import { registerLlmCommands } from './commands/llm.ts';
+import { registerMigrateCommands } from './commands/migrate.ts';
 import { registerSecretCommands } from './commands/secrets.ts';
 import { registerTenantCommands } from './commands/tenants.ts';
 import { registerUsageCommands } from './commands/usage.ts';
@@ -14,11 +18,13 @@ import { type CliIo, describeFailure, flushStream, processIo } from './run.ts';
 export function buildProgram(io: CliIo = processIo): Command {
   const program = new Command('gatehouse')
     .description('Gatehouse: a secure gateway for LLMs, MCP tools and third-party APIs')
+    .version(VERSION)
     .option('--config <file>', 'YAML config file (environment variables override it)')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
   registerServerCommands(program, io);
+  registerMigrateCommands(program, io);
   registerTenantCommands(program, io);
   registerKeyCommands(program, io);
   registerAdminCommands(program, io);
@@ -28,6 +34,8 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerUsageCommands(program, io);
   registerVaultCommands(program, io);
   registerCapabilityCommands(program, io);
+  registerLlmCommands(program, io);
+  registerCompletionCommand(program, io);
   return program;
 }
 

@@ -1,9 +1,9 @@
 import { type Command, CommanderError } from 'commander';
 import { ConfigError, type GatehouseConfig, loadConfig } from '../config/index.ts';
-import { openServices } from '../gateway.ts';
 import { ValidationError } from '../identity/index.ts';
 import { MasterKeyMismatchError } from '../secrets/index.ts';
-import { ConflictError, NotFoundError } from '../store/index.ts';
+import { openServices } from '../services.ts';
+import { ConflictError, NotFoundError, SchemaVersionError } from '../store/index.ts';
 
 export type Services = Awaited<ReturnType<typeof openServices>> & { config: GatehouseConfig };
 
@@ -71,9 +71,11 @@ export async function withServices<T>(command: Command, action: (services: Servi
 
 /** Maps expected failures to a one-line message and exit code; anything else is a bug and keeps its stack. */
 export function describeFailure(error: unknown): { message: string; exitCode: number } {
-  if (error instanceof CommanderError) return { message: '', exitCode: error.exitCode };
+  // Commander exits 1 on usage errors; the README promises 2 (bad usage), as BSD sysexits' EX_USAGE convention
+  // separates it from failures. Help and version output are not errors.
+  if (error instanceof CommanderError) return { message: '', exitCode: error.exitCode === 0 ? 0 : 2 };
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
-  if (error instanceof ConfigError || error instanceof MasterKeyMismatchError)
+  if (error instanceof ConfigError || error instanceof MasterKeyMismatchError || error instanceof SchemaVersionError)
     return { message: error.message, exitCode: 78 };
   if (error instanceof ValidationError || error instanceof ConflictError || error instanceof NotFoundError) {
     return { message: error.message, exitCode: 1 };

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { LimitsConfigSchema, PricesConfigSchema } from '../admission/config-schema.ts';
+import { AuditCheckpointsSectionSchema } from '../audit/config-schema.ts';
 import { AuditExportSectionSchema } from '../audit/export-config.ts';
 import { ModelsSectionSchema, ReasoningModelsSectionSchema, UpstreamsSectionSchema } from '../llm/config-schema.ts';
 import { McpFileSectionSchema } from '../mcp/config.ts';
@@ -39,6 +40,8 @@ export const FileConfigSchema = Type.Object(
           read_url: Type.Optional(Type.String({ minLength: 1 })),
           /** Reads fall back to the primary when the replica lags more than this (ms). */
           read_max_lag_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
+          /** `auto` applies pending migrations at start; `off` refuses a database not at this build's schema. */
+          migrate: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('off')])),
           /** SQLite only: `normal` survives a process crash, `full` also a power loss (README "Reliability"). */
           sqlite_synchronous: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('full')])),
         },
@@ -72,6 +75,8 @@ export const FileConfigSchema = Type.Object(
           thread: Type.Optional(Type.Boolean()),
           /** How long a response's last bytes wait for its event's commit before the connection is dropped. */
           durable_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
+          /** Signed checkpoints of the chains' heads (src/audit/config-schema.ts). */
+          checkpoints: Type.Optional(AuditCheckpointsSectionSchema),
           /** Streaming export of committed events to a SIEM (src/audit/export-config.ts). */
           export: Type.Optional(AuditExportSectionSchema),
         },

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { type CheckpointConfig, resolveCheckpointConfig } from '../audit/config-schema.ts';
 import { resolveAuditExport } from '../audit/export-config.ts';
 import type { AuditWebhookSink } from '../audit/stream-export.ts';
 import { type McpConfig, resolveMcpConfig } from '../mcp/config.ts';
@@ -11,10 +12,13 @@ import { type FileConfig, FileConfigSchema } from './file-schema.ts';
 import { type HttpConfig, resolveHttpConfig } from './http.ts';
 import { type MasterKeys, resolveMasterKeys } from './master-key.ts';
 import { type OidcConfig, resolveOidcConfig, resolvePublicUrl } from './oidc.ts';
+import { readSecretFiles } from './secret-files.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface GatehouseConfig {
+  /** The YAML file read (absolute), or null when none was. */
+  configFile: string | null;
   host: string;
   port: number;
   dataDir: string;
@@ -28,6 +32,11 @@ export interface GatehouseConfig {
   databaseReadUrl: string | null;
   /** The replica lag beyond which lag-tolerant reads fall back to the primary (`DATABASE_READ_MAX_LAG_MS`). */
   databaseReadMaxLagMs: number;
+  /**
+   * `auto`: apply pending migrations at start (the default, so `npm start` sets everything up). `off`: refuse to
+   * start on a database that is not at this build's schema; `gatehouse migrate` applies them (`GATEHOUSE_MIGRATE`).
+   */
+  migrate: 'auto' | 'off';
   /** SQLite's `synchronous` pragma (`GATEHOUSE_SQLITE_SYNCHRONOUS`): `normal` or `full`. */
   sqliteSynchronous: 'normal' | 'full';
   redisUrl: string | null;
@@ -36,6 +45,7 @@ export interface GatehouseConfig {
   /**
    * `thread`: seal and commit audit events on a worker thread (default) instead of the request thread.
    * `durableTimeoutMs`: how long a response's last bytes wait for its event's commit (then the connection drops).
+   * `checkpoints`: signed checkpoints of every chain's head, and their sinks (none: off).
    */
   audit: {
     queueLimit: number;
@@ -43,6 +53,7 @@ export interface GatehouseConfig {
     flushIntervalMs: number;
     thread: boolean;
     durableTimeoutMs: number;
+    checkpoints: CheckpointConfig;
     /** The SIEM webhook committed events are streamed to; null when none is configured. */
     export: AuditWebhookSink | null;
   };
@@ -112,9 +123,14 @@ function parseUrl(value: string | undefined, field: string, protocols: string[])
  * Builds the effective configuration: defaults, then the YAML file, then environment variables.
  * Every failure is a `ConfigError` naming the field.
  */
+/** Read when neither `--config` nor `GATEHOUSE_CONFIG` names a file and it exists in the working directory. */
+export const DEFAULT_CONFIG_FILE = 'gatehouse.yaml';
+
 export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
-  const env = options.env ?? process.env;
-  const configPath = options.configPath ?? env.GATEHOUSE_CONFIG ?? null;
+  const env = readSecretFiles(options.env ?? process.env);
+  // The server and the CLI look in the same places, in the same order: --config, GATEHOUSE_CONFIG, ./gatehouse.yaml.
+  const configPath =
+    options.configPath ?? env.GATEHOUSE_CONFIG ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : null);
   const file = configPath ? readConfigFile(configPath) : {};
   const production = env.NODE_ENV === 'production';
   const dataDir = resolve(env.GATEHOUSE_DATA_DIR ?? file.data_dir ?? '.gatehouse');
@@ -132,6 +148,8 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(regionId))
     throw new ConfigError('REGION_ID', 'must match [a-z0-9][a-z0-9-]{0,62}');
   const publicUrl = resolvePublicUrl(env.GATEHOUSE_PUBLIC_URL ?? file.public_url);
+  const migrate = env.GATEHOUSE_MIGRATE ?? file.database?.migrate ?? 'auto';
+  if (migrate !== 'auto' && migrate !== 'off') throw new ConfigError('GATEHOUSE_MIGRATE', 'must be auto or off');
   const sqliteSynchronous = (env.GATEHOUSE_SQLITE_SYNCHRONOUS ?? file.database?.sqlite_synchronous ?? 'normal')
     .toLowerCase()
     .trim();
@@ -142,6 +160,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
     throw new ConfigError('GATEHOUSE_KEY_HASHING', 'must be hmac or argon2id');
 
   return {
+    configFile: configPath === null ? null : resolve(configPath),
     host: env.HOST ?? file.host ?? '127.0.0.1',
     port: env.PORT !== undefined ? parseInteger(env.PORT, 'PORT', 0, 65535) : (file.port ?? 8080),
     dataDir,
@@ -159,6 +178,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
       env.DATABASE_READ_MAX_LAG_MS !== undefined
         ? parseInteger(env.DATABASE_READ_MAX_LAG_MS, 'DATABASE_READ_MAX_LAG_MS', 100, 3_600_000)
         : (file.database?.read_max_lag_ms ?? 5000),
+    migrate,
     sqliteSynchronous,
     redisUrl: parseUrl(env.REDIS_URL ?? file.redis_url, 'REDIS_URL', ['redis:', 'rediss:']),
     keyHashing: hashing,
@@ -169,11 +189,12 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
       flushIntervalMs: file.audit?.flush_interval_ms ?? 0,
       thread: file.audit?.thread ?? true,
       durableTimeoutMs: file.audit?.durable_timeout_ms ?? 30_000,
+      checkpoints: resolveCheckpointConfig(file.audit?.checkpoints, env, dataDir),
       export: resolveAuditExport(file.audit?.export, env),
     },
     snapshotRefreshMs: 250,
     publicUrl,
-    oidc: resolveOidcConfig(file.oidc, publicUrl),
+    oidc: resolveOidcConfig(file.oidc, publicUrl, env.GATEHOUSE_OIDC_CLIENT_SECRET),
     mcp: resolveMcpConfig(file.mcp, env),
     telemetry: resolveTelemetryConfig(file.telemetry, env),
     file,

@@ -37,6 +37,19 @@ export const OidcSectionSchema = Type.Object(
     clock_tolerance_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 300 })),
     principal_claim: Type.Optional(ClaimName),
     roles_claim: Type.Optional(ClaimName),
+    /** Browser sign-in to the console (authorization code + PKCE); omitted, the console offers only token sign-in. */
+    console: Type.Optional(
+      Type.Object(
+        {
+          client_id: Type.String({ minLength: 1, maxLength: 256 }),
+          authorization_endpoint: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+          token_endpoint: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+          redirect_uri: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+          scopes: Type.Optional(Type.Array(Type.String({ pattern: '^[\\x21-\\x7e]{1,128}$' }), { maxItems: 32 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -52,31 +65,75 @@ export interface OidcConfig {
   clockToleranceS: number;
   principalClaim: string;
   rolesClaim: string;
+  /** The console's OIDC login, or null when only token sign-in is offered. */
+  console: OidcConsoleConfig | null;
+}
+
+export interface OidcConsoleConfig {
+  clientId: string;
+  /** `GATEHOUSE_OIDC_CLIENT_SECRET`, for confidential clients (sent as HTTP Basic); null for a public PKCE client. */
+  clientSecret: string | null;
+  /** Null: read from the issuer's discovery document on first login. */
+  authorizationEndpoint: string | null;
+  tokenEndpoint: string | null;
+  redirectUri: string;
+  scopes: string[];
 }
 
 function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || hostname.startsWith('127.');
 }
 
-function checkJwksUri(value: string): string {
+function checkHttpsUrl(value: string, field: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError('oidc.jwks_uri', 'is not a valid URL');
+    throw new ConfigError(field, 'is not a valid URL');
   }
-  // Keys fetched over plain HTTP could be swapped in transit; loopback is allowed for local IdPs and tests.
+  // Keys, codes and tokens over plain HTTP could be read or swapped in transit; loopback is allowed for local IdPs
+  // and tests.
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
-    throw new ConfigError('oidc.jwks_uri', 'must use https (http only on a loopback host)');
+    throw new ConfigError(field, 'must use https (http only on a loopback host)');
   }
   return value;
+}
+
+function resolveConsoleLogin(
+  section: OidcSection['console'],
+  publicUrl: string | null,
+  clientSecret: string | undefined,
+): OidcConsoleConfig | null {
+  if (section === undefined) return null;
+  const redirectUri = section.redirect_uri ?? (publicUrl === null ? null : `${publicUrl}/console/oidc/callback`);
+  if (redirectUri === null) {
+    throw new ConfigError('oidc.console.redirect_uri', 'is required when GATEHOUSE_PUBLIC_URL is not set');
+  }
+  return {
+    clientId: section.client_id,
+    clientSecret: clientSecret === undefined || clientSecret === '' ? null : clientSecret,
+    authorizationEndpoint:
+      section.authorization_endpoint === undefined
+        ? null
+        : checkHttpsUrl(section.authorization_endpoint, 'oidc.console.authorization_endpoint'),
+    tokenEndpoint:
+      section.token_endpoint === undefined
+        ? null
+        : checkHttpsUrl(section.token_endpoint, 'oidc.console.token_endpoint'),
+    redirectUri: checkHttpsUrl(redirectUri, 'oidc.console.redirect_uri'),
+    scopes: section.scopes ?? ['openid', 'profile', 'email'],
+  };
 }
 
 /**
  * Resolves the section. The audience defaults to this gateway's public URL (`GATEHOUSE_PUBLIC_URL`, or
  * `public_url`): a token minted for another relying party must not be accepted here (RFC 8725 §3.9).
  */
-export function resolveOidcConfig(section: OidcSection | undefined, publicUrl: string | null): OidcConfig | null {
+export function resolveOidcConfig(
+  section: OidcSection | undefined,
+  publicUrl: string | null,
+  clientSecret?: string,
+): OidcConfig | null {
   if (section === undefined) return null;
   if ((section.jwks_uri === undefined) === (section.jwks === undefined)) {
     throw new ConfigError('oidc', 'set exactly one of jwks_uri or jwks');
@@ -88,12 +145,13 @@ export function resolveOidcConfig(section: OidcSection | undefined, publicUrl: s
   return {
     issuer: section.issuer,
     audience,
-    jwksUri: section.jwks_uri === undefined ? null : checkJwksUri(section.jwks_uri),
+    jwksUri: section.jwks_uri === undefined ? null : checkHttpsUrl(section.jwks_uri, 'oidc.jwks_uri'),
     jwks: section.jwks ?? null,
     algorithms: [...(section.algorithms ?? OIDC_ALGORITHMS)],
     clockToleranceS: section.clock_tolerance_s ?? 30,
     principalClaim: section.principal_claim ?? 'sub',
     rolesClaim: section.roles_claim ?? 'gatehouse_roles',
+    console: resolveConsoleLogin(section.console, publicUrl, clientSecret),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { ScopeLimitSettingsSchema } from '../admission/config-schema.ts';
-import { AuditEventSchema } from '../domain/audit/index.ts';
+import { AuditCheckpointSchema, AuditEventSchema } from '../domain/audit/index.ts';
 import { CapabilityClaimsSchema } from '../domain/capabilities/index.ts';
 import { LimitPolicySchema, PriceTableSchema } from '../domain/limits/index.ts';
 import { ToolPolicySchema } from '../domain/mcp/index.ts';
@@ -23,6 +23,7 @@ export interface ContractEntry {
 
 export const contracts: ContractEntry[] = [
   { name: 'audit-event', schema: AuditEventSchema },
+  { name: 'audit-checkpoint', schema: AuditCheckpointSchema },
   { name: 'error', schema: ErrorBodySchema },
   { name: 'surface', schema: SurfaceSchema },
   { name: 'secret-envelope', schema: SecretEnvelopeSchema },

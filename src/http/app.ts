@@ -11,6 +11,7 @@ import { registerJsonBodyParser } from './json-body.ts';
 import { collectRoutes, openapiRoutes } from './openapi/index.ts';
 import { type GatewayPipelineDeps, pipelinePlugin } from './pipeline/index.ts';
 import { type AdminRoutesDeps, adminRoutes } from './routes/admin/index.ts';
+import { type ConsoleRoutesOptions, consoleRoutes } from './routes/console/index.ts';
 import { identityRoutes } from './routes/identity/index.ts';
 import { type McpRoutesOptions, mcpRoutes } from './routes/mcp/index.ts';
 import { ollamaRoutes } from './routes/ollama/index.ts';
@@ -19,7 +20,7 @@ import { type OpsRoutesOptions, opsRoutes } from './routes/ops/index.ts';
 import { type UsageRoutesDeps, usageRoutes } from './routes/usage/index.ts';
 import { vaultRoutes } from './routes/vault/index.ts';
 import { SURFACES, type Surface, surfaceKey } from './surfaces.ts';
-import { compileValidator } from './validation.ts';
+import { checkResponse, compileValidator, serializeJson } from './validation.ts';
 
 export interface BuildAppOptions {
   pipeline: GatewayPipelineDeps;
@@ -30,6 +31,8 @@ export interface BuildAppOptions {
   logger: FastifyServerOptions['loggerInstance'] | false;
   /** The admin API's services; without them the admin routes are not registered (their surfaces then fail startup). */
   admin?: AdminRoutesDeps;
+  /** The web console's sign-in and sessions; without them the console routes are not registered. */
+  console?: ConsoleRoutesOptions;
   /** Surface families registered by later layers (LLM, MCP, vault, admin), each a Fastify plugin. */
   families?: Array<(app: FastifyInstance) => Promise<void>>;
   surfaces?: readonly Surface[];
@@ -43,6 +46,32 @@ export interface BuildAppOptions {
   usage?: UsageRoutesDeps | null;
   /** The gateway's external origin, for the OpenAPI document's `servers`. */
   publicUrl?: string | null;
+  /**
+   * Checks every 2xx answer against its route's response schema and turns a mismatch into a 500 (tests set it, so
+   * every integration suite doubles as the drift test of the OpenAPI document).
+   */
+  validateResponses?: boolean;
+}
+
+/** The drift check behind `validateResponses`: a route that answers outside its declared schema fails loudly. */
+function enforceResponseSchemas(app: FastifyInstance): void {
+  app.addHook('onSend', async function checkResponseSchema(request, reply, payload) {
+    const status = reply.statusCode;
+    if (status < 200 || status >= 300) return payload;
+    const declared = request.routeOptions.schema?.response as Record<string, unknown> | undefined;
+    const schema = declared?.[String(status)];
+    if (declared === undefined || schema === undefined) return payload;
+    const problem = checkResponse(schema, payload, reply.getHeader('content-type') as string | undefined);
+    if (problem !== null) {
+      process.stderr.write(
+        `response schema drift: ${request.method} ${request.routeOptions.url} ${status}: ${problem}\n`,
+      );
+      throw new Error(
+        `${request.method} ${request.routeOptions.url} answered ${status} outside its schema: ${problem}`,
+      );
+    }
+    return payload;
+  });
 }
 
 /**
@@ -106,6 +135,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.removeContentTypeParser('text/plain');
   registerJsonBodyParser(app, limits.jsonMaxDepth);
   app.setValidatorCompiler(compileValidator);
+  app.setSerializerCompiler(serializeJson);
+  if (options.validateResponses) enforceResponseSchemas(app);
   app.setErrorHandler(createErrorHandler(options.bodyLimitBytes));
   app.setNotFoundHandler(handleNotFound);
   await app.register(pipelinePlugin, options.pipeline);
@@ -113,6 +144,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(openapiRoutes, { collector: routeCollector, publicUrl: options.publicUrl ?? null });
   await app.register(identityRoutes);
   if (options.admin) await app.register(adminRoutes, options.admin);
+  if (options.console) await app.register(consoleRoutes, options.console);
   await app.register(vaultRoutes, { vault: options.vault ?? null });
   await app.register(mcpRoutes, { mcp: options.mcp ?? null });
   await app.register(usageRoutes, { usage: options.usage ?? null });

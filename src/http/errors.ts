@@ -111,6 +111,32 @@ export const ERROR_CATALOG = {
   },
   invalid_token: { status: 401, type: 'authentication_error', message: 'The bearer token is not valid: {detail}.' },
   token_expired: { status: 401, type: 'authentication_error', message: 'The bearer token has expired.' },
+  session_invalid: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'The console session is not valid; sign in again.',
+  },
+  session_expired: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'The console session has expired; sign in again.',
+  },
+  oidc_login_failed: { status: 401, type: 'authentication_error', message: 'The sign-in did not complete: {detail}.' },
+  oidc_not_configured: {
+    status: 404,
+    type: 'not_found_error',
+    message: 'Sign-in through an identity provider is not configured (oidc.console).',
+  },
+  console_unavailable: {
+    status: 503,
+    type: 'service_unavailable',
+    message: 'The console is not built: run `npm run build` (npm install and npm start do it too).',
+  },
+  csrf_failed: {
+    status: 403,
+    type: 'permission_error',
+    message: 'Refused as a possible cross-site request: {detail}.',
+  },
   insufficient_scope: {
     status: 403,
     type: 'permission_error',

@@ -12,5 +12,12 @@ declare module 'fastify' {
     surfaceEntry?: Surface;
     /** Model-call routes: builds the typed call from the validated body, before admission. */
     buildCall?: CallBuilder;
+    /**
+     * The schema the handler itself validates the body with, for routes that cannot hand it to fastify (a body
+     * merged with the path first, a dialect's own validator). The OpenAPI document takes the body from here.
+     */
+    body?: object;
+    /** The body is optional (an action like revoke takes none): documented as `requestBody.required: false`. */
+    bodyOptional?: boolean;
   }
 }

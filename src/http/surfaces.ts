@@ -1,5 +1,6 @@
 import { openapiSurfaces } from './openapi/surfaces.ts';
 import { adminSurfaces } from './routes/admin/surfaces.ts';
+import { consoleSurfaces } from './routes/console/surfaces.ts';
 import { identitySurfaces } from './routes/identity/surfaces.ts';
 import { mcpSurfaces } from './routes/mcp/surfaces.ts';
 import { ollamaSurfaces } from './routes/ollama/surfaces.ts';
@@ -13,7 +14,16 @@ import { vaultSurfaces } from './routes/vault/surfaces.ts';
  * permission(s) it needs, which metadata its audit event may carry, and how sensitive its data is. Startup fails
  * when a route has no entry or an entry has no route; `contracts/surfaces.json` is this table, exported.
  */
-export type AuthMode = 'none' | 'key' | 'admin_token' | 'jwt';
+export type AuthMode = 'none' | 'key' | 'admin_token' | 'jwt' | 'session';
+
+/**
+ * The console's session cookie stands in for an admin token: every surface an admin token may call, the console may
+ * call with the same principal and RBAC (issue 16: it uses only the public admin API). `session` alone marks the
+ * console's own session routes.
+ */
+export function acceptsSession(surface: Surface): boolean {
+  return surface.auth.includes('session') || surface.auth.includes('admin_token');
+}
 
 /**
  * Where the resource a request touches lives, so authorization checks the permission at that scope:
@@ -70,6 +80,7 @@ export const MALFORMED_SURFACE: Surface = {
 
 export const SURFACES: readonly Surface[] = [
   ...adminSurfaces,
+  ...consoleSurfaces,
   ...opsSurfaces,
   ...openapiSurfaces,
   ...identitySurfaces,

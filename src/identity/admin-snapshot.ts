@@ -106,6 +106,24 @@ export class AdminSnapshot extends RevisionSnapshot {
       record = this.#findToken(digest);
     }
     if (!record) return { ok: false, reason: 'invalid_api_key' };
+    return this.#principalOf(record, now);
+  }
+
+  /** The id of the token's record, for a console session that must follow the token's revocation; else null. */
+  tokenIdOf(token: string): string | null {
+    if (!isAdminTokenShape(token)) return null;
+    return this.#findToken(hashVirtualKey(this.#pepper, token))?.id ?? null;
+  }
+
+  /** Authenticates by token id (a console session signed in with that token): revoked, expired or disabled fail. */
+  authenticateTokenId(id: string, now = Date.now()): KeyAuthResult {
+    if (!this.isFresh(now)) return { ok: false, reason: 'identity_unavailable' };
+    const record = this.#tokensById.get(id);
+    if (!record) return { ok: false, reason: 'key_revoked' };
+    return this.#principalOf(record, now);
+  }
+
+  #principalOf(record: AdminTokenRecord, now: number): KeyAuthResult {
     if (record.revokedAt !== null && record.revokedAt <= now) return { ok: false, reason: 'key_revoked' };
     if (record.expiresAt !== null && record.expiresAt <= now) return { ok: false, reason: 'key_expired' };
     const user = this.#users.get(record.userId);

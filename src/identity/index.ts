@@ -1,5 +1,12 @@
 export { AdminService, type IssuedAdminToken, type NewBinding } from './admin-service.ts';
 export { AdminSnapshot, type AdminSnapshotOptions } from './admin-snapshot.ts';
+export {
+  CONSOLE_SESSION_TTL_MS,
+  ConsoleSessions,
+  type IssuedSession,
+  type OidcSessionInput,
+  type SessionAuthResult,
+} from './console-sessions.ts';
 export { ValidationError, validateName } from './errors.ts';
 export {
   type CreateKeyInput,
@@ -20,4 +27,5 @@ export {
 } from './jwt-verifier.ts';
 export type { KeyHashing } from './key-hasher.ts';
 export { type KeyAuthFailure, type KeyAuthResult, KeySnapshot, type KeySnapshotOptions } from './key-snapshot.ts';
+export { LOGIN_TTL_MS, type LoginResult, OidcLogin } from './oidc-login.ts';
 export { describeBinding, describeKey, describeTeam, describeTenant, describeUser, keyStatus } from './views.ts';

@@ -12,6 +12,7 @@ import {
   jwtVerify,
 } from 'jose';
 import type { OidcConfig } from '../config/index.ts';
+import { digestsEqual } from '../domain/keys/index.ts';
 import type { Principal } from '../domain/principal.ts';
 import { isScope, PLATFORM_SCOPE, parseScope, RoleNameSchema } from '../domain/rbac/index.ts';
 
@@ -39,8 +40,15 @@ export type JwtFailure =
 
 export type JwtVerification = { ok: true; principal: JwtPrincipal } | JwtFailure;
 
+/** What an OIDC ID token from the console's login must also satisfy: its audience is the client, its nonce ours. */
+export interface IdTokenExpectation {
+  audience: string;
+  nonce: string;
+}
+
 export interface JwtVerifier {
-  verify(token: string): Promise<JwtVerification>;
+  /** A bearer JWT; with `idToken`, an ID token from the authorization-code login (OpenID Connect Core §3.1.3.7). */
+  verify(token: string, idToken?: IdTokenExpectation): Promise<JwtVerification>;
 }
 
 /** Three base64url segments; an unsigned (`alg: none`) token has an empty third one. Never a `gh_`/`gha_` key. */
@@ -185,7 +193,7 @@ export function createJwtVerifier(config: OidcConfig, options: JwtVerifierOption
     : createLocalJWKSet(config.jwks as Parameters<typeof createLocalJWKSet>[0]);
   const allowed: ReadonlySet<string> = new Set(config.algorithms);
   return {
-    async verify(token) {
+    async verify(token, idToken) {
       if (!looksLikeJwt(token)) return { ok: false, reason: 'invalid_token', detail: 'the token is malformed' };
       let alg: unknown;
       try {
@@ -199,11 +207,16 @@ export function createJwtVerifier(config: OidcConfig, options: JwtVerifierOption
       try {
         const { payload } = await jwtVerify(token, keys, {
           issuer: config.issuer,
-          audience: config.audience,
+          audience: idToken?.audience ?? config.audience,
           algorithms: config.algorithms,
           clockTolerance: config.clockToleranceS,
-          requiredClaims: ['exp'],
+          requiredClaims: idToken ? ['exp', 'nonce'] : ['exp'],
         });
+        // The nonce binds the ID token to this browser's login attempt: a token captured from another login
+        // (or replayed) fails here even though its signature is good.
+        if (idToken && !(typeof payload.nonce === 'string' && digestsEqual(payload.nonce, idToken.nonce))) {
+          return { ok: false, reason: 'invalid_token', detail: 'the nonce does not match this login' };
+        }
         return toPrincipal(config, payload);
       } catch (error) {
         return toFailure(error);

@@ -6,6 +6,7 @@
  * remote code execution (reference §A.8).
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { substituteEnvAll } from '../config/env-references.ts';
 import { ConfigError } from '../config/errors.ts';
 import { CapabilityKeyError, parseCapabilityKeys } from '../domain/capabilities/index.ts';
 import { SERVER_ID_PATTERN } from '../domain/mcp/index.ts';
@@ -105,21 +106,6 @@ export interface McpConfig {
   servers: McpServerSpec[];
 }
 
-/** Replaces `${NAME}` with the variable's value; a reference to an unset variable is an error. */
-function substitute(value: string, env: NodeJS.ProcessEnv, field: string): string {
-  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_whole, name: string) => {
-    const resolved = env[name];
-    if (resolved === undefined) throw new ConfigError(field, `references \${${name}}, which is not set`);
-    return resolved;
-  });
-}
-
-function substituteAll(map: Record<string, string> | undefined, env: NodeJS.ProcessEnv, field: string) {
-  return Object.fromEntries(
-    Object.entries(map ?? {}).map(([name, value]) => [name, substitute(value, env, `${field}.${name}`)]),
-  );
-}
-
 function checkIssuerKeys(value: string | undefined): string | null {
   if (value === undefined || value.trim() === '') return null;
   try {
@@ -155,7 +141,7 @@ export function resolveMcpConfig(section: McpFileSection | undefined, env: NodeJ
         transport: 'stdio',
         command: server.command,
         args: server.args ?? [],
-        env: substituteAll(server.env, env, `${field}.env`),
+        env: substituteEnvAll(server.env, env, `${field}.env`),
         cwd: server.cwd ?? null,
       };
     }
@@ -163,7 +149,7 @@ export function resolveMcpConfig(section: McpFileSection | undefined, env: NodeJ
       ...common,
       transport: server.transport,
       url: server.url,
-      headers: substituteAll(server.headers, env, `${field}.headers`),
+      headers: substituteEnvAll(server.headers, env, `${field}.headers`),
     };
   });
   return {

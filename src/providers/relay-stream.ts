@@ -15,6 +15,10 @@ const TRUNCATED = 'upstream_stream_truncated';
  * Writes a committed upstream stream to the client. A stream cut after its first event cannot fail over any
  * more, so it ends with an in-band error event and never with `[DONE]` / `"done": true`: a client must not
  * mistake half an answer for a whole one.
+ *
+ * The bytes from the batch holding the terminal event onwards go out with `sink.end(...)` instead of `write`:
+ * the HTTP pipeline holds a response's end until the request's audit event is committed (README "Reliability"),
+ * and a client that stops reading at `[DONE]` would otherwise hold a whole answer whose event could still be lost.
  */
 export function createRelayStream(live: LiveStream, finalize: (end: StreamEnd) => CallAudit): RelayStream {
   let audit: CallAudit | null = null;
@@ -28,6 +32,8 @@ export function createRelayStream(live: LiveStream, finalize: (end: StreamEnd) =
     pipeTo(sink: ResponseSink): Promise<CallAudit> {
       return new Promise((resolve) => {
         let waitingForDrain = false;
+        // Set once the transform has seen the terminal event; everything from then on waits for the end.
+        let tail: Buffer[] | null = null;
         const onDrain = (): void => {
           waitingForDrain = false;
           live.resume();
@@ -35,6 +41,11 @@ export function createRelayStream(live: LiveStream, finalize: (end: StreamEnd) =
 
         function writeAll(chunks: readonly Buffer[]): void {
           if (chunks.length === 0) return;
+          if (tail !== null || live.transform.finished) {
+            // The array is reused by the exchange; the buffers themselves are not.
+            tail = tail === null ? [...chunks] : tail.concat(chunks);
+            return;
+          }
           // One write per batch of events: each response write is a chunk frame of its own (a length line, the
           // bytes, a CRLF), and an upstream read usually carries several events.
           const flowing = sink.write(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
@@ -45,6 +56,13 @@ export function createRelayStream(live: LiveStream, finalize: (end: StreamEnd) =
           }
         }
 
+        function endWith(extra: readonly Buffer[]): void {
+          const last = tail === null ? extra : tail.concat(extra);
+          tail = null;
+          if (last.length === 0) sink.end();
+          else sink.end(last.length === 1 ? (last[0] as Buffer) : Buffer.concat(last));
+        }
+
         function endWithError(failure: ExchangeFailure | null): void {
           const out: Buffer[] = [];
           const message =
@@ -52,8 +70,7 @@ export function createRelayStream(live: LiveStream, finalize: (end: StreamEnd) =
               ? UPSTREAM_ERRORS[TRUNCATED].message
               : `${UPSTREAM_ERRORS[TRUNCATED].message} (${failure.verdict.code})`;
           live.transform.fail(TRUNCATED, message, out);
-          writeAll(out);
-          sink.end();
+          endWith(out);
           resolve(settle({ kind: 'truncated', failure }));
         }
 
@@ -64,7 +81,7 @@ export function createRelayStream(live: LiveStream, finalize: (end: StreamEnd) =
               endWithError(null);
               return;
             }
-            sink.end();
+            endWith([]);
             resolve(settle({ kind: 'complete' }));
           },
           onError(failure) {

@@ -81,7 +81,8 @@ export interface CallAudit {
  */
 export interface ResponseSink {
   write(chunk: Buffer): boolean;
-  end(): void;
+  /** The stream's last bytes (its terminal event), or none. */
+  end(chunk?: Buffer): void;
   once(event: 'drain', listener: () => void): unknown;
 }
 

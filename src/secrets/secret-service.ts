@@ -39,6 +39,11 @@ export interface SecretService {
   rotate(options?: { batchSize?: number; onProgress?: (done: number) => void }): Promise<RotationReport>;
   /** The pepper keyed into every virtual-key hash, created on first use. */
   loadPepper(): Promise<Buffer>;
+  /**
+   * A gateway-internal secret, created with `create()` on first use. Several instances may start at once: whichever
+   * stored it first wins, and every caller gets that one.
+   */
+  loadOrCreate(owner: string, name: string, create: () => Buffer): Promise<Buffer>;
 }
 
 /**
@@ -114,17 +119,15 @@ export function createSecretService(store: Store, kek: KekProvider): SecretServi
       return { targetKekId: target, rewrapped, skipped, remaining };
     },
 
-    async loadPepper() {
-      const existing = await get(SYSTEM_OWNER, PEPPER_NAME);
-      if (existing) return existing;
-      await secretsRepository.insertSecretIfAbsent(
-        store.write,
-        SYSTEM_OWNER,
-        PEPPER_NAME,
-        seal(SYSTEM_OWNER, randomBytes(32)),
-      );
-      // Another instance may have won the race to create it: read back whichever pepper was stored.
-      return (await get(SYSTEM_OWNER, PEPPER_NAME)) as Buffer;
-    },
+    loadPepper: () => loadOrCreate(SYSTEM_OWNER, PEPPER_NAME, () => randomBytes(32)),
+    loadOrCreate,
   };
+
+  async function loadOrCreate(owner: string, name: string, create: () => Buffer): Promise<Buffer> {
+    const existing = await get(owner, name);
+    if (existing) return existing;
+    await secretsRepository.insertSecretIfAbsent(store.write, owner, name, seal(owner, create()));
+    // Another instance may have won the race to create it: read back whichever value was stored.
+    return (await get(owner, name)) as Buffer;
+  }
 }

@@ -18,7 +18,6 @@ export type {
   MessageHandler,
   SharedState,
   SlidingWindowResult,
-  SpendEntry,
   SubscribeOptions,
   Unsubscribe,
 } from './shared-state.ts';

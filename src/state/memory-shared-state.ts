@@ -24,14 +24,13 @@ import {
   windowResetAt,
 } from '../domain/limits/index.ts';
 import { BudgetCountersStaleError, budgetFingerprint, StateUnavailableError } from './errors.ts';
-import type { MessageHandler, SharedState, SlidingWindowResult, SpendEntry, Unsubscribe } from './shared-state.ts';
+import type { MessageHandler, SharedState, SlidingWindowResult, Unsubscribe } from './shared-state.ts';
 import {
   OPEN_RESERVATION_TTL_MS,
   requireCount,
   requireDuration,
   requireReservation,
   requireSettleUsage,
-  requireSpendEntries,
 } from './validate.ts';
 
 export interface MemorySharedStateOptions {
@@ -46,8 +45,8 @@ interface BudgetCell {
   tokens: number;
   usd: number;
   expiresAt: number;
-  /** `budgetFingerprint` of the limits the counter was built for; null for one seeded by `hydrateSpend`. */
-  built: string | null;
+  /** `budgetFingerprint` of the limits the counter was built for. */
+  built: string;
 }
 
 const SWEEP_EVERY = 1024;
@@ -263,19 +262,6 @@ export function createMemorySharedState(options: MemorySharedStateOptions = {}):
     };
   }
 
-  async function hydrateSpend(entries: readonly SpendEntry[]): Promise<number> {
-    const now = begin();
-    let applied = 0;
-    for (const { key, entry, tokens, costUsd } of requireSpendEntries(entries)) {
-      const wk = windowKey(entry.window, now);
-      if (entry.windowKey !== wk || currentBudget(key, wk) !== undefined) continue;
-      const expiresAt = windowResetAt(entry.window, now) ?? Number.POSITIVE_INFINITY;
-      budgets.set(key, { windowKey: wk, tokens, usd: costUsd, expiresAt, built: null });
-      applied++;
-    }
-    return applied;
-  }
-
   async function rebuildBudget(check: BudgetCheck, spend: { tokens: number; costUsd: number }): Promise<void> {
     const now = begin();
     const usage = requireSettleUsage(spend);
@@ -310,7 +296,6 @@ export function createMemorySharedState(options: MemorySharedStateOptions = {}):
     unlock,
     publish,
     subscribe,
-    hydrateSpend,
     rebuildBudget,
     ping,
     close,

@@ -239,22 +239,6 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `);
 
-/** KEYS: budget keys. ARGV: (window code, windowKey, tokens, usd) per key. Reply: entries applied. */
-export const HYDRATE_SCRIPT = defineScript(`${LUA_COMMON}${LUA_WINDOW_KEY}
-local now = now_ms()
-local applied = 0
-for k = 1, #KEYS do
-  local a = (k - 1) * 4
-  local code, wk = ARGV[a + 1], ARGV[a + 2]
-  if window_key(code, now) == wk and redis.call('HGET', KEYS[k], 'w') ~= wk then
-    redis.call('HSET', KEYS[k], 'w', wk, 'tok', ARGV[a + 3], 'usd', ARGV[a + 4])
-    expire_budget(KEYS[k], code)
-    applied = applied + 1
-  end
-end
-return applied
-`);
-
 /**
  * KEYS: the budget key, the generation key. ARGV: window code, tokens, usd, maxTokens|'', maxUsd|''. Sets the
  * counter for the current window and stamps it with the generation and limits it was built for; a no-op (reply 0)

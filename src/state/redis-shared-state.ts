@@ -33,21 +33,19 @@ import {
   ADMIT_SCRIPT,
   CONSUME_SCRIPT,
   GENERATION_SCRIPT,
-  HYDRATE_SCRIPT,
   REBUILD_SCRIPT,
   RENEW_SCRIPT,
   SETTLE_SCRIPT,
   SLIDING_WINDOW_SCRIPT,
   UNLOCK_SCRIPT,
 } from './redis-scripts.ts';
-import type { SharedState, SlidingWindowResult, SpendEntry } from './shared-state.ts';
+import type { SharedState, SlidingWindowResult } from './shared-state.ts';
 import {
   OPEN_RESERVATION_TTL_MS,
   requireCount,
   requireDuration,
   requireReservation,
   requireSettleUsage,
-  requireSpendEntries,
 } from './validate.ts';
 
 export interface RedisSharedStateOptions extends Partial<RedisConnectionTuning> {
@@ -253,18 +251,6 @@ export function createRedisSharedState(options: RedisSharedStateOptions): Shared
     return Number(reply) === 1;
   }
 
-  async function hydrateSpend(entries: readonly SpendEntry[]): Promise<number> {
-    const checked = requireSpendEntries(entries);
-    if (checked.length === 0) return 0;
-    const keys: string[] = [];
-    const args: (string | number)[] = [];
-    for (const { key, entry, tokens, costUsd } of checked) {
-      keys.push(prefix + key);
-      args.push(WINDOW_CODES[entry.window], entry.windowKey, tokens, costUsd);
-    }
-    return Number(await call(() => runScript(client, HYDRATE_SCRIPT, keys, args)));
-  }
-
   async function rebuildBudget(check: BudgetCheck, spend: { tokens: number; costUsd: number }): Promise<void> {
     const usage = requireSettleUsage(spend);
     const keys = [prefix + check.key, generationKey(prefix)];
@@ -301,7 +287,6 @@ export function createRedisSharedState(options: RedisSharedStateOptions): Shared
       if (closed) return Promise.reject(new StateUnavailableError('shared state is closed'));
       return pubsub.subscribe(channel, handler, subscribeOptions);
     },
-    hydrateSpend,
     rebuildBudget,
     ping,
     close,

@@ -4,14 +4,7 @@
  * `createMemorySharedState()` for a single process and `createRedisSharedState()` for a fleet.
  * `test/integration/state/shared-state.case.ts` is the executable form of this contract; both run it.
  */
-import type {
-  AdmissionRequest,
-  AdmissionResult,
-  BudgetCheck,
-  BudgetWindow,
-  Reservation,
-  ScopeRef,
-} from '../domain/limits/index.ts';
+import type { AdmissionRequest, AdmissionResult, BudgetCheck, Reservation } from '../domain/limits/index.ts';
 
 export interface SlidingWindowResult {
   allowed: boolean;
@@ -19,16 +12,6 @@ export interface SlidingWindowResult {
   remaining: number;
   /** 0 when allowed; otherwise milliseconds until the oldest hit leaves the window. */
   retryAfterMs: number;
-}
-
-/** One row of the durable spend ledger for a live budget window (the store keeps the ledger). */
-export interface SpendEntry {
-  scope: ScopeRef;
-  window: BudgetWindow;
-  /** `windowKey(window, t)` of the window the spend belongs to. */
-  windowKey: string;
-  tokens: number;
-  costUsd: number;
 }
 
 export interface SubscribeOptions {
@@ -108,13 +91,6 @@ export interface SharedState {
 
   /** Delivers `channel` messages to `handler` until the returned function is called. */
   subscribe(channel: string, handler: MessageHandler, options?: SubscribeOptions): Promise<Unsubscribe>;
-
-  /**
-   * Seeds budget counters from the durable spend ledger at startup. An entry applies only when its
-   * window is the current one and no live counter exists for it yet (another instance may already
-   * be counting). Resolves to the number of entries applied.
-   */
-  hydrateSpend(entries: readonly SpendEntry[]): Promise<number>;
 
   /** Resolves when the backend answers; for readiness probes. */
   ping(): Promise<void>;

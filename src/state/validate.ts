@@ -2,8 +2,7 @@
  * @module Argument checks shared by both backends, so malformed calls fail the same way on each and
  * change nothing (DESIGN §2.5).
  */
-import { budgetKey, isBudgetWindow, type Reservation } from '../domain/limits/index.ts';
-import type { SpendEntry } from './shared-state.ts';
+import type { Reservation } from '../domain/limits/index.ts';
 
 /**
  * How long an admitted reservation can still be settled. Each admission leaves an "open" marker that its settle
@@ -34,23 +33,6 @@ export function requireSettleUsage(actual: { tokens: number; costUsd: number }):
     throw new RangeError(`costUsd must be a number >= 0, got ${actual.costUsd}`);
   }
   return { tokens: Math.ceil(actual.tokens), costUsd: actual.costUsd };
-}
-
-export interface CheckedSpendEntry {
-  key: string;
-  entry: SpendEntry;
-  tokens: number;
-  costUsd: number;
-}
-
-/** Validates every entry before any is applied, so a bad row rejects the whole batch unchanged. */
-export function requireSpendEntries(entries: readonly SpendEntry[]): CheckedSpendEntry[] {
-  return entries.map((entry) => {
-    if (!isBudgetWindow(entry.window)) throw new RangeError(`unknown budget window: ${String(entry.window)}`);
-    if (typeof entry.windowKey !== 'string') throw new RangeError('windowKey must be a string');
-    const usage = requireSettleUsage({ tokens: entry.tokens, costUsd: entry.costUsd });
-    return { key: budgetKey(entry.scope, entry.window), entry, tokens: usage.tokens, costUsd: usage.costUsd };
-  });
 }
 
 function isStringArray(value: unknown): value is string[] {

@@ -15,6 +15,7 @@ import pg from 'pg';
 import { LATEST_MIGRATION, migrationProvider } from './migrations/index.ts';
 import { createReplicaRouter, type ReplicaRouter, type ReplicaRouterOptions } from './replica-router.ts';
 import type { Database } from './schema.ts';
+import { assertNotNewer, type SchemaStatus, schemaStatusOf } from './schema-version.ts';
 
 // bigint columns hold epoch milliseconds and counters, all far below 2^53: read them as numbers, not strings.
 pg.types.setTypeParser(20, (value) => Number(value));
@@ -40,8 +41,13 @@ export interface Store {
    * CLI never does, so one-shot commands read the primary).
    */
   readonly replica: ReplicaRouter | null;
-  /** Applies pending migrations; safe to call from several processes (the migrator takes a lock). */
+  /**
+   * Applies pending migrations; safe to call from several processes (the migrator takes a lock). Refuses, with a
+   * `SchemaVersionError` naming both versions, a database that a newer build migrated.
+   */
   migrate(): Promise<void>;
+  /** The database's schema version against this build's. */
+  schemaStatus(): Promise<SchemaStatus>;
   /** Resolves when the primary answers and every migration is applied; rejects with the reason otherwise. */
   checkReady(): Promise<void>;
   close(): Promise<void>;
@@ -113,6 +119,19 @@ class ImmediateTransactionDialect extends SqliteDialect {
   }
 }
 
+/** Names of the applied migrations; none on a database no Gatehouse has migrated yet. */
+async function appliedMigrations(db: Kysely<Database>, dialect: StoreDialect): Promise<string[]> {
+  const table =
+    dialect === 'sqlite'
+      ? sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`
+      : sql<{ n: number }>`select count(*)::int as n from information_schema.tables
+          where table_schema = current_schema() and table_name = 'kysely_migration'`;
+  const { rows } = await table.execute(db);
+  if (!rows[0]?.n) return [];
+  const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+  return applied.rows.map((row) => row.name);
+}
+
 export function openStore(options: OpenStoreOptions): Store {
   const dialect: StoreDialect = options.writeUrl ? 'postgres' : 'sqlite';
   const sqlite = options.writeUrl ? null : openSqliteDatabase(options.dataDir, options.sqliteSynchronous ?? 'normal');
@@ -136,7 +155,11 @@ export function openStore(options: OpenStoreOptions): Store {
       return replica ? replica.current : write;
     },
     replica,
+    async schemaStatus() {
+      return schemaStatusOf(await appliedMigrations(write, dialect));
+    },
     async migrate() {
+      assertNotNewer(schemaStatusOf(await appliedMigrations(write, dialect)));
       const migrator = new Migrator({ db: write, provider: migrationProvider });
       const { error } = await migrator.migrateToLatest();
       if (error) throw error;

@@ -19,6 +19,8 @@ export {
 export type { AdminTokenRecord, BindingRecord, RoleRecord, UserRecord } from './repositories/admin.ts';
 export * as adminRepository from './repositories/admin.ts';
 export * as auditRepository from './repositories/audit.ts';
+export type { ConsoleSessionRecord } from './repositories/console-sessions.ts';
+export * as consoleSessionsRepository from './repositories/console-sessions.ts';
 export type { KeyRecord, NewKey } from './repositories/keys.ts';
 export * as keysRepository from './repositories/keys.ts';
 export type { LlmConfigKind, LlmConfigRow } from './repositories/llm.ts';
@@ -43,3 +45,4 @@ export * as vaultRepository from './repositories/vault.ts';
 export { RevisionSnapshot, type RevisionSnapshotOptions } from './revision-snapshot.ts';
 export { currentRevision } from './revisions.ts';
 export type { Database } from './schema.ts';
+export { assertCurrent, type SchemaStatus, SchemaVersionError } from './schema-version.ts';

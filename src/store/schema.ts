@@ -272,7 +272,22 @@ export interface RegionHeartbeatsTable {
   beat_at: number;
 }
 
+/** A console sign-in: the cookie's id is never stored, only its SHA-256. */
+export interface ConsoleSessionsTable {
+  id_hash: string;
+  /** `token` (an admin token pasted once) or `oidc` (authorization code + PKCE). */
+  kind: string;
+  /** The admin token id (`token`), or the `jwt:<issuer>#<subject>` principal (`oidc`). */
+  subject: string;
+  /** JSON: for `oidc`, the role bindings and display name taken from the ID token; `{}` for `token`. */
+  claims: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
 export interface Database {
+  console_sessions: ConsoleSessionsTable;
   region_heartbeats: RegionHeartbeatsTable;
   usage_daily: UsageDailyTable;
   llm_upstreams: LlmConfigTable;

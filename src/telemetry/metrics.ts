@@ -57,7 +57,11 @@ export interface GatewayMetrics {
   addCollector(name: CollectedGauge, collect: (set: (labels: string[], value: number) => void) => void): void;
 }
 
-export type CollectedGauge = 'gatehouse_upstream_circuit_open' | 'gatehouse_budget_utilization_ratio';
+export type CollectedGauge =
+  | 'gatehouse_upstream_circuit_open'
+  | 'gatehouse_budget_utilization_ratio'
+  | 'gatehouse_audit_checkpoint_pending'
+  | 'gatehouse_audit_checkpoint_last_stored_seconds';
 
 const COLLECTED_GAUGES: Record<CollectedGauge, { help: string; labelNames: string[] }> = {
   gatehouse_upstream_circuit_open: {
@@ -67,6 +71,14 @@ const COLLECTED_GAUGES: Record<CollectedGauge, { help: string; labelNames: strin
   gatehouse_budget_utilization_ratio: {
     help: 'Spend in the current budget window divided by the budget, per scope that has a budget.',
     labelNames: ['scope', 'tenant', 'team', 'budget', 'window'],
+  },
+  gatehouse_audit_checkpoint_pending: {
+    help: 'Signed audit checkpoints a sink has not stored yet (a growing number: the sink is failing).',
+    labelNames: ['sink'],
+  },
+  gatehouse_audit_checkpoint_last_stored_seconds: {
+    help: 'Unix time of the last audit checkpoint a sink stored.',
+    labelNames: ['sink'],
   },
 };
 

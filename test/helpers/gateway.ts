@@ -24,6 +24,11 @@ import { createTestDatabase } from './services.ts';
 export type StoreKind = 'sqlite' | 'postgres';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+/**
+ * Node arguments that run the `gatehouse` command from source: the entry `dist/cli.js` is built from, so tests see
+ * the sources under test, never a stale build (the build itself is tested in `test/integration/build/`).
+ */
+export const CLI_FROM_SOURCE = ['--import', 'tsx', 'src/cli/main.ts'];
 
 /** Where a gateway keeps its data: a temp dir, its env, and (for PostgreSQL) a throwaway database. */
 export interface GatewayEnvironment {
@@ -142,7 +147,11 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
   const ownsEnvironment = options.environment === undefined;
   const environment = options.environment ?? (await createGatewayEnvironment(options.store ?? 'sqlite'));
   const config = loadConfig({ env: { ...environment.env, ...options.env } });
-  const gateway = await createGateway(config, { families: options.families, surfaces: options.surfaces });
+  const gateway = await createGateway(config, {
+    families: options.families,
+    surfaces: options.surfaces,
+    validateResponses: true,
+  });
   const app = gateway.app;
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
@@ -271,14 +280,14 @@ export interface GatewayProcess {
 }
 
 export interface SpawnOptions {
-  /** The entry script, relative to the repository; `src/main.ts` (what `npm start` runs) by default. */
+  /** The entry script, relative to the repository (or absolute); `src/main.ts` by default. */
   entry?: string;
   /** The stdout line that gives the base URL in its first group; Fastify's "Server listening at" by default. */
   listening?: RegExp;
 }
 
 /**
- * Spawns the real server (`node --import tsx src/main.ts`, what `npm start` runs), or another entry. Its base URL
+ * Spawns the real server from source (`node --import tsx src/main.ts`), or another entry. Its base URL
  * is read from the `listening` line, so with the default the env must leave LOG_LEVEL at info or lower; PORT may be 0.
  */
 export function spawnGatewayProcess(
@@ -286,7 +295,9 @@ export function spawnGatewayProcess(
   args: string[] = [],
   { entry = 'src/main.ts', listening = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/ }: SpawnOptions = {},
 ): GatewayProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  // A built entry (`dist/main.js`) runs as it would in production, without the TypeScript loader.
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, entry, ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

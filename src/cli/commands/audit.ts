@@ -1,8 +1,9 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parseStatusFilter, verifyStoredChains } from '../../audit/index.ts';
+import { parseStatusFilter } from '../../audit/index.ts';
 import { auditRepository } from '../../store/index.ts';
 import { CliError, type CliIo, withServices } from '../run.ts';
+import { registerAuditVerifyCommands } from './audit-verify.ts';
 
 interface QueryOptions {
   since?: string;
@@ -71,28 +72,7 @@ function withFilters(command: Command): Command {
 
 export function registerAuditCommands(program: Command, io: CliIo): void {
   const audit = program.command('audit').description('Read and verify the audit chains');
-  audit
-    .command('verify')
-    .description('Re-compute every audit chain; exits non-zero naming the first broken event')
-    .option('--json', 'print JSON')
-    .action(async (options: { json?: boolean }, command: Command) => {
-      const results = await withServices(command, (s) => verifyStoredChains(s.store));
-      let broken = 0;
-      for (const result of results) {
-        if (options.json) io.out(JSON.stringify(result));
-        else if (result.ok)
-          io.out(`ok      chain ${result.chainId}: ${result.count} events, head seq ${result.head.seq}`);
-        else {
-          const { seq, id, reason, detail } = result.firstBroken;
-          io.out(
-            `BROKEN  chain ${result.chainId}: first broken event seq ${seq} (id ${id ?? 'missing'}): ${reason}: ${detail}`,
-          );
-        }
-        if (!result.ok) broken++;
-      }
-      if (!options.json) io.out(`${results.length} chain(s) verified, ${broken} broken`);
-      if (broken > 0) throw new CliError(`audit verification failed: ${broken} broken chain(s)`, 1);
-    });
+  registerAuditVerifyCommands(audit, io);
   withFilters(audit.command('tail').description('Print the newest events as JSON lines'))
     .option('-n <count>', 'how many', '20')
     .action(async (options: QueryOptions & { n: string }, command: Command) => {

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
-import { serve } from '../../serve.ts';
 import { compileConfigServices } from '../../vault/index.ts';
 import { type CliIo, configPathOf } from '../run.ts';
 
@@ -12,6 +11,8 @@ export function registerServerCommands(program: Command, io: CliIo): void {
       const configPath = configPathOf(command);
       // A bad vault definition fails here, before serve() opens the store and Redis, so the exit (78) is immediate.
       compileConfigServices(loadConfig({ configPath }).file.vault);
+      // Loaded on demand: every other command starts without the HTTP server's modules.
+      const { serve } = await import('../../serve.ts');
       await serve(configPath);
     });
   program
@@ -26,6 +27,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
       io.out(
         JSON.stringify(
           {
+            config_file: config.configFile,
             host: config.host,
             port: config.port,
             data_dir: config.dataDir,
@@ -38,6 +40,9 @@ export function registerServerCommands(program: Command, io: CliIo): void {
             previous_kek_ids: config.masterKeys.previous.map((key) => key.id),
             development_master_key: config.masterKeys.generated,
             body_limit_bytes: config.bodyLimitBytes,
+            upstreams: (config.file.upstreams ?? []).map((upstream) => upstream.id),
+            models: (config.file.models ?? []).map((model) => model.name),
+            mcp_servers: config.mcp.servers.map((server) => server.id),
             vault_services: vaultServices.map((service) => service.id),
             // Header names only: OTLP headers carry the backend's credentials (Langfuse, vendors).
             telemetry: {

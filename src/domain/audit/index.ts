@@ -11,6 +11,25 @@
  */
 export { type ChainHead, ChainSealer, computeEventHash, GENESIS_HASH } from './chain.ts';
 export {
+  type AuditCheckpoint,
+  AuditCheckpointSchema,
+  CHECKPOINT_TYPE,
+  type CheckpointHead,
+  checkpointDigest,
+  checkpointKeyId,
+  checkpointSignatureValid,
+  isAuditCheckpoint,
+  signCheckpoint,
+  type UnsignedCheckpoint,
+} from './checkpoint.ts';
+export {
+  CheckpointCollector,
+  type CheckpointProblem,
+  type CheckpointProblemReason,
+  type CheckpointSet,
+  type CheckpointSource,
+} from './checkpoint-set.ts';
+export {
   AUDIT_TS_PATTERN,
   type AuditAuthz,
   AuditAuthzSchema,

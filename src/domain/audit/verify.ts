@@ -17,7 +17,10 @@ import { type AuditEvent, describeAuditEventError, isAuditEvent } from './event.
  * - `genesis`: the first event is not `seq` 1 with `prev_hash` = `GENESIS_HASH` (head of the chain removed).
  * - `chain_id`: the event belongs to another chain.
  * - `schema`: the event fails `AuditEventSchema`.
- * - `truncated`: the chain ends before `expectedHead`, or holds another hash at its `seq` (tail removed or rewritten).
+ * - `truncated`: the chain ends before `expectedHead` or before a checkpoint, or holds another hash at the expected
+ *   head's `seq` (tail removed or rewritten).
+ * - `checkpoint_mismatch`: the event at a checkpointed `seq` has another hash than the signed checkpoint recorded: the
+ *   chain was rewritten (and re-hashed) at or before that event.
  */
 export type ChainBreakReason =
   | 'hash_mismatch'
@@ -27,7 +30,8 @@ export type ChainBreakReason =
   | 'genesis'
   | 'chain_id'
   | 'schema'
-  | 'truncated';
+  | 'truncated'
+  | 'checkpoint_mismatch';
 
 /** The first broken link. `id` is null when the event is missing (`truncated`) or has no readable id. */
 export interface ChainBreak {
@@ -52,6 +56,8 @@ export interface VerifyChainOptions {
   chainId?: string;
   /** A head recorded out of band (e.g. `ChainSealer#head()` at shutdown); the chain must reach it, hash for hash. */
   expectedHead?: ChainHead;
+  /** Heads recorded by signed checkpoints (`checkpoint.ts`); the chain must reach each one, hash for hash. */
+  checkpoints?: readonly ChainHead[];
 }
 
 interface PendingJump {
@@ -83,10 +89,14 @@ class ChainVerifier {
   #broken: ChainBreak | null = null;
   #jump: PendingJump | null = null;
   readonly #expectedHead: ChainHead | null;
+  readonly #checkpoints: Map<number, string>;
+  #lastCheckpointSeq = 0;
 
-  constructor(chainId: string | null, expectedHead: ChainHead | null) {
+  constructor(chainId: string | null, expectedHead: ChainHead | null, checkpoints: readonly ChainHead[]) {
     this.chainId = chainId;
     this.#expectedHead = expectedHead;
+    this.#checkpoints = new Map(checkpoints.map((head) => [head.seq, head.hash]));
+    for (const head of checkpoints) this.#lastCheckpointSeq = Math.max(this.#lastCheckpointSeq, head.seq);
   }
 
   /** Returns false once the verdict is settled and no more input is needed. */
@@ -125,6 +135,11 @@ class ChainVerifier {
     if (head !== null && event.seq === head.seq && event.hash !== head.hash) {
       return this.#break(event.seq, event.id, 'truncated', `hash at seq ${head.seq} differs from the expected head`);
     }
+    const signed = this.#checkpoints.get(event.seq);
+    if (signed !== undefined && signed !== event.hash) {
+      const detail = `hash at seq ${event.seq} differs from a signed checkpoint: rewritten at or before this event`;
+      return this.#break(event.seq, event.id, 'checkpoint_mismatch', detail);
+    }
     this.#seq = event.seq;
     this.#hash = event.hash;
     this.count += 1;
@@ -158,6 +173,10 @@ class ChainVerifier {
     if (this.#broken === null && head !== null && this.#seq < head.seq) {
       this.#break(this.#seq + 1, null, 'truncated', `chain ends at seq ${this.#seq}, expected head is seq ${head.seq}`);
     }
+    if (this.#broken === null && this.#seq < this.#lastCheckpointSeq) {
+      const detail = `chain ends at seq ${this.#seq}, a signed checkpoint records seq ${this.#lastCheckpointSeq}`;
+      this.#break(this.#seq + 1, null, 'truncated', detail);
+    }
     if (this.#broken !== null) {
       return { ok: false, chainId: this.chainId, count: this.count, firstBroken: this.#broken };
     }
@@ -174,7 +193,7 @@ function isAsyncIterable(value: object): value is AsyncIterable<unknown> {
  * event. Events are checked as they arrive and not retained, so a database cursor of any length can be passed;
  * iteration stops early (closing the iterator) once the verdict is settled. Input is validated against
  * `AuditEventSchema`, so rows parsed from storage can be passed unchecked. Throws a TypeError only for a malformed
- * `expectedHead` or `chainId`.
+ * `expectedHead`, checkpoint head or `chainId`.
  */
 export async function verifyChain(
   events: Iterable<unknown> | AsyncIterable<unknown>,
@@ -185,7 +204,9 @@ export async function verifyChain(
   if (options.chainId !== undefined && (typeof options.chainId !== 'string' || options.chainId.length === 0)) {
     throw new TypeError('chainId must be a non-empty string');
   }
-  const verifier = new ChainVerifier(options.chainId ?? null, expectedHead);
+  const checkpoints = options.checkpoints ?? [];
+  for (const head of checkpoints) assertChainHead(head, 'checkpoints[]');
+  const verifier = new ChainVerifier(options.chainId ?? null, expectedHead, checkpoints);
   if (isAsyncIterable(events)) {
     for await (const event of events) if (!verifier.push(event)) break;
   } else {

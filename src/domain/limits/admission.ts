@@ -113,7 +113,7 @@ export function scopeKey(scope: ScopeRef): string {
   return scope.model === undefined ? base : `${base}/${encodeURIComponent(scope.model)}`;
 }
 
-/** Storage key of the budget counters for `scope` and `window` (also used by spend hydration). */
+/** Storage key of the budget counters for `scope` and `window`. */
 export function budgetKey(scope: ScopeRef, window: BudgetWindow): string {
   return `b:${scopeKey(scope)}:${WINDOW_CODES[window]}`;
 }

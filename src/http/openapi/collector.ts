@@ -6,6 +6,9 @@ export interface CollectedRoute {
   methods: string[];
   url: string;
   schema: FastifySchema | null;
+  /** The body's schema: fastify's, or the one the handler validates with (`config.body`). */
+  body: unknown;
+  bodyOptional: boolean;
   surface: Surface;
 }
 
@@ -26,7 +29,14 @@ export function collectRoutes(app: FastifyInstance): RouteCollector {
     const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter(
       (method) => method !== 'HEAD' && method !== 'OPTIONS',
     );
-    routes.push({ methods, url: route.url, schema: route.schema ?? null, surface });
+    routes.push({
+      methods,
+      url: route.url,
+      schema: route.schema ?? null,
+      body: route.schema?.body ?? route.config?.body,
+      bodyOptional: route.config?.bodyOptional === true,
+      surface,
+    });
   });
   return { routes };
 }

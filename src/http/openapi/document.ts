@@ -4,7 +4,8 @@
  * written by hand, so the document cannot drift from the routes.
  */
 import { ErrorBodySchema } from '../../contracts/error-schema.ts';
-import type { AuthMode, Surface } from '../surfaces.ts';
+import { CSRF_HEADER, SESSION_COOKIE } from '../session-cookie.ts';
+import { type AuthMode, acceptsSession, type Surface } from '../surfaces.ts';
 import type { CollectedRoute } from './collector.ts';
 
 type JsonObject = Record<string, unknown>;
@@ -29,6 +30,15 @@ const SECURITY_SCHEMES: Record<Exclude<AuthMode, 'none'>, [string, JsonObject]> 
   jwt: [
     'oidcJwt',
     { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT from the configured OIDC issuer.' },
+  ],
+  session: [
+    'consoleSession',
+    {
+      type: 'apiKey',
+      in: 'cookie',
+      name: SESSION_COOKIE,
+      description: `The console's sign-in session; writes also need the \`${CSRF_HEADER}\` header.`,
+    },
   ],
 };
 
@@ -111,10 +121,13 @@ function responsesOf(route: CollectedRoute, hasInput: boolean): JsonObject {
   const declared = (route.schema?.response ?? {}) as Record<string, unknown>;
   const responses: JsonObject = {};
   for (const [status, schema] of Object.entries(declared)) {
-    responses[status] = {
-      description: 'Success.',
-      content: { 'application/json': { schema: plainSchema(schema) } },
-    };
+    const plain = plainSchema(schema);
+    if (plain.type === 'null') {
+      responses[status] = { description: String(plain.description ?? 'No content.') };
+      continue;
+    }
+    const mediaType = typeof plain.contentMediaType === 'string' ? plain.contentMediaType : 'application/json';
+    responses[status] = { description: 'Success.', content: { [mediaType]: { schema: plain } } };
   }
   if (Object.keys(responses).length === 0) responses['2XX'] = { description: 'Success.' };
   const error = { $ref: '#/components/responses/Error' };
@@ -129,16 +142,22 @@ function responsesOf(route: CollectedRoute, hasInput: boolean): JsonObject {
 
 function operationOf(route: CollectedRoute, method: string, pathParams: string[]): JsonObject {
   const surface: Surface = route.surface;
-  const body = route.schema?.body;
+  const body = route.body;
   const parameters = parametersOf(route, pathParams);
   const authModes = surface.auth.filter((mode): mode is Exclude<AuthMode, 'none'> => mode !== 'none');
+  if (acceptsSession(surface) && !authModes.includes('session')) authModes.push('session');
   return {
     operationId: route.methods.length > 1 ? `${surface.id}.${method.toLowerCase()}` : surface.id,
     summary: surface.description,
     tags: [surface.id.split('.')[0] as string],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: plainSchema(body) } } } }
+      ? {
+          requestBody: {
+            required: !route.bodyOptional,
+            content: { 'application/json': { schema: plainSchema(body) } },
+          },
+        }
       : {}),
     responses: responsesOf(route, parameters.length > 0 || body !== undefined),
     security: authModes.map((mode) => ({ [SECURITY_SCHEMES[mode][0]]: [] })),

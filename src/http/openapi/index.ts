@@ -2,8 +2,9 @@
  * @module `GET /openapi.json` and `GET /docs`: the API described from the registered routes themselves. Both are
  * built once, on first request after startup (every route is registered by then), and served from memory.
  */
-import { readFileSync } from 'node:fs';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { VERSION } from '../../version.ts';
 import type { RouteCollector } from './collector.ts';
 import { buildOpenApiDocument } from './document.ts';
 import { renderDocsHtml } from './render-html.ts';
@@ -11,17 +12,6 @@ import { renderDocsHtml } from './render-html.ts';
 export interface OpenApiRoutesOptions {
   collector: RouteCollector;
   publicUrl?: string | null;
-}
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
 }
 
 // No script may run and nothing may load from elsewhere: the page is static HTML with inline CSS.
@@ -32,21 +22,31 @@ export async function openapiRoutes(app: FastifyInstance, options: OpenApiRoutes
   let html: string | null = null;
   const documentJson = (): string => {
     json ??= JSON.stringify(
-      buildOpenApiDocument(options.collector.routes, { version: packageVersion(), publicUrl: options.publicUrl }),
+      buildOpenApiDocument(options.collector.routes, { version: VERSION, publicUrl: options.publicUrl }),
     );
     return json;
   };
 
-  app.get('/openapi.json', { config: { surface: 'ops.openapi' } }, async (_request, reply) => {
-    reply.type('application/json; charset=utf-8');
-    return documentJson();
-  });
+  const documentSchema = Type.Object({}, { additionalProperties: true, description: 'An OpenAPI 3.1 document.' });
+  const page = Type.String({ contentMediaType: 'text/html', description: 'The reference page.' });
+  app.get(
+    '/openapi.json',
+    { config: { surface: 'ops.openapi' }, schema: { response: { 200: documentSchema } } },
+    async (_request, reply) => {
+      reply.type('application/json; charset=utf-8');
+      return documentJson();
+    },
+  );
 
-  app.get('/docs', { config: { surface: 'ops.docs' } }, async (_request, reply) => {
-    html ??= renderDocsHtml(JSON.parse(documentJson()) as Record<string, unknown>);
-    reply.type('text/html; charset=utf-8').header('content-security-policy', DOCS_CSP);
-    return html;
-  });
+  app.get(
+    '/docs',
+    { config: { surface: 'ops.docs' }, schema: { response: { 200: page } } },
+    async (_request, reply) => {
+      html ??= renderDocsHtml(JSON.parse(documentJson()) as Record<string, unknown>);
+      reply.type('text/html; charset=utf-8').header('content-security-policy', DOCS_CSP);
+      return html;
+    },
+  );
 }
 
 export { type CollectedRoute, collectRoutes, type RouteCollector } from './collector.ts';

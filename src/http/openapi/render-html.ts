@@ -23,14 +23,15 @@ function anchorOf(operationId: string): string {
 const STYLE = `
 body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1b1f24;background:#fff}
 header{padding:1.5rem 2rem;background:#1b1f24;color:#fff}header h1{margin:0 0 .25rem}
-main{display:grid;grid-template-columns:18rem 1fr;gap:2rem;padding:1.5rem 2rem}
+main{display:grid;grid-template-columns:18rem minmax(0,1fr);gap:2rem;padding:1.5rem 2rem}
 nav{position:sticky;top:1rem;align-self:start;max-height:95vh;overflow:auto;font-size:13px}
 nav a{display:block;color:#0b5cad;text-decoration:none;padding:1px 0}nav h3{margin:1rem 0 .25rem}
-section.op{border:1px solid #d0d7de;border-radius:6px;padding:1rem;margin:0 0 1rem}
+section.op{border:1px solid #d0d7de;border-radius:6px;padding:1rem;margin:0 0 1rem;min-width:0}
 .m{display:inline-block;min-width:4.5rem;font-weight:700;text-transform:uppercase}
 .get{color:#1a7f37}.post{color:#0b5cad}.put,.patch{color:#9a6700}.delete{color:#cf222e}
 code,pre{font:13px ui-monospace,monospace;background:#f6f8fa;border-radius:4px}code{padding:0 3px}
-pre{padding:.75rem;overflow:auto;max-height:24rem}table{border-collapse:collapse}
+pre{padding:.75rem;overflow:auto;max-height:24rem}table{border-collapse:collapse;display:block;overflow-x:auto;max-width:100%}
+td code{word-break:break-all}header code{background:#2d333b;color:#f0f3f6}header a{color:#9cd}
 td,th{border:1px solid #d0d7de;padding:2px 8px;text-align:left;font-size:13px}
 @media (max-width:800px){main{grid-template-columns:1fr}nav{position:static;max-height:none}}
 `;

@@ -1,7 +1,7 @@
 import type { Admission } from '../../admission/index.ts';
 import type { AuditSink } from '../../audit/index.ts';
 import type { RequestTracer } from '../../telemetry/index.ts';
-import type { Authenticator, Authorizer } from './types.ts';
+import type { Authenticator, Authorizer, SessionAuthenticator } from './types.ts';
 
 export interface PipelineMetrics {
   countAuthz(surface: string, permission: string, outcome: string): void;
@@ -16,6 +16,8 @@ export interface AuthFailureThrottle {
 export interface GatewayPipelineDeps {
   regionId: string;
   authenticator: Authenticator;
+  /** Console session cookies; null where no console is served (then only bearer credentials are accepted). */
+  sessions?: SessionAuthenticator | null;
   authorizer: Authorizer;
   admission: Admission;
   audit: AuditSink;

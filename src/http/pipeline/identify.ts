@@ -1,9 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { digestsEqual } from '../../domain/keys/index.ts';
 import type { RequestTracer } from '../../telemetry/index.ts';
 import { RequestContext } from '../context.ts';
 import { GatehouseError, httpError } from '../errors.ts';
-import { UNMATCHED_SURFACE } from '../surfaces.ts';
+import { CSRF_HEADER, readCookie, SESSION_COOKIE } from '../session-cookie.ts';
+import { acceptsSession, UNMATCHED_SURFACE } from '../surfaces.ts';
 import type { GatewayPipelineDeps } from './deps.ts';
+import type { SessionAuthenticator } from './types.ts';
 
 /** Fastify adds `Connection: close` to requests that arrive while closing; `Retry-After` sends the client elsewhere. */
 const SHUTTING_DOWN = new GatehouseError('shutting_down', { headers: { 'retry-after': '1' } });
@@ -28,9 +31,16 @@ export function traceRequest(tracer: RequestTracer, request: FastifyRequest, rep
 /**
  * A failed authentication, throttled per source address: within the allowance it is the 401 itself; past it, 429
  * `auth_throttled`, whose event the audit sink counts into one aggregated event per source and window instead of
- * writing it (the source rides in `meta` for that).
+ * writing it (the source rides in `meta` for that). Errors other than 401 (a store outage, a CSRF refusal) are not
+ * failed guesses and pass through uncounted. Console sign-in routes and session cookies go through it too, so a
+ * pasted-token or forged-cookie flood is throttled like a bearer one.
  */
-function refuse(deps: GatewayPipelineDeps, request: FastifyRequest, error: GatehouseError): GatehouseError {
+export function refuseAuthentication(
+  deps: GatewayPipelineDeps,
+  request: FastifyRequest,
+  error: GatehouseError,
+): GatehouseError {
+  if (error.statusCode !== 401) return error;
   const retryAfter = deps.authThrottle.noteFailure(request.ip);
   if (retryAfter === null) return error;
   request.gh.meta = { source_address: request.ip };
@@ -59,13 +69,64 @@ export async function identifyRequest(deps: GatewayPipelineDeps, request: Fastif
   if (deps.isShuttingDown()) throw SHUTTING_DOWN;
   if (deps.audit.overloaded) throw httpError('audit_backpressure');
   const header = request.headers.authorization;
-  if (header === undefined) throw refuse(deps, request, httpError('missing_api_key'));
+  if (header === undefined) {
+    const sessionId =
+      deps.sessions && acceptsSession(surface) ? readCookie(request.headers.cookie, SESSION_COOKIE) : null;
+    if (sessionId !== null && deps.sessions) return identifySession(deps, deps.sessions, request, sessionId);
+    throw refuseAuthentication(deps, request, httpError('missing_api_key'));
+  }
   const token = parseBearer(header);
-  if (token === null) throw refuse(deps, request, httpError('invalid_authorization_header'));
+  if (token === null) throw refuseAuthentication(deps, request, httpError('invalid_authorization_header'));
   const result = await deps.authenticator.authenticate(token, surface);
   if (!result.ok) {
     const error = httpError(result.reason, result.detail === undefined ? undefined : { detail: result.detail });
-    throw error.statusCode === 401 ? refuse(deps, request, error) : error;
+    throw refuseAuthentication(deps, request, error);
   }
   request.gh.principal = result.principal;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A request authenticated by the console's cookie. The cookie is SameSite=Strict, so browsers do not send it on
+ * cross-site requests; writes must also carry the session's CSRF token in a header (which a cross-site form, image
+ * or link cannot set), and a browser's own `Sec-Fetch-Site`/`Origin` saying the request came from elsewhere is
+ * refused outright (OWASP CSRF cheat sheet: defence in depth beyond SameSite).
+ */
+async function identifySession(
+  deps: GatewayPipelineDeps,
+  sessions: SessionAuthenticator,
+  request: FastifyRequest,
+  sessionId: string,
+): Promise<void> {
+  const result = await sessions.authenticate(sessionId);
+  if (!result.ok) throw refuseAuthentication(deps, request, httpError(result.reason));
+  // Set before the CSRF checks, so a refused write is audited under the session's principal.
+  request.gh.principal = result.principal;
+  if (!SAFE_METHODS.has(request.method)) checkCsrf(request, result.csrf);
+}
+
+/** The CSRF defences of a cookie-authenticated write; throws `csrf_failed` naming the one that failed. */
+export function checkCsrf(request: FastifyRequest, csrf: string): void {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin') {
+    throw httpError('csrf_failed', { detail: `the browser says it came from a ${site} page` });
+  }
+  // Host only, not scheme: behind a TLS-terminating proxy the browser's https origin reaches us as plain http.
+  const origin = request.headers.origin;
+  if (origin !== undefined && hostOf(origin) !== request.host) {
+    throw httpError('csrf_failed', { detail: 'the Origin header is not this gateway' });
+  }
+  const presented = request.headers[CSRF_HEADER];
+  if (typeof presented !== 'string' || !digestsEqual(csrf, presented)) {
+    throw httpError('csrf_failed', { detail: `the ${CSRF_HEADER} header is missing or wrong` });
+  }
+}
+
+function hostOf(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
 }

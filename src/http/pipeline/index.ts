@@ -47,5 +47,5 @@ export { formatResetDuration, refusalError, writeRateHeaders } from './admission
 export { CLIENT_CLOSED_STATUS } from './audit.ts';
 export { denialError } from './authorize.ts';
 export type { GatewayPipelineDeps, PipelineMetrics } from './deps.ts';
-export { parseBearer } from './identify.ts';
-export type { Authenticator, AuthFailureCode, Authorizer } from './types.ts';
+export { checkCsrf, parseBearer, refuseAuthentication } from './identify.ts';
+export type { Authenticator, AuthFailureCode, Authorizer, SessionAuthenticator } from './types.ts';

@@ -27,4 +27,13 @@ export type AuthFailureCode =
   | 'identity_unavailable'
   | 'credential_not_accepted'
   | 'invalid_token'
-  | 'token_expired';
+  | 'token_expired'
+  | 'session_invalid'
+  | 'session_expired';
+
+/** Resolves a console session cookie to its principal and the CSRF token its writes must carry. */
+export interface SessionAuthenticator {
+  authenticate(
+    sessionId: string,
+  ): Promise<{ ok: true; principal: Principal; csrf: string } | { ok: false; reason: AuthFailureCode }>;
+}

@@ -9,6 +9,7 @@ import { regionHeartbeatsMigration } from './007-region-heartbeats.ts';
 import { auditSearchMigration } from './008-audit-search.ts';
 import { auditExportMigration } from './009-audit-export.ts';
 import { promptLogsMigration } from './010-prompt-logs.ts';
+import { consoleSessionsMigration } from './011-console-sessions.ts';
 
 /** Ordered migrations; names sort lexically, so they carry a zero-padded sequence number. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '008-audit-search': auditSearchMigration,
   '009-audit-export': auditExportMigration,
   '010-prompt-logs': promptLogsMigration,
+  '011-console-sessions': consoleSessionsMigration,
   '002-admin': adminMigration,
   '003-usage': usageMigration,
 };
@@ -28,4 +30,7 @@ export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,
 };
 
-export const LATEST_MIGRATION = Object.keys(migrations).sort().at(-1) as string;
+/** Every migration this build has, in the order they apply. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(migrations).sort();
+
+export const LATEST_MIGRATION = MIGRATION_NAMES.at(-1) as string;

@@ -33,6 +33,7 @@ describe('oidc config section', () => {
       clockToleranceS: 30,
       principalClaim: 'sub',
       rolesClaim: 'gatehouse_roles',
+      console: null,
     });
   });
 

@@ -145,12 +145,13 @@ describe('OpenAPI 3.1 document and reference page', () => {
       expect(op, surface.id).toBeDefined();
       expect(op?.['x-gatehouse-permissions']).toEqual(surface.permissions);
       expect(op?.['x-gatehouse-scope']).toBe(surface.scope ?? 'principal');
+      // The console's session cookie is accepted wherever an admin token is.
       expect((op?.security as unknown[] | undefined)?.length).toBe(
-        surface.auth.filter((mode) => mode !== 'none').length,
+        surface.auth.filter((mode) => mode !== 'none').length + (surface.auth.includes('admin_token') ? 1 : 0),
       );
     }
     const put = (document.paths as Record<string, Record<string, Json>>)['/admin/v1/roles/{name}']?.put as Json;
-    expect(put.security).toEqual([{ adminToken: [] }, { oidcJwt: [] }]);
+    expect(put.security).toEqual([{ adminToken: [] }, { oidcJwt: [] }, { consoleSession: [] }]);
     expect(put.parameters).toEqual([
       { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$' } },
     ]);

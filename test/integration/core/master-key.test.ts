@@ -117,8 +117,8 @@ describe('[INV-4] master keys', () => {
     expect(wrongTarget.code).toBe(2);
     const rotated = await runCliWithEnv(rotating, ['secrets', 'rotate', '--kek-id', 'v2']);
     expect(rotated.code, rotated.stderr).toBe(0);
-    // The two secrets plus the key-hashing pepper.
-    expect(rotated.stdout).toContain('re-wrapped 3 envelope(s) to kek v2; 0 changed concurrently, 0 remaining');
+    // The two secrets plus the key-hashing pepper and the audit checkpoint signing key.
+    expect(rotated.stdout).toContain('re-wrapped 4 envelope(s) to kek v2; 0 changed concurrently, 0 remaining');
     const rerun = await runCliWithEnv(rotating, ['secrets', 'rotate', '--kek-id', 'v2']);
     expect(rerun.stdout).toContain('re-wrapped 0 envelope(s)');
     const listed = await runCliWithEnv(v2Only, ['secrets', 'list', '--json']);
@@ -126,6 +126,7 @@ describe('[INV-4] master keys', () => {
     expect(rows.map((row) => [row.owner, row.name, row.kek_id])).toEqual([
       ['platform', 'a', 'v2'],
       ['platform', 'b', 'v2'],
+      ['system', 'audit-checkpoint-key', 'v2'],
       ['system', 'key-pepper', 'v2'],
     ]);
     expect(listed.stdout).not.toMatch(/alpha|beta/);

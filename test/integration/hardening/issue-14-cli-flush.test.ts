@@ -1,7 +1,7 @@
 /**
  * Issue 14, finding 11: a CLI command that prints must drain standard output before it exits. `audit export` piped
  * into another program printed 52 of 8,308 events, because the process exited with the rest still queued for the
- * pipe. Runs the real `bin/gatehouse.js` with its output on a pipe.
+ * pipe. Runs the real `gatehouse` entry (from source) with its output on a pipe.
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,20 +61,20 @@ describe('issue 14 finding 11: CLI output survives a pipe', () => {
   afterAll(() => environment?.dispose());
 
   it('`audit export | wc -l` counts every event', async () => {
-    const result = await runPiped(environment.env, 'node bin/gatehouse.js audit export | wc -l');
+    const result = await runPiped(environment.env, 'node --import tsx src/cli/main.ts audit export | wc -l');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(Number(result.stdout.trim())).toBe(EVENTS);
   }, 60_000);
 
   it('`audit tail -n N | cat` prints all N events', async () => {
-    const result = await runPiped(environment.env, `node bin/gatehouse.js audit tail -n ${EVENTS} | cat`);
+    const result = await runPiped(environment.env, `node --import tsx src/cli/main.ts audit tail -n ${EVENTS} | cat`);
     expect(result.code).toBe(0);
     expect(result.stdout.trim().split('\n')).toHaveLength(EVENTS);
   }, 60_000);
 
   it('`audit export | head -n 3` ends quietly when the reader stops early', async () => {
-    const result = await runPiped(environment.env, 'node bin/gatehouse.js audit export | head -n 3');
+    const result = await runPiped(environment.env, 'node --import tsx src/cli/main.ts audit export | head -n 3');
     expect(result.stdout.split('\n').filter((line) => line.startsWith('{'))).toHaveLength(3);
     expect(result.stderr).not.toMatch(/EPIPE|Error/);
   }, 60_000);

@@ -29,7 +29,8 @@ export class MemorySink extends EventEmitter implements ResponseSink {
     return true;
   }
 
-  end(): void {
+  end(chunk?: Buffer): void {
+    if (chunk !== undefined) this.chunks.push(chunk);
     this.ended = true;
   }
 

@@ -302,13 +302,20 @@ export function describeSharedStateContract(name: string, harness: SharedStateHa
         expect((await a.admit(request([scope]))).admitted).toBe(true);
       });
 
-      it('rejects malformed settles, hydrations and arguments', async () => {
+      it('rejects malformed settles, rebuilds and arguments', async () => {
         const scope = keyScope({ budgets: [{ window: 'total', maxTokens: 100 }] });
         const held = reservationOf(await a.admit(request([scope], 100)));
         await expect(a.settle(held, { tokens: -1, costUsd: 0 })).rejects.toThrow(RangeError);
         await expect(a.settle({ id: 'x' } as typeof held, { tokens: 0, costUsd: 0 })).rejects.toThrow(RangeError);
-        const entry = { scope: { level: 'key' as const, id: scope.id }, window: 'total' as const, windowKey: 't' };
-        await expect(a.hydrateSpend([{ ...entry, tokens: Number.NaN, costUsd: 0 }])).rejects.toThrow(RangeError);
+        const check = {
+          scope: { level: 'key' as const, id: scope.id },
+          key: `k:${scope.id}:t`,
+          window: 'total' as const,
+          maxTokens: 100,
+          maxUsd: null,
+        };
+        await expect(a.rebuildBudget(check, { tokens: Number.NaN, costUsd: 0 })).rejects.toThrow(RangeError);
+        await expect(a.rebuildBudget(check, { tokens: 0, costUsd: -1 })).rejects.toThrow(RangeError);
         await expect(a.slidingWindowHit('k', 0, 1000)).rejects.toThrow(RangeError);
         await expect(a.consumeOnce('k', 0)).rejects.toThrow(RangeError);
         await expect(a.consumeOnce('k', 1000, 0)).rejects.toThrow(RangeError);
@@ -340,9 +347,10 @@ export function describeSharedStateContract(name: string, harness: SharedStateHa
             down.unlock('k', 't'),
             down.publish('c', 'm'),
             down.subscribe('c', () => {}),
-            down.hydrateSpend([
-              { scope: { level: 'key', id: 'k' }, window: 'total', windowKey: 't', tokens: 1, costUsd: 0 },
-            ]),
+            down.rebuildBudget(
+              { scope: { level: 'key', id: 'k' }, key: 'k:k:t', window: 'total', maxTokens: 1, maxUsd: null },
+              { tokens: 1, costUsd: 0 },
+            ),
             down.ping(),
           ];
           const outcomes = await Promise.allSettled(calls);

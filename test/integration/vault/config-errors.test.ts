@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { ConfigError, loadConfig } from '../../../src/config/index.ts';
 import { createGateway } from '../../../src/gateway.ts';
 import {
+  CLI_FROM_SOURCE,
   createGatewayEnvironment,
   type GatewayEnvironment,
   REPO_ROOT,
@@ -67,7 +68,7 @@ let environment: GatewayEnvironment;
 
 /** Runs the real `gatehouse` binary to completion (it must exit by itself) and collects stderr. */
 function runBinary(env: Record<string, string>, args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['bin/gatehouse.js', ...args], {
+  const child = spawn(process.execPath, [...CLI_FROM_SOURCE, ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

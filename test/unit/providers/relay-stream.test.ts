@@ -26,7 +26,7 @@ class ScriptedLive implements LiveStream {
   abort(): void {}
 }
 
-/** The client response: records each write; `accept` says whether the next writes fit its buffer. */
+/** The client response: records each write (and the end's bytes); `accept` says whether the next writes fit. */
 class RecordingSink implements ResponseSink {
   writes: string[] = [];
   ended = false;
@@ -36,7 +36,8 @@ class RecordingSink implements ResponseSink {
     this.writes.push(chunk.toString('utf8'));
     return this.accept;
   }
-  end(): void {
+  end(chunk?: Buffer): void {
+    if (chunk !== undefined) this.writes.push(chunk.toString('utf8'));
     this.ended = true;
   }
   once(_event: 'drain', listener: () => void): this {

@@ -7,6 +7,16 @@ import { policyFor, principalRef } from '../../authorizer.ts';
 import { httpError } from '../../errors.ts';
 import { checkIfMatch, etagOf, ListQuerySchema, paginate, withIdempotency } from './common.ts';
 import type { AdminRoutesDeps } from './deps.ts';
+import {
+  BindingView,
+  IssuedAdminTokenView,
+  ListOf,
+  NoBody,
+  NoContent,
+  RevokedAdminTokenView,
+  RoleView,
+  UserView,
+} from './responses.ts';
 import { BindingBody, CreateTokenBody, CreateUserBody, RoleBody, TenantParams } from './schemas.ts';
 import { durationMs } from './tenants.ts';
 
@@ -54,7 +64,10 @@ export async function accessRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
 
   app.get<{ Querystring: { limit?: number; cursor?: string } }>(
     '/admin/v1/users',
-    { config: { surface: 'admin.users.list' }, schema: { querystring: ListQuerySchema } },
+    {
+      config: { surface: 'admin.users.list' },
+      schema: { querystring: ListQuerySchema, response: { 200: ListOf(UserView) } },
+    },
     async (request) => {
       const page = paginate(await admin.listUsers(), (u) => u.id, request.query);
       return { ...page, data: page.data.map(describeUser) };
@@ -63,7 +76,7 @@ export async function accessRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
 
   app.post<{ Body: Static<typeof CreateUserBody> }>(
     '/admin/v1/users',
-    { config: { surface: 'admin.users.create' }, schema: { body: CreateUserBody } },
+    { config: { surface: 'admin.users.create' }, schema: { body: CreateUserBody, response: { 201: UserView } } },
     async (request, reply) =>
       withIdempotency(deps.idempotency, request, reply, async () => {
         const user = await admin.createUser({
@@ -78,7 +91,10 @@ export async function accessRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
 
   app.post<{ Params: Static<typeof UserParams>; Body: Static<typeof CreateTokenBody> }>(
     '/admin/v1/users/:user_id/tokens',
-    { config: { surface: 'admin.tokens.create' }, schema: { params: UserParams, body: CreateTokenBody } },
+    {
+      config: { surface: 'admin.tokens.create' },
+      schema: { params: UserParams, body: CreateTokenBody, response: { 201: IssuedAdminTokenView } },
+    },
     async (request, reply) =>
       withIdempotency(deps.idempotency, request, reply, async () => {
         const issued = await admin.issueToken(
@@ -105,7 +121,10 @@ export async function accessRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
 
   app.post<{ Params: Static<typeof TokenParams> }>(
     '/admin/v1/tokens/:token_id/revoke',
-    { config: { surface: 'admin.tokens.revoke' }, schema: { params: TokenParams } },
+    {
+      config: { surface: 'admin.tokens.revoke', body: NoBody, bodyOptional: true },
+      schema: { params: TokenParams, response: { 200: RevokedAdminTokenView } },
+    },
     async (request) => {
       const revoked = await admin.revokeToken(request.params.token_id);
       await deps.refreshSnapshots();
@@ -113,28 +132,35 @@ export async function accessRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
     },
   );
 
-  app.get('/admin/v1/roles', { config: { surface: 'admin.roles.list' } }, async () => {
-    const custom = await admin.listRoles();
-    return {
-      object: 'list',
-      data: [
-        ...BUILTIN_ROLES.map((role) => ({
-          object: 'role',
-          builtin: true,
-          version: 0,
-          includes: [],
-          description: '',
-          ...role,
-        })),
-        ...custom.map((role) => ({ object: 'role', builtin: false, ...role })),
-      ],
-      next_cursor: null,
-    };
-  });
+  app.get(
+    '/admin/v1/roles',
+    { config: { surface: 'admin.roles.list' }, schema: { response: { 200: ListOf(RoleView) } } },
+    async () => {
+      const custom = await admin.listRoles();
+      return {
+        object: 'list',
+        data: [
+          ...BUILTIN_ROLES.map((role) => ({
+            object: 'role',
+            builtin: true,
+            version: 0,
+            includes: [],
+            description: '',
+            ...role,
+          })),
+          ...custom.map((role) => ({ object: 'role', builtin: false, ...role })),
+        ],
+        next_cursor: null,
+      };
+    },
+  );
 
   app.put<{ Params: Static<typeof RoleParams>; Body: Static<typeof RoleBody> }>(
     '/admin/v1/roles/:name',
-    { config: { surface: 'admin.roles.put' }, schema: { params: RoleParams, body: RoleBody } },
+    {
+      config: { surface: 'admin.roles.put' },
+      schema: { params: RoleParams, body: RoleBody, response: { 200: RoleView, 201: RoleView } },
+    },
     async (request, reply) => {
       const existing = (await admin.listRoles()).find((role) => role.name === request.params.name);
       if (existing) checkIfMatch(request, etagOf('role', existing.version));
@@ -160,7 +186,7 @@ export async function accessRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
 
   app.delete<{ Params: Static<typeof RoleParams> }>(
     '/admin/v1/roles/:name',
-    { config: { surface: 'admin.roles.delete' }, schema: { params: RoleParams } },
+    { config: { surface: 'admin.roles.delete' }, schema: { params: RoleParams, response: { 204: NoContent } } },
     async (request, reply) => {
       if (!(await admin.deleteRole(request.params.name))) {
         throw httpError('resource_not_found', { detail: `role "${request.params.name}" not found` });
@@ -172,7 +198,10 @@ export async function accessRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
 
   app.get<{ Querystring: Static<typeof BindingsQuery> }>(
     '/admin/v1/bindings',
-    { config: { surface: 'admin.bindings.list' }, schema: { querystring: BindingsQuery } },
+    {
+      config: { surface: 'admin.bindings.list' },
+      schema: { querystring: BindingsQuery, response: { 200: ListOf(BindingView) } },
+    },
     async (request) => {
       const page = paginate(await admin.listBindings(request.query.principal), (b) => b.id, request.query);
       return { ...page, data: page.data.map(describeBinding) };
@@ -181,7 +210,7 @@ export async function accessRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
 
   app.post<{ Body: Static<typeof BindingBody> }>(
     '/admin/v1/bindings',
-    { config: { surface: 'admin.bindings.create' }, schema: { body: BindingBody } },
+    { config: { surface: 'admin.bindings.create' }, schema: { body: BindingBody, response: { 201: BindingView } } },
     async (request, reply) =>
       withIdempotency(deps.idempotency, request, reply, async () => {
         const binding = await createBindingFor(request, deps, request.body);
@@ -192,7 +221,7 @@ export async function accessRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
 
   app.delete<{ Params: Static<typeof BindingParams> }>(
     '/admin/v1/bindings/:binding_id',
-    { config: { surface: 'admin.bindings.delete' }, schema: { params: BindingParams } },
+    { config: { surface: 'admin.bindings.delete' }, schema: { params: BindingParams, response: { 204: NoContent } } },
     async (request, reply) => {
       if (!(await admin.deleteBinding(request.params.binding_id))) {
         throw httpError('resource_not_found', { detail: `binding "${request.params.binding_id}" not found` });
@@ -206,7 +235,7 @@ export async function accessRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
     '/admin/v1/tenants/:tenant_id/bindings',
     {
       config: { surface: 'admin.tenant_bindings.list' },
-      schema: { params: TenantParams, querystring: ListQuerySchema },
+      schema: { params: TenantParams, querystring: ListQuerySchema, response: { 200: ListOf(BindingView) } },
     },
     async (request) => {
       const tenantScope = `org:${request.params.tenant_id}`;
@@ -218,7 +247,10 @@ export async function accessRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
 
   app.post<{ Params: Static<typeof TenantParams>; Body: Static<typeof BindingBody> }>(
     '/admin/v1/tenants/:tenant_id/bindings',
-    { config: { surface: 'admin.tenant_bindings.create' }, schema: { params: TenantParams, body: BindingBody } },
+    {
+      config: { surface: 'admin.tenant_bindings.create' },
+      schema: { params: TenantParams, body: BindingBody, response: { 201: BindingView } },
+    },
     async (request, reply) => {
       const parsed = parseScope(request.body.scope);
       if (parsed === null || !scopeCovers(`org:${request.params.tenant_id}`, request.body.scope)) {

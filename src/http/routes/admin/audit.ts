@@ -4,6 +4,7 @@ import { decodeAuditCursor, encodeAuditCursor, parseStatusFilter, verifyStoredCh
 import { auditRepository } from '../../../store/index.ts';
 import { httpError } from '../../errors.ts';
 import type { AdminRoutesDeps } from './deps.ts';
+import { AuditEventList, AuditExport, AuditVerifyView, NoBody, PromptLogView } from './responses.ts';
 import { AuditQuery, PromptLogParams, TenantParams } from './schemas.ts';
 
 type Query = Static<typeof AuditQuery>;
@@ -67,19 +68,25 @@ export async function auditRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
 
   app.get<{ Querystring: Query }>(
     '/admin/v1/audit',
-    { config: { surface: 'admin.audit.query' }, schema: { querystring: AuditQuery } },
+    {
+      config: { surface: 'admin.audit.query' },
+      schema: { querystring: AuditQuery, response: { 200: AuditEventList } },
+    },
     async (request) => listPage(deps, toFilter(request.query, 'desc')),
   );
 
   app.get<{ Params: Static<typeof TenantParams>; Querystring: Query }>(
     '/admin/v1/tenants/:tenant_id/audit',
-    { config: { surface: 'admin.tenant_audit.query' }, schema: { params: TenantParams, querystring: AuditQuery } },
+    {
+      config: { surface: 'admin.tenant_audit.query' },
+      schema: { params: TenantParams, querystring: AuditQuery, response: { 200: AuditEventList } },
+    },
     async (request) => listPage(deps, toFilter(request.query, 'desc', request.params.tenant_id)),
   );
 
   app.get<{ Querystring: Query }>(
     '/admin/v1/audit/export',
-    { config: { surface: 'admin.audit.export' }, schema: { querystring: AuditQuery } },
+    { config: { surface: 'admin.audit.export' }, schema: { querystring: AuditQuery, response: { 200: AuditExport } } },
     async (request: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
       // `limit` caps the whole export here; it is read page by page so a large one never sits in one query.
       const total = request.query.limit ?? EXPORT_DEFAULT_LIMIT;
@@ -102,11 +109,23 @@ export async function auditRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
     },
   );
 
+  app.post(
+    '/admin/v1/audit/verify',
+    {
+      config: { surface: 'admin.audit.verify', body: NoBody, bodyOptional: true },
+      schema: { response: { 200: AuditVerifyView } },
+    },
+    async () => {
+      const chains = await verifyStoredChains(store);
+      return { ok: chains.every((chain) => chain.ok), chains };
+    },
+  );
+
   app.get<{ Params: { request_id: string } }>(
     '/admin/v1/prompt-logs/:request_id',
     {
       config: { surface: 'admin.prompt_logs.read' },
-      schema: { params: PromptLogParams },
+      schema: { params: PromptLogParams, response: { 200: PromptLogView } },
     },
     async (request) => {
       const entry = deps.promptLogs === null ? null : await deps.promptLogs.read(request.params.request_id);
@@ -115,9 +134,4 @@ export async function auditRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
       return entry;
     },
   );
-
-  app.post('/admin/v1/audit/verify', { config: { surface: 'admin.audit.verify' } }, async () => {
-    const chains = await verifyStoredChains(store);
-    return { ok: chains.every((chain) => chain.ok), chains };
-  });
 }

@@ -5,6 +5,7 @@ import { keysRepository } from '../../../store/index.ts';
 import { httpError } from '../../errors.ts';
 import { checkIfMatch, etagOf, withIdempotency } from './common.ts';
 import type { AdminRoutesDeps } from './deps.ts';
+import { KeyView, NoBody, RotatedKeyView } from './responses.ts';
 import { KeyParams, RotateKeyBody, UpdateKeyBody } from './schemas.ts';
 import { durationMs } from './tenants.ts';
 
@@ -14,7 +15,7 @@ export async function keyRoutes(app: FastifyInstance, deps: AdminRoutesDeps): Pr
 
   app.get<{ Params: Static<typeof KeyParams> }>(
     '/admin/v1/keys/:key_id',
-    { config: { surface: 'admin.keys.get' }, schema: { params: KeyParams } },
+    { config: { surface: 'admin.keys.get' }, schema: { params: KeyParams, response: { 200: KeyView } } },
     async (request, reply) => {
       const key = await identity.findKey(request.params.key_id);
       reply.header('etag', etagOf('key', key.rev));
@@ -24,7 +25,10 @@ export async function keyRoutes(app: FastifyInstance, deps: AdminRoutesDeps): Pr
 
   app.patch<{ Params: Static<typeof KeyParams>; Body: Static<typeof UpdateKeyBody> }>(
     '/admin/v1/keys/:key_id',
-    { config: { surface: 'admin.keys.update' }, schema: { params: KeyParams, body: UpdateKeyBody } },
+    {
+      config: { surface: 'admin.keys.update' },
+      schema: { params: KeyParams, body: UpdateKeyBody, response: { 200: KeyView } },
+    },
     async (request, reply) => {
       const current = await identity.findKey(request.params.key_id);
       checkIfMatch(request, etagOf('key', current.rev));
@@ -45,7 +49,10 @@ export async function keyRoutes(app: FastifyInstance, deps: AdminRoutesDeps): Pr
 
   app.post<{ Params: Static<typeof KeyParams> }>(
     '/admin/v1/keys/:key_id/revoke',
-    { config: { surface: 'admin.keys.revoke' }, schema: { params: KeyParams } },
+    {
+      config: { surface: 'admin.keys.revoke', body: NoBody, bodyOptional: true },
+      schema: { params: KeyParams, response: { 200: KeyView } },
+    },
     async (request) => {
       const revoked = await identity.revokeKey(request.params.key_id);
       await deps.refreshSnapshots();
@@ -55,7 +62,10 @@ export async function keyRoutes(app: FastifyInstance, deps: AdminRoutesDeps): Pr
 
   app.post<{ Params: Static<typeof KeyParams>; Body: Static<typeof RotateKeyBody> }>(
     '/admin/v1/keys/:key_id/rotate',
-    { config: { surface: 'admin.keys.rotate' }, schema: { params: KeyParams, body: RotateKeyBody } },
+    {
+      config: { surface: 'admin.keys.rotate' },
+      schema: { params: KeyParams, body: RotateKeyBody, response: { 201: RotatedKeyView } },
+    },
     async (request, reply) =>
       withIdempotency(deps.idempotency, request, reply, async () => {
         const rotated = await identity.rotateKey(request.params.key_id, durationMs('grace', request.body?.grace) ?? 0);

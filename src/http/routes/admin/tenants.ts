@@ -6,6 +6,7 @@ import { keysRepository, scopeSettingsRepository, tenantsRepository } from '../.
 import { httpError } from '../../errors.ts';
 import { ListQuerySchema, paginate, withIdempotency } from './common.ts';
 import type { AdminRoutesDeps } from './deps.ts';
+import { IssuedKeyView, KeyView, ListOf, TeamView, TenantView } from './responses.ts';
 import { CreateKeyBody, CreateNamedBody, ScopeLimitsBody, TeamParams, TenantParams } from './schemas.ts';
 
 type ListQuery = { limit?: number; cursor?: string };
@@ -23,7 +24,10 @@ export async function tenantRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
 
   app.get<{ Querystring: ListQuery }>(
     '/admin/v1/tenants',
-    { config: { surface: 'admin.tenants.list' }, schema: { querystring: ListQuerySchema } },
+    {
+      config: { surface: 'admin.tenants.list' },
+      schema: { querystring: ListQuerySchema, response: { 200: ListOf(TenantView) } },
+    },
     async (request) => {
       const page = paginate(await identity.listTenants(), (t) => t.id, request.query);
       return { ...page, data: page.data.map(describeTenant) };
@@ -32,7 +36,7 @@ export async function tenantRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
 
   app.post<{ Body: Static<typeof CreateNamedBody> }>(
     '/admin/v1/tenants',
-    { config: { surface: 'admin.tenants.create' }, schema: { body: CreateNamedBody } },
+    { config: { surface: 'admin.tenants.create' }, schema: { body: CreateNamedBody, response: { 201: TenantView } } },
     async (request, reply) =>
       withIdempotency(deps.idempotency, request, reply, async () => {
         const tenant = await identity.createTenant(request.body.name);
@@ -43,7 +47,7 @@ export async function tenantRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
 
   app.get<{ Params: Static<typeof TenantParams> }>(
     '/admin/v1/tenants/:tenant_id',
-    { config: { surface: 'admin.tenants.get' }, schema: { params: TenantParams } },
+    { config: { surface: 'admin.tenants.get' }, schema: { params: TenantParams, response: { 200: TenantView } } },
     async (request) => describeTenant(await tenantsRepository.findTenant(store.read, request.params.tenant_id)),
   );
 
@@ -61,7 +65,10 @@ export async function tenantRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
 
   app.put<{ Params: Static<typeof TenantParams>; Body: Static<typeof ScopeLimitsBody> }>(
     '/admin/v1/tenants/:tenant_id/limits',
-    { config: { surface: 'admin.tenants.limits' }, schema: { params: TenantParams, body: ScopeLimitsBody } },
+    {
+      config: { surface: 'admin.tenants.limits' },
+      schema: { params: TenantParams, body: ScopeLimitsBody, response: { 200: TenantView } },
+    },
     async (request) => {
       await scopeSettingsRepository.updateSettings(
         store.write,
@@ -76,7 +83,10 @@ export async function tenantRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
 
   app.put<{ Params: Static<typeof TeamParams>; Body: Static<typeof ScopeLimitsBody> }>(
     '/admin/v1/tenants/:tenant_id/teams/:team_id/limits',
-    { config: { surface: 'admin.teams.limits' }, schema: { params: TeamParams, body: ScopeLimitsBody } },
+    {
+      config: { surface: 'admin.teams.limits' },
+      schema: { params: TeamParams, body: ScopeLimitsBody, response: { 200: TeamView } },
+    },
     async (request) => {
       const team = await tenantsRepository.findTeam(store.write, request.params.tenant_id, request.params.team_id);
       await scopeSettingsRepository.updateSettings(store.write, 'teams', team.id, replaceLimits(request.body));
@@ -87,7 +97,10 @@ export async function tenantRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
 
   app.get<{ Params: Static<typeof TenantParams>; Querystring: ListQuery }>(
     '/admin/v1/tenants/:tenant_id/teams',
-    { config: { surface: 'admin.teams.list' }, schema: { params: TenantParams, querystring: ListQuerySchema } },
+    {
+      config: { surface: 'admin.teams.list' },
+      schema: { params: TenantParams, querystring: ListQuerySchema, response: { 200: ListOf(TeamView) } },
+    },
     async (request) => {
       const page = paginate(await identity.listTeams(request.params.tenant_id), (t) => t.id, request.query);
       return { ...page, data: page.data.map(describeTeam) };
@@ -96,7 +109,10 @@ export async function tenantRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
 
   app.post<{ Params: Static<typeof TenantParams>; Body: Static<typeof CreateNamedBody> }>(
     '/admin/v1/tenants/:tenant_id/teams',
-    { config: { surface: 'admin.teams.create' }, schema: { params: TenantParams, body: CreateNamedBody } },
+    {
+      config: { surface: 'admin.teams.create' },
+      schema: { params: TenantParams, body: CreateNamedBody, response: { 201: TeamView } },
+    },
     async (request, reply) =>
       withIdempotency(deps.idempotency, request, reply, async () => {
         const team = await identity.createTeam(request.params.tenant_id, request.body.name);
@@ -107,14 +123,17 @@ export async function tenantRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
 
   app.get<{ Params: Static<typeof TeamParams> }>(
     '/admin/v1/tenants/:tenant_id/teams/:team_id',
-    { config: { surface: 'admin.teams.get' }, schema: { params: TeamParams } },
+    { config: { surface: 'admin.teams.get' }, schema: { params: TeamParams, response: { 200: TeamView } } },
     async (request) =>
       describeTeam(await tenantsRepository.findTeam(store.read, request.params.tenant_id, request.params.team_id)),
   );
 
   app.get<{ Params: Static<typeof TeamParams>; Querystring: ListQuery }>(
     '/admin/v1/tenants/:tenant_id/teams/:team_id/keys',
-    { config: { surface: 'admin.keys.list' }, schema: { params: TeamParams, querystring: ListQuerySchema } },
+    {
+      config: { surface: 'admin.keys.list' },
+      schema: { params: TeamParams, querystring: ListQuerySchema, response: { 200: ListOf(KeyView) } },
+    },
     async (request) => {
       const { tenant_id, team_id } = request.params;
       await tenantsRepository.findTeam(store.read, tenant_id, team_id);
@@ -125,7 +144,10 @@ export async function tenantRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
 
   app.post<{ Params: Static<typeof TeamParams>; Body: Static<typeof CreateKeyBody> }>(
     '/admin/v1/tenants/:tenant_id/teams/:team_id/keys',
-    { config: { surface: 'admin.keys.create' }, schema: { params: TeamParams, body: CreateKeyBody } },
+    {
+      config: { surface: 'admin.keys.create' },
+      schema: { params: TeamParams, body: CreateKeyBody, response: { 201: IssuedKeyView } },
+    },
     async (request, reply) =>
       withIdempotency(deps.idempotency, request, reply, async () => {
         const issued = await identity.createKey({

@@ -1,4 +1,18 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+const PrincipalView = Type.Object(
+  {
+    object: Type.Literal('principal'),
+    type: Type.String(),
+    id: Type.String(),
+    name: Type.String(),
+    tenant_id: Type.Union([Type.String(), Type.Null()]),
+    team_id: Type.Union([Type.String(), Type.Null()]),
+    expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
 
 function describeCaller(request: FastifyRequest) {
   const principal = request.gh.principal;
@@ -15,7 +29,9 @@ function describeCaller(request: FastifyRequest) {
 }
 
 export async function identityRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/gatehouse/v1/whoami', { config: { surface: 'identity.whoami' } }, async (request) =>
-    describeCaller(request),
+  app.get(
+    '/gatehouse/v1/whoami',
+    { config: { surface: 'identity.whoami' }, schema: { response: { 200: PrincipalView } } },
+    async (request) => describeCaller(request),
   );
 }

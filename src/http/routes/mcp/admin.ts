@@ -4,10 +4,13 @@
  * definitions, and read or replace team tool policies.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ToolPolicySchema } from '../../../domain/mcp/index.ts';
 import { MCP_SECRET_OWNER_PREFIX, type McpService, PolicyValidationError } from '../../../mcp/index.ts';
 import type { SecretService } from '../../../secrets/index.ts';
 import { isForeignKeyViolation, mcpRepository, type Store } from '../../../store/index.ts';
 import { GatehouseError, httpError } from '../../errors.ts';
+import { NoContent } from '../admin/responses.ts';
+import { McpPinApproved, McpPinList, McpPolicyView, McpServerList, McpServerRegistered } from './admin-responses.ts';
 import {
   ApproveBodySchema,
   type RegisterServerBody,
@@ -30,28 +33,36 @@ function actorOf(request: FastifyRequest): string | null {
 export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOptions): Promise<void> {
   const { service, store, secrets } = options;
 
-  app.get('/admin/v1/mcp/servers', { config: { surface: 'admin.mcp.servers.list' } }, async () => ({
-    object: 'list',
-    data: service.registry.servers().map((entry) => ({
-      object: 'mcp_server',
-      id: entry.spec.id,
-      source: entry.source,
-      transport: entry.spec.transport,
-      description: entry.spec.description,
-      status: entry.connection.state,
-      last_error: entry.connection.lastError,
-      connects: entry.connection.connectCount,
-      tools: [...entry.tools.values()].map((tool) => ({
-        name: tool.tool.name,
-        sha256: tool.sha256,
-        status: tool.status,
+  app.get(
+    '/admin/v1/mcp/servers',
+    { config: { surface: 'admin.mcp.servers.list' }, schema: { response: { 200: McpServerList } } },
+    async () => ({
+      object: 'list',
+      next_cursor: null,
+      data: service.registry.servers().map((entry) => ({
+        object: 'mcp_server',
+        id: entry.spec.id,
+        source: entry.source,
+        transport: entry.spec.transport,
+        description: entry.spec.description,
+        status: entry.connection.state,
+        last_error: entry.connection.lastError,
+        connects: entry.connection.connectCount,
+        tools: [...entry.tools.values()].map((tool) => ({
+          name: tool.tool.name,
+          sha256: tool.sha256,
+          status: tool.status,
+        })),
       })),
-    })),
-  }));
+    }),
+  );
 
   app.post(
     '/admin/v1/mcp/servers',
-    { config: { surface: 'admin.mcp.servers.put' }, schema: { body: RegisterServerBodySchema } },
+    {
+      config: { surface: 'admin.mcp.servers.put' },
+      schema: { body: RegisterServerBodySchema, response: { 200: McpServerRegistered, 201: McpServerRegistered } },
+    },
     async (request, reply) => {
       const body = request.body as RegisterServerBody;
       request.gh.setMeta('server', body.id);
@@ -93,7 +104,10 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
 
   app.delete(
     '/admin/v1/mcp/servers/:server',
-    { config: { surface: 'admin.mcp.servers.delete' }, schema: { params: ServerParamsSchema } },
+    {
+      config: { surface: 'admin.mcp.servers.delete' },
+      schema: { params: ServerParamsSchema, response: { 204: NoContent } },
+    },
     async (request, reply) => {
       const { server } = request.params as { server: string };
       request.gh.setMeta('server', server);
@@ -110,13 +124,17 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
 
   app.get(
     '/admin/v1/mcp/servers/:server/pins',
-    { config: { surface: 'admin.mcp.pins.list' }, schema: { params: ServerParamsSchema } },
+    {
+      config: { surface: 'admin.mcp.pins.list' },
+      schema: { params: ServerParamsSchema, response: { 200: McpPinList } },
+    },
     async (request) => {
       const { server } = request.params as { server: string };
       request.gh.setMeta('server', server);
       const pins = await service.pins.list(server);
       return {
         object: 'list',
+        next_cursor: null,
         data: pins.map((pin) => ({
           object: 'mcp_tool_pin',
           tool: pin.toolName,
@@ -133,7 +151,10 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
 
   app.post(
     '/admin/v1/mcp/servers/:server/tools/:tool(^[^/]+)::approve',
-    { config: { surface: 'admin.mcp.pins.approve' }, schema: { params: ToolParamsSchema, body: ApproveBodySchema } },
+    {
+      config: { surface: 'admin.mcp.pins.approve' },
+      schema: { params: ToolParamsSchema, body: ApproveBodySchema, response: { 200: McpPinApproved } },
+    },
     async (request) => {
       const { server, tool } = request.params as { server: string; tool: string };
       const { sha256 } = request.body as { sha256: string };
@@ -154,7 +175,10 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
 
   app.get(
     '/admin/v1/mcp/policies/:team_id',
-    { config: { surface: 'admin.mcp.policies.get' }, schema: { params: TeamParamsSchema } },
+    {
+      config: { surface: 'admin.mcp.policies.get' },
+      schema: { params: TeamParamsSchema, response: { 200: McpPolicyView } },
+    },
     async (request) => {
       const { team_id: teamId } = request.params as { team_id: string };
       const { policy } = await service.policies.forTeam(teamId);
@@ -164,7 +188,10 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
 
   app.post(
     '/admin/v1/mcp/policies/:team_id',
-    { config: { surface: 'admin.mcp.policies.put' }, schema: { params: TeamParamsSchema } },
+    {
+      config: { surface: 'admin.mcp.policies.put', body: ToolPolicySchema },
+      schema: { params: TeamParamsSchema, response: { 200: McpPolicyView } },
+    },
     async (request) => {
       const { team_id: teamId } = request.params as { team_id: string };
       try {

@@ -3,10 +3,21 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createBodyValidator, LlmAdmin, LlmConfigConflictError } from '../../../llm/index.ts';
 import { type ModelGroupSpec, ModelGroupSpecSchema, UpstreamSpecSchema } from '../../../providers/index.ts';
 import { httpError } from '../../errors.ts';
+import { NoContent } from '../admin/responses.ts';
+import { ModelGroupList, ModelGroupView, UpstreamList, UpstreamView } from './llm-admin-responses.ts';
 import { type LlmRoutesOptions, requireLlm } from './relay.ts';
 
 const validateUpstream = createBodyValidator(UpstreamSpecSchema);
 const validateGroup = createBodyValidator(ModelGroupSpecSchema);
+/** On PUT the id (name) comes from the path: the body may repeat it, and must then agree. */
+const UpstreamUpdateSchema = Type.Object(
+  { ...UpstreamSpecSchema.properties, id: Type.Optional(UpstreamSpecSchema.properties.id) },
+  { additionalProperties: false },
+);
+const ModelGroupUpdateSchema = Type.Object(
+  { ...ModelGroupSpecSchema.properties, name: Type.Optional(ModelGroupSpecSchema.properties.name) },
+  { additionalProperties: false },
+);
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false });
 
 type UpstreamBody = Parameters<LlmAdmin['putUpstream']>[0];
@@ -53,13 +64,17 @@ export async function llmAdminRoutes(app: FastifyInstance, options: LlmRoutesOpt
   const admin = (): LlmAdmin => shared ?? new LlmAdmin(requireLlm(options));
   const params = { params: IdParams };
 
-  app.get('/admin/v1/llm/upstreams', { config: { surface: 'admin.llm.upstreams.list' } }, async () => ({
-    object: 'list',
-    data: admin().listUpstreams(),
-  }));
+  app.get(
+    '/admin/v1/llm/upstreams',
+    { config: { surface: 'admin.llm.upstreams.list' }, schema: { response: { 200: UpstreamList } } },
+    async () => ({ object: 'list', data: admin().listUpstreams(), next_cursor: null }),
+  );
   app.post(
     '/admin/v1/llm/upstreams',
-    { config: { surface: 'admin.llm.upstreams.create' } },
+    {
+      config: { surface: 'admin.llm.upstreams.create', body: UpstreamSpecSchema },
+      schema: { response: { 201: UpstreamView } },
+    },
     async (request: FastifyRequest, reply: FastifyReply) => {
       const body = bodyFor(request, 'id', validateUpstream) as UpstreamBody;
       checkBaseUrl(body);
@@ -70,12 +85,15 @@ export async function llmAdminRoutes(app: FastifyInstance, options: LlmRoutesOpt
   );
   app.get(
     '/admin/v1/llm/upstreams/:id',
-    { config: { surface: 'admin.llm.upstreams.get' }, schema: params },
+    { config: { surface: 'admin.llm.upstreams.get' }, schema: { ...params, response: { 200: UpstreamView } } },
     async (request) => admin().getUpstream(idOf(request)),
   );
   app.put(
     '/admin/v1/llm/upstreams/:id',
-    { config: { surface: 'admin.llm.upstreams.update' }, schema: params },
+    {
+      config: { surface: 'admin.llm.upstreams.update', body: UpstreamUpdateSchema },
+      schema: { ...params, response: { 200: UpstreamView } },
+    },
     async (request) => {
       const body = bodyFor(request, 'id', validateUpstream) as UpstreamBody;
       checkBaseUrl(body);
@@ -84,20 +102,24 @@ export async function llmAdminRoutes(app: FastifyInstance, options: LlmRoutesOpt
   );
   app.delete(
     '/admin/v1/llm/upstreams/:id',
-    { config: { surface: 'admin.llm.upstreams.delete' }, schema: params },
+    { config: { surface: 'admin.llm.upstreams.delete' }, schema: { ...params, response: { 204: NoContent } } },
     async (request, reply) => {
       await admin().deleteUpstream(idOf(request)).catch(rethrow);
       reply.code(204).send();
     },
   );
 
-  app.get('/admin/v1/llm/model_groups', { config: { surface: 'admin.llm.model_groups.list' } }, async () => ({
-    object: 'list',
-    data: admin().listGroups(),
-  }));
+  app.get(
+    '/admin/v1/llm/model_groups',
+    { config: { surface: 'admin.llm.model_groups.list' }, schema: { response: { 200: ModelGroupList } } },
+    async () => ({ object: 'list', data: admin().listGroups(), next_cursor: null }),
+  );
   app.post(
     '/admin/v1/llm/model_groups',
-    { config: { surface: 'admin.llm.model_groups.create' } },
+    {
+      config: { surface: 'admin.llm.model_groups.create', body: ModelGroupSpecSchema },
+      schema: { response: { 201: ModelGroupView } },
+    },
     async (request: FastifyRequest, reply: FastifyReply) => {
       const body = bodyFor(request, 'name', validateGroup) as unknown as ModelGroupSpec;
       const view = await admin().putGroup(body, 'create').catch(rethrow);
@@ -107,12 +129,15 @@ export async function llmAdminRoutes(app: FastifyInstance, options: LlmRoutesOpt
   );
   app.get(
     '/admin/v1/llm/model_groups/:id',
-    { config: { surface: 'admin.llm.model_groups.get' }, schema: params },
+    { config: { surface: 'admin.llm.model_groups.get' }, schema: { ...params, response: { 200: ModelGroupView } } },
     async (request) => admin().getGroup(idOf(request)),
   );
   app.put(
     '/admin/v1/llm/model_groups/:id',
-    { config: { surface: 'admin.llm.model_groups.update' }, schema: params },
+    {
+      config: { surface: 'admin.llm.model_groups.update', body: ModelGroupUpdateSchema },
+      schema: { ...params, response: { 200: ModelGroupView } },
+    },
     async (request) => {
       const body = bodyFor(request, 'name', validateGroup) as unknown as ModelGroupSpec;
       return admin().putGroup(body, 'update').catch(rethrow);
@@ -120,7 +145,7 @@ export async function llmAdminRoutes(app: FastifyInstance, options: LlmRoutesOpt
   );
   app.delete(
     '/admin/v1/llm/model_groups/:id',
-    { config: { surface: 'admin.llm.model_groups.delete' }, schema: params },
+    { config: { surface: 'admin.llm.model_groups.delete' }, schema: { ...params, response: { 204: NoContent } } },
     async (request, reply) => {
       await admin().deleteGroup(idOf(request)).catch(rethrow);
       reply.code(204).send();

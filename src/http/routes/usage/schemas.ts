@@ -5,12 +5,15 @@ import { UUID_PATTERN } from '../../../domain/ids.ts';
 const DAY_OR_TIME =
   '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$';
 
+/** An id (UUID) or a name (the name rules of tenants and teams): `?tenant=acme` works as `?tenant=<id>` does. */
+const REFERENCE = `^(${UUID_PATTERN.replace(/^\^|\$$/g, '')}|[A-Za-z0-9][A-Za-z0-9._-]{0,63})$`;
+
 export const USAGE_GROUPS = ['day', 'tenant', 'team', 'key', 'model'] as const;
 
 export const UsageQuerySchema = Type.Object(
   {
-    tenant: Type.Optional(Type.String({ pattern: UUID_PATTERN })),
-    team: Type.Optional(Type.String({ pattern: UUID_PATTERN })),
+    tenant: Type.Optional(Type.String({ pattern: REFERENCE, description: 'A tenant id or name.' })),
+    team: Type.Optional(Type.String({ pattern: REFERENCE, description: 'A team id, or a team name within `tenant`.' })),
     key: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     since: Type.Optional(Type.String({ pattern: DAY_OR_TIME })),
@@ -20,3 +23,36 @@ export const UsageQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 export type UsageQuery = Static<typeof UsageQuerySchema>;
+
+const Totals = {
+  requests: Type.Integer(),
+  prompt_tokens: Type.Integer(),
+  completion_tokens: Type.Integer(),
+  total_tokens: Type.Integer(),
+  cost_usd: Type.Number(),
+};
+
+export const UsageReportSchema = Type.Object(
+  {
+    object: Type.Literal('usage_report'),
+    since: Type.Union([Type.String(), Type.Null()]),
+    until: Type.Union([Type.String(), Type.Null()]),
+    group_by: Type.Array(Type.String()),
+    data: Type.Array(
+      Type.Object(
+        {
+          day: Type.Optional(Type.String()),
+          tenant_id: Type.Optional(Type.String()),
+          team_id: Type.Optional(Type.String()),
+          key_id: Type.Optional(Type.String()),
+          model: Type.Optional(Type.String()),
+          ...Totals,
+        },
+        // Later groupings (agent session…) add their own columns.
+        { additionalProperties: true },
+      ),
+    ),
+    totals: Type.Object(Totals, { additionalProperties: false }),
+  },
+  { additionalProperties: false },
+);

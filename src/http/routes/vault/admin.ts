@@ -3,6 +3,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Vault } from '../../../vault/index.ts';
 import { httpError } from '../../errors.ts';
 import {
+  KeyGrantsView,
+  VaultCredentialDeleted,
+  VaultCredentialStored,
+  VaultServiceDeleted,
+  VaultServiceList,
+  VaultServiceView,
+} from './admin-responses.ts';
+import {
   CredentialBodySchema,
   CredentialQuerySchema,
   GrantBodySchema,
@@ -23,14 +31,18 @@ function requireVault(vault: Vault | null): Vault {
 export async function vaultAdminRoutes(app: FastifyInstance, options: { vault: Vault | null }): Promise<void> {
   const { vault } = options;
 
-  app.get('/admin/v1/vault/services', { config: { surface: 'admin.vault.services.list' } }, async () => ({
-    object: 'list',
-    data: requireVault(vault).admin.list(),
-  }));
+  app.get(
+    '/admin/v1/vault/services',
+    { config: { surface: 'admin.vault.services.list' }, schema: { response: { 200: VaultServiceList } } },
+    async () => ({ object: 'list', data: requireVault(vault).admin.list(), next_cursor: null }),
+  );
 
   app.post(
     '/admin/v1/vault/services',
-    { config: { surface: 'admin.vault.services.create' }, schema: { body: ServiceBodySchema } },
+    {
+      config: { surface: 'admin.vault.services.create' },
+      schema: { body: ServiceBodySchema, response: { 201: VaultServiceView } },
+    },
     async (request: FastifyRequest<{ Body: Static<typeof ServiceBodySchema> }>, reply: FastifyReply) => {
       const admin = requireVault(vault).admin;
       request.gh.setMeta('service', request.body.id);
@@ -42,7 +54,10 @@ export async function vaultAdminRoutes(app: FastifyInstance, options: { vault: V
 
   app.get(
     '/admin/v1/vault/services/:service',
-    { config: { surface: 'admin.vault.services.get' }, schema: { params: ServiceParamsSchema } },
+    {
+      config: { surface: 'admin.vault.services.get' },
+      schema: { params: ServiceParamsSchema, response: { 200: VaultServiceView } },
+    },
     async (request: FastifyRequest<{ Params: ServiceParams }>) => {
       const admin = requireVault(vault).admin;
       request.gh.setMeta('service', request.params.service);
@@ -52,7 +67,10 @@ export async function vaultAdminRoutes(app: FastifyInstance, options: { vault: V
 
   app.delete(
     '/admin/v1/vault/services/:service',
-    { config: { surface: 'admin.vault.services.delete' }, schema: { params: ServiceParamsSchema } },
+    {
+      config: { surface: 'admin.vault.services.delete' },
+      schema: { params: ServiceParamsSchema, response: { 200: VaultServiceDeleted } },
+    },
     async (request: FastifyRequest<{ Params: ServiceParams }>) => {
       request.gh.setMeta('service', request.params.service);
       await requireVault(vault).admin.remove(request.params.service);
@@ -64,7 +82,7 @@ export async function vaultAdminRoutes(app: FastifyInstance, options: { vault: V
     '/admin/v1/vault/services/:service/credentials',
     {
       config: { surface: 'admin.vault.credentials.put' },
-      schema: { params: ServiceParamsSchema, body: CredentialBodySchema },
+      schema: { params: ServiceParamsSchema, body: CredentialBodySchema, response: { 200: VaultCredentialStored } },
     },
     async (request: FastifyRequest<{ Params: ServiceParams; Body: Static<typeof CredentialBodySchema> }>) => {
       const { secret, tenant, key } = request.body;
@@ -80,7 +98,11 @@ export async function vaultAdminRoutes(app: FastifyInstance, options: { vault: V
     '/admin/v1/vault/services/:service/credentials',
     {
       config: { surface: 'admin.vault.credentials.delete' },
-      schema: { params: ServiceParamsSchema, querystring: CredentialQuerySchema },
+      schema: {
+        params: ServiceParamsSchema,
+        querystring: CredentialQuerySchema,
+        response: { 200: VaultCredentialDeleted },
+      },
     },
     async (request: FastifyRequest<{ Params: ServiceParams; Querystring: Static<typeof CredentialQuerySchema> }>) => {
       request.gh.setMeta('service', request.params.service);
@@ -92,14 +114,20 @@ export async function vaultAdminRoutes(app: FastifyInstance, options: { vault: V
 
   app.get(
     '/admin/v1/keys/:key_id/services',
-    { config: { surface: 'admin.keys.services.list' }, schema: { params: KeyParamsSchema } },
+    {
+      config: { surface: 'admin.keys.services.list' },
+      schema: { params: KeyParamsSchema, response: { 200: KeyGrantsView } },
+    },
     async (request: FastifyRequest<{ Params: Static<typeof KeyParamsSchema> }>) =>
       requireVault(vault).admin.grants(request.params.key_id),
   );
 
   app.post(
     '/admin/v1/keys/:key_id/services',
-    { config: { surface: 'admin.keys.services.grant' }, schema: { params: KeyParamsSchema, body: GrantBodySchema } },
+    {
+      config: { surface: 'admin.keys.services.grant' },
+      schema: { params: KeyParamsSchema, body: GrantBodySchema, response: { 200: KeyGrantsView } },
+    },
     async (
       request: FastifyRequest<{ Params: Static<typeof KeyParamsSchema>; Body: Static<typeof GrantBodySchema> }>,
     ) => {
@@ -110,7 +138,10 @@ export async function vaultAdminRoutes(app: FastifyInstance, options: { vault: V
 
   app.delete(
     '/admin/v1/keys/:key_id/services/:service',
-    { config: { surface: 'admin.keys.services.revoke' }, schema: { params: KeyServiceParamsSchema } },
+    {
+      config: { surface: 'admin.keys.services.revoke' },
+      schema: { params: KeyServiceParamsSchema, response: { 200: KeyGrantsView } },
+    },
     async (request: FastifyRequest<{ Params: Static<typeof KeyServiceParamsSchema> }>) => {
       request.gh.setMeta('service', request.params.service);
       return requireVault(vault).admin.revoke(request.params.key_id, request.params.service);

@@ -1,0 +1,123 @@
+import { DayChart } from '../chart.tsx';
+import { setParams, useRoute } from '../router.ts';
+import { useSession } from '../scope.tsx';
+import { type Column, ErrorNote, Field, formatNumber, formatUsd, Section, Select, Table, useLoad } from '../ui.tsx';
+import { daysBetween, perDay, toCsv, type UsageRow, usageReport, utcDay } from '../usage-data.ts';
+
+const GROUPS = [
+  { value: 'tenant', label: 'Tenant' },
+  { value: 'team', label: 'Team' },
+  { value: 'key', label: 'Key' },
+  { value: 'model', label: 'Model' },
+];
+
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  URL.revokeObjectURL(url);
+}
+
+export function UsagePage() {
+  const session = useSession();
+  const { params } = useRoute();
+  const since = params.get('since') ?? utcDay(-29);
+  const until = params.get('until') ?? utcDay();
+  const group = params.get('group') ?? 'model';
+  const filters = {
+    tenant: params.get('tenant') ?? undefined,
+    team: params.get('team') ?? undefined,
+    key: params.get('key') ?? undefined,
+    model: params.get('model') ?? undefined,
+  };
+  const deps = [since, until, group, filters.tenant, filters.team, filters.key, filters.model];
+  const grouped = useLoad(() => usageReport({ ...filters, since, until, group_by: group }, session), deps);
+  const daily = useLoad(() => usageReport({ ...filters, since, until, group_by: 'day' }, session), deps);
+  const days = daysBetween(since, until);
+  const rows = daily.data?.data ?? [];
+  const keyColumn = group === 'model' ? 'model' : `${group}_id`;
+  const label = (row: UsageRow) => String((row as Record<string, unknown>)[keyColumn] ?? '—');
+  const columns: Column<UsageRow>[] = [
+    { label: GROUPS.find((g) => g.value === group)?.label ?? group, cell: label },
+    { label: 'Requests', cell: (r) => formatNumber(r.requests), numeric: true },
+    { label: 'Prompt tokens', cell: (r) => formatNumber(r.prompt_tokens), numeric: true },
+    { label: 'Completion tokens', cell: (r) => formatNumber(r.completion_tokens), numeric: true },
+    { label: 'Cost', cell: (r) => formatUsd(r.cost_usd), numeric: true },
+  ];
+  return (
+    <>
+      <h1 tabIndex={-1}>Usage</h1>
+      <form class="filters" onSubmit={(event) => event.preventDefault()}>
+        <Field
+          label="Since (UTC day)"
+          name="since"
+          type="date"
+          value={since}
+          onInput={(v) => setParams({ since: v })}
+        />
+        <Field
+          label="Until (UTC day)"
+          name="until"
+          type="date"
+          value={until}
+          onInput={(v) => setParams({ until: v })}
+        />
+        <Select
+          label="Group by"
+          name="group"
+          value={group}
+          options={GROUPS}
+          onChange={(v) => setParams({ group: v })}
+        />
+        <Field label="Model" name="model" value={filters.model ?? ''} onInput={(v) => setParams({ model: v })} />
+        <Field label="Key id" name="key" value={filters.key ?? ''} onInput={(v) => setParams({ key: v })} />
+      </form>
+      <ErrorNote error={grouped.error ?? daily.error} />
+      <Section title="Per day">
+        <DayChart
+          title="Tokens and cost per day"
+          days={daily.loading ? [] : days}
+          series={[
+            { label: 'Tokens', values: perDay(rows, days, (r) => r.total_tokens), color: '#1a7f37' },
+            { label: 'Requests', values: perDay(rows, days, (r) => r.requests), color: '#0b5cad' },
+          ]}
+        />
+      </Section>
+      <Section
+        title={`By ${GROUPS.find((g) => g.value === group)?.label.toLowerCase() ?? group}`}
+        actions={
+          <button
+            type="button"
+            disabled={!grouped.data}
+            onClick={() => {
+              const report = grouped.data;
+              if (!report) return;
+              const csv = toCsv(
+                [keyColumn, 'requests', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cost_usd'],
+                report.data as Array<Record<string, unknown>>,
+              );
+              download(`gatehouse-usage-${group}-${since}-${until}.csv`, csv);
+            }}
+          >
+            Export CSV
+          </button>
+        }
+      >
+        <Table
+          caption="Usage by group"
+          columns={columns}
+          rows={grouped.data?.data ?? null}
+          empty="No usage in this period."
+        />
+        {grouped.data ? (
+          <p>
+            Total: {formatNumber(grouped.data.totals.requests)} requests,{' '}
+            {formatNumber(grouped.data.totals.total_tokens)} tokens, {formatUsd(grouped.data.totals.cost_usd)}.
+          </p>
+        ) : null}
+      </Section>
+    </>
+  );
+}
