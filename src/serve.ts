@@ -1,27 +1,50 @@
-import { ConfigError, loadConfig } from './config/index.ts';
+import cluster from 'node:cluster';
+import { ConfigError, type GatehouseConfig, loadConfig } from './config/index.ts';
 import { createGateway } from './gateway.ts';
 import { tuneV8ForGateway } from './process-tuning.ts';
 import { MasterKeyMismatchError } from './secrets/index.ts';
+import { createIpcSharedState, processChannel } from './state/index.ts';
 import { SchemaVersionError } from './store/index.ts';
+import { superviseWorkers, WORKER_STATE_ENV } from './workers/supervisor.ts';
 
-/** Config → gateway → listen; SIGTERM/SIGINT drain in-flight requests and the audit queue, then exit. */
-export async function serve(configPath: string | null): Promise<void> {
+export interface ServeOptions {
+  /** Request processes behind the one port (`--workers`); absent: this process serves alone. */
+  workers?: number;
+}
+
+/** Configuration the operator must fix: said in one line, exit 78 (EX_CONFIG). */
+function exitOnConfigurationError(error: unknown): void {
+  if (error instanceof ConfigError || error instanceof MasterKeyMismatchError || error instanceof SchemaVersionError) {
+    process.stderr.write(`gatehouse: ${error.message}\n`);
+    // Exit now: connections opened before the check failed (Redis, a PostgreSQL pool) would keep the process alive.
+    process.exit(78);
+  }
+}
+
+/**
+ * Config → gateway → listen; SIGTERM/SIGINT drain in-flight requests and the audit queue, then exit. With `workers`,
+ * this process supervises that many workers (`workers/supervisor.ts`), each of which runs this function again.
+ */
+export async function serve(configPath: string | null, options: ServeOptions = {}): Promise<void> {
+  let config: GatehouseConfig;
+  try {
+    config = loadConfig({ configPath });
+    if (options.workers !== undefined && cluster.isPrimary) {
+      await superviseWorkers({ config, workers: options.workers });
+      return;
+    }
+  } catch (error) {
+    exitOnConfigurationError(error);
+    throw error;
+  }
   tuneV8ForGateway();
+  const channel = cluster.isWorker && process.env[WORKER_STATE_ENV] === 'ipc' ? processChannel() : null;
   let gateway: Awaited<ReturnType<typeof createGateway>>;
   try {
-    const config = loadConfig({ configPath });
-    gateway = await createGateway(config);
+    gateway = await createGateway(config, channel === null ? {} : { state: createIpcSharedState({ channel }) });
     await gateway.app.listen({ host: config.host, port: config.port });
   } catch (error) {
-    if (
-      error instanceof ConfigError ||
-      error instanceof MasterKeyMismatchError ||
-      error instanceof SchemaVersionError
-    ) {
-      process.stderr.write(`gatehouse: ${error.message}\n`);
-      // Exit now: connections opened before the check failed (Redis, a PostgreSQL pool) would keep the process alive.
-      process.exit(78); // EX_CONFIG
-    }
+    exitOnConfigurationError(error);
     throw error;
   }
   const shutdown = (signal: string) => {
