@@ -3,6 +3,7 @@ import {
   classifyStatus,
   computeBackoffMs,
   createAttemptPlan,
+  dialectOfOperation,
   type FailureVerdict,
   type JsonObject,
   type ModelGroupSpec,
@@ -255,9 +256,11 @@ export async function executeWithFailover(state: RouterState, call: LlmCall): Pr
     const upstream = state.upstreams.get(planned.target.upstream) as ResolvedUpstream;
     const keyChoice = upstream.keys.pick(state.now());
     if (keyChoice === null) continue;
+    // Same dialect on both sides is passthrough; otherwise the client's dialect translates to the adapter's.
+    const served = dialectOfOperation(call.operation);
     const callPlan = call.planner.planUpstream(
       call,
-      upstream.adapter.dialect,
+      upstream.dialects.includes(served) ? served : upstream.adapter.dialect,
       {
         requestId: call.requestId,
         publicModel: call.model,
