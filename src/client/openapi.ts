@@ -1395,6 +1395,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OpenAI Responses API (JSON or typed SSE events): passed through to upstreams declared with responses_api, translated through chat completions for the others. */
+        post: operations["llm.responses"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/responses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieving a stored response: always 404 response_not_stored, since Gatehouse keeps none. */
+        get: operations["llm.responses.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/responses/compact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Compacts a conversation (Codex); only upstreams declared with responses_api serve it. */
+        post: operations["llm.responses.compact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/vault/{service}/{wildcard}": {
         parameters: {
             query?: never;
@@ -1422,10 +1473,10 @@ export interface components {
     schemas: {
         Error: {
             error: {
-                code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "auth_throttled" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "client_aborted" | "internal_error";
+                code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "feature_needs_native_upstream" | "response_not_stored" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "auth_throttled" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "client_aborted" | "internal_error";
                 message: string;
                 param: string | null;
-                type: "invalid_request_error" | "authentication_error" | "rate_limit_error" | "not_found_error" | "service_unavailable" | "permission_error" | "conflict_error" | "upstream_error" | "api_error" | "insufficient_quota";
+                type: "invalid_request_error" | "not_found_error" | "authentication_error" | "rate_limit_error" | "service_unavailable" | "permission_error" | "conflict_error" | "upstream_error" | "api_error" | "insufficient_quota";
             };
         };
     };
@@ -2457,6 +2508,7 @@ export interface operations {
                     id: string;
                     max_connections?: number;
                     provider: "openai" | "azure-openai" | "ollama";
+                    responses_api?: boolean;
                 };
             };
         };
@@ -2561,6 +2613,7 @@ export interface operations {
                     id?: string;
                     max_connections?: number;
                     provider: "openai" | "azure-openai" | "ollama";
+                    responses_api?: boolean;
                 };
             };
         };
@@ -5888,10 +5941,10 @@ export interface operations {
                             };
                         };
                         error: {
-                            code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "auth_throttled" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "client_aborted" | "internal_error";
+                            code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "feature_needs_native_upstream" | "response_not_stored" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "auth_throttled" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "client_aborted" | "internal_error";
                             message: string;
                             param: string | null;
-                            type: "invalid_request_error" | "authentication_error" | "rate_limit_error" | "not_found_error" | "service_unavailable" | "permission_error" | "conflict_error" | "upstream_error" | "api_error" | "insufficient_quota";
+                            type: "invalid_request_error" | "not_found_error" | "authentication_error" | "rate_limit_error" | "service_unavailable" | "permission_error" | "conflict_error" | "upstream_error" | "api_error" | "insufficient_quota";
                         };
                         /** @constant */
                         status: "not_ready";
@@ -6004,6 +6057,72 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "llm.responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "llm.responses.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "llm.responses.compact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
