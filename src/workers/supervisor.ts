@@ -74,7 +74,8 @@ export async function superviseWorkers(options: SupervisorOptions): Promise<void
     const settled = host === null ? Promise.resolve(0) : host.detach(worker.id);
     void settled.then((orphaned) => {
       if (stopping) {
-        if (code !== 0) exitCode = 1;
+        // A worker that did not drain cleanly makes the exit 1, unless a configuration refusal already made it 78.
+        if (code !== 0 && exitCode === 0) exitCode = 1;
         finishIfIdle();
         return;
       }
