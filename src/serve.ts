@@ -47,7 +47,10 @@ export async function serve(configPath: string | null, options: ServeOptions = {
     exitOnConfigurationError(error);
     throw error;
   }
+  let stopping = false;
   const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     gateway.logger.info({ signal }, 'shutting down: draining requests and audit queue');
     gateway.close().then(
       () => process.exit(0),
@@ -57,6 +60,8 @@ export async function serve(configPath: string | null, options: ServeOptions = {
       },
     );
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  // `on`, not `once`: a second signal must not kill a draining process. A `--workers` worker gets two whenever the
+  // whole process group is signalled (Ctrl-C in a terminal, `timeout`): one directly and one from its primary.
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
 }

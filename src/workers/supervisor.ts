@@ -96,8 +96,8 @@ export async function superviseWorkers(options: SupervisorOptions): Promise<void
     });
   });
 
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   logger.info({ workers, state: host === null ? 'redis' : 'primary' }, 'starting workers');
   for (let i = 0; i < workers; i++) fork();
 }

@@ -100,4 +100,29 @@ describe('Codex CLI through Gatehouse', () => {
     },
     180_000,
   );
+
+  it.each(['native', 'chat'] as const)(
+    'runs the shell tool the model asks for (%s upstream)',
+    async (kind) => {
+      // The fake model asks for a command first, then answers in text once the command's output is in the history.
+      upstream.toolCall = { name: 'exec_command', arguments: JSON.stringify({ cmd: 'echo gatehouse-tool-ran' }) };
+      const workdir = mkdtempSync(join(tmpdir(), 'codex-work-'));
+      const result = await run(
+        codex,
+        // Full access: the command is an echo, and a container may not allow the sandbox's namespaces.
+        ['exec', '--skip-git-repo-check', '--sandbox', 'danger-full-access', '-m', AGENT_MODELS[kind], 'Run it.'],
+        {
+          cwd: workdir,
+          env: { PATH: process.env.PATH, HOME: workdir, CODEX_HOME: codexHome(), GATEHOUSE_API_KEY: key },
+          timeoutMs: 90_000,
+        },
+      );
+      expect(result, result.stderr).toMatchObject({ code: 0 });
+      expect(result.stdout).toContain(REPLY);
+      const posts = upstream.requests.filter((request) => request.method === 'POST');
+      expect(posts.length).toBeGreaterThanOrEqual(2);
+      expect(JSON.stringify(posts.at(-1)?.body)).toContain('gatehouse-tool-ran');
+    },
+    180_000,
+  );
 });

@@ -169,11 +169,11 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
           }
         : { ...base, choices: [{ index: 0, text: word, finish_reason: null }] },
     );
-    const finish = fake.finishReason ?? (chat && fake.toolCall !== null ? 'tool_calls' : 'stop');
+    const finish = fake.finishReason ?? (chat && activeCall !== null ? 'tool_calls' : 'stop');
     const last = chat
       ? { ...base, choices: [{ index: 0, delta: {}, finish_reason: finish }] }
       : { ...base, choices: [{ index: 0, text: '', finish_reason: finish }] };
-    const out = [...(chat ? chatPrelude(base) : []), ...(chat && fake.toolCall ? [] : events), last].map(
+    const out = [...(chat ? chatPrelude(base) : []), ...(chat && activeCall ? [] : events), last].map(
       (event) => `data: ${JSON.stringify(event)}\n\n`,
     );
     const options = body.stream_options as Body | undefined;
@@ -185,11 +185,26 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
   }
 
   /** Reasoning, then a tool call split in two argument deltas, as OpenAI streams them. */
+  /**
+   * The tool call of the request being answered: none once the conversation holds a tool's result, as a model
+   * answers in text after its tool ran (so an agent loop ends).
+   */
+  let activeCall: { name: string; arguments: string } | null = null;
+
+  function holdsToolResult(body: Body): boolean {
+    const messages = Array.isArray(body.messages) ? (body.messages as Body[]) : [];
+    const input = Array.isArray(body.input) ? (body.input as Body[]) : [];
+    return (
+      messages.some((message) => message?.role === 'tool') ||
+      input.some((item) => item?.type === 'function_call_output')
+    );
+  }
+
   function chatPrelude(base: Body): Body[] {
     const chunk = (delta: Body) => ({ ...base, choices: [{ index: 0, delta, finish_reason: null }] });
     const out: Body[] = [];
     if (fake.reasoning !== null) out.push(chunk({ role: 'assistant', reasoning_content: fake.reasoning }));
-    const call = fake.toolCall;
+    const call = activeCall;
     if (call !== null) {
       const half = Math.floor(call.arguments.length / 2);
       const head = { id: 'call_fake_1', type: 'function', function: { name: call.name, arguments: '' } };
@@ -201,16 +216,16 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
   }
 
   function chatMessage(): Body {
-    const message: Body = { role: 'assistant', content: fake.toolCall === null ? fake.replyText : null };
+    const message: Body = { role: 'assistant', content: activeCall === null ? fake.replyText : null };
     if (fake.reasoning !== null) message.reasoning_content = fake.reasoning;
-    if (fake.toolCall !== null) {
-      message.tool_calls = [{ id: 'call_fake_1', type: 'function', function: { ...fake.toolCall } }];
+    if (activeCall !== null) {
+      message.tool_calls = [{ id: 'call_fake_1', type: 'function', function: { ...activeCall } }];
     }
     return message;
   }
 
   function ollamaMessage(content: string): Body {
-    const call = fake.toolCall;
+    const call = activeCall;
     if (call === null) return { role: 'assistant', content };
     return {
       role: 'assistant',
@@ -222,7 +237,7 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
   function ollamaChunks(body: Body, path: string): string[] {
     const model = String(body.model ?? 'unknown');
     const chat = path === '/api/chat';
-    const parts = chat && fake.toolCall !== null ? [''] : words(fake.replyText);
+    const parts = chat && activeCall !== null ? [''] : words(fake.replyText);
     const lines: Body[] = parts.map((word) =>
       chat
         ? { model, created_at: '2026-01-01T00:00:00Z', message: ollamaMessage(word), done: false }
@@ -257,7 +272,7 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
           {
             index: 0,
             message: chatMessage(),
-            finish_reason: fake.finishReason ?? (fake.toolCall === null ? 'stop' : 'tool_calls'),
+            finish_reason: fake.finishReason ?? (activeCall === null ? 'stop' : 'tool_calls'),
           },
         ],
       });
@@ -379,8 +394,9 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
       return;
     }
     const request = body ?? {};
+    activeCall = holdsToolResult(request) ? null : fake.toolCall;
     if (/\/responses(\/compact)?$/.test(pathOnly)) {
-      const script = { ...fake, text: fake.replyText };
+      const script = { ...fake, toolCall: activeCall, text: fake.replyText };
       if (request.stream === true) {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         await streamChunks(res, responsesEvents(request, script), fault);

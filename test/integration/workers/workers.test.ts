@@ -199,6 +199,8 @@ describe('gatehouse serve --workers 2', () => {
       const inFlight = Array.from({ length: 4 }, () => chat(baseUrl, unlimited));
       const receivedBefore = upstream.received;
       await eventually(async () => upstream.received === receivedBefore + 4, { timeoutMs: 30_000 });
+      // As Ctrl-C or `timeout` do, the whole process group: each worker is signalled directly and by the primary.
+      for (const pid of listeningPids(server).slice(2)) process.kill(pid, 'SIGTERM');
       server.child.kill('SIGTERM');
       await eventually(async () => server.stdout().split('draining requests and audit queue').length - 1 === 2, {
         timeoutMs: 30_000,
