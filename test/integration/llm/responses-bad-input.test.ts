@@ -33,6 +33,7 @@ describe('Responses API bad input', () => {
           { name: 'mixed', targets: [{ upstream: 'native', model: 'a' }], fallbacks: ['chat'] },
           { name: 'secret', targets: [{ upstream: 'chat', model: 'gpt-4o' }] },
         ],
+        prices: { native: { input: 100, output: 100 }, chat: { input: 0.01, output: 0.01 } },
       },
     });
   });
@@ -189,6 +190,37 @@ describe('Responses API bad input', () => {
     });
     expect(reply.status).toBe(200);
     expect(upstream.requests.at(-1)?.body).toMatchObject({ previous_response_id: 'resp_1', model: 'gpt-5-mini' });
+  });
+
+  it('limits, prices and audits the model x-gatehouse-model names, as on chat', async () => {
+    const key = await gw.createKey(undefined, { limits: { models: { native: { rpm: 1 } } } });
+    const statuses: number[] = [];
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const response = await request(`${gw.baseUrl}/v1/responses`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-gatehouse-model': 'native' },
+        body: JSON.stringify({ model: 'chat', input: 'hi', store: false }),
+      });
+      await response.body.dump();
+      statuses.push(response.statusCode);
+      ids.push(String(response.headers['x-gatehouse-request-id']));
+    }
+    expect(statuses).toEqual([200, 429]);
+    expect(upstream.requests.map((seen) => seen.path)).toEqual(['/v1/responses']);
+    const event = await eventually(() => gw.auditEventFor(ids[0] as string));
+    expect(event.meta).toMatchObject({ model: 'native' });
+    // 100 USD per million tokens: even a short exchange costs more than the chat model's rate could.
+    expect(event.usage?.cost_usd).toBeGreaterThan(0.0001);
+  });
+
+  it('fails over from a Responses upstream to a translated one within a call', async () => {
+    const client = new OpenAI({ baseURL: `${gw.baseUrl}/v1`, apiKey: await gw.createKey(), maxRetries: 0 });
+    upstream.fail({ type: 'status', status: 503 }, { times: 10, when: (seen) => seen.path === '/v1/responses' });
+    const reply = await client.responses.create({ model: 'mixed', input: 'hi', store: false });
+    expect(reply.output_text).toBe('Hello from the fake upstream.');
+    expect(reply.model).toBe('mixed');
+    expect(upstream.requests.at(-1)?.path).toBe('/v1/chat/completions');
   });
 
   it('answers upstream garbage with 502 in the OpenAI envelope', async () => {
