@@ -1527,11 +1527,21 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        authorization_servers: string[];
+                        bearer_methods_supported: string[];
+                        resource: string;
+                        resource_name: string;
+                        scopes_supported: string[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -1546,11 +1556,21 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        authorization_servers: string[];
+                        bearer_methods_supported: string[];
+                        resource: string;
+                        resource_name: string;
+                        scopes_supported: string[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -4608,13 +4628,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -4632,13 +4645,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -4656,13 +4662,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -4680,13 +4679,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -4704,13 +4696,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -4724,15 +4709,31 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    messages?: {
+                        content?: string;
+                        images?: string[] | null;
+                        role: "system" | "user" | "assistant" | "tool";
+                    }[];
+                    model?: string;
+                    options?: Record<string, never>;
+                    stream?: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -4747,13 +4748,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -4768,13 +4762,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -4789,13 +4776,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -4810,13 +4790,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -4831,13 +4804,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -4852,13 +4818,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -4873,13 +4832,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -4894,13 +4846,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -4915,13 +4860,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -4936,13 +4874,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -4957,13 +4888,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -4978,13 +4902,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -4999,13 +4916,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5020,13 +4930,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5041,13 +4944,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5060,15 +4956,28 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    dimensions?: number;
+                    input: string | string[];
+                    model?: string;
+                    options?: Record<string, never>;
+                    truncate?: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5081,15 +4990,26 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    model?: string;
+                    options?: Record<string, never>;
+                    prompt: string;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5102,15 +5022,30 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    model?: string;
+                    options?: Record<string, never>;
+                    prompt?: string;
+                    raw?: boolean;
+                    stream?: boolean;
+                    suffix?: string;
+                    system?: string;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5126,11 +5061,26 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        models: ({
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            digest: string;
+                            model: string;
+                            modified_at: string;
+                            name: string;
+                            size: number;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                    };
+                };
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -5146,13 +5096,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5167,13 +5110,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5188,13 +5124,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5209,13 +5138,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5230,13 +5152,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5251,13 +5166,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5272,13 +5180,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5293,13 +5194,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5314,13 +5208,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5335,13 +5222,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5354,15 +5234,28 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    model?: string;
+                    name?: string;
+                    verbose?: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5378,11 +5271,26 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        models: ({
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            digest: string;
+                            model: string;
+                            modified_at: string;
+                            name: string;
+                            size: number;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                    };
+                };
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -5399,11 +5307,15 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        version: string;
+                    };
+                };
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -5644,11 +5556,23 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        data: ({
+                            id: string;
+                            /** @description Where to call it: `/vault/{id}/…`. */
+                            path: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        /** @constant */
+                        object: "list";
+                    };
+                };
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -5961,15 +5885,35 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    max_completion_tokens?: number | null;
+                    max_tokens?: number | null;
+                    messages: {
+                        content?: string | Record<string, never>[] | null;
+                        role: "system" | "developer" | "user" | "assistant" | "tool" | "function";
+                    }[];
+                    model?: string;
+                    n?: number;
+                    stream?: boolean | null;
+                    stream_options?: Record<string, never> | null;
+                    temperature?: number | null;
+                    top_p?: number | null;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5982,15 +5926,31 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    max_tokens?: number | null;
+                    model?: string;
+                    n?: number;
+                    prompt: string | string[] | number[] | number[][];
+                    stream?: boolean | null;
+                    stream_options?: Record<string, never> | null;
+                    temperature?: number | null;
+                    top_p?: number | null;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -6003,15 +5963,27 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    dimensions?: number;
+                    encoding_format?: "float" | "base64";
+                    input: string | string[] | number[] | number[][];
+                    model?: string;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -6027,11 +5999,24 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description Unix seconds. */
+                            created: number;
+                            id: string;
+                            /** @constant */
+                            object: "model";
+                            owned_by: string;
+                        }[];
+                        /** @constant */
+                        object: "list";
+                    };
+                };
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -6050,11 +6035,20 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description Unix seconds. */
+                        created: number;
+                        id: string;
+                        /** @constant */
+                        object: "model";
+                        owned_by: string;
+                    };
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6069,15 +6063,35 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    input?: string | Record<string, never>[];
+                    instructions?: string | null;
+                    max_output_tokens?: number | null;
+                    model?: string;
+                    previous_response_id?: string | null;
+                    store?: boolean | null;
+                    stream?: boolean | null;
+                    temperature?: number | null;
+                    tools?: {
+                        type: string;
+                    }[];
+                    top_p?: number | null;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -6094,13 +6108,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -6114,15 +6121,27 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    input?: string | Record<string, never>[];
+                    instructions?: string | null;
+                    model?: string;
+                    previous_response_id?: string | null;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -6139,14 +6158,20 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": unknown;
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6165,14 +6190,20 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": unknown;
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6191,14 +6222,20 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": unknown;
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6217,14 +6254,20 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": unknown;
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6243,14 +6286,20 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": unknown;
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];

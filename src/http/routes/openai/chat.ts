@@ -3,6 +3,7 @@ import type { Dialect, OperationOf } from '../../../domain/routing/index.ts';
 import { type ClientDialect, OpenAIDialect } from '../../../llm/index.ts';
 import type { CallBuilder } from '../../context.ts';
 import { httpError } from '../../errors.ts';
+import { dialectAnswer } from './answers.ts';
 import { resolveModel } from './model-access.ts';
 import { type LlmRoutesOptions, relayLlmCall, requireLlm } from './relay.ts';
 
@@ -57,7 +58,11 @@ export function registerDialectCalls<D extends Dialect>(
     const spec = dialect.operations[operation];
     app.post(
       spec.path,
-      { config: { surface: spec.surface, buildCall: createCallBuilder(options, dialect, operation) } },
+      {
+        // The schema the dialect validates with documents the body (the builder, not fastify, applies it).
+        config: { surface: spec.surface, body: spec.schema, buildCall: createCallBuilder(options, dialect, operation) },
+        schema: { response: { 200: dialectAnswer(dialect.id) } },
+      },
       handler,
     );
   }

@@ -17,7 +17,7 @@ export async function openaiResponsesRoutes(app: FastifyInstance, options: LlmRo
   app.get<{ Params: { id: string } }>(
     '/v1/responses/:id',
     {
-      config: { surface: 'llm.responses.get' },
+      config: { surface: 'llm.responses.get', alwaysRefused: true },
       preValidation: async (request) => {
         const id = request.params.id;
         throw httpError('response_not_stored', { id: id.length > MAX_ID ? `${id.slice(0, MAX_ID)}…` : id });
