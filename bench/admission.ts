@@ -1,14 +1,13 @@
 /**
  * Admission overhead, in-process vs Redis: `npx tsx bench/admission.ts [iterations]` (REDIS_URL, default
- * redis://127.0.0.1:6379/0). Runs the gateway's own `Admission` (scope building, token estimate, cost, the atomic
- * decision, rate headers, settlement) for a key with RPM, TPM, concurrency and a daily token and USD budget at key,
+ * redis://127.0.0.1:6379/0). Runs the gateway's own `Admission` (scope building, cost, the atomic decision,
+ * settlement) for a key with RPM, TPM, concurrency and a daily token and USD budget at key,
  * team and tenant level, sequentially, and prints the mean and p50/p99 per admit and per admit + settle.
  */
 import { performance } from 'node:perf_hooks';
-import { createGatewayAdmission } from '../src/admission/index.ts';
+import { type AdmissionCall, createGatewayAdmission } from '../src/admission/index.ts';
+import { estimateCall } from '../src/domain/limits/index.ts';
 import type { Principal } from '../src/domain/principal.ts';
-import { RequestContext } from '../src/http/context.ts';
-import type { Surface } from '../src/http/surfaces.ts';
 import { createMemorySharedState, createRedisSharedState, type SharedState } from '../src/state/index.ts';
 
 const iterations = Number(process.argv[2] ?? 20_000);
@@ -18,16 +17,6 @@ const budgets = { tokens_daily: 1e15, usd_daily: 1e12 };
 const limited = { limits: huge, budgets };
 const run = `${process.pid}-${Date.now()}`;
 
-const surface: Surface = {
-  id: 'bench.chat',
-  method: 'POST',
-  path: '/v1/chat/completions',
-  auth: ['key'],
-  permissions: ['llm.chat'],
-  auditMeta: [],
-  classification: 'internal',
-  description: 'bench',
-};
 const principal: Principal = {
   type: 'key',
   id: `key-${run}`,
@@ -37,10 +26,13 @@ const principal: Principal = {
   settings: limited,
   expiresAt: null,
 };
-const request = {
-  body: { model: 'gpt-4o-mini', max_tokens: 256, messages: [{ role: 'user', content: 'Say hello in five words.' }] },
+const body = {
+  model: 'gpt-4o-mini',
+  max_tokens: 256,
+  messages: [{ role: 'user', content: 'Say hello in five words.' }],
 };
-const reply = { header: () => reply };
+const estimate = estimateCall(body, 'text');
+const usage = { prompt_tokens: 20, completion_tokens: 7, total_tokens: 27 };
 const logger = { warn: () => {}, error: () => {} };
 
 function percentile(sorted: number[], p: number): number {
@@ -59,15 +51,19 @@ async function measure(name: string, state: SharedState): Promise<void> {
   const admitTimes: number[] = [];
   const totalTimes: number[] = [];
   for (let i = 0; i < iterations + 1000; i++) {
-    const context = new RequestContext(`req-${run}-${name}-${i}`, surface);
-    context.principal = principal;
+    const call: AdmissionCall = {
+      requestId: `req-${run}-${name}-${i}`,
+      principal,
+      metering: 'tokens',
+      model: 'gpt-4o-mini',
+      ...estimate,
+    };
     const start = performance.now();
-    const error = await admission.admit(context, request as never, reply as never);
+    const decision = await admission.admit(call);
     const admitted = performance.now();
-    if (error !== null) throw error;
-    context.usage = { prompt_tokens: 20, completion_tokens: 7, total_tokens: 27 };
-    admission.measure(context);
-    await admission.settle(context);
+    if (!decision.admitted || decision.ticket === null) throw new Error(`refused: ${JSON.stringify(decision)}`);
+    admission.measure(decision.ticket, { usage, aborted: false, failed: false });
+    await admission.settle(decision.ticket);
     const settled = performance.now();
     // The first 1000 warm up the JIT and the connection.
     if (i >= 1000) {

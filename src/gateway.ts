@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { type AdmissionService, createAdmissionService } from './admission/index.ts';
+import { type Admission, type AdmissionService, createAdmissionService } from './admission/index.ts';
 import {
   AuditCheckpointer,
+  type AuditSink,
   AuditStreamExporter,
   AuditWriter,
   createCheckpointSink,
@@ -16,7 +17,7 @@ import type { KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
 import { createRbacAuthorizer } from './http/authorizer.ts';
 import { denialReasonOf } from './http/errors.ts';
-import type { Admission, AuditSink, Authenticator } from './http/pipeline/index.ts';
+import type { Authenticator } from './http/pipeline/index.ts';
 import { createIdempotencyStore } from './http/routes/admin/index.ts';
 import { SURFACES, type Surface } from './http/surfaces.ts';
 import {
@@ -35,6 +36,7 @@ import { createMcpService, type McpService, quarantineAuditDraft } from './mcp/i
 import { PromptLogStore } from './prompt-log/index.ts';
 import type { SecretService } from './secrets/index.ts';
 import { openServices } from './services.ts';
+import type { SharedState } from './state/index.ts';
 import { adminRepository, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
 import { createMetrics, createRequestObserver, type GatewayMetrics, startTelemetryExport } from './telemetry/index.ts';
 import { createVault, type Vault } from './vault/index.ts';
@@ -99,6 +101,8 @@ export interface CreateGatewayOptions {
   llm?: Partial<Omit<LlmServiceOptions, 'file' | 'store' | 'secrets' | 'logger'>>;
   /** Check every 2xx answer against its declared response schema (tests: the OpenAPI drift check). */
   validateResponses?: boolean;
+  /** The shared state to use instead of one made from the config: a `--workers` worker's is the primary's. */
+  state?: SharedState;
 }
 
 /**
@@ -218,7 +222,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     config.oidc?.console && jwtVerifier
       ? new OidcLogin({ oidc: config.oidc, console: config.oidc.console, verifier: jwtVerifier, pepper })
       : null;
-  const limits = createAdmissionService({ config, store, logger });
+  const limits = createAdmissionService({ config, store, logger, state: options.state });
   await limits.start();
   const vault = createVault({
     store,

@@ -6,12 +6,12 @@
  */
 import type { Logger } from 'pino';
 import type { GatehouseConfig } from '../config/index.ts';
-import type { Admission } from '../http/pipeline/index.ts';
 import { createMemorySharedState, createRedisSharedState, type SharedState } from '../state/index.ts';
 import type { Store } from '../store/index.ts';
 import { createGatewayAdmission } from './gateway-admission.ts';
 import { loadScopeSpend } from './ledger-spend.ts';
 import { ScopeSettingsSnapshot } from './scope-settings-snapshot.ts';
+import type { Admission } from './types.ts';
 
 export interface AdmissionService {
   readonly state: SharedState;

@@ -1,14 +1,15 @@
 /**
  * @module What admission remembers about one admitted request until it settles: who to charge, what was reserved,
- * and the state backend's reservation. Stored in `RequestContext.reservation`; one class so every ticket has the
- * same shape.
+ * and the state backend's reservation. The pipeline keeps it until the request settles; one class so every ticket
+ * has the same shape.
  */
-import type { FastifyBaseLogger } from 'fastify';
 import { DEFAULT_LEASE_TTL_MS, type Reservation } from '../domain/limits/index.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { SharedState } from '../state/index.ts';
+import type { AdmissionLogger } from './types.ts';
 
 export class AdmissionTicket {
+  readonly requestId: string;
   readonly tenantId: string;
   readonly teamId: string;
   /** The key id, or `<type>:<id>` for a principal that is not a key (a JWT mapped to a team). */
@@ -25,7 +26,8 @@ export class AdmissionTicket {
   reservation: Reservation | null = null;
   #renewal: NodeJS.Timeout | null = null;
 
-  constructor(principal: Principal, model: string) {
+  constructor(requestId: string, principal: Principal, model: string) {
+    this.requestId = requestId;
     this.tenantId = principal.tenantId ?? '';
     this.teamId = principal.teamId ?? '';
     this.keyId = principal.type === 'key' ? principal.id : `${principal.type}:${principal.id}`;
@@ -40,7 +42,7 @@ export class AdmissionTicket {
    * Renews the concurrency leases at half their TTL while the request runs, so a stream longer than the TTL keeps
    * its slot, while a crashed instance's slots still free themselves one TTL after its last renewal.
    */
-  keepLeases(state: SharedState, ttlMs: number | undefined, logger: Pick<FastifyBaseLogger, 'error'>): void {
+  keepLeases(state: SharedState, ttlMs: number | undefined, logger: Pick<AdmissionLogger, 'error'>): void {
     const ttl = ttlMs ?? DEFAULT_LEASE_TTL_MS;
     const reservation = this.reservation;
     if (reservation === null) return;

@@ -1,35 +1,36 @@
 /**
  * @module The gateway's `Admission` (pipeline stage "admit", DESIGN §1): one atomic decision per data-plane request
- * over every level that applies (tenant → team → key, plus per-model limits), before any upstream is called; then
- * one settlement when the request ends, whatever way it ends, which corrects the reservation by the actual usage
- * and feeds the spend ledger. Fails closed: a state backend that cannot answer means 503, never an open door.
+ * over every level that applies (tenant → team → key, plus per-model limits), before any upstream is called; then,
+ * when the request ends, whatever way it ends, one measurement (the ledger delta, committed with the audit event)
+ * and one settlement after that commit, which corrects the reservation by the actual usage. Fails closed: a state
+ * backend that cannot answer means 503, never an open door.
  */
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import {
   type AdmissionResult,
   type BudgetCheck,
   type BudgetWindow,
   computeCost,
   estimateCost,
-  estimateReservation,
   findPrice,
-  type LedgerDelta,
   type LimitLevel,
   type LimitScope,
   type PriceTable,
-  type ReservationDefaults,
+  type RateHeaders,
   type ScopeRef,
   utcDay,
 } from '../domain/limits/index.ts';
-import type { RequestContext } from '../http/context.ts';
-import { type GatehouseError, httpError } from '../http/errors.ts';
-import type { Admission } from '../http/pipeline/index.ts';
-import type { Surface } from '../http/surfaces.ts';
 import { BudgetCountersStaleError, type SharedState, StateUnavailableError } from '../state/index.ts';
 import { AdmissionTicket } from './admission-ticket.ts';
 import type { LimitsConfig } from './config-schema.ts';
-import { denialError, writeRateHeaders } from './responses.ts';
 import { InvalidLimitSettingsError, ScopeLimitCompiler } from './scope-limits.ts';
+import type {
+  Admission,
+  AdmissionCall,
+  AdmissionDecision,
+  AdmissionLogger,
+  Measurement,
+  SettleOutcome,
+} from './types.ts';
 
 /** Where tenant and team settings come from (the scope settings snapshot in production). */
 export interface ScopeSettingsSource {
@@ -44,7 +45,7 @@ export interface GatewayAdmissionOptions {
   prices?: PriceTable;
   /** A scope's spend in a budget window from the durable ledger: what stale budget counters are rebuilt from. */
   ledgerSpend: (scope: ScopeRef, window: BudgetWindow) => Promise<{ tokens: number; costUsd: number }>;
-  logger: Pick<FastifyBaseLogger, 'warn' | 'error'>;
+  logger: AdmissionLogger;
 }
 
 /** Rebuild-then-admit rounds before a request is refused with 503 (another instance kept rotating generations). */
@@ -53,27 +54,14 @@ const MAX_REBUILD_ROUNDS = 3;
 /** Output tokens reserved when a request names no maximum and the config sets no `limits.default_max_tokens`. */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 1024;
 
-type Body = Record<string, unknown>;
-
-function isObject(value: unknown): value is Body {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Data plane = surfaces a virtual key may call; admin and ops surfaces are not metered. */
-function isDataPlane(surface: Surface): boolean {
-  return surface.auth.includes('key');
-}
-
-/** Which estimate applies: LLM calls reserve tokens, everything else (MCP, vault, models list) only counts requests. */
-function tokenKind(surface: Surface): ReservationDefaults['kind'] | null {
-  let kind: ReservationDefaults['kind'] | null = null;
-  for (const permission of surface.permissions) {
-    if (permission === 'llm.embeddings') return 'embeddings';
-    if (permission === 'llm.chat') kind = 'chat';
-    else if (permission === 'llm.completions') kind ??= 'completions';
-  }
-  return kind;
-}
+const STATE_UNAVAILABLE: AdmissionDecision = Object.freeze({
+  admitted: false,
+  refusal: Object.freeze({ kind: 'state_unavailable' }),
+});
+const INVALID_SETTINGS: AdmissionDecision = Object.freeze({
+  admitted: false,
+  refusal: Object.freeze({ kind: 'invalid_settings' }),
+});
 
 const MAX_PRICE_WARNINGS = 1_000;
 
@@ -83,6 +71,7 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
   const prices = options.prices ?? {};
   const compiler = new ScopeLimitCompiler(limits);
   const defaultMaxOutputTokens = limits.default_max_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+  const maxOutputTokensCap = limits.max_output_tokens_cap;
   const leaseTtlMs = limits.lease_ttl_ms;
   const pricedModels = Object.keys(prices).length > 0;
   const warnedModels = new Set<string>();
@@ -151,22 +140,20 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
     logger.warn({ model }, 'model has no entry in the price table; it costs 0 and USD budgets never block it');
   }
 
-  async function admit(
-    context: RequestContext,
-    request: FastifyRequest,
-    reply?: FastifyReply,
-  ): Promise<GatehouseError | null> {
-    const principal = context.principal;
-    if (principal === null || !isDataPlane(context.surface)) return null;
-    const body = isObject(request.body) ? request.body : null;
-    const model = typeof body?.model === 'string' ? body.model : '';
-    const kind = body === null ? null : tokenKind(context.surface);
-    const ticket = new AdmissionTicket(principal, model);
-    if (kind !== null) {
-      const estimate = estimateReservation(body, { defaultMaxOutputTokens, kind, ...capOf(limits) });
-      ticket.promptTokens = estimate.promptTokens;
-      ticket.outputTokens = estimate.outputTokens;
-      ticket.reservedUsd = estimateCost(prices, model, estimate);
+  /** Output tokens to reserve: each choice's ceiling (or the default), capped by the config, times the choices. */
+  function outputReservation(call: AdmissionCall): number {
+    const perChoice = call.maxOutputTokens ?? defaultMaxOutputTokens;
+    const capped = maxOutputTokensCap === undefined ? perChoice : Math.min(perChoice, maxOutputTokensCap);
+    return capped * call.choices;
+  }
+
+  async function admit(call: AdmissionCall): Promise<AdmissionDecision> {
+    const { principal, model } = call;
+    const ticket = new AdmissionTicket(call.requestId, principal, model);
+    if (call.metering === 'tokens') {
+      ticket.promptTokens = call.promptTokens;
+      ticket.outputTokens = outputReservation(call);
+      ticket.reservedUsd = estimateCost(prices, model, ticket);
       warnUnpriced(model);
     }
     const scopes: LimitScope[] = [];
@@ -178,97 +165,91 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
     } catch (error) {
       if (!(error instanceof InvalidLimitSettingsError)) throw error;
       logger.error({ err: error }, 'refusing a request whose stored limits do not validate');
-      return httpError('internal_error');
+      return INVALID_SETTINGS;
     }
+    let rate: RateHeaders | null = null;
     if (scopes.length > 0) {
-      let result: Awaited<ReturnType<SharedState['admit']>>;
+      let result: AdmissionResult;
       try {
         result = await admitRebuilding({
-          id: context.requestId,
+          id: call.requestId,
           scopes,
           tokens: ticket.reservedTokens,
           costUsd: ticket.reservedUsd,
           ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }),
         });
       } catch (error) {
-        if (error instanceof StateUnavailableError) {
-          return httpError('state_unavailable');
-        }
+        if (error instanceof StateUnavailableError) return STATE_UNAVAILABLE;
         throw error;
       }
       if (!result.admitted) {
-        return denialError(result.denial, {
+        const reserved = {
           promptTokens: ticket.promptTokens,
           outputTokens: ticket.outputTokens,
           usd: ticket.reservedUsd,
-        });
+        };
+        return { admitted: false, refusal: { kind: 'limit', denial: result.denial, reserved } };
       }
       ticket.reservation = result.reservation;
-      if (reply !== undefined) writeRateHeaders((name, value) => reply.header(name, value), result.rate);
+      rate = result.rate;
       if (result.reservation.leases.length > 0) ticket.keepLeases(state, leaseTtlMs, logger);
     }
     inFlight.add(ticket);
-    context.reservation = ticket;
-    return null;
+    return { admitted: true, ticket, rate };
   }
 
   /** The request's actual usage, kept on its ticket for `settle`, as the ledger delta committed with its event. */
-  function measure(context: RequestContext): LedgerDelta | null {
-    const ticket = context.reservation;
-    if (!(ticket instanceof AdmissionTicket) || ticket.measured) return null;
-    ticket.measured = true;
-    const usage = context.usage;
+  function measure(ticket: AdmissionTicket, outcome: SettleOutcome): Measurement {
+    const usage = outcome.usage;
     let prompt = ticket.promptTokens;
     let completion = ticket.outputTokens;
     let costUsd = ticket.reservedUsd;
     if (usage !== null) {
       prompt = usage.prompt_tokens;
       completion = usage.completion_tokens;
-      costUsd = usage.cost_usd ?? computeCost(prices, ticket.model, { inputTokens: prompt, outputTokens: completion });
-      if (usage.cost_usd === undefined && findPrice(prices, ticket.model) !== null) usage.cost_usd = costUsd;
-    } else if (!context.aborted && context.errorCode !== null) {
+      costUsd = computeCost(prices, ticket.model, { inputTokens: prompt, outputTokens: completion });
+    } else if (!outcome.aborted && outcome.failed) {
       // Refused or failed without a reply from any model (no usage reported): nothing was generated to pay for.
       prompt = 0;
       completion = 0;
       costUsd = 0;
     }
     const total = usage?.total_tokens ?? prompt + completion;
+    ticket.measured = true;
     ticket.actualTokens = total;
     ticket.actualUsd = costUsd;
     return {
-      day: utcDay(Date.now()),
-      tenantId: ticket.tenantId,
-      teamId: ticket.teamId,
-      keyId: ticket.keyId,
-      model: ticket.model,
-      requests: 1,
-      promptTokens: prompt,
-      completionTokens: completion,
-      totalTokens: total,
-      costUsd,
+      delta: {
+        day: utcDay(Date.now()),
+        tenantId: ticket.tenantId,
+        teamId: ticket.teamId,
+        keyId: ticket.keyId,
+        model: ticket.model,
+        requests: 1,
+        promptTokens: prompt,
+        completionTokens: completion,
+        totalTokens: total,
+        costUsd,
+      },
+      costUsd: findPrice(prices, ticket.model) === null ? null : costUsd,
     };
   }
 
   /** Corrects the shared counters from the reservation to the measured usage; runs after the ledger commit. */
-  async function settle(context: RequestContext): Promise<void> {
-    const ticket = context.reservation;
-    if (!(ticket instanceof AdmissionTicket)) return;
-    context.reservation = null;
+  async function settle(ticket: AdmissionTicket): Promise<void> {
     ticket.stopLeaseRenewal();
-    if (!ticket.measured) measure(context);
     inFlight.delete(ticket);
     if (ticket.reservation === null) return;
+    // Unmeasured (measuring failed): the reservation stays charged, the safe direction.
+    const tokens = ticket.measured ? ticket.actualTokens : ticket.reservedTokens;
+    const costUsd = ticket.measured ? ticket.actualUsd : ticket.reservedUsd;
     try {
-      await state.settle(ticket.reservation, { tokens: ticket.actualTokens, costUsd: ticket.actualUsd });
+      await state.settle(ticket.reservation, { tokens, costUsd });
     } catch (error) {
       // The reservation stays charged (the safe direction) and its leases lapse after their TTL.
-      logger.error({ err: error, requestId: context.requestId }, 'settling a reservation failed');
+      logger.error({ err: error, requestId: ticket.requestId }, 'settling a reservation failed');
     }
   }
 
   return { admit, measure, settle };
-}
-
-function capOf(limits: LimitsConfig): { maxOutputTokensCap?: number } {
-  return limits.max_output_tokens_cap === undefined ? {} : { maxOutputTokensCap: limits.max_output_tokens_cap };
 }

@@ -6,7 +6,10 @@
  * @example
  * const limits = createAdmissionService({ config, store, logger });
  * await limits.start();
- * buildApp({ pipeline: { …, admission: limits.admission }, … });
+ * const decision = await limits.admission.admit({ requestId, principal, metering: 'tokens', model, … });
+ * // when the request ends: measure (the ledger delta goes with the audit event), then, once committed, settle
+ * const { delta, costUsd } = limits.admission.measure(ticket, outcome);
+ * await limits.admission.settle(ticket);
  * // on shutdown, after the server closed:
  * await limits.close();
  */
@@ -44,7 +47,6 @@ export {
   mergeLimitSettings,
   parseLimitFlags,
 } from './limit-options.ts';
-export { denialError, describeScope, formatResetDuration, type HeaderSink, writeRateHeaders } from './responses.ts';
 export {
   type CompiledScope,
   compileScopeSettings,
@@ -52,6 +54,18 @@ export {
   ScopeLimitCompiler,
 } from './scope-limits.ts';
 export { ScopeSettingsSnapshot, type ScopeSettingsSnapshotOptions } from './scope-settings-snapshot.ts';
+export {
+  type Admission,
+  type AdmissionCall,
+  type AdmissionDecision,
+  type AdmissionLogger,
+  type AdmissionRefusal,
+  type Measurement,
+  type Metering,
+  openAdmission,
+  type ReservationSummary,
+  type SettleOutcome,
+} from './types.ts';
 export {
   buildUsageReport,
   parseGroupBy,

@@ -20,6 +20,7 @@ export {
   parseStatusFilter,
   type StatusFilter,
 } from './search.ts';
+export type { AuditSink } from './sink.ts';
 export {
   AuditStreamExporter,
   type AuditStreamExporterOptions,

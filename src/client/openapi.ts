@@ -1485,6 +1485,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OpenAI Responses API (JSON or typed SSE events): passed through to upstreams declared with responses_api, translated through chat completions for the others. */
+        post: operations["llm.responses"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/responses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieving a stored response: always 404 response_not_stored, since Gatehouse keeps none. */
+        get: operations["llm.responses.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/responses/compact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Compacts a conversation (Codex); only upstreams declared with responses_api serve it. */
+        post: operations["llm.responses.compact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/vault/{service}/{wildcard}": {
         parameters: {
             query?: never;
@@ -1512,10 +1563,10 @@ export interface components {
     schemas: {
         Error: {
             error: {
-                code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "auth_throttled" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "prompt_not_found" | "mcp_resource_not_found" | "mcp_method_not_allowed" | "mcp_request_state_invalid" | "mcp_input_unavailable" | "mcp_authorization_required" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "client_aborted" | "internal_error";
+                code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "feature_needs_native_upstream" | "response_not_stored" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "auth_throttled" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "prompt_not_found" | "mcp_resource_not_found" | "mcp_method_not_allowed" | "mcp_request_state_invalid" | "mcp_input_unavailable" | "mcp_authorization_required" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "client_aborted" | "internal_error";
                 message: string;
                 param: string | null;
-                type: "invalid_request_error" | "authentication_error" | "rate_limit_error" | "not_found_error" | "service_unavailable" | "permission_error" | "conflict_error" | "upstream_error" | "api_error" | "insufficient_quota";
+                type: "invalid_request_error" | "not_found_error" | "authentication_error" | "rate_limit_error" | "service_unavailable" | "permission_error" | "conflict_error" | "upstream_error" | "api_error" | "insufficient_quota";
             };
         };
     };
@@ -1566,11 +1617,21 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        authorization_servers: string[];
+                        bearer_methods_supported: string[];
+                        resource: string;
+                        resource_name: string;
+                        scopes_supported: string[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -1585,11 +1646,21 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        authorization_servers: string[];
+                        bearer_methods_supported: string[];
+                        resource: string;
+                        resource_name: string;
+                        scopes_supported: string[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
             };
             default: components["responses"]["Error"];
         };
@@ -2547,6 +2618,7 @@ export interface operations {
                     id: string;
                     max_connections?: number;
                     provider: "openai" | "azure-openai" | "ollama";
+                    responses_api?: boolean;
                 };
             };
         };
@@ -2651,6 +2723,7 @@ export interface operations {
                     id?: string;
                     max_connections?: number;
                     provider: "openai" | "azure-openai" | "ollama";
+                    responses_api?: boolean;
                 };
             };
         };
@@ -4838,13 +4911,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -4862,13 +4928,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -4886,13 +4945,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -4910,13 +4962,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -4934,13 +4979,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -4954,15 +4992,31 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    messages?: {
+                        content?: string;
+                        images?: string[] | null;
+                        role: "system" | "user" | "assistant" | "tool";
+                    }[];
+                    model?: string;
+                    options?: Record<string, never>;
+                    stream?: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -4977,13 +5031,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -4998,13 +5045,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5019,13 +5059,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5040,13 +5073,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5061,13 +5087,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5082,13 +5101,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5103,13 +5115,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5124,13 +5129,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5145,13 +5143,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5166,13 +5157,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5187,13 +5171,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5208,13 +5185,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5229,13 +5199,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5250,13 +5213,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5271,13 +5227,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5290,15 +5239,28 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    dimensions?: number;
+                    input: string | string[];
+                    model?: string;
+                    options?: Record<string, never>;
+                    truncate?: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5311,15 +5273,26 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    model?: string;
+                    options?: Record<string, never>;
+                    prompt: string;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5332,15 +5305,30 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    model?: string;
+                    options?: Record<string, never>;
+                    prompt?: string;
+                    raw?: boolean;
+                    stream?: boolean;
+                    suffix?: string;
+                    system?: string;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5356,11 +5344,26 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        models: ({
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            digest: string;
+                            model: string;
+                            modified_at: string;
+                            name: string;
+                            size: number;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                    };
+                };
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -5376,13 +5379,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5397,13 +5393,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5418,13 +5407,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5439,13 +5421,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5460,13 +5435,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5481,13 +5449,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5502,13 +5463,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5523,13 +5477,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5544,13 +5491,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5565,13 +5505,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5584,15 +5517,28 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    model?: string;
+                    name?: string;
+                    verbose?: boolean;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5608,11 +5554,26 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        models: ({
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            digest: string;
+                            model: string;
+                            modified_at: string;
+                            name: string;
+                            size: number;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                    };
+                };
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -5629,11 +5590,15 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        version: string;
+                    };
+                };
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -5754,7 +5719,7 @@ export interface operations {
                         csrf_token: string;
                         /** Format: date-time */
                         expires_at: string;
-                        /** @description For each scope where the principal holds a binding, the admin permissions it resolves to there. A resource at scope S is governed by the most specific listed scope that covers S; none covering it means no access. */
+                        /** @description For each scope where the principal holds a binding, the admin permissions (and `prompts.read`) it resolves to there. A resource at scope S is governed by the most specific listed scope that covers S; none covering it means no access. */
                         grants: {
                             permissions: string[];
                             scope: string;
@@ -5802,7 +5767,7 @@ export interface operations {
                         csrf_token: string;
                         /** Format: date-time */
                         expires_at: string;
-                        /** @description For each scope where the principal holds a binding, the admin permissions it resolves to there. A resource at scope S is governed by the most specific listed scope that covers S; none covering it means no access. */
+                        /** @description For each scope where the principal holds a binding, the admin permissions (and `prompts.read`) it resolves to there. A resource at scope S is governed by the most specific listed scope that covers S; none covering it means no access. */
                         grants: {
                             permissions: string[];
                             scope: string;
@@ -5874,11 +5839,23 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        data: ({
+                            id: string;
+                            /** @description Where to call it: `/vault/{id}/…`. */
+                            path: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        /** @constant */
+                        object: "list";
+                    };
+                };
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -6315,10 +6292,10 @@ export interface operations {
                             };
                         };
                         error: {
-                            code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "auth_throttled" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "prompt_not_found" | "mcp_resource_not_found" | "mcp_method_not_allowed" | "mcp_request_state_invalid" | "mcp_input_unavailable" | "mcp_authorization_required" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "client_aborted" | "internal_error";
+                            code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "feature_needs_native_upstream" | "response_not_stored" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "auth_throttled" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "prompt_not_found" | "mcp_resource_not_found" | "mcp_method_not_allowed" | "mcp_request_state_invalid" | "mcp_input_unavailable" | "mcp_authorization_required" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "client_aborted" | "internal_error";
                             message: string;
                             param: string | null;
-                            type: "invalid_request_error" | "authentication_error" | "rate_limit_error" | "not_found_error" | "service_unavailable" | "permission_error" | "conflict_error" | "upstream_error" | "api_error" | "insufficient_quota";
+                            type: "invalid_request_error" | "not_found_error" | "authentication_error" | "rate_limit_error" | "service_unavailable" | "permission_error" | "conflict_error" | "upstream_error" | "api_error" | "insufficient_quota";
                         };
                         /** @constant */
                         status: "not_ready";
@@ -6335,15 +6312,35 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    max_completion_tokens?: number | null;
+                    max_tokens?: number | null;
+                    messages: {
+                        content?: string | Record<string, never>[] | null;
+                        role: "system" | "developer" | "user" | "assistant" | "tool" | "function";
+                    }[];
+                    model?: string;
+                    n?: number;
+                    stream?: boolean | null;
+                    stream_options?: Record<string, never> | null;
+                    temperature?: number | null;
+                    top_p?: number | null;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -6356,15 +6353,31 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    max_tokens?: number | null;
+                    model?: string;
+                    n?: number;
+                    prompt: string | string[] | number[] | number[][];
+                    stream?: boolean | null;
+                    stream_options?: Record<string, never> | null;
+                    temperature?: number | null;
+                    top_p?: number | null;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -6377,15 +6390,27 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    dimensions?: number;
+                    encoding_format?: "float" | "base64";
+                    input: string | string[] | number[] | number[][];
+                    model?: string;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -6401,11 +6426,24 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description Unix seconds. */
+                            created: number;
+                            id: string;
+                            /** @constant */
+                            object: "model";
+                            owned_by: string;
+                        }[];
+                        /** @constant */
+                        object: "list";
+                    };
+                };
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -6424,11 +6462,111 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description Unix seconds. */
+                        created: number;
+                        id: string;
+                        /** @constant */
+                        object: "model";
+                        owned_by: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "llm.responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    input?: string | Record<string, never>[];
+                    instructions?: string | null;
+                    max_output_tokens?: number | null;
+                    model?: string;
+                    previous_response_id?: string | null;
+                    store?: boolean | null;
+                    stream?: boolean | null;
+                    temperature?: number | null;
+                    tools?: {
+                        type: string;
+                    }[];
+                    top_p?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "llm.responses.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "llm.responses.compact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    input?: string | Record<string, never>[];
+                    instructions?: string | null;
+                    model?: string;
+                    previous_response_id?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6447,14 +6585,20 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": unknown;
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6473,14 +6617,20 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": unknown;
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6499,14 +6649,20 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": unknown;
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6525,14 +6681,20 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": unknown;
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6551,14 +6713,20 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": unknown;
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];

@@ -1,7 +1,15 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../identity/index.ts';
+import { InvalidBodyError } from '../llm/index.ts';
 import { ConflictError, NotFoundError } from '../store/index.ts';
 import { GatehouseError, httpError } from './errors.ts';
+
+const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+
+/** An id parameter given something else, most often a name (`/tenants/acme`): say so rather than quote the regex. */
+function isIdPattern(failure: { keyword?: string; params?: unknown } | undefined): boolean {
+  return failure?.keyword === 'pattern' && (failure.params as { pattern?: string }).pattern === UUID_PATTERN;
+}
 
 function fromFastifyError(error: FastifyError, bodyLimit: number, contentType: string): GatehouseError | null {
   switch (error.code) {
@@ -22,7 +30,11 @@ function fromFastifyError(error: FastifyError, bodyLimit: number, contentType: s
     const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
     const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
     const param = [path, missing ?? extra].filter(Boolean).join('.') || null;
-    const detail = extra ? `unknown field "${extra}"` : `${param ?? 'body'} ${first?.message ?? 'is invalid'}`;
+    const detail = extra
+      ? `unknown field "${extra}"`
+      : isIdPattern(first)
+        ? `${param} takes an id (a UUID), not a name: list ids with the matching GET (tenants, teams, keys); the CLI and usage reports accept names`
+        : `${param ?? 'body'} ${first?.message ?? 'is invalid'}`;
     return httpError('invalid_request', { detail }, param);
   }
   if (error instanceof SyntaxError && error.statusCode === 400) return httpError('invalid_json');
@@ -32,6 +44,7 @@ function fromFastifyError(error: FastifyError, bodyLimit: number, contentType: s
 /** Maps anything thrown on any surface to the catalog; unknown errors become `internal_error`, logged in full. */
 export function toGatehouseError(error: unknown, bodyLimit: number, contentType = ''): GatehouseError {
   if (error instanceof GatehouseError) return error;
+  if (error instanceof InvalidBodyError) return httpError('invalid_request', { detail: error.detail }, error.param);
   if (error instanceof ValidationError) return httpError('invalid_request', { detail: error.message }, error.field);
   if (error instanceof ConflictError) return httpError('conflict', { detail: error.message }, error.field);
   if (error instanceof NotFoundError) return httpError('resource_not_found', { detail: error.message });

@@ -64,6 +64,18 @@ export const ERROR_CATALOG = {
     message: 'The request was not received in time.',
   },
   invalid_request: { status: 400, type: 'invalid_request_error', message: 'The request is invalid: {detail}.' },
+  feature_needs_native_upstream: {
+    status: 400,
+    type: 'invalid_request_error',
+    message:
+      '{feature} needs an upstream that serves {path} itself, and model {model} is (at least in part) served by translation, which keeps no state and hosts no tools. Send the whole conversation in the request, or route the model to upstreams that serve {path}.',
+  },
+  response_not_stored: {
+    status: 404,
+    type: 'not_found_error',
+    message:
+      'Response {id} cannot be retrieved through Gatehouse: it keeps no responses, and translated upstreams store none. Send the whole conversation in input with store: false.',
+  },
   body_too_large: {
     status: 413,
     type: 'invalid_request_error',

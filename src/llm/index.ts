@@ -15,5 +15,22 @@ export {
   UpstreamsSectionSchema,
 } from './config-schema.ts';
 export { DEFAULT_OLLAMA_UPSTREAM_ID, DEFAULT_OLLAMA_URL, normalizeOllamaUrl } from './default-ollama.ts';
+export {
+  type BodyValidator,
+  ClientCall,
+  type ClientDialect,
+  createBodyValidator,
+  DIALECTS,
+  dialectFor,
+  type ErrorFields,
+  InvalidBodyError,
+  MODEL_HEADER,
+  OllamaDialect,
+  OpenAIDialect,
+  type OperationSpec,
+  type RequestHeaders,
+  ResponsesDialect,
+  routedModel,
+} from './dialects/index.ts';
 export { type LlmReadinessCheck, UpstreamHealthMonitor } from './readiness.ts';
 export { LlmService, type LlmServiceOptions } from './service.ts';

@@ -1,9 +1,7 @@
 import {
-  estimatePromptTokens,
   estimateTokensFromChars,
   extractUpstreamMessage,
   type FailureVerdict,
-  type JsonObject,
   makeUsage,
   measureStringField,
   type PlannedAttempt,
@@ -62,23 +60,22 @@ export function finishAttempt(
 }
 
 /** Usage for a JSON reply whose upstream reported none: prompt from the request, completion from the text. */
-export function estimateJsonUsage(requestBody: JsonObject, responseBody: Buffer): Usage {
+export function estimateJsonUsage(promptTokens: number, responseBody: Buffer): Usage {
   const text = responseBody.toString('utf8');
   const chars =
     measureStringField(text, 'content') + measureStringField(text, 'text') + measureStringField(text, 'response');
-  return makeUsage(estimatePromptTokens(requestBody), estimateTokensFromChars(chars));
+  return makeUsage(promptTokens, estimateTokensFromChars(chars));
 }
 
 export function finishStreamAudit(
   audit: CallAudit,
-  requestBody: JsonObject,
+  promptTokens: number,
   transform: StreamTransform,
   end: StreamEnd,
   latencyMs: number,
 ): CallAudit {
   const reported = transform.usage;
-  audit.usage =
-    reported ?? makeUsage(estimatePromptTokens(requestBody), estimateTokensFromChars(transform.completionChars));
+  audit.usage = reported ?? makeUsage(promptTokens, estimateTokensFromChars(transform.completionChars));
   audit.usage_estimated = reported === null;
   audit.latency_ms = latencyMs;
   audit.truncated = end.kind === 'truncated';

@@ -3,12 +3,12 @@ import {
   classifyStatus,
   computeBackoffMs,
   createAttemptPlan,
+  dialectOfOperation,
   type FailureVerdict,
   type JsonObject,
   type ModelGroupSpec,
   type PlannedAttempt,
   parseRetryAfterMs,
-  planUpstreamCall,
   readTopLevelMembers,
   type TargetSpec,
   type UpstreamCallPlan,
@@ -42,10 +42,6 @@ function timeoutsFor(state: RouterState, call: LlmCall, group: ModelGroupSpec, t
     firstByteTimeoutMs: group.first_byte_timeout_ms ?? total,
     idleTimeoutMs: group.idle_timeout_ms ?? policy.idle_timeout_ms,
   };
-}
-
-function contentTypeFor(call: LlmCall): string {
-  return call.operation.startsWith('ollama.') ? 'application/x-ndjson' : 'text/event-stream';
 }
 
 /** Applies a failed attempt's consequences: the target's circuit and the key's cooldown. */
@@ -109,7 +105,7 @@ function succeedJson(ctx: AttemptContext, response: UpstreamResponse, json: Json
   const translated = plan.translateResponse?.(json);
   const body = translated === undefined ? response.body : Buffer.from(JSON.stringify(translated));
   const reported = plan.readUsage(json);
-  audit.usage = reported ?? estimateJsonUsage(ctx.call.body, response.body);
+  audit.usage = reported ?? estimateJsonUsage(ctx.call.promptTokens, response.body);
   audit.usage_estimated = reported === null;
   audit.ttft_ms = response.firstByteAt === null ? null : response.firstByteAt - ctx.startedAt;
   audit.latency_ms = state.now() - ctx.startedAt;
@@ -126,9 +122,9 @@ function succeedStream(ctx: AttemptContext, start: UpstreamStreamStart): LlmResu
     if (end.kind === 'truncated' && end.failure !== null && end.failure.verdict.penalizeTarget) {
       state.health.recordFailure(planned.key, state.now());
     }
-    return finishStreamAudit(audit, ctx.call.body, start.live.transform, end, state.now() - ctx.startedAt);
+    return finishStreamAudit(audit, ctx.call.promptTokens, start.live.transform, end, state.now() - ctx.startedAt);
   });
-  return { kind: 'stream', status: 200, contentType: contentTypeFor(ctx.call), stream, audit };
+  return { kind: 'stream', status: 200, contentType: ctx.plan.contentType, stream, audit };
 }
 
 /** Runs one attempt; returns the result, or the error to remember when another attempt may follow. */
@@ -260,10 +256,11 @@ export async function executeWithFailover(state: RouterState, call: LlmCall): Pr
     const upstream = state.upstreams.get(planned.target.upstream) as ResolvedUpstream;
     const keyChoice = upstream.keys.pick(state.now());
     if (keyChoice === null) continue;
-    const callPlan = planUpstreamCall(
-      call.operation,
-      upstream.adapter.dialect,
-      call.body,
+    // Same dialect on both sides is passthrough; otherwise the client's dialect translates to the adapter's.
+    const served = dialectOfOperation(call.operation);
+    const callPlan = call.planner.planUpstream(
+      call,
+      upstream.dialects.includes(served) ? served : upstream.adapter.dialect,
       {
         requestId: call.requestId,
         publicModel: call.model,

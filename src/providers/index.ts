@@ -34,6 +34,7 @@ export type {
   AttemptRecord,
   CallAudit,
   CallOutcome,
+  CallPlanner,
   CallSignal,
   LlmCall,
   LlmResult,

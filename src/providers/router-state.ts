@@ -4,6 +4,7 @@ import {
   createModelMatcher,
   createTargetHealth,
   DEFAULT_ROUTING_POLICY,
+  type Dialect,
   type KeyRing,
   type ModelGroupSpec,
   type ModelMatcher,
@@ -19,6 +20,8 @@ import type { CallSignal } from './types.ts';
 export interface ResolvedUpstream {
   base: UpstreamBase;
   adapter: ProviderAdapter;
+  /** The wire families it serves: its adapter's, and the Responses API when an `openai` upstream declares it. */
+  dialects: readonly Dialect[];
   keys: KeyRing;
   dispatcher: Dispatcher;
 }
@@ -59,11 +62,16 @@ export function buildRoutingTables(
     const spec: UpstreamSpec = { ...input, api_keys: input.api_keys ?? [] };
     if (upstreams.has(spec.id)) throw new TypeError(`duplicate upstream id: ${spec.id}`);
     const base = resolveUpstreamBase(spec);
+    const adapter = getProviderAdapter(spec.provider);
+    if (spec.responses_api === true && adapter.dialect !== 'openai') {
+      throw new TypeError(`upstream ${spec.id}: responses_api is for provider openai only`);
+    }
     const old = previous?.get(spec.id);
     const sameKeys = old !== undefined && old.base.spec.api_keys.join('\u0000') === spec.api_keys.join('\u0000');
     upstreams.set(spec.id, {
       base,
-      adapter: getProviderAdapter(spec.provider),
+      adapter,
+      dialects: spec.responses_api === true ? [adapter.dialect, 'responses'] : [adapter.dialect],
       // Key cooldowns survive a config refresh unless the keys themselves changed.
       keys: sameKeys ? old.keys : createKeyRing(spec.api_keys),
       dispatcher: pools.get(base.origin, spec.max_connections),

@@ -1,6 +1,23 @@
-import type { JsonObject, LlmOperation, UpstreamErrorCode, Usage } from '../domain/routing/index.ts';
+import type {
+  Dialect,
+  JsonObject,
+  LlmOperation,
+  PlanOptions,
+  TranslateContext,
+  UpstreamCallPlan,
+  UpstreamErrorCode,
+  Usage,
+} from '../domain/routing/index.ts';
 
-/** One call from a route: the client's operation and validated body, already authorised and admitted. */
+/**
+ * How a call is carried out on an upstream of a given dialect: the client's dialect object implements it
+ * (passthrough for its own dialect, translation otherwise). Called once per attempt, before any I/O.
+ */
+export interface CallPlanner {
+  planUpstream(call: LlmCall, upstream: Dialect, ctx: TranslateContext, options: PlanOptions): UpstreamCallPlan;
+}
+
+/** One call from a route: the typed call built at the route boundary, already authorised and admitted. */
 export interface LlmCall {
   /** Drives deterministic target selection and ids in translated responses. */
   requestId: string;
@@ -9,8 +26,11 @@ export interface LlmCall {
   model: string;
   /** The client's parsed JSON body; never mutated. Unknown fields reach same-dialect upstreams untouched. */
   body: JsonObject;
+  /** Prompt tokens estimated at the boundary; the usage estimate when an upstream reports none. */
+  promptTokens: number;
+  planner: CallPlanner;
   /** Aborts the upstream at once: wire it to the client connection's close. */
-  signal?: CallSignal;
+  signal?: CallSignal | undefined;
 }
 
 /**

@@ -116,6 +116,46 @@ describe('the console in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('shows the logged prompt in the audit detail when asked, as inert text, and audits the read', async () => {
+    const calls = await adminApi('GET', '/admin/v1/audit?surface=llm.chat&limit=1');
+    const call = calls.json.data[0];
+    // The call is logged as the LLM routes log an opted-in key's call (the store is the recorder's one way in).
+    const payload = '<img src=x onerror="window.__pwned=1">';
+    const recorded = await world.gateway.promptLogs.record({
+      requestId: call.request_id,
+      keyId: call.principal.id,
+      tenantId: call.tenant_id,
+      teamId: call.team_id,
+      optIn: { ttl_s: 3600 },
+      request: { model: 'llama3', messages: [{ role: 'user', content: 'hello from the console test' }] },
+      response: `a reply with ${payload}`,
+    });
+    expect(recorded).toBe(true);
+
+    // The platform admin's `*` covers prompts.read (org, team and auditor roles do not hold it).
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByLabel('Request id').fill(call.request_id);
+    await page
+      .getByRole('region', { name: 'Audit events' })
+      .getByRole('button', { name: /View details of request/ })
+      .first()
+      .click();
+    const detail = page.getByRole('dialog', { name: 'Audit event' });
+    await detail.getByRole('button', { name: 'Show logged prompt' }).waitFor();
+    const before = (await adminApi('GET', '/admin/v1/audit?surface=admin.prompt_logs.read')).json.data.length;
+    expect(before).toBe(0);
+    await detail.getByRole('button', { name: 'Show logged prompt' }).click();
+    await expect(detail.getByTestId('prompt-response').textContent()).resolves.toBe(`a reply with ${payload}`);
+    await expect(detail.getByTestId('prompt-request').textContent()).resolves.toContain('hello from the console test');
+    expect(await page.evaluate('window.__pwned')).toBeUndefined();
+    await shoot(page, 'audit-prompt-log');
+    await detail.getByRole('button', { name: 'Close' }).click();
+    const reads = (await adminApi('GET', '/admin/v1/audit?surface=admin.prompt_logs.read')).json.data;
+    expect(reads).toHaveLength(1);
+    expect(reads[0]).toMatchObject({ status: 200, principal: { type: 'user' } });
+    expect(problems).toEqual([]);
+  });
+
   it('sets a budget on the key and watches the next call refused', async () => {
     await page.getByRole('link', { name: 'Keys' }).click();
     const keys = page.getByRole('region', { name: 'Virtual keys of the team' });

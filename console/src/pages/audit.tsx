@@ -7,6 +7,7 @@ import { Badge, type Column, Dialog, ErrorNote, Field, formatTime, Section, Sele
 
 type AuditEvent = Answer<'admin.audit.query'>['data'][number];
 type Verify = Answer<'admin.audit.verify'>;
+type PromptLog = Answer<'admin.prompt_logs.read'>;
 
 const OUTCOMES = [
   '',
@@ -26,8 +27,58 @@ function tone(outcome: string): 'good' | 'bad' | 'warn' | 'neutral' {
   return 'bad';
 }
 
+/**
+ * The logged prompt and reply of one LLM call, fetched only when asked for: reading it is itself an audited
+ * `prompts.read` request, so opening an event's detail must not read prompts as a side effect. Shown as text.
+ */
+function PromptLogPanel(props: { requestId: string }) {
+  const [entry, setEntry] = useState<PromptLog | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const show = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setEntry(
+        await must(
+          api.GET('/admin/v1/prompt-logs/{request_id}', { params: { path: { request_id: props.requestId } } }),
+        ),
+      );
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-label="Prompt log">
+      <h3>Prompt log</h3>
+      {entry === null ? (
+        <button type="button" onClick={show} disabled={busy}>
+          Show logged prompt
+        </button>
+      ) : (
+        <>
+          <p>
+            Logged {formatTime(entry.created_at)}, readable until {formatTime(entry.expires_at)}.
+          </p>
+          <h4>Request</h4>
+          <pre class="json" data-testid="prompt-request">
+            {JSON.stringify(entry.request, null, 2)}
+          </pre>
+          <h4>Reply</h4>
+          <pre class="json" data-testid="prompt-response">
+            {entry.response}
+          </pre>
+        </>
+      )}
+      {error ? <ErrorNote error={error} /> : null}
+    </section>
+  );
+}
+
 /** The event as stored, shown as text: metadata written by callers (names, paths) can never become markup here. */
-function EventDetail(props: { event: AuditEvent; onClose(): void }) {
+function EventDetail(props: { event: AuditEvent; canReadPrompts: boolean; onClose(): void }) {
   const e = props.event;
   return (
     <Dialog title="Audit event" onClose={props.onClose} wide>
@@ -57,6 +108,8 @@ function EventDetail(props: { event: AuditEvent; onClose(): void }) {
       <pre class="json" data-testid="audit-json">
         {JSON.stringify(e, null, 2)}
       </pre>
+      {/* Prompt logs exist only for metered LLM calls (those carry usage), of keys that opted in. */}
+      {props.canReadPrompts && e.usage !== null ? <PromptLogPanel requestId={e.request_id} /> : null}
     </Dialog>
   );
 }
@@ -189,7 +242,13 @@ export function AuditPage() {
         ) : null}
         <Table caption="Audit events" columns={columns} rows={events.data} empty="No event matches." />
       </Section>
-      {selected ? <EventDetail event={selected} onClose={() => setSelected(null)} /> : null}
+      {selected ? (
+        <EventDetail
+          event={selected}
+          canReadPrompts={can(session, 'prompts.read', 'platform')}
+          onClose={() => setSelected(null)}
+        />
+      ) : null}
     </>
   );
 }

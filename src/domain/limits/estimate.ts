@@ -60,6 +60,10 @@ function estimateMessages(messages: unknown[]): number {
     if (typeof message.name === 'string') chars += message.name.length;
     if (Array.isArray(message.tool_calls)) chars += JSON.stringify(message.tool_calls).length;
     if (typeof message.thinking === 'string') chars += message.thinking.length;
+    // Responses API items: a function call's arguments and a tool's output (Codex sends whole command outputs).
+    if (typeof message.arguments === 'string') chars += message.arguments.length;
+    if (typeof message.output === 'string') chars += message.output.length;
+    else if (Array.isArray(message.output)) chars += measureContent(message.output).chars;
     // Ollama carries images as a base64 array beside the content, not as parts.
     const ollamaImages = Array.isArray(message.images) ? message.images.length : 0;
     tokens += MESSAGE_OVERHEAD_TOKENS + charsToTokens(chars) + (measured.images + ollamaImages) * IMAGE_PART_TOKENS;
@@ -131,16 +135,27 @@ function requestedOutputTokens(body: Json): number | null {
   );
 }
 
+/** What a request body says about its size: prompt estimate, its own output ceiling per choice, and `n`. */
+export interface CallEstimate {
+  promptTokens: number;
+  /** The body's own output ceiling per choice; null when it names none; 0 when nothing is generated. */
+  maxOutputTokens: number | null;
+  choices: number;
+}
+
+/** Reads a body once for everything admission reserves; `embeddings` bodies generate no output. */
+export function estimateCall(body: unknown, produces: 'text' | 'embeddings'): CallEstimate {
+  const promptTokens = estimatePromptTokens(body);
+  if (produces === 'embeddings') return { promptTokens, maxOutputTokens: 0, choices: 1 };
+  if (!isObject(body)) return { promptTokens, maxOutputTokens: null, choices: 1 };
+  return { promptTokens, maxOutputTokens: requestedOutputTokens(body), choices: positiveInteger(body.n) ?? 1 };
+}
+
 /** Tokens to reserve for one request: the prompt estimate plus its output ceiling (times `n` choices). */
 export function estimateReservation(body: unknown, defaults: ReservationDefaults): TokenReservation {
-  const promptTokens = estimatePromptTokens(body);
-  if (defaults.kind === 'embeddings' || !isObject(body)) {
-    const outputTokens = defaults.kind === 'embeddings' ? 0 : defaults.defaultMaxOutputTokens;
-    return { promptTokens, outputTokens, totalTokens: promptTokens + outputTokens };
-  }
-  let perChoice = requestedOutputTokens(body) ?? defaults.defaultMaxOutputTokens;
+  const call = estimateCall(body, defaults.kind === 'embeddings' ? 'embeddings' : 'text');
+  let perChoice = call.maxOutputTokens ?? defaults.defaultMaxOutputTokens;
   if (defaults.maxOutputTokensCap !== undefined) perChoice = Math.min(perChoice, defaults.maxOutputTokensCap);
-  const choices = positiveInteger(body.n) ?? 1;
-  const outputTokens = perChoice * choices;
-  return { promptTokens, outputTokens, totalTokens: promptTokens + outputTokens };
+  const outputTokens = perChoice * call.choices;
+  return { promptTokens: call.promptTokens, outputTokens, totalTokens: call.promptTokens + outputTokens };
 }

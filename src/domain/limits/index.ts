@@ -54,7 +54,9 @@ export {
 } from './admission-result.ts';
 export { computeCost, estimateCost, findPrice, type ModelPrice, type PriceTable, type TokenUsage } from './cost.ts';
 export {
+  type CallEstimate,
   CHARS_PER_TOKEN,
+  estimateCall,
   estimatePromptTokens,
   estimateReservation,
   IMAGE_PART_TOKENS,

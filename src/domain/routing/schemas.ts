@@ -17,6 +17,7 @@ export const UpstreamSpecSchema = Type.Object(
     api_version: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     headers: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9-]+$' }), Type.String({ maxLength: 4096 }))),
     max_connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
+    responses_api: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, $id: 'llm-upstream' },
 );

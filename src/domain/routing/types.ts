@@ -5,8 +5,11 @@
 /** Upstream kinds a deployment can declare (issue 3, "Upstreams and model routing"). */
 export type UpstreamKind = 'openai' | 'azure-openai' | 'ollama';
 
-/** The wire family an upstream or a client speaks; `azure-openai` speaks `openai`. */
-export type Dialect = 'openai' | 'ollama';
+/**
+ * The wire family an upstream or a client speaks; `azure-openai` speaks `openai`. Each has one object in the
+ * dialect registry (`src/llm/dialects/registry.ts`), whose type makes the registry exhaustive over this union.
+ */
+export type Dialect = 'openai' | 'ollama' | 'responses';
 
 /**
  * One call shape on one wire family. Client-facing routes and upstream adapters use the same names, so a
@@ -19,7 +22,12 @@ export type LlmOperation =
   | 'ollama.chat'
   | 'ollama.generate'
   | 'ollama.embed'
-  | 'ollama.embeddings';
+  | 'ollama.embeddings'
+  | 'responses.create'
+  | 'responses.compact';
+
+/** The operations of one dialect: `OperationOf<'ollama'>` is `'ollama.chat' | 'ollama.generate' | …`. */
+export type OperationOf<D extends Dialect> = Extract<LlmOperation, `${D}.${string}`>;
 
 export type JsonObject = Record<string, unknown>;
 
@@ -46,6 +54,11 @@ export interface UpstreamSpec {
   headers?: Record<string, string>;
   /** Connections per origin in the undici Pool. */
   max_connections?: number;
+  /**
+   * `openai` only: the upstream also serves OpenAI's Responses API (`/responses`), so Responses calls pass through
+   * instead of being translated to chat completions.
+   */
+  responses_api?: boolean;
 }
 
 export interface TargetSpec {
@@ -109,5 +122,5 @@ export function dialectOf(kind: UpstreamKind): Dialect {
 }
 
 export function dialectOfOperation(op: LlmOperation): Dialect {
-  return op.startsWith('ollama.') ? 'ollama' : 'openai';
+  return op.slice(0, op.indexOf('.')) as Dialect;
 }

@@ -1,37 +1,13 @@
 import type { JsonObject, Usage } from './types.ts';
 
 /**
- * Token counts without a tokenizer: ~4 characters per token is OpenAI's published rule of thumb for English
+ * Completion tokens without a tokenizer: ~4 characters per token is OpenAI's published rule of thumb for English
  * ("What are tokens and how to count them?", help.openai.com). Used only when the upstream reported no usage
- * (cut or aborted streams), and flagged as an estimate in the audit event.
+ * (cut or aborted streams), and flagged as an estimate in the audit event; the prompt side comes from the call's
+ * own estimate, made once at the route boundary.
  */
 export function estimateTokensFromChars(chars: number): number {
   return chars <= 0 ? 0 : Math.ceil(chars / 4);
-}
-
-function textLength(value: unknown): number {
-  if (typeof value === 'string') return value.length;
-  if (Array.isArray(value)) {
-    let total = 0;
-    for (const item of value) total += textLength(item);
-    return total;
-  }
-  if (value !== null && typeof value === 'object') {
-    const part = value as JsonObject;
-    if (typeof part.text === 'string') return part.text.length;
-    if (typeof part.content === 'string' || Array.isArray(part.content)) return textLength(part.content);
-  }
-  return 0;
-}
-
-/** Counts the prompt side of any supported request shape (messages, prompt, system, input). */
-export function estimatePromptTokens(body: JsonObject): number {
-  let chars = 0;
-  if (Array.isArray(body.messages)) {
-    for (const message of body.messages) chars += textLength(message) + 4;
-  }
-  chars += textLength(body.prompt) + textLength(body.system) + textLength(body.input) + textLength(body.suffix);
-  return estimateTokensFromChars(chars);
 }
 
 function count(value: unknown): number {

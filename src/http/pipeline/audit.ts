@@ -2,9 +2,9 @@ import { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type AuditEventDraft, outcomeForStatus } from '../../domain/audit/index.ts';
 import { uuidv7 } from '../../domain/ids.ts';
-import type { LedgerDelta } from '../../domain/limits/index.ts';
 import type { RequestContext } from '../context.ts';
 import type { GatewayPipelineDeps } from './deps.ts';
+import { measureRequest, settleRequest } from './settle.ts';
 
 /** nginx's convention for "client closed the request before the response was complete". */
 export const CLIENT_CLOSED_STATUS = 499;
@@ -106,27 +106,16 @@ async function completeRequest(
   response: WatchedResponse | null,
 ): Promise<void> {
   const context = request.gh;
-  if (context.pending) await context.pending.catch(() => {});
+  if (context.pending !== null) await context.pending.catch(() => {});
   context.trace?.endStage('handler');
-  let spend: LedgerDelta | null = null;
-  if (context.reservation !== null) {
-    try {
-      spend = deps.admission.measure(context);
-    } catch (error) {
-      request.log.error({ err: error, request_id: request.id }, 'measuring usage failed');
-    }
-  }
+  const spend = measureRequest(deps, context, request.log);
   const finalStatus = context.aborted ? CLIENT_CLOSED_STATUS : status;
   const draft = buildDraft(deps, context, request.method, finalStatus);
   const durable = deps.audit.enqueue(draft, spend);
   if (response !== null) await endWhenDurable(deps, response, durable);
   else await durable;
-  if (context.reservation !== null) {
-    try {
-      await deps.admission.settle(context);
-    } catch (error) {
-      request.log.error({ err: error, request_id: request.id }, 'settling usage failed');
-    }
+  if (context.ticket !== null) {
+    await settleRequest(deps, context, request.log);
     context.trace?.endStage('settle');
   }
   context.trace?.finish(draft);

@@ -13,7 +13,8 @@ const SHUTTING_DOWN = new GatehouseError('shutting_down', { headers: { 'retry-af
 
 /** First stage of every request, matched or not: gives it a context, a surface and its request id header. */
 export function startRequest(request: FastifyRequest, reply: FastifyReply): void {
-  request.gh = new RequestContext(request.id, request.routeOptions.config.surfaceEntry ?? UNMATCHED_SURFACE);
+  const config = request.routeOptions.config;
+  request.gh = new RequestContext(request.id, config.surfaceEntry ?? UNMATCHED_SURFACE, config.buildCall ?? null);
   reply.header('x-gatehouse-request-id', request.id);
 }
 

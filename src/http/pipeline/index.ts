@@ -24,7 +24,7 @@ async function enterPipeline(this: FastifyInstance, request: FastifyRequest, rep
 /**
  * The pipeline, in its one fixed order (DESIGN §1):
  *   onRequest:  startRequest → traceRequest → watchResponse → identifyRequest → authorizeRequest
- *   preHandler: admitRequest                      (after body parsing: estimates need the body)
+ *   preHandler: buildCall → admitRequest          (after body parsing: the route's typed call, then admission)
  *   handler
  *   res.end (the last bytes): measure → audit → hold until the event and ledger delta are durable → end → settle
  *   onResponse / onRequestAbort: the same without a hold, when no end was held (exactly one event per request)
@@ -43,15 +43,9 @@ async function pipeline(app: FastifyInstance, deps: GatewayPipelineDeps): Promis
 
 export const pipelinePlugin = fp(pipeline, { name: 'gatehouse-pipeline', fastify: '5.x' });
 
+export { formatResetDuration, refusalError, writeRateHeaders } from './admission-errors.ts';
 export { CLIENT_CLOSED_STATUS } from './audit.ts';
 export { denialError } from './authorize.ts';
-export type { AuditSink, GatewayPipelineDeps, PipelineMetrics } from './deps.ts';
+export type { GatewayPipelineDeps, PipelineMetrics } from './deps.ts';
 export { checkCsrf, parseBearer, refuseAuthentication } from './identify.ts';
-export {
-  type Admission,
-  type Authenticator,
-  type AuthFailureCode,
-  type Authorizer,
-  openAdmission,
-  type SessionAuthenticator,
-} from './types.ts';
+export type { Authenticator, AuthFailureCode, Authorizer, SessionAuthenticator } from './types.ts';

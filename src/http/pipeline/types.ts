@@ -1,9 +1,6 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { AuditAuthz } from '../../domain/audit/index.ts';
-import type { LedgerDelta } from '../../domain/limits/index.ts';
 import type { Principal } from '../../domain/principal.ts';
-import type { RequestContext } from '../context.ts';
-import type { GatehouseError } from '../errors.ts';
 import type { Surface } from '../surfaces.ts';
 
 /**
@@ -13,24 +10,6 @@ import type { Surface } from '../surfaces.ts';
  */
 export interface Authorizer {
   authorize(principal: Principal, surface: Surface, request: FastifyRequest): AuditAuthz;
-}
-
-/**
- * Admission control (rate limits, concurrency, budgets). `admit` runs after authorization and before the handler,
- * with the parsed body; it returns null to admit or the error to send. When an admitted request ends (finished,
- * failed or aborted), `measure` runs once with the usage recorded on the context and returns the request's ledger
- * delta, which is committed with its audit event; `settle` then corrects the shared counters, after that commit.
- * Implementations fail closed: when their state is unreachable they return a 503 error, never null.
- */
-export interface Admission {
-  /** `reply` receives the `x-ratelimit-*` headers of an admitted request. */
-  admit(
-    context: RequestContext,
-    request: FastifyRequest,
-    reply?: FastifyReply,
-  ): Promise<GatehouseError | null> | GatehouseError | null;
-  measure(context: RequestContext): LedgerDelta | null;
-  settle(context: RequestContext): Promise<void> | void;
 }
 
 /** Resolves a bearer credential to a principal, or to the catalog code explaining why not. */
@@ -51,13 +30,6 @@ export type AuthFailureCode =
   | 'token_expired'
   | 'session_invalid'
   | 'session_expired';
-
-/** Accepts every request; the default until limits and budgets are configured. */
-export const openAdmission: Admission = {
-  admit: () => null,
-  measure: () => null,
-  settle: () => {},
-};
 
 /** Resolves a console session cookie to its principal and the CSRF token its writes must carry. */
 export interface SessionAuthenticator {

@@ -5,14 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   compileScopeSettings,
-  denialError,
-  formatResetDuration,
   InvalidLimitSettingsError,
   mergeLimitSettings,
   parseLimitFlags,
   ScopeLimitCompiler,
-  writeRateHeaders,
 } from '../../../src/admission/index.ts';
+import { denialError, formatResetDuration, writeRateHeaders } from '../../../src/http/pipeline/admission-errors.ts';
 import { ValidationError } from '../../../src/identity/index.ts';
 
 describe('limit settings', () => {
@@ -73,8 +71,10 @@ describe('rate headers and denials', () => {
   it('writes headers only for the kinds some level limits', () => {
     const headers: Record<string, string> = {};
     writeRateHeaders(
-      (name, value) => {
-        headers[name] = value;
+      {
+        header(name, value) {
+          headers[name] = value;
+        },
       },
       { requests: { limit: 60, remaining: 59, resetMs: 1000 }, tokens: null },
     );

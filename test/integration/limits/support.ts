@@ -4,11 +4,13 @@
  */
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { request } from 'undici';
 import { loadConfig } from '../../../src/config/index.ts';
+import { estimateCall } from '../../../src/domain/limits/index.ts';
 import { type CreateGatewayOptions, createGateway, type Gateway } from '../../../src/gateway.ts';
 import type { Surface } from '../../../src/http/surfaces.ts';
+import { ClientCall, OpenAIDialect } from '../../../src/llm/index.ts';
 import { scopeSettingsRepository } from '../../../src/store/index.ts';
 import { eventually, type GatewayEnvironment, uniqueName } from '../../helpers/gateway.ts';
 
@@ -55,10 +57,20 @@ interface ProbeBody {
   chunks?: number;
 }
 
+/**
+ * The probe routes' boundary: the typed call a chat route would build (model as the body names it, the estimate
+ * admission reserves), without a chat body's schema, so probes may carry their own fields.
+ */
+async function buildProbeCall(request: FastifyRequest): Promise<ClientCall> {
+  const body = request.body as ProbeBody & Record<string, unknown>;
+  return new ClientCall(OpenAIDialect, 'openai.chat', body.model ?? '', body, false, estimateCall(body, 'text'));
+}
+
 /** The probe family; `counter.calls` is how many requests reached the "upstream". */
 export function createProbeFamily(counter: ProbeCounter) {
   return async function probeFamily(app: FastifyInstance): Promise<void> {
-    app.post('/limits-probe/v1/chat', { config: { surface: 'limits.probe.chat' } }, async (req) => {
+    const chatConfig = { surface: 'limits.probe.chat', buildCall: buildProbeCall };
+    app.post('/limits-probe/v1/chat', { config: chatConfig }, async (req) => {
       counter.calls += 1;
       const body = req.body as ProbeBody;
       if (body.fake_usage) {
@@ -71,7 +83,8 @@ export function createProbeFamily(counter: ProbeCounter) {
 
     app.get('/limits-probe/v1/forbidden', { config: { surface: 'limits.probe.forbidden' } }, async () => ({}));
 
-    app.post('/limits-probe/v1/stream', { config: { surface: 'limits.probe.stream' } }, async (req, reply) => {
+    const streamConfig = { surface: 'limits.probe.stream', buildCall: buildProbeCall };
+    app.post('/limits-probe/v1/stream', { config: streamConfig }, async (req, reply) => {
       counter.calls += 1;
       const total = (req.body as ProbeBody).chunks ?? 1000;
       const stream = new PassThrough();

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLlmRouter, type LlmRouter, type LlmRouterOptions, UpstreamError } from '../../../src/providers/index.ts';
 import { createFakeLlmUpstream, type FakeLlmUpstream } from '../../helpers/fake-llm-upstream.ts';
-import { MemorySink, noSleep, readJson, readStream, sseData } from './support.ts';
+import { MemorySink, noSleep, readJson, readStream, sseData, testCall } from './support.ts';
 
 const chat = (requestId: string, stream = false) => ({
   requestId,
@@ -53,7 +53,7 @@ describe('failover over real upstreams', () => {
           },
         ],
       });
-      const result = await probe.executeWithFailover(chat(`id-${i}`));
+      const result = await probe.executeWithFailover(testCall(chat(`id-${i}`)));
       await probe.close();
       if (result.audit.upstream === 'a') {
         a.reset();
@@ -76,15 +76,15 @@ describe('failover over real upstreams', () => {
   });
 
   it('routes the same request id to the same target every time', async () => {
-    const first = await router.executeWithFailover(chat('sticky'));
-    const second = await router.executeWithFailover(chat('sticky'));
+    const first = await router.executeWithFailover(testCall(chat('sticky')));
+    const second = await router.executeWithFailover(testCall(chat('sticky')));
     expect(second.audit.upstream).toBe(first.audit.upstream);
   });
 
   it('retries a 500 on the other target', async () => {
     const id = await idPreferringA();
     a.fail({ type: 'status', status: 500 });
-    const result = await router.executeWithFailover(chat(id));
+    const result = await router.executeWithFailover(testCall(chat(id)));
     expect(readJson(result).object).toBe('chat.completion');
     expect(result.audit.attempts.map((attempt) => [attempt.upstream, attempt.outcome, attempt.status])).toEqual([
       ['a', 'upstream_unavailable', 500],
@@ -95,11 +95,11 @@ describe('failover over real upstreams', () => {
   it('retries a garbage 200 and a refused connection', async () => {
     const id = await idPreferringA();
     a.fail({ type: 'garbage' });
-    const garbage = await router.executeWithFailover(chat(id));
+    const garbage = await router.executeWithFailover(testCall(chat(id)));
     expect(garbage.audit.attempts[0]?.outcome).toBe('upstream_bad_response');
     expect(garbage.audit.upstream).toBe('b');
     await a.close();
-    const refused = await router.executeWithFailover(chat(id));
+    const refused = await router.executeWithFailover(testCall(chat(id)));
     expect(refused.audit.attempts[0]).toMatchObject({ upstream: 'a', outcome: 'upstream_unavailable', status: null });
     expect(refused.audit.upstream).toBe('b');
     a = await createFakeLlmUpstream();
@@ -121,7 +121,7 @@ describe('failover over real upstreams', () => {
     });
     const id = await idPreferringA();
     a.fail({ type: 'headers-then-hang' });
-    const result = await router.executeWithFailover(chat(id, true));
+    const result = await router.executeWithFailover(testCall(chat(id, true)));
     const { text, audit } = await readStream(result);
     expect(sseData(text).at(-1)).toBe('[DONE]');
     expect(audit.attempts.map((attempt) => attempt.outcome)).toEqual(['upstream_timeout', 'ok']);
@@ -132,7 +132,7 @@ describe('failover over real upstreams', () => {
     const body = JSON.stringify({ error: { message: 'context too long; key sk-live-abcdefghijklmnop was used' } });
     a.fail({ type: 'status', status: 400, body });
     b.fail({ type: 'status', status: 400, body });
-    const error = (await router.executeWithFailover(chat('bad')).catch((e: unknown) => e)) as UpstreamError;
+    const error = (await router.executeWithFailover(testCall(chat('bad'))).catch((e: unknown) => e)) as UpstreamError;
     expect(error).toBeInstanceOf(UpstreamError);
     expect(error.code).toBe('upstream_rejected');
     expect(error.status).toBe(400);
@@ -145,15 +145,17 @@ describe('failover over real upstreams', () => {
   it('gives up with upstream_unavailable and an audit when every attempt fails, then opens the circuits', async () => {
     a.fail({ type: 'status', status: 503 }, { times: 10 });
     b.fail({ type: 'status', status: 503 }, { times: 10 });
-    const error = (await router.executeWithFailover(chat('down')).catch((e: unknown) => e)) as UpstreamError;
+    const error = (await router.executeWithFailover(testCall(chat('down'))).catch((e: unknown) => e)) as UpstreamError;
     expect(error.code).toBe('upstream_unavailable');
     expect(error.status).toBe(502);
     expect(error.audit?.attempts).toHaveLength(3);
     expect(error.audit?.outcome).toBe('error');
     // Default threshold is 3 consecutive failures per target; two more calls trip both circuits.
-    await router.executeWithFailover(chat('down-2')).catch(() => undefined);
+    await router.executeWithFailover(testCall(chat('down-2'))).catch(() => undefined);
     const seen = a.requests.length + b.requests.length;
-    const skipped = (await router.executeWithFailover(chat('down-3')).catch((e: unknown) => e)) as UpstreamError;
+    const skipped = (await router
+      .executeWithFailover(testCall(chat('down-3')))
+      .catch((e: unknown) => e)) as UpstreamError;
     expect(skipped.code).toBe('upstream_unavailable');
     expect(skipped.audit?.attempts).toHaveLength(0);
     expect(a.requests.length + b.requests.length).toBe(seen);
@@ -168,7 +170,7 @@ describe('failover over real upstreams', () => {
       ],
     });
     a.fail({ type: 'status', status: 502 }, { times: 2 });
-    const result = await router.executeWithFailover(chat('fb'));
+    const result = await router.executeWithFailover(testCall(chat('fb')));
     expect(result.audit.attempts.map((attempt) => [attempt.upstream, attempt.fallback])).toEqual([
       ['a', false],
       ['a', false],
@@ -190,13 +192,13 @@ describe('failover over real upstreams', () => {
       { type: 'status', status: 429, headers: { 'retry-after': '30' } },
       { when: (request) => request.headers.authorization === 'Bearer sk-key-one-000' },
     );
-    const first = await router.executeWithFailover(chat('k1'));
+    const first = await router.executeWithFailover(testCall(chat('k1')));
     expect(first.audit.attempts.map((attempt) => [attempt.key_index, attempt.outcome])).toEqual([
       [0, 'upstream_rate_limited'],
       [1, 'ok'],
     ]);
-    await router.executeWithFailover(chat('k2'));
-    await router.executeWithFailover(chat('k3'));
+    await router.executeWithFailover(testCall(chat('k2')));
+    await router.executeWithFailover(testCall(chat('k3')));
     const keys = a.requests.slice(2).map((request) => request.headers.authorization);
     expect(keys).toEqual(['Bearer sk-key-two-000', 'Bearer sk-key-two-000']);
   });
@@ -206,7 +208,7 @@ describe('failover over real upstreams', () => {
     b.replyText = a.replyText;
     a.fail({ type: 'cut', afterChunks: 2 });
     b.fail({ type: 'cut', afterChunks: 2 });
-    const result = await router.executeWithFailover(chat('cut', true));
+    const result = await router.executeWithFailover(testCall(chat('cut', true)));
     const { text, audit, sink } = await readStream(result);
     const events = sseData(text);
     expect(events).not.toContain('[DONE]');
@@ -223,7 +225,7 @@ describe('failover over real upstreams', () => {
       models: [{ name: 'chat', targets: [{ upstream: 'a', model: 'model-a' }], idle_timeout_ms: 200 }],
     });
     a.fail({ type: 'stall', afterChunks: 1 });
-    const { text, audit } = await readStream(await router.executeWithFailover(chat('stall', true)));
+    const { text, audit } = await readStream(await router.executeWithFailover(testCall(chat('stall', true))));
     expect(sseData(text)).not.toContain('[DONE]');
     expect(audit).toMatchObject({ truncated: true, error_code: 'upstream_timeout' });
   });
@@ -232,7 +234,7 @@ describe('failover over real upstreams', () => {
     a.fail({ type: 'stall', afterChunks: 2 });
     b.fail({ type: 'stall', afterChunks: 2 });
     const controller = new AbortController();
-    const result = await router.executeWithFailover({ ...chat('abort', true), signal: controller.signal });
+    const result = await router.executeWithFailover(testCall({ ...chat('abort', true), signal: controller.signal }));
     if (result.kind !== 'stream') throw new Error('expected a stream');
     const sink = new MemorySink();
     const piped = result.stream.pipeTo(sink);
@@ -248,7 +250,9 @@ describe('failover over real upstreams', () => {
   it('rejects at once when the client aborted before any attempt', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(router.executeWithFailover({ ...chat('gone'), signal: controller.signal })).rejects.toMatchObject({
+    await expect(
+      router.executeWithFailover(testCall({ ...chat('gone'), signal: controller.signal })),
+    ).rejects.toMatchObject({
       code: 'client_aborted',
     });
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLlmRouter, type LlmRouter } from '../../../src/providers/index.ts';
 import { createFakeLlmUpstream, type FakeLlmUpstream } from '../../helpers/fake-llm-upstream.ts';
-import { ndjson, noSleep, readJson, readStream, sseData } from './support.ts';
+import { ndjson, noSleep, readJson, readStream, sseData, testCall } from './support.ts';
 
 describe('ollama adapter and cross-dialect translation', () => {
   let ollama: FakeLlmUpstream;
@@ -36,12 +36,14 @@ describe('ollama adapter and cross-dialect translation', () => {
   describe('Ollama client, Ollama upstream (native pass-through)', () => {
     it('streams /api/chat NDJSON unchanged and reads usage from the done line', async () => {
       const body = { model: 'llama3', messages: [{ role: 'user', content: 'hi' }], keep_alive: '5m' };
-      const result = await router.executeWithFailover({
-        requestId: 'o1',
-        operation: 'ollama.chat',
-        model: 'llama3',
-        body,
-      });
+      const result = await router.executeWithFailover(
+        testCall({
+          requestId: 'o1',
+          operation: 'ollama.chat',
+          model: 'llama3',
+          body,
+        }),
+      );
       expect(result.contentType).toBe('application/x-ndjson');
       const { text, audit } = await readStream(result);
       const lines = ndjson(text);
@@ -55,29 +57,35 @@ describe('ollama adapter and cross-dialect translation', () => {
 
     it('serves generate, embed and legacy embeddings as JSON', async () => {
       const gen = readJson(
-        await router.executeWithFailover({
-          requestId: 'o2',
-          operation: 'ollama.generate',
-          model: 'llama3',
-          body: { model: 'llama3', prompt: 'hi', stream: false },
-        }),
+        await router.executeWithFailover(
+          testCall({
+            requestId: 'o2',
+            operation: 'ollama.generate',
+            model: 'llama3',
+            body: { model: 'llama3', prompt: 'hi', stream: false },
+          }),
+        ),
       );
       expect(gen).toMatchObject({ done: true, response: 'Hello from the fake upstream.' });
-      const embed = await router.executeWithFailover({
-        requestId: 'o3',
-        operation: 'ollama.embed',
-        model: 'llama3',
-        body: { model: 'llama3', input: ['a', 'b'] },
-      });
+      const embed = await router.executeWithFailover(
+        testCall({
+          requestId: 'o3',
+          operation: 'ollama.embed',
+          model: 'llama3',
+          body: { model: 'llama3', input: ['a', 'b'] },
+        }),
+      );
       expect((readJson(embed).embeddings as unknown[]).length).toBe(2);
       expect(embed.audit.usage?.prompt_tokens).toBeGreaterThan(0);
       const legacy = readJson(
-        await router.executeWithFailover({
-          requestId: 'o4',
-          operation: 'ollama.embeddings',
-          model: 'llama3',
-          body: { model: 'llama3', prompt: 'a' },
-        }),
+        await router.executeWithFailover(
+          testCall({
+            requestId: 'o4',
+            operation: 'ollama.embeddings',
+            model: 'llama3',
+            body: { model: 'llama3', prompt: 'a' },
+          }),
+        ),
       );
       expect((legacy.embedding as unknown[]).length).toBe(8);
       expect(ollama.requests.map((request) => request.path)).toEqual([
@@ -108,7 +116,9 @@ describe('ollama adapter and cross-dialect translation', () => {
         response_format: { type: 'json_object' },
       };
       const reply = readJson(
-        await router.executeWithFailover({ requestId: 'x1', operation: 'openai.chat', model: 'llama3', body }),
+        await router.executeWithFailover(
+          testCall({ requestId: 'x1', operation: 'openai.chat', model: 'llama3', body }),
+        ),
       );
       expect(reply).toMatchObject({
         object: 'chat.completion',
@@ -136,7 +146,9 @@ describe('ollama adapter and cross-dialect translation', () => {
         stream_options: { include_usage: true },
       };
       const { text, audit } = await readStream(
-        await router.executeWithFailover({ requestId: 'x2', operation: 'openai.chat', model: 'llama3', body }),
+        await router.executeWithFailover(
+          testCall({ requestId: 'x2', operation: 'openai.chat', model: 'llama3', body }),
+        ),
       );
       const events = sseData(text);
       expect(events.at(-1)).toBe('[DONE]');
@@ -147,24 +159,28 @@ describe('ollama adapter and cross-dialect translation', () => {
 
     it('maps completions to /api/generate and base64 embeddings to /api/embed', async () => {
       const completion = readJson(
-        await router.executeWithFailover({
-          requestId: 'x3',
-          operation: 'openai.completions',
-          model: 'llama3',
-          body: { model: 'llama3', prompt: 'once' },
-        }),
+        await router.executeWithFailover(
+          testCall({
+            requestId: 'x3',
+            operation: 'openai.completions',
+            model: 'llama3',
+            body: { model: 'llama3', prompt: 'once' },
+          }),
+        ),
       );
       expect(completion).toMatchObject({
         object: 'text_completion',
         choices: [{ text: 'Hello from the fake upstream.' }],
       });
       const embeddings = readJson(
-        await router.executeWithFailover({
-          requestId: 'x4',
-          operation: 'openai.embeddings',
-          model: 'llama3',
-          body: { model: 'llama3', input: 'a', encoding_format: 'base64' },
-        }),
+        await router.executeWithFailover(
+          testCall({
+            requestId: 'x4',
+            operation: 'openai.embeddings',
+            model: 'llama3',
+            body: { model: 'llama3', input: 'a', encoding_format: 'base64' },
+          }),
+        ),
       );
       const encoded = (embeddings.data as Array<{ embedding: string }>)[0]?.embedding ?? '';
       expect(Buffer.from(encoded, 'base64').byteLength).toBe(8 * 4);
@@ -176,7 +192,7 @@ describe('ollama adapter and cross-dialect translation', () => {
     it('translates a chat stream into NDJSON ending with done and counts', async () => {
       const body = { model: 'gpt', messages: [{ role: 'user', content: 'hi' }], options: { num_predict: 9 } };
       const { text, audit } = await readStream(
-        await router.executeWithFailover({ requestId: 'y1', operation: 'ollama.chat', model: 'gpt', body }),
+        await router.executeWithFailover(testCall({ requestId: 'y1', operation: 'ollama.chat', model: 'gpt', body })),
       );
       const lines = ndjson(text);
       expect(lines[0]).toMatchObject({ model: 'gpt', message: { role: 'assistant', content: 'Hello ' }, done: false });
@@ -192,12 +208,14 @@ describe('ollama adapter and cross-dialect translation', () => {
 
     it('serves generate through chat completions and embed through embeddings', async () => {
       const gen = readJson(
-        await router.executeWithFailover({
-          requestId: 'y2',
-          operation: 'ollama.generate',
-          model: 'gpt',
-          body: { model: 'gpt', prompt: 'hi', system: 'sys', stream: false },
-        }),
+        await router.executeWithFailover(
+          testCall({
+            requestId: 'y2',
+            operation: 'ollama.generate',
+            model: 'gpt',
+            body: { model: 'gpt', prompt: 'hi', system: 'sys', stream: false },
+          }),
+        ),
       );
       expect(gen).toMatchObject({ model: 'gpt', response: 'Hello from the fake upstream.', done: true });
       expect(openai.requests[0]?.body?.messages).toEqual([
@@ -205,12 +223,14 @@ describe('ollama adapter and cross-dialect translation', () => {
         { role: 'user', content: 'hi' },
       ]);
       const embed = readJson(
-        await router.executeWithFailover({
-          requestId: 'y3',
-          operation: 'ollama.embed',
-          model: 'gpt',
-          body: { model: 'gpt', input: ['a'] },
-        }),
+        await router.executeWithFailover(
+          testCall({
+            requestId: 'y3',
+            operation: 'ollama.embed',
+            model: 'gpt',
+            body: { model: 'gpt', input: ['a'] },
+          }),
+        ),
       );
       expect(embed).toMatchObject({ model: 'gpt', embeddings: [expect.any(Array)] });
       expect(openai.requests[1]?.path).toBe('/v1/embeddings');
@@ -220,7 +240,7 @@ describe('ollama adapter and cross-dialect translation', () => {
       openai.fail({ type: 'cut', afterChunks: 2 }, { times: 3 });
       const body = { model: 'gpt', messages: [{ role: 'user', content: 'hi' }] };
       const { text, audit } = await readStream(
-        await router.executeWithFailover({ requestId: 'y4', operation: 'ollama.chat', model: 'gpt', body }),
+        await router.executeWithFailover(testCall({ requestId: 'y4', operation: 'ollama.chat', model: 'gpt', body })),
       );
       const lines = ndjson(text);
       expect(lines.some((line) => line.done === true)).toBe(false);
@@ -257,7 +277,7 @@ describe('azure-openai adapter', () => {
   it('calls the deployment URL with api-key and api-version', async () => {
     const body = { model: 'gpt', messages: [{ role: 'user', content: 'hi' }], stream: true };
     const { audit } = await readStream(
-      await router.executeWithFailover({ requestId: 'z1', operation: 'openai.chat', model: 'gpt', body }),
+      await router.executeWithFailover(testCall({ requestId: 'z1', operation: 'openai.chat', model: 'gpt', body })),
     );
     expect(audit.outcome).toBe('ok');
     const seen = azure.requests[0];

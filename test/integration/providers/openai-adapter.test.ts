@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLlmRouter, type LlmRouter } from '../../../src/providers/index.ts';
 import { createFakeLlmUpstream, type FakeLlmUpstream } from '../../helpers/fake-llm-upstream.ts';
-import { MemorySink, noSleep, readJson, readStream, sseData } from './support.ts';
+import { MemorySink, noSleep, readJson, readStream, sseData, testCall } from './support.ts';
 
 describe('openai adapter against an OpenAI-compatible upstream', () => {
   let fake: FakeLlmUpstream;
@@ -32,7 +32,9 @@ describe('openai adapter against an OpenAI-compatible upstream', () => {
       max_tokens: 5,
       x_custom: { a: 1 },
     };
-    const result = await router.executeWithFailover({ requestId: 'r1', operation: 'openai.chat', model: 'chat', body });
+    const result = await router.executeWithFailover(
+      testCall({ requestId: 'r1', operation: 'openai.chat', model: 'chat', body }),
+    );
     const reply = readJson(result);
     expect(reply.object).toBe('chat.completion');
     const seen = fake.requests[0];
@@ -51,14 +53,16 @@ describe('openai adapter against an OpenAI-compatible upstream', () => {
 
   it('moves max_tokens to max_completion_tokens for reasoning models', async () => {
     const body = { model: 'thinker', messages: [{ role: 'user', content: 'think' }], max_tokens: 50 };
-    await router.executeWithFailover({ requestId: 'r2', operation: 'openai.chat', model: 'thinker', body });
+    await router.executeWithFailover(testCall({ requestId: 'r2', operation: 'openai.chat', model: 'thinker', body }));
     expect(fake.requests[0]?.body).toMatchObject({ model: 'o3-mini', max_completion_tokens: 50 });
     expect(fake.requests[0]?.body).not.toHaveProperty('max_tokens');
   });
 
   it('always asks the upstream for stream usage and strips the usage chunk the client did not ask for', async () => {
     const body = { model: 'chat', messages: [{ role: 'user', content: 'hi' }], stream: true };
-    const result = await router.executeWithFailover({ requestId: 'r3', operation: 'openai.chat', model: 'chat', body });
+    const result = await router.executeWithFailover(
+      testCall({ requestId: 'r3', operation: 'openai.chat', model: 'chat', body }),
+    );
     expect(result.contentType).toBe('text/event-stream');
     const { text, audit } = await readStream(result);
     expect(fake.requests[0]?.body?.stream_options).toEqual({ include_usage: true });
@@ -77,7 +81,9 @@ describe('openai adapter against an OpenAI-compatible upstream', () => {
       stream: true,
       stream_options: { include_usage: true },
     };
-    const result = await router.executeWithFailover({ requestId: 'r4', operation: 'openai.chat', model: 'chat', body });
+    const result = await router.executeWithFailover(
+      testCall({ requestId: 'r4', operation: 'openai.chat', model: 'chat', body }),
+    );
     const { text } = await readStream(result);
     const usageEvent = sseData(text).find((event) => typeof event === 'object' && event !== null && 'usage' in event);
     expect(usageEvent).toMatchObject({ choices: [], usage: { completion_tokens: 5 } });
@@ -92,7 +98,9 @@ describe('openai adapter against an OpenAI-compatible upstream', () => {
       }
     }
     const body = { model: 'chat', messages: [{ role: 'user', content: 'hi' }], stream: true };
-    const result = await router.executeWithFailover({ requestId: 'bp', operation: 'openai.chat', model: 'chat', body });
+    const result = await router.executeWithFailover(
+      testCall({ requestId: 'bp', operation: 'openai.chat', model: 'chat', body }),
+    );
     if (result.kind !== 'stream') throw new Error('expected a stream');
     const sink = new SlowSink();
     const audit = await result.stream.pipeTo(sink);
@@ -104,12 +112,14 @@ describe('openai adapter against an OpenAI-compatible upstream', () => {
     fake.omitUsage = true;
     try {
       const body = { model: 'chat', messages: [{ role: 'user', content: 'hello world' }], stream: true };
-      const result = await router.executeWithFailover({
-        requestId: 'r5',
-        operation: 'openai.chat',
-        model: 'chat',
-        body,
-      });
+      const result = await router.executeWithFailover(
+        testCall({
+          requestId: 'r5',
+          operation: 'openai.chat',
+          model: 'chat',
+          body,
+        }),
+      );
       const { audit } = await readStream(result);
       expect(audit.usage_estimated).toBe(true);
       expect(audit.usage?.completion_tokens).toBeGreaterThan(0);
@@ -121,16 +131,20 @@ describe('openai adapter against an OpenAI-compatible upstream', () => {
   it('serves completions, streamed and not', async () => {
     const body = { model: 'chat', prompt: 'Say hi' };
     const json = readJson(
-      await router.executeWithFailover({ requestId: 'r6', operation: 'openai.completions', model: 'chat', body }),
+      await router.executeWithFailover(
+        testCall({ requestId: 'r6', operation: 'openai.completions', model: 'chat', body }),
+      ),
     );
     expect(json.object).toBe('text_completion');
     expect(fake.requests[0]?.path).toBe('/v1/completions');
-    const streamed = await router.executeWithFailover({
-      requestId: 'r7',
-      operation: 'openai.completions',
-      model: 'chat',
-      body: { ...body, stream: true },
-    });
+    const streamed = await router.executeWithFailover(
+      testCall({
+        requestId: 'r7',
+        operation: 'openai.completions',
+        model: 'chat',
+        body: { ...body, stream: true },
+      }),
+    );
     const { text, audit } = await readStream(streamed);
     expect(sseData(text).at(-1)).toBe('[DONE]');
     expect(audit.outcome).toBe('ok');
@@ -138,21 +152,25 @@ describe('openai adapter against an OpenAI-compatible upstream', () => {
 
   it('passes embeddings through in float and base64 encodings', async () => {
     const float = readJson(
-      await router.executeWithFailover({
-        requestId: 'r8',
-        operation: 'openai.embeddings',
-        model: 'embed',
-        body: { model: 'embed', input: ['a', 'b'] },
-      }),
+      await router.executeWithFailover(
+        testCall({
+          requestId: 'r8',
+          operation: 'openai.embeddings',
+          model: 'embed',
+          body: { model: 'embed', input: ['a', 'b'] },
+        }),
+      ),
     );
     expect((float.data as Array<{ embedding: number[] }>)[1]?.embedding).toHaveLength(8);
     const b64 = readJson(
-      await router.executeWithFailover({
-        requestId: 'r9',
-        operation: 'openai.embeddings',
-        model: 'embed',
-        body: { model: 'embed', input: 'a', encoding_format: 'base64' },
-      }),
+      await router.executeWithFailover(
+        testCall({
+          requestId: 'r9',
+          operation: 'openai.embeddings',
+          model: 'embed',
+          body: { model: 'embed', input: 'a', encoding_format: 'base64' },
+        }),
+      ),
     );
     expect(typeof (b64.data as Array<{ embedding: unknown }>)[0]?.embedding).toBe('string');
     expect(fake.requests[1]?.body?.encoding_format).toBe('base64');
@@ -167,7 +185,7 @@ describe('openai adapter against an OpenAI-compatible upstream', () => {
 
   it('rejects unknown models with a typed error', async () => {
     await expect(
-      router.executeWithFailover({ requestId: 'r10', operation: 'openai.chat', model: 'nope', body: {} }),
+      router.executeWithFailover(testCall({ requestId: 'r10', operation: 'openai.chat', model: 'nope', body: {} })),
     ).rejects.toMatchObject({ code: 'model_not_found', status: 404 });
     expect(router.hasModel('nope')).toBe(false);
   });

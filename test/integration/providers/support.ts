@@ -1,5 +1,23 @@
 import { EventEmitter } from 'node:events';
-import type { CallAudit, LlmResult, ResponseSink } from '../../../src/providers/index.ts';
+import { estimatePromptTokens } from '../../../src/domain/limits/index.ts';
+import type { Dialect, LlmOperation } from '../../../src/domain/routing/index.ts';
+import { DIALECTS } from '../../../src/llm/index.ts';
+import type { CallAudit, CallSignal, LlmCall, LlmResult, ResponseSink } from '../../../src/providers/index.ts';
+
+/**
+ * A router call as a route would build it, without the route's validation (some tests send bodies no route
+ * would accept, to reach the router's own backstops): the client dialect's planner and the prompt estimate.
+ */
+export function testCall(input: {
+  requestId: string;
+  operation: LlmOperation;
+  model: string;
+  body: Record<string, unknown>;
+  signal?: CallSignal;
+}): LlmCall {
+  const dialect = input.operation.slice(0, input.operation.indexOf('.')) as Dialect;
+  return { ...input, promptTokens: estimatePromptTokens(input.body), planner: DIALECTS[dialect] };
+}
 
 /** A ResponseSink that keeps everything written, for asserting on the exact bytes a client would get. */
 export class MemorySink extends EventEmitter implements ResponseSink {
@@ -47,6 +65,20 @@ export function ndjson(text: string): Record<string, unknown>[] {
     .split('\n')
     .filter((line) => line.length > 0)
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** Reads an OpenAI chat-completion stream back: its text, `[DONE]`, and an in-band error event. */
+export function readOpenAIStream(body: string): { text: string; terminated: boolean; error: string | null } {
+  let text = '';
+  let error: string | null = null;
+  const events = sseData(body);
+  for (const event of events) {
+    if (typeof event !== 'object' || event === null) continue;
+    const record = event as { choices?: Array<{ delta?: { content?: string } }>; error?: { code?: string } };
+    if (record.error !== undefined) error = record.error.code ?? 'error';
+    text += record.choices?.[0]?.delta?.content ?? '';
+  }
+  return { text, terminated: events.at(-1) === '[DONE]', error };
 }
 
 /** A sleep that never waits, so retries in tests cost no wall time and assert nothing about timing. */

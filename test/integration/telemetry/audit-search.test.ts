@@ -74,9 +74,10 @@ describe('audit search', () => {
     const byRequest = await search(`request_id=${calls[0]?.requestId}`);
     expect(byRequest.body.data.map((e) => e.id)).toEqual([first.id]);
 
-    // The refused fourth call asked for alpha too, but admission refused it before the route recorded a model.
+    // The refused fourth call asked for alpha too: the route's call names its model before admission refuses it.
     const alpha = await search(`model=alpha&surface=llm.chat`);
     expect(alpha.body.data.map((e) => [e.meta.model, e.status])).toEqual([
+      ['alpha', 429],
       ['alpha', 200],
       ['alpha', 200],
     ]);

@@ -16,6 +16,8 @@ export interface UpstreamCallPlan {
   operation: LlmOperation;
   body: JsonObject;
   stream: boolean;
+  /** The content type of the client's stream (its dialect's, whatever the upstream speaks). */
+  contentType: string;
   /** The client asked for the streamed usage chunk (`stream_options.include_usage`). */
   clientWantsUsage: boolean;
   /** Upstream JSON → client JSON; null when the upstream's bytes go to the client unchanged. */
@@ -36,6 +38,7 @@ export function isStreamingRequest(operation: LlmOperation, body: JsonObject): b
   switch (operation) {
     case 'openai.chat':
     case 'openai.completions':
+    case 'responses.create':
       return body.stream === true;
     case 'ollama.chat':
     case 'ollama.generate':
@@ -45,6 +48,8 @@ export function isStreamingRequest(operation: LlmOperation, body: JsonObject): b
   }
 }
 
+const SSE = 'text/event-stream';
+const NDJSON = 'application/x-ndjson';
 const readOpenAI = (body: JsonObject): Usage | null => readOpenAIUsage(body.usage);
 const OPENAI_USAGE = ['usage'] as const;
 const OLLAMA_USAGE = ['prompt_eval_count', 'eval_count'] as const;
@@ -87,6 +92,7 @@ function planOpenAIClient(
       operation: op,
       body: prepareOpenAIBody(op, body, ctx, options),
       stream,
+      contentType: SSE,
       clientWantsUsage,
       translateResponse: null,
       readUsage: readOpenAI,
@@ -100,6 +106,7 @@ function planOpenAIClient(
       operation: 'ollama.embed',
       body: toOllama.openAIEmbeddingsToOllamaEmbed(body, ctx),
       stream: false,
+      contentType: SSE,
       clientWantsUsage,
       translateResponse: (json: JsonObject) => toOllama.ollamaEmbedToOpenAI(json, ctx, base64),
       readUsage: readOllamaEmbed,
@@ -114,6 +121,7 @@ function planOpenAIClient(
       ? toOllama.openAIChatToOllama(body, ctx, stream)
       : toOllama.openAICompletionToOllamaGenerate(body, ctx, stream),
     stream,
+    contentType: SSE,
     clientWantsUsage,
     translateResponse: (json: JsonObject) =>
       chat ? toOllama.ollamaChatToOpenAI(json, ctx) : toOllama.ollamaGenerateToOpenAICompletion(json, ctx),
@@ -137,6 +145,7 @@ function planOllamaClient(
       operation: op,
       body: { ...body, model: ctx.upstreamModel },
       stream,
+      contentType: NDJSON,
       clientWantsUsage: true,
       translateResponse: null,
       readUsage: embed ? readOllamaEmbed : readOllama,
@@ -152,6 +161,7 @@ function planOllamaClient(
         ? fromOllama.ollamaLegacyEmbeddingsToOpenAI(body, ctx)
         : fromOllama.ollamaEmbedToOpenAIEmbeddings(body, ctx),
       stream: false,
+      contentType: NDJSON,
       clientWantsUsage: true,
       translateResponse: (json: JsonObject) =>
         legacy ? fromOllama.openAIEmbeddingsToOllamaLegacy(json) : fromOllama.openAIEmbeddingsToOllamaEmbed(json, ctx),
@@ -169,6 +179,7 @@ function planOllamaClient(
     operation: 'openai.chat',
     body: upstreamBody,
     stream,
+    contentType: NDJSON,
     clientWantsUsage: true,
     translateResponse: (json: JsonObject) =>
       chat ? fromOllama.openAIChatToOllamaChat(json, ctx) : fromOllama.openAIChatToOllamaGenerate(json, ctx),

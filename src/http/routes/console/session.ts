@@ -20,7 +20,11 @@ export const SignInBody = Type.Object(
   { additionalProperties: false },
 );
 
-const ADMIN_PERMISSIONS = PERMISSIONS.map((entry) => entry.name).filter((name) => name.startsWith('admin.'));
+// `prompts.read` sits outside admin.* on purpose (no built-in role holds it) but the console offers the prompt log
+// to whoever was granted it, so it is listed too.
+const ADMIN_PERMISSIONS = PERMISSIONS.map((entry) => entry.name).filter(
+  (name) => name.startsWith('admin.') || name === 'prompts.read',
+);
 
 export const SessionGrant = Type.Object({
   scope: Type.String(),
@@ -41,7 +45,7 @@ export const SessionView = Type.Object({
   expires_at: Type.String({ format: 'date-time' }),
   grants: Type.Array(SessionGrant, {
     description:
-      'For each scope where the principal holds a binding, the admin permissions it resolves to there. A resource ' +
+      'For each scope where the principal holds a binding, the admin permissions (and `prompts.read`) it resolves to there. A resource ' +
       'at scope S is governed by the most specific listed scope that covers S; none covering it means no access.',
   }),
 });

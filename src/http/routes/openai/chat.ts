@@ -1,39 +1,74 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { LlmOperation } from '../../../providers/index.ts';
+import type { Dialect, OperationOf } from '../../../domain/routing/index.ts';
+import { type ClientDialect, OpenAIDialect } from '../../../llm/index.ts';
+import type { CallBuilder } from '../../context.ts';
+import { httpError } from '../../errors.ts';
+import { dialectAnswer } from './answers.ts';
+import { resolveModel } from './model-access.ts';
 import { type LlmRoutesOptions, relayLlmCall, requireLlm } from './relay.ts';
-import { ChatCompletionBodySchema, CompletionBodySchema, EmbeddingsBodySchema } from './schemas.ts';
-import { type BodyValidator, createBodyValidator } from './validate.ts';
 
-/** One handler per (operation, validator), built at registration: no per-request closures. */
-export function createCallHandler(options: LlmRoutesOptions, operation: LlmOperation, validate: BodyValidator) {
-  return async function handleLlmCall(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    let body: Record<string, unknown>;
-    try {
-      body = validate(request.body);
-    } catch (error) {
-      // Admission settles tokens from `usage` after every admitted request: nothing ran, so nothing is spent.
-      request.gh.usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-      throw error;
+/**
+ * The route boundary of one model-call operation, built at registration: parses the body into the typed call
+ * (schema, model as routed, stream flag, estimate), then resolves the model against the key's allow-list and the
+ * model groups. The pipeline runs it before admission, so nothing it refuses is admitted.
+ */
+export function createCallBuilder<D extends Dialect>(
+  options: LlmRoutesOptions,
+  dialect: ClientDialect<D>,
+  operation: OperationOf<D>,
+): CallBuilder {
+  const ollamaClient = dialect.id === 'ollama';
+  return async function buildLlmCall(request: FastifyRequest) {
+    const call = dialect.parse(operation, request.body, request.headers);
+    const context = request.gh;
+    const llm = requireLlm(options);
+    call.model = await resolveModel(request, llm, call.model, ollamaClient);
+    const feature = dialect.nativeOnly?.(call) ?? null;
+    if (feature !== null && !llm.router.servesNatively(call.model, dialect.id)) {
+      throw httpError('feature_needs_native_upstream', {
+        feature,
+        path: request.routeOptions.url ?? '',
+        model: call.model,
+      });
     }
-    await relayLlmCall(request, reply, requireLlm(options), operation, body);
+    call.requestId = context.requestId;
+    context.setMeta('model', call.model);
+    context.setMeta('stream', call.stream);
+    return call;
   };
+}
+
+/** One handler per family, built at registration: the call was built and admitted before it runs. */
+export function createCallHandler(options: LlmRoutesOptions) {
+  return async function handleLlmCall(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const call = request.gh.call;
+    if (call === null) throw new Error('model-call route reached its handler without a call');
+    await relayLlmCall(request, reply, requireLlm(options), call);
+  };
+}
+
+/** Registers every operation of a dialect at its path, under its surface. */
+export function registerDialectCalls<D extends Dialect>(
+  app: FastifyInstance,
+  options: LlmRoutesOptions,
+  dialect: ClientDialect<D>,
+): void {
+  const handler = createCallHandler(options);
+  for (const operation of Object.keys(dialect.operations) as OperationOf<D>[]) {
+    const spec = dialect.operations[operation];
+    app.post(
+      spec.path,
+      {
+        // The schema the dialect validates with documents the body (the builder, not fastify, applies it).
+        config: { surface: spec.surface, body: spec.schema, buildCall: createCallBuilder(options, dialect, operation) },
+        schema: { response: { 200: dialectAnswer(dialect.id) } },
+      },
+      handler,
+    );
+  }
 }
 
 /** `POST /v1/chat/completions`, `/v1/completions`, `/v1/embeddings`. */
 export async function openaiCallRoutes(app: FastifyInstance, options: LlmRoutesOptions): Promise<void> {
-  app.post(
-    '/v1/chat/completions',
-    { config: { surface: 'llm.chat' } },
-    createCallHandler(options, 'openai.chat', createBodyValidator(ChatCompletionBodySchema)),
-  );
-  app.post(
-    '/v1/completions',
-    { config: { surface: 'llm.completions' } },
-    createCallHandler(options, 'openai.completions', createBodyValidator(CompletionBodySchema)),
-  );
-  app.post(
-    '/v1/embeddings',
-    { config: { surface: 'llm.embeddings' } },
-    createCallHandler(options, 'openai.embeddings', createBodyValidator(EmbeddingsBodySchema)),
-  );
+  registerDialectCalls(app, options, OpenAIDialect);
 }

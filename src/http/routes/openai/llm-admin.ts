@@ -1,12 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { LlmAdmin, LlmConfigConflictError } from '../../../llm/index.ts';
+import { createBodyValidator, LlmAdmin, LlmConfigConflictError } from '../../../llm/index.ts';
 import { type ModelGroupSpec, ModelGroupSpecSchema, UpstreamSpecSchema } from '../../../providers/index.ts';
 import { httpError } from '../../errors.ts';
 import { NoContent } from '../admin/responses.ts';
 import { ModelGroupList, ModelGroupView, UpstreamList, UpstreamView } from './llm-admin-responses.ts';
 import { type LlmRoutesOptions, requireLlm } from './relay.ts';
-import { createBodyValidator } from './validate.ts';
 
 const validateUpstream = createBodyValidator(UpstreamSpecSchema);
 const validateGroup = createBodyValidator(ModelGroupSpecSchema);

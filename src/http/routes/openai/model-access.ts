@@ -2,23 +2,6 @@ import type { FastifyRequest } from 'fastify';
 import { allowListOf, type LlmService } from '../../../llm/index.ts';
 import { GatehouseError, httpError } from '../../errors.ts';
 
-const MODEL_HEADER = 'x-gatehouse-model';
-
-/** `x-gatehouse-model` wins over the body (for routers that only see headers); one of them must name a model. */
-function requestedModel(request: FastifyRequest, body: Record<string, unknown>): string {
-  const header = request.headers[MODEL_HEADER];
-  if (typeof header === 'string' && header.trim() !== '') return header.trim();
-  const model = body.model;
-  if (typeof model !== 'string' || model.length === 0) {
-    throw httpError(
-      'invalid_request',
-      { detail: 'model is required (in the body or the x-gatehouse-model header)' },
-      'model',
-    );
-  }
-  return model;
-}
-
 /** Ollama clients may omit the tag: `llama3` means `llama3:latest` (Ollama's own name resolution). */
 function withOllamaTag(llm: LlmService, model: string): string {
   if (model.includes(':') || llm.router.hasModel(model)) return model;
@@ -32,16 +15,15 @@ export function isModelAllowed(request: FastifyRequest, model: string): boolean 
 }
 
 /**
- * The public model a call is for, once the key may use it and a group serves it. The allow-list is checked first
- * so a key learns nothing about models outside it.
+ * The public model a call is for (`asked`: as routed, the header winning over the body), once the key may use it
+ * and a group serves it. The allow-list is checked first so a key learns nothing about models outside it.
  */
 export async function resolveModel(
   request: FastifyRequest,
   llm: LlmService,
-  body: Record<string, unknown>,
+  asked: string,
   ollamaClient: boolean,
 ): Promise<string> {
-  const asked = requestedModel(request, body);
   const model = ollamaClient ? withOllamaTag(llm, asked) : asked;
   if (!isModelAllowed(request, model)) throw httpError('model_not_allowed', { model }, 'model');
   if (await llm.hasModel(model)) return model;

@@ -1,20 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { LlmService } from '../../../llm/index.ts';
-import {
-  type CallAudit,
-  isStreamingRequest,
-  type LlmOperation,
-  type LlmResult,
-  UnknownModelError,
-  UpstreamError,
-} from '../../../providers/index.ts';
+import type { ClientCall, LlmService } from '../../../llm/index.ts';
+import { type CallAudit, type LlmResult, UnknownModelError, UpstreamError } from '../../../providers/index.ts';
 import type { RequestContext } from '../../context.ts';
 import { GatehouseError } from '../../errors.ts';
 import { signalOnDisconnect } from './disconnect-signal.ts';
-import { resolveModel } from './model-access.ts';
 import { toCatalogError } from './upstream-errors.ts';
-
-export type JsonBody = Record<string, unknown>;
 
 /** What every LLM route needs; built once at startup. */
 export interface LlmRoutesOptions {
@@ -84,38 +74,27 @@ async function writeStream(
 }
 
 /**
- * Runs one LLM call for a route: model access, failover through the router, then the JSON reply or the piped
- * stream. The audit event waits on `context.pending`, settled here once the usage is final, so a client that
+ * Runs one typed call for a route (built and admitted before): failover through the router, then the JSON reply
+ * or the piped stream. The audit event waits on `context.pending`, settled here once the usage is final, so a client that
  * disconnects at any point still yields one event with the usage consumed so far.
  */
 export async function relayLlmCall(
   request: FastifyRequest,
   reply: FastifyReply,
   llm: LlmService,
-  operation: LlmOperation,
-  body: JsonBody,
+  call: ClientCall,
 ): Promise<void> {
   const context = request.gh;
   const settlement = new CallSettlement();
   context.pending = settlement.promise;
   let upstreamNs = 0n;
   try {
-    const model = await resolveModel(request, llm, body, operation.startsWith('ollama.'));
-    const streaming = isStreamingRequest(operation, body);
-    context.setMeta('model', model);
-    context.setMeta('stream', streaming);
     // Aborts the upstream as soon as the client's connection closes before the response finished.
-    const signal = signalOnDisconnect(reply.raw);
+    call.signal = signalOnDisconnect(reply.raw);
     const started = process.hrtime.bigint();
     let result: LlmResult;
     try {
-      result = await llm.router.executeWithFailover({
-        requestId: context.requestId,
-        operation,
-        model,
-        body,
-        signal,
-      });
+      result = await llm.router.executeWithFailover(call);
     } finally {
       upstreamNs = process.hrtime.bigint() - started;
       context.upstreamNs = upstreamNs;

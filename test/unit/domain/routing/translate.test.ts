@@ -4,7 +4,6 @@ import {
   createOpenAIToOllamaStream,
   decodeEmbeddingBase64,
   encodeEmbeddingBase64,
-  estimatePromptTokens,
   extractUpstreamMessage,
   isStreamingRequest,
   type JsonObject,
@@ -291,14 +290,5 @@ describe('redaction and estimates', () => {
     expect(extractUpstreamMessage('{"error":"model not found"}')).toBe('model not found');
     expect(extractUpstreamMessage('<html>Authorization: Bearer x</html>')).toBeNull();
     expect(extractUpstreamMessage('[1]')).toBeNull();
-  });
-
-  it('estimates prompt tokens from any request shape', () => {
-    expect(estimatePromptTokens({ messages: [{ role: 'user', content: [{ type: 'text', text: 'abcdefgh' }] }] })).toBe(
-      3,
-    );
-    expect(estimatePromptTokens({ prompt: 'abcd', system: 'abcd' })).toBe(2);
-    expect(estimatePromptTokens({ input: ['abcd', 'abcd'] })).toBe(2);
-    expect(estimatePromptTokens({})).toBe(0);
   });
 });

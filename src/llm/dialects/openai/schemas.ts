@@ -55,5 +55,3 @@ export const EmbeddingsBodySchema = Type.Object({
   encoding_format: Type.Optional(Type.Union([Type.Literal('float'), Type.Literal('base64')])),
   dimensions: Type.Optional(Count(100_000)),
 });
-
-export const ModelParamsSchema = Type.Object({ model: Type.String({ minLength: 1, maxLength: 512 }) });

@@ -1,11 +1,12 @@
 /**
- * @module What admission tells the client: OpenAI's `x-ratelimit-*` headers on every data-plane reply, and the
- * catalog error for a denial, naming the scope, the limit and when it resets (an error that names none of these
- * leaves a user guessing which limit to raise). `Retry-After` is whole seconds (RFC 9110 §10.2.3), rounded up so a client that
- * honours it never retries early.
+ * @module Admission's decisions on the wire: OpenAI's `x-ratelimit-*` headers on every data-plane reply, and the
+ * catalog error for a refusal, naming the scope, the limit and when it resets (an error that names none of these
+ * leaves a user guessing which limit to raise). `Retry-After` is whole seconds (RFC 9110 §10.2.3), rounded up so a
+ * client that honours it never retries early.
  */
-import type { AdmissionDenial, RateHeaders, RateWindowInfo, ScopeRef } from '../domain/limits/index.ts';
-import { GatehouseError } from '../http/errors.ts';
+import type { AdmissionRefusal, ReservationSummary } from '../../admission/index.ts';
+import type { AdmissionDenial, RateHeaders, RateWindowInfo, ScopeRef } from '../../domain/limits/index.ts';
+import { GatehouseError, httpError } from '../errors.ts';
 
 /** A duration the way OpenAI writes `x-ratelimit-reset-*`: `120ms`, `1.5s`, `6m0s`. */
 export function formatResetDuration(ms: number): string {
@@ -21,12 +22,15 @@ function trimDecimals(value: number): string {
   return String(Math.round(value * 1000) / 1000);
 }
 
-export type HeaderSink = (name: string, value: string) => void;
+/** Where headers go: a Fastify reply fits, and so does a plain collector. */
+export interface HeaderSink {
+  header(name: string, value: string): unknown;
+}
 
 function writeWindow(sink: HeaderSink, kind: 'requests' | 'tokens', info: RateWindowInfo): void {
-  sink(`x-ratelimit-limit-${kind}`, String(info.limit));
-  sink(`x-ratelimit-remaining-${kind}`, String(info.remaining));
-  sink(`x-ratelimit-reset-${kind}`, formatResetDuration(info.resetMs));
+  sink.header(`x-ratelimit-limit-${kind}`, String(info.limit));
+  sink.header(`x-ratelimit-remaining-${kind}`, String(info.remaining));
+  sink.header(`x-ratelimit-reset-${kind}`, formatResetDuration(info.resetMs));
 }
 
 /** Writes the headers of every kind some level limits; a kind nothing limits gets no headers. */
@@ -49,20 +53,13 @@ function retryAfterSeconds(ms: number): string {
   return String(Math.max(1, Math.ceil(ms / 1000)));
 }
 
-/** The catalog error (with `Retry-After` and, for rate denials, the exhausted kind's headers) for a denial. */
-/** What a refused request reserved: the prompt estimate, the output ceiling (`max_tokens` or the default), USD. */
-export interface ReservationSummary {
-  promptTokens: number;
-  outputTokens: number;
-  usd: number;
-}
-
 /** "300 tokens (prompt estimate 44 + max_tokens 256)", or its USD price for a USD budget. */
 function describeReservation(reserved: ReservationSummary, unit: 'usd' | 'tokens'): string {
   const tokens = `${reserved.promptTokens + reserved.outputTokens} tokens (prompt estimate ${reserved.promptTokens} + max_tokens ${reserved.outputTokens})`;
   return unit === 'usd' ? `${formatUsd(reserved.usd)} for ${tokens}` : tokens;
 }
 
+/** The catalog error (with `Retry-After` and, for rate denials, the exhausted kind's headers) for a denial. */
 export function denialError(denial: AdmissionDenial, reserved: ReservationSummary): GatehouseError {
   const requestedTokens = reserved.promptTokens + reserved.outputTokens;
   const scope = describeScope(denial.scope);
@@ -78,13 +75,12 @@ export function denialError(denial: AdmissionDenial, reserved: ReservationSummar
           param: 'max_tokens',
         });
       }
-      writeWindow(
-        (name, value) => {
+      const collector: HeaderSink = {
+        header(name, value) {
           headers[name] = value;
         },
-        denial.kind,
-        { limit: denial.limit, remaining: 0, resetMs: denial.retryAfterMs },
-      );
+      };
+      writeWindow(collector, denial.kind, { limit: denial.limit, remaining: 0, resetMs: denial.retryAfterMs });
       return new GatehouseError('rate_limit_exceeded', {
         values: {
           scope,
@@ -108,5 +104,17 @@ export function denialError(denial: AdmissionDenial, reserved: ReservationSummar
         headers,
       });
     }
+  }
+}
+
+/** The catalog error for any refusal admission returns. */
+export function refusalError(refusal: AdmissionRefusal): GatehouseError {
+  switch (refusal.kind) {
+    case 'limit':
+      return denialError(refusal.denial, refusal.reserved);
+    case 'state_unavailable':
+      return httpError('state_unavailable');
+    case 'invalid_settings':
+      return httpError('internal_error');
   }
 }
