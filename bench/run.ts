@@ -75,6 +75,34 @@ function body(stream: boolean): string {
   });
 }
 
+/** A client surface the gateway serves over the bench's chat upstream: its path and request body. */
+interface BenchSurface {
+  name: string;
+  path: string;
+  body: (stream: boolean) => string;
+}
+
+const CHAT: BenchSurface = { name: 'chat', path: '/v1/chat/completions', body };
+
+/**
+ * The other client dialects, each translated to the chat upstream by the gateway and measured against the bare
+ * proxy's chat: what a dialect costs over the proxy, translation included. One entry per surface.
+ */
+const SURFACES: BenchSurface[] = [
+  {
+    name: 'responses',
+    path: '/v1/responses',
+    body: (stream) =>
+      JSON.stringify({
+        model: 'bench-model',
+        input: [{ role: 'user', content: 'Write one short sentence about foxes.' }],
+        max_output_tokens: 32,
+        store: false,
+        ...(stream ? { stream: true } : {}),
+      }),
+  },
+];
+
 function headersFor(child: Child): Record<string, string> {
   return {
     'content-type': 'application/json',
@@ -89,11 +117,17 @@ interface Measured extends WrkResult {
   rssMb: number;
 }
 
-async function measure(child: Child, stream: boolean, scratchDir: string, durationS = DURATION_S): Promise<Measured> {
+async function measure(
+  child: Child,
+  stream: boolean,
+  scratchDir: string,
+  durationS = DURATION_S,
+  surface = CHAT,
+): Promise<Measured> {
   const before = await stats(child);
   const result = await runWrk({
-    url: `${child.url}/v1/chat/completions`,
-    body: body(stream),
+    url: `${child.url}${surface.path}`,
+    body: surface.body(stream),
     headers: headersFor(child),
     durationS,
     connections: CONNECTIONS,
@@ -212,6 +246,23 @@ async function compareWithBase(upstream: Child, current: Child, scratchDir: stri
   }
 }
 
+/** Each surface of SURFACES on the gateway against the bare proxy's chat, JSON and streaming. */
+async function benchSurfaces(bare: Child, gateway: Child, scratchDir: string): Promise<void> {
+  console.log('\nsurfaces, translated to the chat upstream by the gateway, against the bare proxy on chat');
+  console.log('surface     scenario   gateway rps  bare rps  +p50 ms  +p99 ms  cpu µs/req  errors  vs bare');
+  for (const surface of SURFACES) {
+    for (const stream of [false, true]) {
+      // One unmeasured second first: the surface's own code paths get optimized before they are timed.
+      await measure(gateway, stream, scratchDir, 1, surface);
+      const base = await measure(bare, stream, scratchDir);
+      const gw = await measure(gateway, stream, scratchDir, DURATION_S, surface);
+      console.log(
+        `${surface.name.padEnd(10)}  ${stream ? 'streaming' : 'json     '}  ${fmt(gw.rps, 0).padStart(11)}  ${fmt(base.rps, 0).padStart(8)}  ${fmt(gw.p50Ms - base.p50Ms).padStart(7)}  ${fmt(gw.p99Ms - base.p99Ms).padStart(7)}  ${fmt(gw.cpuPerRequestUs, 0).padStart(10)}  ${String(gw.errors).padStart(6)}  ${fmt(gw.rps / base.rps)}x`,
+      );
+    }
+  }
+}
+
 async function stopChild(child: Child): Promise<void> {
   if (child.process.exitCode !== null) return;
   const exited = new Promise((resolve) => child.process.once('exit', resolve));
@@ -276,6 +327,7 @@ async function main(): Promise<void> {
         );
       }
     }
+    await benchSurfaces(bare, gateway, scratchDir);
     console.log(`\nsteady load: ${STEADY_RPS} rps open loop for ${DURATION_S}s, latency from each request's due time`);
     console.log('scenario   bare p50  bare p99  gateway p50  gateway p99  +p50 ms  +p99 ms  errors');
     for (const stream of [false, true]) {

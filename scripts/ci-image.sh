@@ -215,6 +215,9 @@ EOF
   GATEWAY_PID=$!
   wait_for "http://127.0.0.1:$port/healthz"
   wait_for "http://127.0.0.1:$port/readyz"
+  # The console's build (console/dist) is in the image: its page is served.
+  curl -fsS "http://127.0.0.1:$port/console" | grep -q '<title>Gatehouse console</title>' ||
+    fail "the console page is not served by the image"
 
   run_image "$WORK/gateway.env" tenant create --name ci >/dev/null
   run_image "$WORK/gateway.env" team create --tenant ci --name smoke >/dev/null
@@ -232,7 +235,7 @@ EOF
   done
   jq -e '.choices[0].message.content == "The quick brown fox jumps."' <<<"$reply" >/dev/null ||
     fail "chat completion through the image: $reply"
-  log "healthz, readyz and a chat completion answered"
+  log "healthz, readyz, the console page and a chat completion answered"
 
   if [ "$ENGINE" = docker ]; then
     docker stop -t 30 "$gateway_ctr" >/dev/null

@@ -36,6 +36,7 @@ import { createMcpService, type McpService, quarantineAuditDraft } from './mcp/i
 import { PromptLogStore } from './prompt-log/index.ts';
 import type { SecretService } from './secrets/index.ts';
 import { openServices } from './services.ts';
+import type { SharedState } from './state/index.ts';
 import { adminRepository, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
 import { createMetrics, createRequestObserver, type GatewayMetrics, startTelemetryExport } from './telemetry/index.ts';
 import { createVault, type Vault } from './vault/index.ts';
@@ -100,6 +101,8 @@ export interface CreateGatewayOptions {
   llm?: Partial<Omit<LlmServiceOptions, 'file' | 'store' | 'secrets' | 'logger'>>;
   /** Check every 2xx answer against its declared response schema (tests: the OpenAPI drift check). */
   validateResponses?: boolean;
+  /** The shared state to use instead of one made from the config: a `--workers` worker's is the primary's. */
+  state?: SharedState;
 }
 
 /**
@@ -219,7 +222,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     config.oidc?.console && jwtVerifier
       ? new OidcLogin({ oidc: config.oidc, console: config.oidc.console, verifier: jwtVerifier, pepper })
       : null;
-  const limits = createAdmissionService({ config, store, logger });
+  const limits = createAdmissionService({ config, store, logger, state: options.state });
   await limits.start();
   const vault = createVault({
     store,
@@ -389,7 +392,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     vault,
     usage: { store },
     llm,
-    mcp: { service: mcp, store, secrets, loopbackOnly: isLoopbackHost(config.host) },
+    mcp: { service: mcp, store, secrets, state: limits.state, loopbackOnly: isLoopbackHost(config.host) },
   });
 
   let closing: Promise<void> | null = null;

@@ -1,13 +1,31 @@
 import { serve } from './serve.ts';
+import { parseWorkerCount, WorkerCountError } from './workers/worker-count.ts';
 
-/** Process entry (`npm start`): `tsx src/main.ts [--config gatehouse.yaml]`. */
+/** Process entry (`npm start`): `node dist/main.js [--config gatehouse.yaml] [--workers N|auto]`. */
 const args = process.argv.slice(2);
-const configIndex = args.indexOf('--config');
-if (configIndex !== -1 && !args[configIndex + 1]) {
-  process.stderr.write('gatehouse: --config needs a file path\n');
+
+function flagValue(flag: string, what: string): string | undefined {
+  const index = args.indexOf(flag);
+  if (index === -1) return undefined;
+  const value = args[index + 1];
+  if (!value) {
+    process.stderr.write(`gatehouse: ${flag} needs ${what}\n`);
+    process.exit(64);
+  }
+  return value;
+}
+
+const configPath = flagValue('--config', 'a file path') ?? null;
+const workersValue = flagValue('--workers', 'a number or auto');
+let workers: number | undefined;
+try {
+  workers = workersValue === undefined ? undefined : parseWorkerCount(workersValue);
+} catch (error) {
+  if (!(error instanceof WorkerCountError)) throw error;
+  process.stderr.write(`gatehouse: ${error.message}\n`);
   process.exit(64);
 }
-serve(configIndex === -1 ? null : (args[configIndex + 1] as string)).catch((error) => {
+serve(configPath, { workers }).catch((error) => {
   process.stderr.write(`gatehouse: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -4,6 +4,13 @@ import { InvalidBodyError } from '../llm/index.ts';
 import { ConflictError, NotFoundError } from '../store/index.ts';
 import { GatehouseError, httpError } from './errors.ts';
 
+const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+
+/** An id parameter given something else, most often a name (`/tenants/acme`): say so rather than quote the regex. */
+function isIdPattern(failure: { keyword?: string; params?: unknown } | undefined): boolean {
+  return failure?.keyword === 'pattern' && (failure.params as { pattern?: string }).pattern === UUID_PATTERN;
+}
+
 function fromFastifyError(error: FastifyError, bodyLimit: number, contentType: string): GatehouseError | null {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -23,7 +30,11 @@ function fromFastifyError(error: FastifyError, bodyLimit: number, contentType: s
     const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
     const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
     const param = [path, missing ?? extra].filter(Boolean).join('.') || null;
-    const detail = extra ? `unknown field "${extra}"` : `${param ?? 'body'} ${first?.message ?? 'is invalid'}`;
+    const detail = extra
+      ? `unknown field "${extra}"`
+      : isIdPattern(first)
+        ? `${param} takes an id (a UUID), not a name: list ids with the matching GET (tenants, teams, keys); the CLI and usage reports accept names`
+        : `${param ?? 'body'} ${first?.message ?? 'is invalid'}`;
     return httpError('invalid_request', { detail }, param);
   }
   if (error instanceof SyntaxError && error.statusCode === 400) return httpError('invalid_json');

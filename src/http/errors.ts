@@ -64,6 +64,18 @@ export const ERROR_CATALOG = {
     message: 'The request was not received in time.',
   },
   invalid_request: { status: 400, type: 'invalid_request_error', message: 'The request is invalid: {detail}.' },
+  feature_needs_native_upstream: {
+    status: 400,
+    type: 'invalid_request_error',
+    message:
+      '{feature} needs an upstream that serves {path} itself, and model {model} is (at least in part) served by translation, which keeps no state and hosts no tools. Send the whole conversation in the request, or route the model to upstreams that serve {path}.',
+  },
+  response_not_stored: {
+    status: 404,
+    type: 'not_found_error',
+    message:
+      'Response {id} cannot be retrieved through Gatehouse: it keeps no responses, and translated upstreams store none. Send the whole conversation in input with store: false.',
+  },
   body_too_large: {
     status: 413,
     type: 'invalid_request_error',
@@ -234,6 +246,36 @@ export const ERROR_CATALOG = {
     status: 502,
     type: 'upstream_error',
     message: 'The MCP server {server} failed the call: {detail}.',
+  },
+  prompt_not_found: {
+    status: 404,
+    type: 'not_found_error',
+    message: 'The MCP server {server} has no prompt {prompt} available to this caller.',
+  },
+  mcp_resource_not_found: {
+    status: 404,
+    type: 'not_found_error',
+    message: 'No resource {uri} is available to this caller.',
+  },
+  mcp_method_not_allowed: {
+    status: 403,
+    type: 'permission_error',
+    message: 'The team policy does not allow {method} here.',
+  },
+  mcp_request_state_invalid: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The requestState is not valid: {detail}.',
+  },
+  mcp_input_unavailable: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The MCP server asked for client input this client cannot give ({detail}).',
+  },
+  mcp_authorization_required: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'The MCP server {server} needs your authorization: open {url} to grant it, then retry.',
   },
   mcp_origin_not_allowed: {
     status: 403,

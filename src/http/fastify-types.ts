@@ -19,5 +19,7 @@ declare module 'fastify' {
     body?: object;
     /** The body is optional (an action like revoke takes none): documented as `requestBody.required: false`. */
     bodyOptional?: boolean;
+    /** A route that exists only to refuse (blocked Ollama management): documented with no success answer. */
+    alwaysRefused?: boolean;
   }
 }

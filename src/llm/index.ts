@@ -29,6 +29,7 @@ export {
   OpenAIDialect,
   type OperationSpec,
   type RequestHeaders,
+  ResponsesDialect,
   routedModel,
 } from './dialects/index.ts';
 export { type LlmReadinessCheck, UpstreamHealthMonitor } from './readiness.ts';

@@ -3,6 +3,7 @@ import {
   classifyStatus,
   computeBackoffMs,
   createAttemptPlan,
+  dialectOfOperation,
   type JsonObject,
   type PlannedAttempt,
   parseRetryAfterMs,
@@ -240,9 +241,11 @@ function planAndAttempt(
   keyIndex: number,
   release: ReleaseSlot,
 ): Promise<LlmResult | UpstreamError> {
+  // Same dialect on both sides is passthrough; otherwise the client's dialect translates to the adapter's.
+  const served = dialectOfOperation(call.operation);
   const callPlan = call.planner.planUpstream(
     call,
-    upstream.adapter.dialect,
+    upstream.dialects.includes(served) ? served : upstream.adapter.dialect,
     {
       requestId: call.requestId,
       publicModel: call.model,

@@ -22,7 +22,8 @@ export interface UpstreamBase {
  *
  * An adapter knows how a kind of upstream spells URLs, credentials and model listings. It does no I/O:
  * the router owns the undici Pool per origin, timers, retries and key rotation, and translation between wire
- * dialects happens before `buildRequest` (so an adapter only receives operations of its own `dialect`).
+ * dialects happens before `buildRequest` (so an adapter only receives operations of its own `dialect`, or of a
+ * dialect its upstream declares it serves: `responses.*` on an `openai` upstream with `responses_api`).
  *
  * Contract for implementers:
  * - `buildRequest` must put the API key only where the upstream expects it (never in the path or body) and

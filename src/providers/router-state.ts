@@ -4,6 +4,7 @@ import {
   createModelMatcher,
   createTargetHealth,
   DEFAULT_ROUTING_POLICY,
+  type Dialect,
   type KeyRing,
   type ModelGroupSpec,
   type ModelMatcher,
@@ -20,6 +21,8 @@ import type { CallSignal } from './types.ts';
 export interface ResolvedUpstream {
   base: UpstreamBase;
   adapter: ProviderAdapter;
+  /** The wire families it serves: its adapter's, and the Responses API when an `openai` upstream declares it. */
+  dialects: readonly Dialect[];
   keys: KeyRing;
   dispatcher: Dispatcher;
   /** The origin pool's gate: a call holds one of its slots for as long as it uses a connection. */
@@ -74,6 +77,10 @@ export function buildRoutingTables(
     const spec: UpstreamSpec = { ...input, api_keys: input.api_keys ?? [] };
     if (upstreams.has(spec.id)) throw new TypeError(`duplicate upstream id: ${spec.id}`);
     const base = resolveUpstreamBase(spec);
+    const adapter = getProviderAdapter(spec.provider);
+    if (spec.responses_api === true && adapter.dialect !== 'openai') {
+      throw new TypeError(`upstream ${spec.id}: responses_api is for provider openai only`);
+    }
     const old = previous?.get(spec.id);
     const sameKeys = old !== undefined && old.base.spec.api_keys.join('\u0000') === spec.api_keys.join('\u0000');
     const origin = pools.get(base.origin, {
@@ -82,7 +89,8 @@ export function buildRoutingTables(
     });
     upstreams.set(spec.id, {
       base,
-      adapter: getProviderAdapter(spec.provider),
+      adapter,
+      dialects: spec.responses_api === true ? [adapter.dialect, 'responses'] : [adapter.dialect],
       // Key cooldowns survive a config refresh unless the keys themselves changed.
       keys: sameKeys ? old.keys : createKeyRing(spec.api_keys),
       dispatcher: origin.pool,

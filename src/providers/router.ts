@@ -1,4 +1,6 @@
 import {
+  collectGroups,
+  type Dialect,
   type JsonObject,
   type ListedModel,
   type ModelGroupSpec,
@@ -58,6 +60,11 @@ export interface LlmRouter {
   /** Serves a call with retries, key rotation and fallbacks. See `executeWithFailover` in failover.ts. */
   executeWithFailover(call: LlmCall): Promise<LlmResult>;
   hasModel(name: string): boolean;
+  /**
+   * True when every target the model's group can reach (its own and its fallbacks') is on an upstream that serves
+   * `dialect` itself: what a call that cannot be translated needs.
+   */
+  servesNatively(name: string, dialect: Dialect): boolean;
   /** Public model groups (the names `/v1/models` and `/api/tags` list, filtered per key by the route). */
   listModelGroups(): readonly ModelGroupSpec[];
   /** Every target of every model group and whether its circuit is open (cooling down), for metrics. */
@@ -147,6 +154,13 @@ export function createLlmRouter(options: LlmRouterOptions): LlmRouter {
   return {
     executeWithFailover: (call) => executeWithFailover(state, call),
     hasModel: (name) => state.groups.has(name),
+    servesNatively(name, dialect) {
+      const primary = state.groups.get(name);
+      if (primary === undefined) return false;
+      return collectGroups(primary, (group) => state.groups.get(group)).every((group) =>
+        group.targets.every((target) => state.upstreams.get(target.upstream)?.dialects.includes(dialect) === true),
+      );
+    },
     listModelGroups: () => [...state.groups.values()],
     circuitStates() {
       const now = state.now();

@@ -11,6 +11,8 @@
  * }
  */
 export { BudgetCountersStaleError, budgetFingerprint, StateUnavailableError } from './errors.ts';
+export { createIpcSharedState, type IpcChannel, processChannel } from './ipc-shared-state.ts';
+export { IpcStateHost, type WorkerPort } from './ipc-state-host.ts';
 export { createMemorySharedState, type MemorySharedStateOptions } from './memory-shared-state.ts';
 export { createFailFastClient, type RedisConnectionTuning } from './redis-connection.ts';
 export { createRedisSharedState, type RedisSharedStateOptions } from './redis-shared-state.ts';

@@ -1,10 +1,12 @@
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { responsesEvents, responsesJson } from './fake-responses-api.ts';
 
 /**
  * A real HTTP server on 127.0.0.1:0 speaking the OpenAI-compatible API (`/v1/*`, Azure's `/openai/deployments/*`)
- * and Ollama's native API (`/api/*`), with JSON and streamed (SSE / NDJSON) replies and usage. Tests queue faults
+ * and Ollama's native API (`/api/*`), with JSON and streamed (SSE / NDJSON) replies and usage, and OpenAI's
+ * Responses API (`/v1/responses`, see fake-responses-api.ts). Tests queue faults
  * to make it fail on purpose, and read `requests` to assert on exactly what the upstream received.
  */
 export type FakeFault =
@@ -49,6 +51,14 @@ export interface FakeLlmUpstream {
   /** Never report usage (as some OpenAI-compatible servers do). */
   omitUsage: boolean;
   models: string[];
+  /** The model answers with this function call instead of text (chat, Ollama and Responses replies). */
+  toolCall: { name: string; arguments: string } | null;
+  /** Reasoning text sent before the answer (`reasoning_content` on chat, a reasoning item on Responses). */
+  reasoning: string | null;
+  /** Overrides the chat finish reason (`length`, say). */
+  finishReason: string | null;
+  /** Members added to Responses API replies, unknown to the gateway. */
+  extra: Record<string, unknown>;
   fail(fault: FakeFault, options?: { times?: number; when?: (request: RecordedRequest) => boolean }): void;
   /** Resolves with the next request whose client disconnects early. */
   nextAbort(): Promise<RecordedRequest>;
@@ -86,6 +96,10 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
     replyText: 'Hello from the fake upstream.',
     omitUsage: false,
     models: ['gpt-4o-mini', 'llama3.1:8b', 'text-embedding-3-small'],
+    toolCall: null,
+    reasoning: null,
+    finishReason: null,
+    extra: {},
     fail(fault, options = {}) {
       rules.push({ fault, times: options.times ?? 1, when: options.when });
     },
@@ -95,6 +109,10 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
     reset() {
       rules.length = 0;
       fake.requests.length = 0;
+      fake.toolCall = null;
+      fake.reasoning = null;
+      fake.finishReason = null;
+      fake.extra = {};
     },
     close: async () => {
       for (const socket of sockets) socket.destroy();
@@ -151,10 +169,13 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
           }
         : { ...base, choices: [{ index: 0, text: word, finish_reason: null }] },
     );
+    const finish = fake.finishReason ?? (chat && activeCall !== null ? 'tool_calls' : 'stop');
     const last = chat
-      ? { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }
-      : { ...base, choices: [{ index: 0, text: '', finish_reason: 'stop' }] };
-    const out = [...events, last].map((event) => `data: ${JSON.stringify(event)}\n\n`);
+      ? { ...base, choices: [{ index: 0, delta: {}, finish_reason: finish }] }
+      : { ...base, choices: [{ index: 0, text: '', finish_reason: finish }] };
+    const out = [...(chat ? chatPrelude(base) : []), ...(chat && activeCall ? [] : events), last].map(
+      (event) => `data: ${JSON.stringify(event)}\n\n`,
+    );
     const options = body.stream_options as Body | undefined;
     if (options?.include_usage === true && !fake.omitUsage) {
       out.push(`data: ${JSON.stringify({ ...base, choices: [], usage: usage(body, parts.length) })}\n\n`);
@@ -163,13 +184,63 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
     return out;
   }
 
+  /** Reasoning, then a tool call split in two argument deltas, as OpenAI streams them. */
+  /**
+   * The tool call of the request being answered: none once the conversation holds a tool's result, as a model
+   * answers in text after its tool ran (so an agent loop ends).
+   */
+  let activeCall: { name: string; arguments: string } | null = null;
+
+  function holdsToolResult(body: Body): boolean {
+    const messages = Array.isArray(body.messages) ? (body.messages as Body[]) : [];
+    const input = Array.isArray(body.input) ? (body.input as Body[]) : [];
+    return (
+      messages.some((message) => message?.role === 'tool') ||
+      input.some((item) => item?.type === 'function_call_output')
+    );
+  }
+
+  function chatPrelude(base: Body): Body[] {
+    const chunk = (delta: Body) => ({ ...base, choices: [{ index: 0, delta, finish_reason: null }] });
+    const out: Body[] = [];
+    if (fake.reasoning !== null) out.push(chunk({ role: 'assistant', reasoning_content: fake.reasoning }));
+    const call = activeCall;
+    if (call !== null) {
+      const half = Math.floor(call.arguments.length / 2);
+      const head = { id: 'call_fake_1', type: 'function', function: { name: call.name, arguments: '' } };
+      out.push(chunk({ tool_calls: [{ index: 0, ...head }] }));
+      out.push(chunk({ tool_calls: [{ index: 0, function: { arguments: call.arguments.slice(0, half) } }] }));
+      out.push(chunk({ tool_calls: [{ index: 0, function: { arguments: call.arguments.slice(half) } }] }));
+    }
+    return out;
+  }
+
+  function chatMessage(): Body {
+    const message: Body = { role: 'assistant', content: activeCall === null ? fake.replyText : null };
+    if (fake.reasoning !== null) message.reasoning_content = fake.reasoning;
+    if (activeCall !== null) {
+      message.tool_calls = [{ id: 'call_fake_1', type: 'function', function: { ...activeCall } }];
+    }
+    return message;
+  }
+
+  function ollamaMessage(content: string): Body {
+    const call = activeCall;
+    if (call === null) return { role: 'assistant', content };
+    return {
+      role: 'assistant',
+      content: '',
+      tool_calls: [{ function: { name: call.name, arguments: JSON.parse(call.arguments) } }],
+    };
+  }
+
   function ollamaChunks(body: Body, path: string): string[] {
     const model = String(body.model ?? 'unknown');
     const chat = path === '/api/chat';
-    const parts = words(fake.replyText);
+    const parts = chat && activeCall !== null ? [''] : words(fake.replyText);
     const lines: Body[] = parts.map((word) =>
       chat
-        ? { model, created_at: '2026-01-01T00:00:00Z', message: { role: 'assistant', content: word }, done: false }
+        ? { model, created_at: '2026-01-01T00:00:00Z', message: ollamaMessage(word), done: false }
         : { model, created_at: '2026-01-01T00:00:00Z', response: word, done: false },
     );
     const counts = fake.omitUsage ? {} : { prompt_eval_count: promptTokens(body), eval_count: parts.length };
@@ -197,7 +268,13 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
         object: 'chat.completion',
         created: 1,
         model,
-        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+        choices: [
+          {
+            index: 0,
+            message: chatMessage(),
+            finish_reason: fake.finishReason ?? (activeCall === null ? 'stop' : 'tool_calls'),
+          },
+        ],
       });
     }
     if (path.endsWith('/completions')) {
@@ -225,7 +302,7 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
     const stamp = { model, created_at: '2026-01-01T00:00:00Z', done: true, done_reason: 'stop', total_duration: 1 };
     switch (path) {
       case '/api/chat':
-        return { ...stamp, message: { role: 'assistant', content: text }, ...counts };
+        return { ...stamp, message: ollamaMessage(text), ...counts };
       case '/api/generate':
         return { ...stamp, response: text, ...counts };
       case '/api/embed': {
@@ -317,6 +394,18 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
       return;
     }
     const request = body ?? {};
+    activeCall = holdsToolResult(request) ? null : fake.toolCall;
+    if (/\/responses(\/compact)?$/.test(pathOnly)) {
+      const script = { ...fake, toolCall: activeCall, text: fake.replyText };
+      if (request.stream === true) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        await streamChunks(res, responsesEvents(request, script), fault);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(responsesJson(pathOnly, request, script)));
+      return;
+    }
     const streaming = isOllamaPath(pathOnly)
       ? request.stream !== false && /\/api\/(chat|generate)$/.test(pathOnly)
       : request.stream === true;

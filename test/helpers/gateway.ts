@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -88,6 +88,30 @@ export async function createGatewayEnvironment(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Points the environment at a config file with one OpenAI-compatible upstream serving `model`. */
+export function useOneUpstreamConfig(environment: GatewayEnvironment, origin: string, model: string): void {
+  const configFile = join(environment.dataDir, 'gatehouse.yaml');
+  writeFileSync(
+    configFile,
+    [
+      'upstreams:',
+      `  - { id: only, provider: openai, base_url: "${origin}/v1", api_keys: [unused] }`,
+      'models:',
+      `  - { name: ${model}, targets: [{ upstream: only, model: ${model} }] }`,
+      '',
+    ].join('\n'),
+  );
+  environment.env.GATEHOUSE_CONFIG = configFile;
+}
+
+/** The chains `gatehouse audit verify --json` printed, one JSON line each. */
+export function verifiedChains(stdout: string): Array<{ ok: boolean; count: number }> {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { ok: boolean; count: number });
 }
 
 export interface TestIdentity {
@@ -276,6 +300,7 @@ export interface GatewayProcess {
   child: ChildProcess;
   baseUrl: Promise<string>;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stdout(): string;
   stderr(): string;
 }
 
@@ -319,5 +344,5 @@ export function spawnGatewayProcess(
     exit.then(({ code }) => reject(new Error(`server exited (${code}) before listening: ${stderr}`)));
   });
   baseUrl.catch(() => {});
-  return { child, baseUrl, exit, stderr: () => stderr };
+  return { child, baseUrl, exit, stdout: () => stdout, stderr: () => stderr };
 }

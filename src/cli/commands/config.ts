@@ -1,19 +1,31 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
 import { compileConfigServices } from '../../vault/index.ts';
-import { type CliIo, configPathOf } from '../run.ts';
+import { parseWorkerCount, WorkerCountError } from '../../workers/worker-count.ts';
+import { CliError, type CliIo, configPathOf } from '../run.ts';
+
+function workerCount(value: string): number {
+  try {
+    return parseWorkerCount(value);
+  } catch (error) {
+    throw error instanceof WorkerCountError ? new CliError(error.message, 64) : error;
+  }
+}
 
 export function registerServerCommands(program: Command, io: CliIo): void {
   program
     .command('serve')
     .description('Run the gateway (same as npm start)')
-    .action(async (_options: unknown, command: Command) => {
+    .option('--workers <n>', 'request processes behind the one port: a number, or auto for one per core')
+    .action(async (options: { workers?: string }, command: Command) => {
       const configPath = configPathOf(command);
+      // Refused before anything opens: a bad count names the flag, exit 64 (usage) as commander's own refusals.
+      const workers = options.workers === undefined ? undefined : workerCount(options.workers);
       // A bad vault definition fails here, before serve() opens the store and Redis, so the exit (78) is immediate.
       compileConfigServices(loadConfig({ configPath }).file.vault);
       // Loaded on demand: every other command starts without the HTTP server's modules.
       const { serve } = await import('../../serve.ts');
-      await serve(configPath);
+      await serve(configPath, { workers });
     });
   program
     .command('config')

@@ -60,6 +60,10 @@ function estimateMessages(messages: unknown[]): number {
     if (typeof message.name === 'string') chars += message.name.length;
     if (Array.isArray(message.tool_calls)) chars += JSON.stringify(message.tool_calls).length;
     if (typeof message.thinking === 'string') chars += message.thinking.length;
+    // Responses API items: a function call's arguments and a tool's output (Codex sends whole command outputs).
+    if (typeof message.arguments === 'string') chars += message.arguments.length;
+    if (typeof message.output === 'string') chars += message.output.length;
+    else if (Array.isArray(message.output)) chars += measureContent(message.output).chars;
     // Ollama carries images as a base64 array beside the content, not as parts.
     const ollamaImages = Array.isArray(message.images) ? message.images.length : 0;
     tokens += MESSAGE_OVERHEAD_TOKENS + charsToTokens(chars) + (measured.images + ollamaImages) * IMAGE_PART_TOKENS;

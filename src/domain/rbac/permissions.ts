@@ -9,6 +9,10 @@
 export const PERMISSIONS = [
   { name: 'llm.chat', description: 'Call chat completions (OpenAI /v1/chat/completions, Ollama /api/chat).' },
   { name: 'llm.completions', description: 'Call legacy text completions (/v1/completions, /api/generate).' },
+  {
+    name: 'llm.responses',
+    description: 'Call the OpenAI Responses API (/v1/responses, /v1/responses/compact): Codex, the Agents SDK.',
+  },
   { name: 'llm.embeddings', description: 'Create embeddings (/v1/embeddings, /api/embed).' },
   { name: 'llm.models.read', description: 'List and describe the models the caller may use.' },
   { name: 'mcp.servers.read', description: 'List the MCP servers visible to the caller.' },

@@ -19,6 +19,7 @@ export const UpstreamSpecSchema = Type.Object(
     max_connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
     max_connections_per_tenant: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
     queue_timeout_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
+    responses_api: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, $id: 'llm-upstream' },
 );

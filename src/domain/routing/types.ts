@@ -9,7 +9,7 @@ export type UpstreamKind = 'openai' | 'azure-openai' | 'ollama';
  * The wire family an upstream or a client speaks; `azure-openai` speaks `openai`. Each has one object in the
  * dialect registry (`src/llm/dialects/registry.ts`), whose type makes the registry exhaustive over this union.
  */
-export type Dialect = 'openai' | 'ollama';
+export type Dialect = 'openai' | 'ollama' | 'responses';
 
 /**
  * One call shape on one wire family. Client-facing routes and upstream adapters use the same names, so a
@@ -22,7 +22,9 @@ export type LlmOperation =
   | 'ollama.chat'
   | 'ollama.generate'
   | 'ollama.embed'
-  | 'ollama.embeddings';
+  | 'ollama.embeddings'
+  | 'responses.create'
+  | 'responses.compact';
 
 /** The operations of one dialect: `OperationOf<'ollama'>` is `'ollama.chat' | 'ollama.generate' | …`. */
 export type OperationOf<D extends Dialect> = Extract<LlmOperation, `${D}.${string}`>;
@@ -56,6 +58,11 @@ export interface UpstreamSpec {
   max_connections_per_tenant?: number;
   /** How long a call waits for a slot before 503 `upstream_saturated` (default 10 s; 0: refuse at once). */
   queue_timeout_ms?: number;
+  /**
+   * `openai` only: the upstream also serves OpenAI's Responses API (`/responses`), so Responses calls pass through
+   * instead of being translated to chat completions.
+   */
+  responses_api?: boolean;
 }
 
 export interface TargetSpec {

@@ -9,6 +9,8 @@ export interface CollectedRoute {
   /** The body's schema: fastify's, or the one the handler validates with (`config.body`). */
   body: unknown;
   bodyOptional: boolean;
+  /** Registered only to refuse: it has no success answer to document. */
+  alwaysRefused: boolean;
   surface: Surface;
 }
 
@@ -35,6 +37,7 @@ export function collectRoutes(app: FastifyInstance): RouteCollector {
       schema: route.schema ?? null,
       body: route.schema?.body ?? route.config?.body,
       bodyOptional: route.config?.bodyOptional === true,
+      alwaysRefused: route.config?.alwaysRefused === true,
       surface,
     });
   });

@@ -129,7 +129,7 @@ function responsesOf(route: CollectedRoute, hasInput: boolean): JsonObject {
     const mediaType = typeof plain.contentMediaType === 'string' ? plain.contentMediaType : 'application/json';
     responses[status] = { description: 'Success.', content: { [mediaType]: { schema: plain } } };
   }
-  if (Object.keys(responses).length === 0) responses['2XX'] = { description: 'Success.' };
+  if (Object.keys(responses).length === 0 && !route.alwaysRefused) responses['2XX'] = { description: 'Success.' };
   const error = { $ref: '#/components/responses/Error' };
   if (hasInput) responses['400'] = error;
   if (!route.surface.auth.includes('none')) {
@@ -165,6 +165,7 @@ function operationOf(route: CollectedRoute, method: string, pathParams: string[]
     'x-gatehouse-permissions': surface.permissions,
     'x-gatehouse-scope': surface.scope ?? 'principal',
     'x-gatehouse-classification': surface.classification,
+    ...(route.alwaysRefused ? { 'x-gatehouse-always-refused': true } : {}),
   };
 }
 

@@ -5,6 +5,7 @@
 export { OllamaDialect } from './ollama/index.ts';
 export { OpenAIDialect } from './openai/index.ts';
 export { DIALECTS, dialectFor } from './registry.ts';
+export { ResponsesDialect } from './responses/index.ts';
 export { routedModel } from './shared.ts';
 export {
   ClientCall,

@@ -1,6 +1,7 @@
 import type { Dialect } from '../../domain/routing/index.ts';
 import { OllamaDialect } from './ollama/index.ts';
 import { OpenAIDialect } from './openai/index.ts';
+import { ResponsesDialect } from './responses/index.ts';
 import type { ClientDialect } from './types.ts';
 
 /**
@@ -10,6 +11,7 @@ import type { ClientDialect } from './types.ts';
 export const DIALECTS: { readonly [D in Dialect]: ClientDialect<D> } = Object.freeze({
   openai: OpenAIDialect,
   ollama: OllamaDialect,
+  responses: ResponsesDialect,
 });
 
 export function dialectFor<D extends Dialect>(id: D): ClientDialect<D> {

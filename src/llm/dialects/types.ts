@@ -110,6 +110,11 @@ export interface ClientDialect<D extends Dialect = Dialect> extends CallPlanner 
    * flag, the prompt estimate and the output ceiling. Throws `InvalidBodyError` naming the field at fault.
    */
   parse(operation: OperationOf<D>, body: unknown, headers: RequestHeaders): ClientCall;
+  /**
+   * What in `call` only an upstream speaking this dialect can serve (state kept upstream, hosted tools), named for
+   * the client; null when any upstream can serve it. Checked at the route boundary against the model's targets.
+   */
+  nativeOnly?(call: ClientCall): string | null;
   /** Carries `call` out on an upstream speaking `upstream`: passthrough when it is this dialect, else translation. */
   planUpstream(call: LlmCall, upstream: Dialect, ctx: TranslateContext, options: PlanOptions): UpstreamCallPlan;
   /** Usage from a JSON reply in this dialect; null when it reports none. */

@@ -5,6 +5,8 @@ const PATHS: Partial<Record<LlmOperation, string>> = {
   'openai.chat': '/chat/completions',
   'openai.completions': '/completions',
   'openai.embeddings': '/embeddings',
+  'responses.create': '/responses',
+  'responses.compact': '/responses/compact',
 };
 
 function withAuth(headers: Record<string, string>, apiKey: string | null): Record<string, string> {

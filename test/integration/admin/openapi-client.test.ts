@@ -8,15 +8,33 @@ import { describe, expect, it } from 'vitest';
 import { CLIENT_TYPES_PATH, renderClientTypes } from '../../../scripts/generate-client.ts';
 import { servedOpenApiDocument } from '../../../scripts/openapi-document.ts';
 
-type Operation = { operationId: string; requestBody?: unknown; responses: Record<string, unknown> };
+type Operation = {
+  operationId: string;
+  requestBody?: unknown;
+  responses: Record<string, unknown>;
+  'x-gatehouse-always-refused'?: boolean;
+};
+
+/**
+ * The MCP transport and REST routes (`/mcp`, `/mcp/v1/*`) are being rewritten on the mcp branch (both protocol eras);
+ * they are held out here until that lands, and must then be documented and this exception removed.
+ */
+const HELD_OUT = /^\/mcp(\/|$)/;
 
 describe('OpenAPI completeness and the generated admin client', () => {
-  it('gives every admin, console and ops operation its success response, and every admin write its body', async () => {
+  it('gives every operation its success response and every write its body (routes that only refuse excepted)', async () => {
     const document = await servedOpenApiDocument();
     const missing: string[] = [];
+    let refusing = 0;
     for (const [path, item] of Object.entries(document.paths as Record<string, Record<string, Operation>>)) {
-      if (!/^\/(admin\/|console|healthz|readyz|metrics|openapi\.json|docs|$)/.test(path)) continue;
+      if (HELD_OUT.test(path)) continue;
       for (const [method, op] of Object.entries(item)) {
+        if (op['x-gatehouse-always-refused'] === true) {
+          refusing += 1;
+          // Documented as what it is: no success, only the refusal.
+          expect(Object.keys(op.responses).filter((status) => /^[23]/.test(status))).toEqual([]);
+          continue;
+        }
         const success = Object.keys(op.responses).filter((status) => /^[23]\d\d$/.test(status));
         if (success.length === 0) missing.push(`${method.toUpperCase()} ${path}: no success response`);
         if (['post', 'put', 'patch'].includes(method) && op.requestBody === undefined) {
@@ -25,6 +43,8 @@ describe('OpenAPI completeness and the generated admin client', () => {
       }
     }
     expect(missing).toEqual([]);
+    // The blocked Ollama management endpoints (every method) and GET /v1/responses/{id}.
+    expect(refusing).toBeGreaterThan(0);
   });
 
   it('matches the checked-in client types (regenerate with npm run client)', async () => {

@@ -6,7 +6,7 @@
  * says what to do when there is no build.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,8 @@ import {
   type GatewayEnvironment,
   REPO_ROOT,
   spawnGatewayProcess,
+  useOneUpstreamConfig,
+  verifiedChains,
 } from '../../helpers/gateway.ts';
 import { freePort } from '../../helpers/services.ts';
 
@@ -57,18 +59,7 @@ beforeAll(async () => {
   expect(built.code, built.stderr).toBe(0);
   upstream = await createFakeLlmUpstream();
   environment = await createGatewayEnvironment('sqlite', { LOG_LEVEL: 'info' });
-  const configFile = join(environment.dataDir, 'gatehouse.yaml');
-  writeFileSync(
-    configFile,
-    [
-      'upstreams:',
-      `  - { id: fake, provider: openai, base_url: "${upstream.origin}/v1", api_keys: [unused] }`,
-      'models:',
-      '  - { name: gpt-4o-mini, targets: [{ upstream: fake, model: gpt-4o-mini }] }',
-      '',
-    ].join('\n'),
-  );
-  environment.env.GATEHOUSE_CONFIG = configFile;
+  useOneUpstreamConfig(environment, upstream.origin, 'gpt-4o-mini');
 }, 120_000);
 
 afterAll(async () => {
@@ -134,10 +125,7 @@ describe('the compiled build', () => {
     expect(await server.exit).toEqual({ code: 0, signal: null });
     const verified = await cli(environment.env, 'audit', 'verify', '--json');
     expect(verified.code, verified.stderr).toBe(0);
-    const chains = verified.stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { ok: boolean; count: number });
+    const chains = verifiedChains(verified.stdout);
     expect(chains.every((chain) => chain.ok)).toBe(true);
     // At least the chat completion's event, sealed and committed by the audit thread loaded from the build.
     expect(chains.reduce((sum, chain) => sum + chain.count, 0)).toBeGreaterThanOrEqual(1);

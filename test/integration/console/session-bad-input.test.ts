@@ -4,6 +4,7 @@
  * leaves exactly one audit event; nothing is created.
  */
 
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -273,6 +274,11 @@ describe('console sessions refuse bad input', () => {
     expect(view.grants.find((g) => g.scope === `org:${tenant.id}/team:${own.id}`)?.permissions).toContain(
       'admin.keys.write',
     );
+    // prompts.read is outside admin.*: a team admin's grants never list it, so the console offers no prompt log.
+    expect(view.grants.flatMap((g) => g.permissions)).not.toContain('prompts.read');
+    const prompt = await call('GET', `/admin/v1/prompt-logs/${randomUUID()}`, cookie);
+    expect(prompt.statusCode).toBe(403);
+    await prompt.body.dump();
     const mine = await call('GET', `/admin/v1/tenants/${tenant.id}/teams/${own.id}/keys`, cookie);
     expect(mine.statusCode).toBe(200);
     await mine.body.dump();
@@ -282,5 +288,12 @@ describe('console sessions refuse bad input', () => {
       'permission_denied',
     );
     await auditedOnce(id, { surface: 'admin.keys.list', outcome: 'denied', principal: { type: 'jwt' } });
+  });
+
+  it("lists prompts.read in a platform admin's grants (its role is *), so the console offers the prompt log", async () => {
+    const { cookie } = await signIn();
+    const me = await call('GET', '/console/session', { cookie: `${SESSION}=${cookie}` });
+    const view = (await me.body.json()) as { grants: Array<{ scope: string; permissions: string[] }> };
+    expect(view.grants.find((g) => g.scope === 'platform')?.permissions).toContain('prompts.read');
   });
 });

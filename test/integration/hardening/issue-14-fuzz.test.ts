@@ -123,6 +123,7 @@ describe('issue 14: fuzzing every surface family', () => {
   const families: Array<[string, string, () => string]> = [
     ['openai', '/v1/chat/completions', () => key],
     ['openai embeddings', '/v1/embeddings', () => key],
+    ['openai responses', '/v1/responses', () => key],
     ['ollama', '/api/chat', () => key],
     ['admin', '/admin/v1/tenants', () => adminToken],
     ['mcp', '/mcp', () => key],

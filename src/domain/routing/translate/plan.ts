@@ -38,6 +38,7 @@ export function isStreamingRequest(operation: LlmOperation, body: JsonObject): b
   switch (operation) {
     case 'openai.chat':
     case 'openai.completions':
+    case 'responses.create':
       return body.stream === true;
     case 'ollama.chat':
     case 'ollama.generate':

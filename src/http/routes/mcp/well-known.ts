@@ -3,6 +3,7 @@
  * 401 challenge of MCP routes (MCP 2025-11-25 authorization §Protected Resource Metadata Discovery). Clients
  * try the path-inserted location first (`/.well-known/oauth-protected-resource/mcp`), then the root one.
  */
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export interface ResourceMetadataOptions {
@@ -43,6 +44,18 @@ export function challengeWithMetadata(options: ResourceMetadataOptions) {
   };
 }
 
+/** RFC 9728 §2 protected resource metadata, the fields this gateway publishes. */
+const ResourceMetadata = Type.Object(
+  {
+    resource: Type.String(),
+    authorization_servers: Type.Array(Type.String()),
+    bearer_methods_supported: Type.Array(Type.String()),
+    resource_name: Type.String(),
+    scopes_supported: Type.Array(Type.String()),
+  },
+  { additionalProperties: true },
+);
+
 export async function resourceMetadataRoutes(app: FastifyInstance, options: ResourceMetadataOptions): Promise<void> {
   const describe = async (request: FastifyRequest) => ({
     resource: resourceUrlOf(request, options),
@@ -51,10 +64,15 @@ export async function resourceMetadataRoutes(app: FastifyInstance, options: Reso
     resource_name: 'Gatehouse MCP gateway',
     scopes_supported: ['mcp.servers.read', 'mcp.tools.read', 'mcp.tools.call'],
   });
-  app.get('/.well-known/oauth-protected-resource', { config: { surface: 'mcp.oauth.resource_metadata' } }, describe);
+  const schema = { response: { 200: ResourceMetadata } };
+  app.get(
+    '/.well-known/oauth-protected-resource',
+    { config: { surface: 'mcp.oauth.resource_metadata' }, schema },
+    describe,
+  );
   app.get(
     '/.well-known/oauth-protected-resource/mcp',
-    { config: { surface: 'mcp.oauth.resource_metadata_mcp' } },
+    { config: { surface: 'mcp.oauth.resource_metadata_mcp' }, schema },
     describe,
   );
 }

@@ -18,7 +18,10 @@ export async function ollamaBlockedRoutes(app: FastifyInstance): Promise<void> {
   for (const path of BLOCKED_OLLAMA_PATHS) {
     app.all(
       path,
-      { config: { surface: `ollama.blocked.${path.split('/')[2]}` }, onRequest: refuseOllamaManagement },
+      {
+        config: { surface: `ollama.blocked.${path.split('/')[2]}`, alwaysRefused: true },
+        onRequest: refuseOllamaManagement,
+      },
       unreachable,
     );
   }

@@ -7,6 +7,7 @@ import {
   UnknownModelError,
   UpstreamError,
 } from '../../../providers/index.ts';
+import { OllamaShow, OllamaTags, OllamaVersion } from '../openai/answers.ts';
 import { listAllowedModels, resolveModel } from '../openai/model-access.ts';
 import { type LlmRoutesOptions, requireLlm } from '../openai/relay.ts';
 import { toCatalogError } from '../openai/upstream-errors.ts';
@@ -18,18 +19,21 @@ const validateShow = createBodyValidator(OllamaShowBodySchema);
 export async function ollamaModelRoutes(app: FastifyInstance, options: LlmRoutesOptions): Promise<void> {
   const allowed = (request: FastifyRequest) => listAllowedModels(request, requireLlm(options)).map((id) => ({ id }));
 
-  app.get('/api/tags', { config: { surface: 'ollama.tags' } }, async (request) =>
-    toOllamaTags(allowed(request), Date.now()),
+  app.get(
+    '/api/tags',
+    { config: { surface: 'ollama.tags' }, schema: { response: { 200: OllamaTags } } },
+    async (request) => toOllamaTags(allowed(request), Date.now()),
   );
-  app.get('/api/ps', { config: { surface: 'ollama.ps' } }, async (request) =>
+  app.get('/api/ps', { config: { surface: 'ollama.ps' }, schema: { response: { 200: OllamaTags } } }, async (request) =>
     toOllamaProcessList(allowed(request), Date.now()),
   );
-  app.get('/api/version', { config: { surface: 'ollama.version' } }, async () => ({
+  const version = { config: { surface: 'ollama.version' }, schema: { response: { 200: OllamaVersion } } };
+  app.get('/api/version', version, async () => ({
     version: OLLAMA_COMPATIBLE_VERSION,
   }));
   app.post(
     '/api/show',
-    { config: { surface: 'ollama.show' } },
+    { config: { surface: 'ollama.show', body: OllamaShowBodySchema }, schema: { response: { 200: OllamaShow } } },
     async (request: FastifyRequest, _reply: FastifyReply) => {
       const body = validateShow(request.body);
       const llm = requireLlm(options);

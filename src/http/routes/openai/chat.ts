@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dialect, OperationOf } from '../../../domain/routing/index.ts';
 import { type ClientDialect, OpenAIDialect } from '../../../llm/index.ts';
 import type { CallBuilder } from '../../context.ts';
+import { httpError } from '../../errors.ts';
+import { dialectAnswer } from './answers.ts';
 import { resolveModel } from './model-access.ts';
 import { type LlmRoutesOptions, relayLlmCall, requireLlm } from './relay.ts';
 
@@ -19,7 +21,16 @@ export function createCallBuilder<D extends Dialect>(
   return async function buildLlmCall(request: FastifyRequest) {
     const call = dialect.parse(operation, request.body, request.headers);
     const context = request.gh;
-    call.model = await resolveModel(request, requireLlm(options), call.model, ollamaClient);
+    const llm = requireLlm(options);
+    call.model = await resolveModel(request, llm, call.model, ollamaClient);
+    const feature = dialect.nativeOnly?.(call) ?? null;
+    if (feature !== null && !llm.router.servesNatively(call.model, dialect.id)) {
+      throw httpError('feature_needs_native_upstream', {
+        feature,
+        path: request.routeOptions.url ?? '',
+        model: call.model,
+      });
+    }
     call.requestId = context.requestId;
     context.setMeta('model', call.model);
     context.setMeta('stream', call.stream);
@@ -47,7 +58,11 @@ export function registerDialectCalls<D extends Dialect>(
     const spec = dialect.operations[operation];
     app.post(
       spec.path,
-      { config: { surface: spec.surface, buildCall: createCallBuilder(options, dialect, operation) } },
+      {
+        // The schema the dialect validates with documents the body (the builder, not fastify, applies it).
+        config: { surface: spec.surface, body: spec.schema, buildCall: createCallBuilder(options, dialect, operation) },
+        schema: { response: { 200: dialectAnswer(dialect.id) } },
+      },
       handler,
     );
   }

@@ -3,6 +3,7 @@ import { openaiCallRoutes } from './chat.ts';
 import { llmAdminRoutes } from './llm-admin.ts';
 import { openaiModelRoutes } from './models.ts';
 import type { LlmRoutesOptions } from './relay.ts';
+import { openaiResponsesRoutes } from './responses.ts';
 
 /**
  * The OpenAI-compatible family (`/v1/*`) and the LLM admin API (`/admin/v1/llm/*`). Point any OpenAI client at
@@ -10,6 +11,7 @@ import type { LlmRoutesOptions } from './relay.ts';
  */
 export async function openaiRoutes(app: FastifyInstance, options: LlmRoutesOptions): Promise<void> {
   await app.register(openaiCallRoutes, options);
+  await app.register(openaiResponsesRoutes, options);
   await app.register(openaiModelRoutes, options);
   await app.register(llmAdminRoutes, options);
 }

@@ -1,7 +1,18 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { describeService, type Vault } from '../../../vault/index.ts';
 import { vaultAdminRoutes } from './admin.ts';
 import { type VaultRoutesOptions, vaultProxyRoutes } from './proxy.ts';
+
+const GrantedServiceList = Type.Object({
+  object: Type.Literal('list'),
+  data: Type.Array(
+    Type.Object(
+      { id: Type.String(), path: Type.String({ description: 'Where to call it: `/vault/{id}/…`.' }) },
+      { additionalProperties: true, description: 'A service granted to the calling key, as the admin API shows it.' },
+    ),
+  ),
+});
 
 function listGrantedServices(vault: Vault | null, request: FastifyRequest) {
   const principal = request.gh.principal;
@@ -25,9 +36,8 @@ function listGrantedServices(vault: Vault | null, request: FastifyRequest) {
 export async function vaultRoutes(app: FastifyInstance, options: VaultRoutesOptions): Promise<void> {
   await app.register(vaultProxyRoutes, options);
   await app.register(vaultAdminRoutes, options);
-  app.get('/gatehouse/v1/vault/services', { config: { surface: 'vault.services.list' } }, async (request) =>
-    listGrantedServices(options.vault, request),
-  );
+  const list = { config: { surface: 'vault.services.list' }, schema: { response: { 200: GrantedServiceList } } };
+  app.get('/gatehouse/v1/vault/services', list, async (request) => listGrantedServices(options.vault, request));
 }
 
 export type { VaultRoutesOptions } from './proxy.ts';

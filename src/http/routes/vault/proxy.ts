@@ -1,4 +1,5 @@
 import { finished } from 'node:stream/promises';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../../domain/principal.ts';
 import {
@@ -205,5 +206,18 @@ export async function vaultProxyRoutes(app: FastifyInstance, options: VaultRoute
   app.addContentTypeParser('*', { parseAs: 'buffer' }, function keepRawBody(_request, body, done) {
     done(null, body);
   });
-  app.all('/vault/:service/*', { config: { surface: 'vault.proxy' } }, createProxyHandler(options));
+  const documented = {
+    // Documentation only: the proxy neither parses the body nor shapes the answer; both are the service's.
+    config: {
+      surface: 'vault.proxy',
+      body: Type.Unknown({ description: "Forwarded to the service as sent, in any media type (the service's API)." }),
+      bodyOptional: true,
+    },
+    schema: {
+      response: {
+        200: Type.Unknown({ description: "The service's answer, relayed with its status and allowed headers." }),
+      },
+    },
+  };
+  app.all('/vault/:service/*', documented, createProxyHandler(options));
 }

@@ -104,6 +104,18 @@ describe('estimateReservation', () => {
     ).toBe(4_096);
   });
 
+  it('counts Responses API function call arguments and tool outputs', () => {
+    const history = (output: string) => ({
+      input: [
+        { type: 'function_call', call_id: 'c', name: 'shell', arguments: text(400) },
+        { type: 'function_call_output', call_id: 'c', output },
+      ],
+    });
+    const small = estimatePromptTokens(history(''));
+    expect(small).toBeGreaterThanOrEqual(100);
+    expect(estimatePromptTokens(history(text(4_000))) - small).toBe(1_000);
+  });
+
   it('reserves no output for embeddings', () => {
     expect(estimateReservation({ input: text(40) }, { ...DEFAULTS, kind: 'embeddings' })).toEqual({
       promptTokens: 10,
