@@ -376,7 +376,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     vault,
     usage: { store },
     llm,
-    mcp: { service: mcp, store, secrets, loopbackOnly: isLoopbackHost(config.host) },
+    mcp: { service: mcp, store, secrets, state: limits.state, loopbackOnly: isLoopbackHost(config.host) },
   });
 
   let closing: Promise<void> | null = null;

@@ -8,6 +8,7 @@ import { registerServerCommands } from './commands/config.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLimitCommands } from './commands/limits.ts';
 import { registerLlmCommands } from './commands/llm.ts';
+import { registerMcpCommands } from './commands/mcp.ts';
 import { registerMigrateCommands } from './commands/migrate.ts';
 import { registerSecretCommands } from './commands/secrets.ts';
 import { registerTenantCommands } from './commands/tenants.ts';
@@ -34,6 +35,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerUsageCommands(program, io);
   registerVaultCommands(program, io);
   registerCapabilityCommands(program, io);
+  registerMcpCommands(program, io);
   registerLlmCommands(program, io);
   registerCompletionCommand(program, io);
   return program;

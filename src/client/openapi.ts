@@ -371,6 +371,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/mcp/servers/{server}/pins:approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approves a quarantined definition of any kind by its pin key (body {"key","sha256"}). */
+        post: operations["admin.mcp.pins.approve_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/mcp/servers/{server}/tools/{tool}:approve": {
         parameters: {
             query?: never;
@@ -383,6 +400,41 @@ export interface paths {
         /** Approves a quarantined tool definition (body {"sha256"}). */
         post: operations["admin.mcp.pins.approve"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/mcp/virtual-servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Virtual servers (config and API), each with its members and endpoint. */
+        get: operations["admin.mcp.virtual.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/mcp/virtual-servers/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Creates or replaces a virtual server (body {"description","members":[…]}). */
+        put: operations["admin.mcp.virtual.put"];
+        post?: never;
+        /** Removes an API-defined virtual server. */
+        delete: operations["admin.mcp.virtual.delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1196,13 +1248,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Server-to-client SSE stream: not offered (405), as the MCP transport allows. */
+        /** The 2025 server-to-client SSE stream (list changes, resource updates; Last-Event-ID resumes): every server the caller may use, names as <server>__<name>. */
         get: operations["mcp.endpoint.stream"];
         put?: never;
-        /** Aggregated MCP endpoint (streamable HTTP): tools of all allowed servers as <server>__<tool>. */
+        /** MCP endpoint (2025 sessions and 2026-07-28 stateless requests): every server the caller may use, names as <server>__<name>. */
         post: operations["mcp.endpoint"];
-        /** Ends an MCP session (sessions are sealed ids; nothing is held server-side). */
+        /** Ends a 2025 session: every server the caller may use, names as <server>__<name>. */
         delete: operations["mcp.endpoint.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mcp/servers/{server}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The 2025 server-to-client SSE stream (list changes, resource updates; Last-Event-ID resumes): one server, its own names unprefixed. */
+        get: operations["mcp.server.endpoint.stream"];
+        put?: never;
+        /** MCP endpoint (2025 sessions and 2026-07-28 stateless requests): one server, its own names unprefixed. */
+        post: operations["mcp.server.endpoint"];
+        /** Ends a 2025 session: one server, its own names unprefixed. */
+        delete: operations["mcp.server.endpoint.delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1254,6 +1325,25 @@ export interface paths {
         /** Calls one tool; body {"arguments":{…}}, capability in x-gatehouse-capability. */
         post: operations["mcp.tools.call"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mcp/virtual/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The 2025 server-to-client SSE stream (list changes, resource updates; Last-Event-ID resumes): a virtual server (a chosen subset of several). */
+        get: operations["mcp.virtual.endpoint.stream"];
+        put?: never;
+        /** MCP endpoint (2025 sessions and 2026-07-28 stateless requests): a virtual server (a chosen subset of several). */
+        post: operations["mcp.virtual.endpoint"];
+        /** Ends a 2025 session: a virtual server (a chosen subset of several). */
+        delete: operations["mcp.virtual.endpoint.delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1473,7 +1563,7 @@ export interface components {
     schemas: {
         Error: {
             error: {
-                code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "feature_needs_native_upstream" | "response_not_stored" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "auth_throttled" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "client_aborted" | "internal_error";
+                code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "feature_needs_native_upstream" | "response_not_stored" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "auth_throttled" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "prompt_not_found" | "mcp_resource_not_found" | "mcp_method_not_allowed" | "mcp_request_state_invalid" | "mcp_input_unavailable" | "mcp_authorization_required" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "client_aborted" | "internal_error";
                 message: string;
                 param: string | null;
                 type: "invalid_request_error" | "not_found_error" | "authentication_error" | "rate_limit_error" | "service_unavailable" | "permission_error" | "conflict_error" | "upstream_error" | "api_error" | "insufficient_quota";
@@ -2727,11 +2817,15 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                             effect?: "allow" | "deny";
+                            prompts?: string[];
                             rate_limit_per_minute?: number;
                             require_capability?: boolean;
+                            resources?: string[];
                             server: string;
-                            tools: string[];
+                            tools?: string[];
                         }[];
+                        /** @description False when the team has no policy and the default applies. */
+                        stored: boolean;
                         team_id: string;
                     };
                 };
@@ -2765,10 +2859,12 @@ export interface operations {
                             [key: string]: unknown;
                         };
                         effect?: "allow" | "deny";
+                        prompts?: string[];
                         rate_limit_per_minute?: number;
                         require_capability?: boolean;
+                        resources?: string[];
                         server: string;
-                        tools: string[];
+                        tools?: string[];
                     }[];
                 };
             };
@@ -2794,11 +2890,15 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                             effect?: "allow" | "deny";
+                            prompts?: string[];
                             rate_limit_per_minute?: number;
                             require_capability?: boolean;
+                            resources?: string[];
                             server: string;
-                            tools: string[];
+                            tools?: string[];
                         }[];
+                        /** @description False when the team has no policy and the default applies. */
+                        stored: boolean;
                         team_id: string;
                     };
                 };
@@ -2828,10 +2928,26 @@ export interface operations {
                         data: {
                             connects: number;
                             description: string;
+                            /** @description `legacy` (2025 sessions), `modern` (2026-07-28) or `auto` (probed at connect). */
+                            era: "auto" | "legacy" | "modern";
                             id: string;
                             last_error: string | null;
                             /** @constant */
                             object: "mcp_server";
+                            prompts: {
+                                name: string;
+                                sha256: string;
+                                status: "approved" | "quarantined";
+                            }[];
+                            /** @description Negotiated with the upstream. */
+                            protocol_version: string | null;
+                            resource_templates: {
+                                sha256: string;
+                                status: "approved" | "quarantined";
+                                uri_template: string;
+                            }[];
+                            /** @description Resources listed by the upstream. */
+                            resources: number;
                             /** @description `config` (read-only here) or `admin`. */
                             source: string;
                             /** @description Connection state: idle, connecting, ready, backoff… */
@@ -2867,6 +2983,7 @@ export interface operations {
                     credential?: string;
                     credential_header?: string;
                     description?: string;
+                    era?: "auto" | "legacy" | "modern";
                     id: string;
                     timeout_ms?: number;
                     transport: "streamable_http" | "sse";
@@ -2883,6 +3000,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         description: string;
+                        /** @description `legacy` (2025 sessions), `modern` (2026-07-28) or `auto` (probed at connect). */
+                        era: "auto" | "legacy" | "modern";
                         id: string;
                         /** @constant */
                         object: "mcp_server";
@@ -2899,6 +3018,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         description: string;
+                        /** @description `legacy` (2025 sessions), `modern` (2026-07-28) or `auto` (probed at connect). */
+                        era: "auto" | "legacy" | "modern";
                         id: string;
                         /** @constant */
                         object: "mcp_server";
@@ -2958,6 +3079,9 @@ export interface operations {
                         data: {
                             approved_by: string | null;
                             approved_sha256: string | null;
+                            key: string;
+                            kind: "tool" | "prompt" | "resource_template";
+                            name: string;
                             /** @constant */
                             object: "mcp_tool_pin";
                             /** @description The changed definition awaiting approval (name, description, schemas, annotations). */
@@ -2965,7 +3089,9 @@ export interface operations {
                                 [key: string]: unknown;
                             } | null;
                             pending_sha256: string | null;
+                            server: string;
                             status: "approved" | "quarantined";
+                            /** @description The pin key: a tool name, `prompt:<name>` or `resource_template:<uri>`. */
                             tool: string;
                             /** Format: date-time */
                             updated_at: string;
@@ -2973,6 +3099,47 @@ export interface operations {
                         next_cursor: string | null;
                         /** @constant */
                         object: "list";
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "admin.mcp.pins.approve_key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    key: string;
+                    sha256: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        approved_sha256: string;
+                        /** @constant */
+                        object: "mcp_tool_pin";
+                        server: string;
+                        /** @constant */
+                        status: "approved";
+                        tool: string;
                     };
                 };
             };
@@ -3016,6 +3183,122 @@ export interface operations {
                         tool: string;
                     };
                 };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "admin.mcp.virtual.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            description: string;
+                            endpoint: string;
+                            members: {
+                                prompts?: string[];
+                                resources?: string[];
+                                server: string;
+                                tools?: string[];
+                            }[];
+                            name: string;
+                            /** @constant */
+                            object: "mcp_virtual_server";
+                            source: "config" | "admin";
+                        }[];
+                        next_cursor: string | null;
+                        /** @constant */
+                        object: "list";
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "admin.mcp.virtual.put": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    members: {
+                        prompts?: string[];
+                        resources?: string[];
+                        server: string;
+                        tools?: string[];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        description: string;
+                        endpoint: string;
+                        members: {
+                            prompts?: string[];
+                            resources?: string[];
+                            server: string;
+                            tools?: string[];
+                        }[];
+                        name: string;
+                        /** @constant */
+                        object: "mcp_virtual_server";
+                        source: "config" | "admin";
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "admin.mcp.virtual.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -5698,6 +5981,78 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "mcp.server.endpoint.stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "mcp.server.endpoint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "mcp.server.endpoint.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                server: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
     "mcp.servers.list": {
         parameters: {
             query?: never;
@@ -5762,6 +6117,78 @@ export interface operations {
                 };
             };
         };
+        responses: {
+            /** @description Success. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "mcp.virtual.endpoint.stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "mcp.virtual.endpoint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "mcp.virtual.endpoint.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Success. */
             "2XX": {
@@ -5865,7 +6292,7 @@ export interface operations {
                             };
                         };
                         error: {
-                            code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "feature_needs_native_upstream" | "response_not_stored" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "auth_throttled" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "client_aborted" | "internal_error";
+                            code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "feature_needs_native_upstream" | "response_not_stored" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "auth_throttled" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "prompt_not_found" | "mcp_resource_not_found" | "mcp_method_not_allowed" | "mcp_request_state_invalid" | "mcp_input_unavailable" | "mcp_authorization_required" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "client_aborted" | "internal_error";
                             message: string;
                             param: string | null;
                             type: "invalid_request_error" | "not_found_error" | "authentication_error" | "rate_limit_error" | "service_unavailable" | "permission_error" | "conflict_error" | "upstream_error" | "api_error" | "insufficient_quota";

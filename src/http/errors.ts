@@ -247,6 +247,36 @@ export const ERROR_CATALOG = {
     type: 'upstream_error',
     message: 'The MCP server {server} failed the call: {detail}.',
   },
+  prompt_not_found: {
+    status: 404,
+    type: 'not_found_error',
+    message: 'The MCP server {server} has no prompt {prompt} available to this caller.',
+  },
+  mcp_resource_not_found: {
+    status: 404,
+    type: 'not_found_error',
+    message: 'No resource {uri} is available to this caller.',
+  },
+  mcp_method_not_allowed: {
+    status: 403,
+    type: 'permission_error',
+    message: 'The team policy does not allow {method} here.',
+  },
+  mcp_request_state_invalid: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The requestState is not valid: {detail}.',
+  },
+  mcp_input_unavailable: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The MCP server asked for client input this client cannot give ({detail}).',
+  },
+  mcp_authorization_required: {
+    status: 401,
+    type: 'authentication_error',
+    message: 'The MCP server {server} needs your authorization: open {url} to grant it, then retry.',
+  },
   mcp_origin_not_allowed: {
     status: 403,
     type: 'permission_error',

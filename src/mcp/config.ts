@@ -10,6 +10,8 @@ import { substituteEnvAll } from '../config/env-references.ts';
 import { ConfigError } from '../config/errors.ts';
 import { CapabilityKeyError, parseCapabilityKeys } from '../domain/capabilities/index.ts';
 import { SERVER_ID_PATTERN } from '../domain/mcp/index.ts';
+import type { VirtualServerDefinition } from './views.ts';
+import { VIRTUAL_NAME_PATTERN, VirtualServerBodySchema } from './virtual-servers.ts';
 
 const EnvMap = Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String({ maxLength: 8192 }));
 const HeaderMap = Type.Record(Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' }), Type.String({ maxLength: 8192 }));
@@ -19,6 +21,8 @@ const ServerCommon = {
   description: Type.Optional(Type.String({ maxLength: 512 })),
   timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
   max_restarts: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+  /** Which protocol era to speak upstream: probe (`auto`, default) or pin 2025 (`legacy`) or 2026-07-28 (`modern`). */
+  era: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('legacy'), Type.Literal('modern')])),
 };
 
 export const McpStdioServerSchema = Type.Object(
@@ -64,6 +68,19 @@ export const McpFileSectionSchema = Type.Object(
       ),
     ),
     servers: Type.Optional(Type.Array(Type.Union([McpStdioServerSchema, McpHttpServerSchema]), { maxItems: 256 })),
+    virtual_servers: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            name: Type.String({ pattern: VIRTUAL_NAME_PATTERN }),
+            description: Type.Optional(Type.String({ maxLength: 512 })),
+            members: VirtualServerBodySchema.properties.members,
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 256 },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -79,7 +96,10 @@ export interface StdioServerSpec {
   cwd: string | null;
   timeoutMs: number;
   maxRestarts: number;
+  era: UpstreamEra;
 }
+
+export type UpstreamEra = 'auto' | 'legacy' | 'modern';
 
 export interface HttpServerSpec {
   id: string;
@@ -89,6 +109,7 @@ export interface HttpServerSpec {
   headers: Record<string, string>;
   timeoutMs: number;
   maxRestarts: number;
+  era: UpstreamEra;
 }
 
 export type McpServerSpec = StdioServerSpec | HttpServerSpec;
@@ -104,6 +125,7 @@ export interface McpConfig {
   authorizationServers: string[];
   capabilities: { audience: string; maxLifetimeSeconds: number; clockSkewSeconds: number; issuerKeys: string | null };
   servers: McpServerSpec[];
+  virtualServers: VirtualServerDefinition[];
 }
 
 function checkIssuerKeys(value: string | undefined): string | null {
@@ -131,6 +153,7 @@ export function resolveMcpConfig(section: McpFileSection | undefined, env: NodeJ
       description: server.description ?? '',
       timeoutMs: server.timeout_ms ?? callTimeoutMs,
       maxRestarts: server.max_restarts ?? 5,
+      era: server.era ?? 'auto',
     };
     if (server.transport === 'stdio') {
       if (!allowed.includes(server.command)) {
@@ -168,5 +191,10 @@ export function resolveMcpConfig(section: McpFileSection | undefined, env: NodeJ
       issuerKeys: checkIssuerKeys(env.GATEHOUSE_CAPABILITY_ISSUER_KEYS),
     },
     servers,
+    virtualServers: (file.virtual_servers ?? []).map((entry) => ({
+      name: entry.name,
+      description: entry.description ?? '',
+      members: entry.members,
+    })),
   };
 }

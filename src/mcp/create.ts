@@ -14,6 +14,7 @@ import { McpRegistry, type QuarantineEvent } from './registry.ts';
 import { McpService, type McpSharedState } from './service.ts';
 import { SessionSealer } from './session.ts';
 import { McpStoreSync } from './store-sync.ts';
+import { VirtualServerStore } from './virtual-servers.ts';
 
 export interface CreateMcpServiceOptions {
   config: McpConfig;
@@ -44,10 +45,12 @@ export async function createMcpService(options: CreateMcpServiceOptions): Promis
   const { config, store, secrets, logger } = options;
   const pins = new PinBook(store, config.pinning);
   await pins.load();
+  let service: McpService | null = null;
   const registry = new McpRegistry({
     pins,
     logger,
     processEnv: options.processEnv,
+    onCatalogEvent: (event) => service?.publish(event),
     onQuarantine: (event) => {
       logger.warn(
         { mcpServer: event.server, tool: event.tool, sha256: event.sha256 },
@@ -64,17 +67,21 @@ export async function createMcpService(options: CreateMcpServiceOptions): Promis
     registry,
     logger,
     refreshMs: options.refreshMs ?? 250,
+    onRevision: () => registry.rejudge(),
   });
   await storeSync.start();
   const policies = new ToolPolicyService(store);
   policies.useRevisionSource(storeSync);
-  const service = new McpService({
+  const virtualServers = new VirtualServerStore(store, config.virtualServers);
+  virtualServers.useRevisionSource(storeSync);
+  service = new McpService({
     config,
     registry,
     policies,
     pins,
     sessions: new SessionSealer(await loadSessionKey(secrets)),
     state: options.state,
+    virtualServers,
     storeSync,
   });
   if (options.listAtStart !== false) await registry.refreshAll();

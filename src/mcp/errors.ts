@@ -18,7 +18,13 @@ export type McpFailureCode =
   | 'capability_replayed'
   | 'mcp_upstream_unavailable'
   | 'mcp_upstream_timeout'
-  | 'mcp_upstream_error';
+  | 'mcp_upstream_error'
+  | 'prompt_not_found'
+  | 'mcp_resource_not_found'
+  | 'mcp_method_not_allowed'
+  | 'mcp_request_state_invalid'
+  | 'mcp_input_unavailable'
+  | 'mcp_authorization_required';
 
 export class McpFailure extends Error {
   readonly code: McpFailureCode;
@@ -37,3 +43,23 @@ export class McpFailure extends Error {
     this.param = options.param ?? null;
   }
 }
+
+/**
+ * A JSON-RPC error answered by the other side of a relay (an upstream server's answer to the client's request, or
+ * the client's answer to an upstream's request for input), relayed with its code, message and data: it is that
+ * side's protocol answer, not a gateway failure.
+ */
+export class RpcError extends Error {
+  readonly code: number;
+  readonly data: unknown;
+
+  constructor(code: number, message: string, data?: unknown) {
+    super(message);
+    this.name = 'RpcError';
+    this.code = code;
+    this.data = data;
+  }
+}
+
+/** An upstream's JSON-RPC error answer. */
+export class UpstreamRpcError extends RpcError {}

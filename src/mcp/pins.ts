@@ -4,6 +4,7 @@
  * listings, refused on call, recorded with its full text for the admin who reviews it.
  */
 import {
+  canonicalSha256,
   judgePin,
   type PinnableTool,
   type PinRecord,
@@ -54,18 +55,27 @@ export class PinBook {
   }
 
   async judge(server: string, tool: PinnableTool): Promise<PinOutcome> {
-    const sha256 = pinToolDefinition(tool);
-    const key = PinBook.key(server, tool.name);
+    return this.judgeDefinition(server, tool.name, pinnedDefinition(tool), pinToolDefinition(tool));
+  }
+
+  /** Judges any pinned definition under its pin key (`pinKey` in src/domain/mcp). */
+  async judgeDefinition(
+    server: string,
+    name: string,
+    definition: Record<string, unknown>,
+    sha256 = canonicalSha256(definition),
+  ): Promise<PinOutcome> {
+    const key = PinBook.key(server, name);
     const existing = this.records.get(key) ?? null;
     const verdict = judgePin(existing, sha256, this.mode);
     const newlyQuarantined = verdict.status === 'quarantined' && existing?.pendingSha256 !== sha256;
     if (verdict.changed) {
       await mcpRepository.writePin(this.store.write, {
         serverId: server,
-        toolName: tool.name,
+        toolName: name,
         approvedSha256: verdict.record.approvedSha256,
         pendingSha256: verdict.record.pendingSha256,
-        pendingDefinition: verdict.record.pendingSha256 ? JSON.stringify(pinnedDefinition(tool)) : null,
+        pendingDefinition: verdict.record.pendingSha256 ? JSON.stringify(definition) : null,
         approvedBy: null,
       });
       this.records.set(key, verdict.record);

@@ -10,6 +10,7 @@ import {
   type CompiledToolPolicy,
   compileToolPolicy,
   DENY_ALL_POLICY,
+  ruleCoversNothing,
   type ToolPolicy,
   ToolPolicySchema,
 } from '../domain/mcp/index.ts';
@@ -32,10 +33,17 @@ export function parseToolPolicy(input: unknown): ToolPolicy {
     const field = first.path ? first.path.slice(1).replaceAll('/', '.') : 'policy';
     throw new PolicyValidationError(field, `${field} ${first.message}`);
   }
-  return input as ToolPolicy;
+  const policy = input as ToolPolicy;
+  const empty = policy.rules.findIndex(ruleCoversNothing);
+  if (empty !== -1) {
+    throw new PolicyValidationError(`rules.${empty}`, `rules.${empty} names none of tools, prompts, resources`);
+  }
+  return policy;
 }
 
-interface CachedPolicy {
+export interface CachedPolicy {
+  /** Whether the team has a stored policy at all (false: the deny-all default applies). */
+  stored: boolean;
   policy: ToolPolicy;
   compiled: CompiledToolPolicy;
   loadedAt: number;
@@ -50,6 +58,7 @@ export interface RevisionSource {
 }
 
 const DENY_ALL: CachedPolicy = {
+  stored: false,
   policy: DENY_ALL_POLICY,
   compiled: compileToolPolicy(DENY_ALL_POLICY),
   loadedAt: 0,
@@ -87,7 +96,13 @@ export class ToolPolicyService {
     const revision = this.source?.revision ?? -1;
     const row = await mcpRepository.getPolicy(this.store.read, teamId);
     const policy = row ? (JSON.parse(row.policy) as ToolPolicy) : DENY_ALL_POLICY;
-    const entry = { policy, compiled: compileToolPolicy(policy), loadedAt: now, revision };
+    const entry = {
+      stored: row !== undefined && row !== null,
+      policy,
+      compiled: compileToolPolicy(policy),
+      loadedAt: now,
+      revision,
+    };
     this.cache.set(teamId, entry);
     return entry;
   }

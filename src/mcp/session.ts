@@ -5,17 +5,19 @@
  * session id is never authentication (MCP security best practices, "session hijacking"), and one presented
  * with another principal's credential is refused.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { openJson, sealJson } from './sealed.ts';
 
 const PREFIX = 'ghs1.';
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 const AAD = Buffer.from('gatehouse mcp session v1');
 
 export interface McpSession {
   principalId: string;
   protocolVersion: string;
   issuedAt: number;
+  /** The endpoint the session was opened on (`/mcp`, a server or a virtual server): a session serves only there. */
+  endpoint: string;
+  /** The client capabilities declared at `initialize` (which server-to-client requests it can answer). */
+  clientCapabilities: Record<string, unknown>;
 }
 
 export class SessionSealer {
@@ -29,30 +31,34 @@ export class SessionSealer {
   }
 
   seal(session: McpSession): string {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
-    cipher.setAAD(AAD);
-    const body = JSON.stringify({ p: session.principalId, v: session.protocolVersion, t: session.issuedAt });
-    const ciphertext = Buffer.concat([cipher.update(body, 'utf8'), cipher.final()]);
-    return PREFIX + Buffer.concat([iv, ciphertext, cipher.getAuthTag()]).toString('base64url');
+    return sealJson(this.key, AAD, PREFIX, {
+      p: session.principalId,
+      v: session.protocolVersion,
+      t: session.issuedAt,
+      e: session.endpoint,
+      c: session.clientCapabilities,
+    });
   }
 
   /** The session, or null when the id is forged, corrupted, expired or not ours. */
   open(id: string, now = Date.now()): McpSession | null {
-    if (!id.startsWith(PREFIX) || id.length > 1024) return null;
-    const raw = Buffer.from(id.slice(PREFIX.length), 'base64url');
-    if (raw.length < IV_BYTES + TAG_BYTES + 2) return null;
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, IV_BYTES));
-      decipher.setAAD(AAD);
-      decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
-      const text = Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
-      const parsed = JSON.parse(text.toString('utf8')) as { p?: unknown; v?: unknown; t?: unknown };
-      if (typeof parsed.p !== 'string' || typeof parsed.v !== 'string' || typeof parsed.t !== 'number') return null;
-      if (now - parsed.t > this.maxAgeMs || parsed.t > now + 60_000) return null;
-      return { principalId: parsed.p, protocolVersion: parsed.v, issuedAt: parsed.t };
-    } catch {
-      return null;
-    }
+    const opened = openJson(this.key, AAD, PREFIX, id);
+    if (opened === null || typeof opened !== 'object') return null;
+    const parsed = opened as { p?: unknown; v?: unknown; t?: unknown; e?: unknown; c?: unknown };
+    if (typeof parsed.p !== 'string' || typeof parsed.v !== 'string' || typeof parsed.t !== 'number') return null;
+    if (now - parsed.t > this.maxAgeMs || parsed.t > now + 60_000) return null;
+    const capabilities = typeof parsed.c === 'object' && parsed.c !== null ? (parsed.c as Record<string, unknown>) : {};
+    return {
+      principalId: parsed.p,
+      protocolVersion: parsed.v,
+      issuedAt: parsed.t,
+      endpoint: typeof parsed.e === 'string' ? parsed.e : '/mcp',
+      clientCapabilities: capabilities,
+    };
+  }
+
+  /** The key, for deriving other sealers' keys (request state) from the same secret. */
+  get secret(): Buffer {
+    return this.key;
   }
 }

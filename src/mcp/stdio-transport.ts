@@ -6,9 +6,7 @@
  * variables we never meant to pass.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { type JSONRPCMessage, ReadBuffer, serializeMessage, type Transport } from '@modelcontextprotocol/client';
 
 /** The only variables a stdio server inherits from the gateway; everything else must be listed in its config. */
 const INHERITED = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR', 'SYSTEMROOT'];
@@ -38,6 +36,8 @@ export class ProcessGroupStdioTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
   private child: ChildProcess | null = null;
   private readonly buffer = new ReadBuffer();
+  private readonly inbox: JSONRPCMessage[] = [];
+  private delivering = false;
   private readonly options: ProcessGroupStdioOptions;
 
   constructor(options: ProcessGroupStdioOptions) {
@@ -67,6 +67,8 @@ export class ProcessGroupStdioTransport implements Transport {
       child.once('spawn', () => resolve());
       child.once('close', () => {
         this.child = null;
+        for (let message = this.inbox.shift(); message !== undefined; message = this.inbox.shift())
+          this.onmessage?.(message);
         this.onclose?.();
       });
       child.stdin?.on('error', (error) => this.onerror?.(error));
@@ -88,9 +90,28 @@ export class ProcessGroupStdioTransport implements Transport {
         this.onerror?.(error as Error);
         continue;
       }
-      if (message === null) return;
-      this.onmessage?.(message);
+      if (message === null) break;
+      this.inbox.push(message);
     }
+    if (!this.delivering) this.deliver();
+  }
+
+  /**
+   * One message per turn of the event loop when a chunk holds several. The SDK client runs a notification's
+   * handler a microtask later but settles a response at once, dropping the request's progress handler: a
+   * `notifications/progress` and the result read from one chunk lost the progress (the conformance suite's
+   * tools-call-with-progress saw 2 of 3 over stdio, now and then). Waiting for the next turn lets the handler run.
+   */
+  private deliver(): void {
+    const message = this.inbox.shift();
+    if (message === undefined) {
+      this.delivering = false;
+      return;
+    }
+    this.delivering = true;
+    this.onmessage?.(message);
+    if (this.inbox.length === 0) this.delivering = false;
+    else setImmediate(() => this.deliver());
   }
 
   send(message: JSONRPCMessage): Promise<void> {

@@ -33,6 +33,7 @@ export async function specFromRecord(
     headers,
     timeoutMs: record.settings.timeoutMs ?? defaults.callTimeoutMs,
     maxRestarts: 5,
+    era: record.settings.era ?? 'auto',
   };
 }
 
@@ -52,6 +53,8 @@ export interface McpStoreSyncOptions {
   fullSyncMs?: number;
   /** Past this age without a successful poll the view is stale and policy reads go to the store. */
   maxStalenessMs?: number;
+  /** Told when the revision moved (pins approved elsewhere are re-read). */
+  onRevision?(): Promise<void>;
 }
 
 /** What an applied record looked like; a row whose fingerprint differs is reconnected with its new settings. */
@@ -123,8 +126,10 @@ export class McpStoreSync implements RevisionSource {
       await this.#applyServers(await mcpRepository.listServers(db));
       this.#fullAt = now;
     }
+    const moved = this.#rev !== -1 && rev !== this.#rev;
     this.#rev = rev;
     this.#refreshedAt = now;
+    if (moved) await this.#options.onRevision?.();
   }
 
   async #applyServers(records: McpServerRecord[]): Promise<void> {

@@ -1,19 +1,30 @@
 /**
- * @module One upstream MCP server: an SDK `Client` over stdio (own process group, minimal env), streamable
- * HTTP or legacy SSE. Connects lazily; after a crash, a hung call or a transport failure it drops the
- * connection and reconnects on the next call, with exponential backoff between consecutive failures and a
- * bounded restart budget; it reports `notifications/tools/list_changed` so the registry re-pins the tools.
+ * @module One upstream MCP server: an SDK 2.x `Client` over stdio (own process group, minimal env), streamable
+ * HTTP or legacy SSE, speaking whichever era the server speaks (it probes with `server/discover` and falls back
+ * to `initialize`, or is pinned by config). Connects lazily; after a crash, a hung call or a transport failure it
+ * drops the connection and reconnects on the next call, with exponential backoff between consecutive failures and
+ * a bounded restart budget. Results are relayed raw (unknown members kept); `input_required` results come back to
+ * the caller, and a legacy server's requests for client input go to the one call that can answer them.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { type CallToolResult, ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  Client,
+  type JSONRPCRequest,
+  ProtocolError,
+  SdkError,
+  SdkErrorCode,
+  SSEClientTransport,
+  SseError,
+  StreamableHTTPClientTransport,
+  type Transport,
+} from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { restartDelayMs } from '../domain/mcp/index.ts';
 import type { McpServerSpec } from './config.ts';
-import { McpFailure } from './errors.ts';
+import { McpFailure, UpstreamRpcError } from './errors.ts';
+import { InFlightCalls } from './in-flight.ts';
 import { minimalEnvironment, ProcessGroupStdioTransport } from './stdio-transport.ts';
+import { type CallSinks, type Era, isObject, type JsonObject, META, MODERN_VERSION } from './wire.ts';
 
 /** A restart budget window: more than `maxRestarts` reconnects inside it and the server stays down until it ends. */
 const RESTART_WINDOW_MS = 60_000;
@@ -25,33 +36,57 @@ const CLIENT_INFO = { name: 'gatehouse', version: '0.1.0' };
  * this long: a short per-call timeout must not make a slow start look like a dead server.
  */
 const CONNECT_TIMEOUT_FLOOR_MS = 10_000;
+/** Results are relayed as the server sent them: a permissive schema keeps every member. */
+const RAW_RESULT = z.looseObject({});
+/**
+ * The gateway declares every client capability upstream: whether a given call can answer is decided per call
+ * (its client's own capabilities), and a call that cannot gets a JSON-RPC error the server can handle.
+ */
+const GATEWAY_CAPABILITIES = { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } };
+
+const ENVELOPE_KEYS = new Set<string>([META.protocolVersion, META.clientInfo, META.clientCapabilities, META.logLevel]);
+
+function withoutEnvelope(meta: JsonObject): JsonObject {
+  return Object.fromEntries(Object.entries(meta).filter(([key]) => !ENVELOPE_KEYS.has(key)));
+}
 
 export type UpstreamState = 'idle' | 'connecting' | 'ready' | 'down' | 'closed';
+export type ListKind = 'tools' | 'prompts' | 'resources';
 
 export interface UpstreamOptions {
   logger: Logger;
-  onToolsChanged(tools: Tool[]): void;
-  /** Source of the environment a stdio server's minimal env is drawn from (tests pass their own). */
+  /** A list changed upstream (`notifications/*\/list_changed`, or the listen stream of a modern server). */
+  onListChanged(kind: ListKind): void;
+  /** `notifications/resources/updated` from the server. */
+  onResourceUpdated?(uri: string): void;
   processEnv?: NodeJS.ProcessEnv;
-  /** Told after a reconnect (not the first connect): the new process or session may list different tools. */
+  /** Told after a reconnect (not the first connect): the new process or session may list different definitions. */
   onReconnected?(): void;
+}
+
+export interface UpstreamInfo {
+  era: Era;
+  protocolVersion: string;
+  capabilities: JsonObject;
+  serverInfo: JsonObject;
+  instructions: string | null;
 }
 
 export class UpstreamConnection {
   readonly spec: McpServerSpec;
   state: UpstreamState = 'idle';
   lastError: string | null = null;
+  info: UpstreamInfo | null = null;
   private client: Client | null = null;
   private connecting: Promise<Client> | null = null;
   private restarts: number[] = [];
-  /** Failures in the current episode (crash, connect failure, timeout, transport error); sets the backoff. */
   private failures = 0;
   private lastFailureAt = 0;
   private connectedAt = 0;
   private connects = 0;
-  /** Dropped connections still shutting down (a hung stdio server gets SIGTERM, then SIGKILL), awaited by close(). */
   private readonly draining = new Set<Promise<void>>();
   private readonly options: UpstreamOptions;
+  private readonly calls = new InFlightCalls();
 
   constructor(spec: McpServerSpec, options: UpstreamOptions) {
     this.spec = spec;
@@ -74,7 +109,6 @@ export class UpstreamConnection {
     return new StreamableHTTPClientTransport(new URL(spec.url), { requestInit });
   }
 
-  /** How many times this server has been connected (1 + restarts), for the admin listing. */
   get connectCount(): number {
     return this.connects;
   }
@@ -87,8 +121,7 @@ export class UpstreamConnection {
 
   /**
    * Counts a failure. A connection that had been up for `STABLE_UPTIME_MS` starts a new episode, so a crash once an
-   * hour never backs off; one that fails soon after its restart escalates the backoff, even when the listing
-   * after each restart succeeds (a server that dies on every call still answers `tools/list`).
+   * hour never backs off; one that fails soon after its restart escalates the backoff.
    */
   private recordFailure(reason: string, connectionUp: boolean): void {
     const now = Date.now();
@@ -97,7 +130,6 @@ export class UpstreamConnection {
     this.lastError = reason;
   }
 
-  /** Refuses a reconnect once the budget (1 start + `maxRestarts` a minute) is spent, or during backoff. */
   private takeRestartSlot(now: number): void {
     this.restarts = this.restarts.filter((at) => now - at < RESTART_WINDOW_MS);
     if (this.restarts.length > this.spec.maxRestarts) {
@@ -112,7 +144,6 @@ export class UpstreamConnection {
     this.restarts.push(now);
   }
 
-  /** Forgets a broken client and shuts it down in the background, so the caller's error is not held up by it. */
   private drop(client: Client, reason: string): void {
     if (this.client !== client) return;
     this.client = null;
@@ -125,30 +156,52 @@ export class UpstreamConnection {
     this.draining.add(closing);
   }
 
+  private negotiation() {
+    if (this.spec.era === 'legacy') return { mode: 'legacy' as const };
+    if (this.spec.era === 'modern') return { mode: { pin: MODERN_VERSION } };
+    return { mode: 'auto' as const };
+  }
+
+  private buildClient(): Client {
+    const listChanged = (kind: ListKind) => ({
+      autoRefresh: false,
+      onChanged: () => this.options.onListChanged(kind),
+    });
+    const client = new Client(CLIENT_INFO, {
+      capabilities: GATEWAY_CAPABILITIES,
+      versionNegotiation: this.negotiation(),
+      inputRequired: { autoFulfill: false },
+      listChanged: {
+        tools: listChanged('tools'),
+        prompts: listChanged('prompts'),
+        resources: listChanged('resources'),
+      },
+    });
+    // Answers are relayed as the client gave them; the SDK validates their shape against the method's schema.
+    const relay = (request: { method: string; params?: unknown }) =>
+      this.calls.askFor(this.spec.id, request.method, (request.params ?? {}) as JsonObject);
+    client.setRequestHandler('sampling/createMessage', relay as never);
+    client.setRequestHandler('elicitation/create', relay as never);
+    client.setRequestHandler('roots/list', relay as never);
+    client.setNotificationHandler('notifications/resources/updated', async (notification) => {
+      this.options.onResourceUpdated?.(notification.params.uri);
+    });
+    client.setNotificationHandler('notifications/message', async (notification) => {
+      this.calls.log(notification.params as JsonObject);
+    });
+    return client;
+  }
+
   private async open(): Promise<Client> {
     this.takeRestartSlot(Date.now());
     this.state = 'connecting';
-    const client = new Client(CLIENT_INFO, {
-      capabilities: {},
-      listChanged: {
-        tools: {
-          onChanged: (error, tools) => {
-            if (error) this.options.logger.warn({ err: error, mcpServer: this.spec.id }, 'tool list refresh failed');
-            else if (tools) this.options.onToolsChanged(tools);
-          },
-        },
-      },
-    });
+    const client = this.buildClient();
     const transport = this.createTransport();
-    client.onclose = () => {
-      // Only an unexpected close lands here with `this.client === client`: drop() and close() detach it first.
-      this.drop(client, 'connection closed (the server exited or hung up)');
-    };
+    client.onclose = () => this.drop(client, 'connection closed (the server exited or hung up)');
     client.onerror = (error) => {
       this.lastError = error.message;
-      // A legacy SSE stream that breaks takes every pending answer with it, yet the transport neither closes nor
-      // fails them: its EventSource reconnects into a new server session. Dropping the client fails them now
-      // (ConnectionClosed) instead of at the call timeout, and the next call opens a fresh session.
+      // A broken legacy SSE stream takes every pending answer with it while its EventSource reconnects into a new
+      // server session: dropping the client fails them now instead of at the call timeout.
       if (error instanceof SseError) this.drop(client, `SSE stream lost: ${error.message}`);
     };
     try {
@@ -159,11 +212,17 @@ export class UpstreamConnection {
       await client.close().catch(() => {});
       throw this.unavailable('connect failed', restartDelayMs(this.failures) || undefined, error);
     }
-    // close() may have run while the handshake was in flight; the widening undoes TypeScript's narrowing.
     if ((this.state as UpstreamState) === 'closed') {
       await client.close().catch(() => {});
       throw this.unavailable('closed');
     }
+    this.info = {
+      era: client.getProtocolEra() === 'modern' ? 'modern' : 'legacy',
+      protocolVersion: client.getNegotiatedProtocolVersion() ?? 'unknown',
+      capabilities: (client.getServerCapabilities() ?? {}) as JsonObject,
+      serverInfo: (client.getServerVersion() ?? {}) as JsonObject,
+      instructions: client.getInstructions() ?? null,
+    };
     this.client = client;
     this.state = 'ready';
     this.lastError = null;
@@ -173,7 +232,6 @@ export class UpstreamConnection {
     return client;
   }
 
-  /** The connected client, connecting (or reconnecting after a crash) first when needed. */
   async ensureClient(): Promise<Client> {
     if (this.state === 'closed') throw this.unavailable('closed');
     if (this.client) return this.client;
@@ -183,55 +241,84 @@ export class UpstreamConnection {
     return this.connecting;
   }
 
-  async listTools(): Promise<Tool[]> {
+  /**
+   * Sends one request and returns the server's result as sent (an `input_required` result included). While it
+   * runs, the call's sinks receive its progress, its log messages and the server's requests for client input.
+   */
+  async request(
+    method: string,
+    params: JsonObject,
+    sinks: CallSinks,
+    options: { timeoutMs?: number; headers?: Record<string, string> } = {},
+  ) {
     const client = await this.ensureClient();
-    const tools: Tool[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < 100; page++) {
-      const result = await this.guard(
+    // A 2025 server must not see the 2026 envelope keys a 2026 client's request carried: they would make a
+    // dual-era server answer in the other era.
+    if (this.info?.era === 'legacy' && isObject(params._meta))
+      params = { ...params, _meta: withoutEnvelope(params._meta) };
+    const release = this.calls.enter(sinks);
+    try {
+      return await this.guard(
         client,
-        client.listTools(cursor ? { cursor } : undefined, { timeout: this.spec.timeoutMs }),
+        client.request({ method, params } as JSONRPCRequest, RAW_RESULT, {
+          timeout: options.timeoutMs ?? this.spec.timeoutMs,
+          resetTimeoutOnProgress: sinks.progress !== null,
+          ...(options.headers ? { headers: options.headers } : {}),
+          ...(sinks.signal ? { signal: sinks.signal } : {}),
+          ...(sinks.progress ? { onprogress: sinks.progress as (progress: unknown) => void } : {}),
+          allowInputRequired: true,
+        }),
       );
-      tools.push(...result.tools);
-      cursor = result.nextCursor;
-      if (!cursor) break;
+    } finally {
+      release();
     }
-    return tools;
   }
 
-  async callTool(name: string, args: Record<string, unknown>, timeoutMs: number): Promise<CallToolResult> {
-    const client = await this.ensureClient();
-    const result = await this.guard(
-      client,
-      client.callTool({ name, arguments: args }, undefined, { timeout: timeoutMs }),
-    );
-    return result as CallToolResult;
+  /** Every page of a list (`tools/list`, `prompts/list`, `resources/list`, `resources/templates/list`). */
+  async listAll(method: string, key: string): Promise<JsonObject[]> {
+    const items: JsonObject[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const result = await this.request(method, cursor ? { cursor } : {}, {
+        signal: null,
+        progress: null,
+        log: null,
+        channel: null,
+      });
+      const list = result[key];
+      if (Array.isArray(list)) items.push(...(list as JsonObject[]));
+      cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
+      if (!cursor) break;
+    }
+    return items;
   }
 
   /**
-   * Maps SDK failures to gateway codes. A timeout, a closed connection or a transport error drops the connection
-   * (a hung server rarely recovers, and a streamable HTTP session lost with a restarted server is never valid
-   * again), so the next call reconnects; an error the server answered with leaves it up.
+   * Maps SDK failures to gateway failures. A timeout, a closed connection or a transport error drops the
+   * connection (a hung server rarely recovers; a streamable HTTP session lost with a restarted server is never
+   * valid again); an error the server answered with leaves it up and is relayed.
    */
   private async guard<T>(client: Client, promise: Promise<T>): Promise<T> {
     try {
       return await promise;
     } catch (error) {
-      if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+      if (error instanceof ProtocolError) throw new UpstreamRpcError(error.code, error.message, error.data);
+      if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
         this.drop(client, 'request timed out');
         throw new McpFailure('mcp_upstream_timeout', { server: this.spec.id }, { cause: error });
       }
-      if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+      if (error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed) {
         this.drop(client, 'connection closed (the server exited or hung up)');
         throw this.unavailable('connection closed', undefined, error);
       }
-      if (error instanceof McpError) {
+      if (error instanceof SdkError && error.code === SdkErrorCode.InvalidResult) {
         throw new McpFailure(
           'mcp_upstream_error',
-          { server: this.spec.id, detail: `error ${error.code}` },
+          { server: this.spec.id, detail: 'invalid result' },
           { cause: error },
         );
       }
+      if (error instanceof Error && error.name === 'AbortError') throw error;
       this.drop(client, `transport failure: ${(error as Error).message}`);
       throw this.unavailable('transport failure', undefined, error);
     }

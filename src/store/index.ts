@@ -27,6 +27,7 @@ export type { LlmConfigKind, LlmConfigRow } from './repositories/llm.ts';
 export * as llmRepository from './repositories/llm.ts';
 export type { McpPinRow, McpServerRecord } from './repositories/mcp.ts';
 export * as mcpRepository from './repositories/mcp.ts';
+export * as mcpExtrasRepository from './repositories/mcp-extras.ts';
 export type { ScopeSettingsRecord } from './repositories/scope-settings.ts';
 export * as scopeSettingsRepository from './repositories/scope-settings.ts';
 export type { SecretMetadata } from './repositories/secrets.ts';

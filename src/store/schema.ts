@@ -272,6 +272,24 @@ export interface RegionHeartbeatsTable {
   beat_at: number;
 }
 
+/** MCP virtual servers (migration 012): `definition` is the JSON of members and description. */
+export interface McpVirtualServersTable {
+  name: string;
+  definition: string;
+  updated_by: string | null;
+  updated_at: number;
+  rev: number;
+}
+
+/** Pending per-user OAuth authorizations of MCP upstreams (migration 012). */
+export interface McpOauthFlowsTable {
+  state: string;
+  server_id: string;
+  principal_id: string;
+  verifier: string;
+  created_at: number;
+}
+
 /** A console sign-in: the cookie's id is never stored, only its SHA-256. */
 export interface ConsoleSessionsTable {
   id_hash: string;
@@ -288,6 +306,8 @@ export interface ConsoleSessionsTable {
 
 export interface Database {
   console_sessions: ConsoleSessionsTable;
+  mcp_virtual_servers: McpVirtualServersTable;
+  mcp_oauth_flows: McpOauthFlowsTable;
   region_heartbeats: RegionHeartbeatsTable;
   usage_daily: UsageDailyTable;
   llm_upstreams: LlmConfigTable;

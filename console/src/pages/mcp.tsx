@@ -100,7 +100,9 @@ function PolicyEditor(props: { tenantId: string; teamId: string; mayWrite: boole
           columns={[
             { label: '#', cell: (r) => String(policy.data?.rules.indexOf(r) ?? 0) },
             { label: 'Server', cell: (r) => <code>{r.server}</code> },
-            { label: 'Tools', cell: (r) => r.tools.join(', ') },
+            { label: 'Tools', cell: (r) => (r.tools ?? []).join(', ') },
+            { label: 'Prompts', cell: (r) => (r.prompts ?? []).join(', ') },
+            { label: 'Resources', cell: (r) => (r.resources ?? []).join(', ') },
             {
               label: 'Effect',
               cell: (r) => (r.effect === 'deny' ? <Badge tone="bad">deny</Badge> : <Badge tone="good">allow</Badge>),

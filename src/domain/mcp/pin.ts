@@ -60,3 +60,30 @@ export function judgePin(existing: PinRecord | null, sha256: string, mode: 'tofu
   const changed = existing.pendingSha256 !== sha256;
   return { status: 'quarantined', record: { approvedSha256: existing.approvedSha256, pendingSha256: sha256 }, changed };
 }
+
+/** The pinned subset of a prompt (2025-11-25 `prompts/list` item): what a model reads and the arguments it fills. */
+export function pinnedPromptDefinition(prompt: Record<string, unknown>): Record<string, unknown> {
+  return pickDefined(prompt, ['name', 'title', 'description', 'arguments']);
+}
+
+/** The pinned subset of a resource template (`resources/templates/list` item). */
+export function pinnedTemplateDefinition(template: Record<string, unknown>): Record<string, unknown> {
+  return pickDefined(template, ['uriTemplate', 'name', 'title', 'description', 'mimeType']);
+}
+
+function pickDefined(source: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const key of keys) if (source[key] !== undefined) picked[key] = source[key];
+  return picked;
+}
+
+/** Pin keys: tools keep their bare name (existing pins stay valid); other kinds carry a prefix no tool name can. */
+export function pinKey(kind: 'tool' | 'prompt' | 'resource_template', name: string): string {
+  return kind === 'tool' ? name : `${kind}:${name}`;
+}
+
+export function pinKind(key: string): { kind: 'tool' | 'prompt' | 'resource_template'; name: string } {
+  if (key.startsWith('prompt:')) return { kind: 'prompt', name: key.slice('prompt:'.length) };
+  if (key.startsWith('resource_template:')) return { kind: 'resource_template', name: key.slice(18) };
+  return { kind: 'tool', name: key };
+}

@@ -7,12 +7,22 @@ import { type Static, Type } from '@sinclair/typebox';
 import { ArgPredicateListSchema, firstFailingPredicate, globToRegExp } from '../capabilities/predicates.ts';
 
 const Glob = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.*?/-]+$' });
+/** Resource URIs and URI templates: any visible characters (`*` and `?` are the wildcards). */
+const UriGlob = Type.String({ minLength: 1, maxLength: 1024, pattern: '^[\\x21-\\x7e]+$' });
 
 export const ToolRuleSchema = Type.Object(
   {
     effect: Type.Optional(Type.Union([Type.Literal('allow'), Type.Literal('deny')])),
     server: Glob,
-    tools: Type.Array(Glob, { minItems: 1, maxItems: 256 }),
+    /** Tool names this rule covers (call and list). A rule names at least one of tools, prompts, resources. */
+    tools: Type.Optional(Type.Array(Glob, { minItems: 1, maxItems: 256 })),
+    /** Prompt names this rule covers (`prompts/list`, `prompts/get`, completion on them). */
+    prompts: Type.Optional(Type.Array(Glob, { minItems: 1, maxItems: 256 })),
+    /**
+     * Resource URIs this rule covers (`resources/list`, `resources/read`, subscriptions); a resource template is
+     * listed when its `uriTemplate` matches, and a URI read through it is judged as itself.
+     */
+    resources: Type.Optional(Type.Array(UriGlob, { minItems: 1, maxItems: 256 })),
     /** Every predicate must hold over the canonical arguments (allow rules only). */
     args: Type.Optional(ArgPredicateListSchema),
     /** A JSON Schema the arguments must satisfy (allow rules only), checked by the adapter's validator. */
@@ -34,11 +44,15 @@ export type ToolPolicy = Static<typeof ToolPolicySchema>;
 
 export const DENY_ALL_POLICY: ToolPolicy = { rules: [] };
 
+export type PolicyKind = 'tools' | 'prompts' | 'resources';
+
 interface CompiledRule {
   index: number;
   rule: ToolRule;
   server: RegExp;
   tools: RegExp[];
+  prompts: RegExp[];
+  resources: RegExp[];
 }
 
 /** A policy with its globs compiled once, so a request matches regexes and never re-parses patterns. */
@@ -52,22 +66,43 @@ export function compileToolPolicy(policy: ToolPolicy): CompiledToolPolicy {
       index,
       rule,
       server: globToRegExp(rule.server),
-      tools: rule.tools.map(globToRegExp),
+      tools: (rule.tools ?? []).map(globToRegExp),
+      prompts: (rule.prompts ?? []).map(globToRegExp),
+      resources: (rule.resources ?? []).map(globToRegExp),
     })),
   };
 }
 
+/** A rule must cover something: a rule naming no kind would silently match nothing. */
+export function ruleCoversNothing(rule: ToolRule): boolean {
+  return rule.tools === undefined && rule.prompts === undefined && rule.resources === undefined;
+}
+
+function matchesKind(compiled: CompiledRule, kind: PolicyKind, server: string, name: string): boolean {
+  return compiled.server.test(server) && compiled[kind].some((pattern) => pattern.test(name));
+}
+
 function matches(compiled: CompiledRule, server: string, tool: string): boolean {
-  return compiled.server.test(server) && compiled.tools.some((pattern) => pattern.test(tool));
+  return matchesKind(compiled, 'tools', server, tool);
+}
+
+/** Whether a listing shows the item: an allow rule names it before any deny rule does. */
+export function isVisible(policy: CompiledToolPolicy, kind: PolicyKind, server: string, name: string): boolean {
+  for (const compiled of policy.rules) {
+    if (!matchesKind(compiled, kind, server, name)) continue;
+    return (compiled.rule.effect ?? 'allow') === 'allow';
+  }
+  return false;
 }
 
 /** Whether `tools/list` shows the tool: an allow rule names it before any deny rule does. */
 export function isToolVisible(policy: CompiledToolPolicy, server: string, tool: string): boolean {
-  for (const compiled of policy.rules) {
-    if (!matches(compiled, server, tool)) continue;
-    return (compiled.rule.effect ?? 'allow') === 'allow';
-  }
-  return false;
+  return isVisible(policy, 'tools', server, tool);
+}
+
+/** Whether any allow rule reaches the server (for any kind): the server is then part of the caller's view. */
+export function isServerVisible(policy: CompiledToolPolicy, server: string): boolean {
+  return policy.rules.some((compiled) => (compiled.rule.effect ?? 'allow') === 'allow' && compiled.server.test(server));
 }
 
 export type ToolCallDecision =

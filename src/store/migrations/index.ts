@@ -10,6 +10,7 @@ import { auditSearchMigration } from './008-audit-search.ts';
 import { auditExportMigration } from './009-audit-export.ts';
 import { promptLogsMigration } from './010-prompt-logs.ts';
 import { consoleSessionsMigration } from './011-console-sessions.ts';
+import { mcpVirtualOauthMigration } from './012-mcp-virtual-oauth.ts';
 
 /** Ordered migrations; names sort lexically, so they carry a zero-padded sequence number. */
 const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '009-audit-export': auditExportMigration,
   '010-prompt-logs': promptLogsMigration,
   '011-console-sessions': consoleSessionsMigration,
+  '012-mcp-virtual-oauth': mcpVirtualOauthMigration,
   '002-admin': adminMigration,
   '003-usage': usageMigration,
 };

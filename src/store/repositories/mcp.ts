@@ -11,7 +11,15 @@ export interface McpServerRecord {
   transport: 'streamable_http' | 'sse';
   url: string;
   description: string;
-  settings: { timeoutMs: number | null; credentialHeader: string | null; hasCredential: boolean };
+  settings: {
+    timeoutMs: number | null;
+    credentialHeader: string | null;
+    hasCredential: boolean;
+    /** Protocol era to speak upstream; absent in rows written before eras existed (= auto). */
+    era?: 'auto' | 'legacy' | 'modern';
+    /** Per-user OAuth settings (see src/mcp/oauth); absent = the server uses the gateway's credential. */
+    oauth?: Record<string, unknown> | null;
+  };
   createdAt: number;
   updatedAt: number;
 }

@@ -4,6 +4,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCapability } from '../../../src/domain/capabilities/index.ts';
 import { canonicalSha256 } from '../../../src/domain/mcp/index.ts';
+import { McpView } from '../../../src/mcp/index.ts';
 import { startGateway, type TestIdentity } from '../../helpers/gateway.ts';
 import {
   connectClient,
@@ -89,8 +90,9 @@ describe('aggregated /mcp endpoint: real SDK client, stdio and streamable HTTP u
   });
 
   it('a capability in _meta works once; the replay is refused with the catalog code in error data', async () => {
-    const tools = await ctx.gateway.gateway.mcp.listAggregated(principalOf(caller));
-    const pin = tools.find((tool) => tool.name === 'remote__get-sum')?.sha256 as string;
+    const { items } = await ctx.gateway.gateway.mcp.list(principalOf(caller), McpView.aggregate(), 'tools/list');
+    const listed = items.find((tool) => tool.name === 'remote__get-sum');
+    const pin = (listed?._meta as Record<string, unknown> | undefined)?.['dev.gatehouse/tool_sha256'] as string;
     const now = Math.floor(Date.now() / 1000);
     const token = await signCapability(
       {
@@ -214,9 +216,10 @@ describe('aggregated /mcp endpoint: real SDK client, stdio and streamable HTTP u
     expect(await parse.body.json()).toMatchObject({ error: { code: -32700 } });
     const invalid = await rpc({ jsonrpc: '2.0', id: 1, nope: true });
     expect(invalid.statusCode).toBe(400);
-    expect(((await invalid.body.json()) as { error: { code: number } }).error.code).toBe(-32700);
-    const unknownMethod = await rpc({ jsonrpc: '2.0', id: 3, method: 'resources/list' });
-    expect(await unknownMethod.body.json()).toMatchObject({ error: { code: -32601 } });
+    expect(((await invalid.body.json()) as { error: { code: number } }).error.code).toBe(-32600);
+    const noSession = await rpc({ jsonrpc: '2.0', id: 3, method: 'resources/list' });
+    expect(noSession.statusCode).toBe(400);
+    await noSession.body.dump();
     const badVersion = await rpc(
       { jsonrpc: '2.0', id: 4, method: 'tools/list' },
       { 'mcp-protocol-version': '1999-01-01' },
@@ -235,10 +238,15 @@ describe('aggregated /mcp endpoint: real SDK client, stdio and streamable HTTP u
     await rebinding.body.dump();
 
     const stream = await request(`${ctx.gateway.baseUrl}/mcp`, {
-      headers: { ...caller.headers, accept: 'text/event-stream' },
+      headers: { ...caller.headers, accept: 'text/event-stream', 'mcp-protocol-version': '2026-07-28' },
     });
     expect(stream.statusCode).toBe(405);
     await stream.body.dump();
+    const sessionless = await request(`${ctx.gateway.baseUrl}/mcp`, {
+      headers: { ...caller.headers, accept: 'text/event-stream' },
+    });
+    expect(sessionless.statusCode).toBe(400);
+    await sessionless.body.dump();
 
     const anonymous = await request(`${ctx.gateway.baseUrl}/mcp`, { method: 'POST', body: JSON.stringify(INIT) });
     expect(anonymous.statusCode).toBe(401);

@@ -1,23 +1,35 @@
 /**
  * @module `/admin/v1/mcp/*`: register HTTP/SSE servers (credentials go to the secret store; stdio is config
- * only, as an API that launches commands is remote code execution), review and approve quarantined tool
- * definitions, and read or replace team tool policies.
+ * only, as an API that launches commands is remote code execution), review and approve quarantined definitions
+ * (tools, prompts, resource templates), read or replace team policies, and manage virtual servers. The writes go
+ * through `McpAdmin`, the same code the CLI runs; this instance applies them at once, the others at their next poll.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ToolPolicySchema } from '../../../domain/mcp/index.ts';
-import { MCP_SECRET_OWNER_PREFIX, type McpService, PolicyValidationError } from '../../../mcp/index.ts';
+import { McpAdmin, McpAdminError, type McpService, PolicyValidationError } from '../../../mcp/index.ts';
 import type { SecretService } from '../../../secrets/index.ts';
-import { isForeignKeyViolation, mcpRepository, type Store } from '../../../store/index.ts';
+import { isForeignKeyViolation, type Store } from '../../../store/index.ts';
 import { GatehouseError, httpError } from '../../errors.ts';
 import { NoContent } from '../admin/responses.ts';
-import { McpPinApproved, McpPinList, McpPolicyView, McpServerList, McpServerRegistered } from './admin-responses.ts';
+import {
+  McpPinApproved,
+  McpPinList,
+  McpPolicyView,
+  McpServerList,
+  McpServerRegistered,
+  McpVirtualServerList,
+  McpVirtualServerView,
+} from './admin-responses.ts';
 import {
   ApproveBodySchema,
+  ApproveKeyBodySchema,
   type RegisterServerBody,
   RegisterServerBodySchema,
   ServerParamsSchema,
   TeamParamsSchema,
   ToolParamsSchema,
+  VirtualParamsSchema,
+  VirtualServerBodySchema,
 } from './schemas.ts';
 
 export interface McpAdminOptions {
@@ -30,9 +42,26 @@ function actorOf(request: FastifyRequest): string | null {
   return request.gh.principal?.id ?? null;
 }
 
-export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOptions): Promise<void> {
-  const { service, store, secrets } = options;
+function toHttp(error: unknown): unknown {
+  if (error instanceof McpAdminError) {
+    if (error.kind === 'conflict') return httpError('conflict', { detail: error.message }, error.field);
+    return new GatehouseError('invalid_request', { values: { detail: error.message }, param: error.field });
+  }
+  if (error instanceof PolicyValidationError) {
+    return new GatehouseError('invalid_request', { values: { detail: error.message }, param: error.field });
+  }
+  return error;
+}
 
+async function mapped<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toHttp(error);
+  }
+}
+
+function serverRoutes(app: FastifyInstance, service: McpService, admin: McpAdmin): void {
   app.get(
     '/admin/v1/mcp/servers',
     { config: { surface: 'admin.mcp.servers.list' }, schema: { response: { 200: McpServerList } } },
@@ -45,6 +74,8 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
         source: entry.source,
         transport: entry.spec.transport,
         description: entry.spec.description,
+        era: entry.spec.era,
+        protocol_version: entry.connection.info?.protocolVersion ?? null,
         status: entry.connection.state,
         last_error: entry.connection.lastError,
         connects: entry.connection.connectCount,
@@ -53,6 +84,17 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
           sha256: tool.sha256,
           status: tool.status,
         })),
+        prompts: [...entry.prompts.values()].map((prompt) => ({
+          name: prompt.prompt.name,
+          sha256: prompt.sha256,
+          status: prompt.status,
+        })),
+        resource_templates: [...entry.templates.values()].map((template) => ({
+          uri_template: template.template.uriTemplate,
+          sha256: template.sha256,
+          status: template.status,
+        })),
+        resources: entry.resources.length,
       })),
     }),
   );
@@ -66,38 +108,28 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
     async (request, reply) => {
       const body = request.body as RegisterServerBody;
       request.gh.setMeta('server', body.id);
-      const existing = service.registry.server(body.id);
-      if (existing?.source === 'config') {
-        throw httpError('conflict', { detail: `MCP server ${body.id} is defined in the config file` }, 'id');
-      }
-      if (body.credential !== undefined && body.credential_header === undefined) {
-        throw httpError('invalid_request', { detail: 'credential needs credential_header' }, 'credential_header');
-      }
-      if (body.credential !== undefined) {
-        await secrets.put(`${MCP_SECRET_OWNER_PREFIX}${body.id}`, 'credential', body.credential);
-      }
-      const record = {
-        id: body.id,
-        transport: body.transport,
-        url: body.url,
-        description: body.description ?? '',
-        settings: {
-          timeoutMs: body.timeout_ms ?? null,
-          credentialHeader: body.credential_header ?? null,
-          hasCredential:
-            body.credential !== undefined || (existing !== undefined && body.credential_header !== undefined),
-        },
-      };
-      await mcpRepository.upsertServer(store.write, record);
+      const { created, record } = await mapped(() =>
+        admin.registerServer({
+          id: body.id,
+          transport: body.transport,
+          url: body.url,
+          ...(body.description !== undefined ? { description: body.description } : {}),
+          ...(body.timeout_ms !== undefined ? { timeoutMs: body.timeout_ms } : {}),
+          ...(body.era !== undefined ? { era: body.era } : {}),
+          ...(body.credential !== undefined ? { credential: body.credential } : {}),
+          ...(body.credential_header !== undefined ? { credentialHeader: body.credential_header } : {}),
+        }),
+      );
       // This instance applies the row now; the others see the revision move at their next poll.
       await service.syncServers();
-      reply.code(existing ? 200 : 201);
+      reply.code(created ? 201 : 200);
       return {
         object: 'mcp_server',
-        id: body.id,
-        transport: body.transport,
-        url: body.url,
+        id: record.id,
+        transport: record.transport,
+        url: record.url,
         description: record.description,
+        era: record.settings.era ?? 'auto',
       };
     },
   );
@@ -111,17 +143,14 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
     async (request, reply) => {
       const { server } = request.params as { server: string };
       request.gh.setMeta('server', server);
-      const entry = service.registry.server(server);
-      if (entry?.source === 'config')
-        throw httpError('conflict', { detail: `MCP server ${server} is defined in the config file` });
-      const deleted = await mcpRepository.deleteServer(store.write, server);
-      if (!deleted) throw httpError('mcp_server_not_found', { server });
-      await secrets.delete(`${MCP_SECRET_OWNER_PREFIX}${server}`, 'credential');
+      await mapped(() => admin.removeServer(server));
       await service.syncServers();
       return reply.code(204).send();
     },
   );
+}
 
+function pinRoutes(app: FastifyInstance, service: McpService, admin: McpAdmin): void {
   app.get(
     '/admin/v1/mcp/servers/:server/pins',
     {
@@ -131,21 +160,38 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
     async (request) => {
       const { server } = request.params as { server: string };
       request.gh.setMeta('server', server);
-      const pins = await service.pins.list(server);
+      const pins = await admin.listPins(server);
       return {
         object: 'list',
         next_cursor: null,
-        data: pins.map((pin) => ({
-          object: 'mcp_tool_pin',
-          tool: pin.toolName,
-          status: pin.pendingSha256 ? 'quarantined' : 'approved',
-          approved_sha256: pin.approvedSha256,
-          pending_sha256: pin.pendingSha256,
-          pending_definition: pin.pendingDefinition ? JSON.parse(pin.pendingDefinition) : null,
-          approved_by: pin.approvedBy,
-          updated_at: new Date(pin.updatedAt).toISOString(),
-        })),
+        data: pins.map((pin) => ({ object: 'mcp_tool_pin', tool: pin.key, ...pin })),
       };
+    },
+  );
+
+  // Any pinned kind by its key (`prompt:<name>`, `resource_template:<uri template>`, which may hold '/').
+  app.post(
+    '/admin/v1/mcp/servers/:server/pins::approve',
+    {
+      config: { surface: 'admin.mcp.pins.approve_key' },
+      schema: { params: ServerParamsSchema, body: ApproveKeyBodySchema, response: { 200: McpPinApproved } },
+    },
+    async (request) => {
+      const { server } = request.params as { server: string };
+      const { key, sha256 } = request.body as { key: string; sha256: string };
+      request.gh.setMeta('server', server);
+      request.gh.setMeta('tool', key);
+      request.gh.setMeta('tool_sha256', sha256);
+      if (!(await admin.approvePin(server, key, sha256, actorOf(request)))) {
+        throw httpError(
+          'conflict',
+          { detail: `no quarantined definition of ${key} on ${server} with that sha256` },
+          'sha256',
+        );
+      }
+      await service.pins.load();
+      if (service.registry.server(server)) await service.registry.refresh(server).catch(() => {});
+      return { object: 'mcp_tool_pin', server, tool: key, status: 'approved', approved_sha256: sha256 };
     },
   );
 
@@ -161,7 +207,7 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
       request.gh.setMeta('server', server);
       request.gh.setMeta('tool', tool);
       request.gh.setMeta('tool_sha256', sha256);
-      const approved = await service.approveTool(server, tool, sha256, actorOf(request));
+      const approved = await admin.approvePin(server, tool, sha256, actorOf(request));
       if (!approved) {
         throw httpError(
           'conflict',
@@ -169,10 +215,14 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
           'sha256',
         );
       }
+      await service.pins.load();
+      if (service.registry.server(server)) await service.registry.refresh(server).catch(() => {});
       return { object: 'mcp_tool_pin', server, tool, status: 'approved', approved_sha256: sha256 };
     },
   );
+}
 
+function policyRoutes(app: FastifyInstance, service: McpService, admin: McpAdmin): void {
   app.get(
     '/admin/v1/mcp/policies/:team_id',
     {
@@ -181,8 +231,8 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
     },
     async (request) => {
       const { team_id: teamId } = request.params as { team_id: string };
-      const { policy } = await service.policies.forTeam(teamId);
-      return { object: 'mcp_tool_policy', team_id: teamId, ...policy };
+      const { policy, stored } = await service.policies.forTeam(teamId);
+      return { object: 'mcp_tool_policy', team_id: teamId, stored, ...policy };
     },
   );
 
@@ -195,16 +245,67 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
     async (request) => {
       const { team_id: teamId } = request.params as { team_id: string };
       try {
-        const policy = await service.policies.put(teamId, request.body, actorOf(request));
-        return { object: 'mcp_tool_policy', team_id: teamId, ...policy };
+        const policy = await admin.setPolicy(teamId, request.body, actorOf(request));
+        await service.syncServers();
+        return { object: 'mcp_tool_policy', team_id: teamId, stored: true, ...policy };
       } catch (error) {
-        if (error instanceof PolicyValidationError) {
-          throw new GatehouseError('invalid_request', { values: { detail: error.message }, param: error.field });
-        }
         if (isForeignKeyViolation(error))
           throw httpError('resource_not_found', { detail: `No team ${teamId}` }, 'team_id');
-        throw error;
+        throw toHttp(error);
       }
     },
   );
+}
+
+function virtualRoutes(app: FastifyInstance, admin: McpAdmin): void {
+  app.get(
+    '/admin/v1/mcp/virtual-servers',
+    { config: { surface: 'admin.mcp.virtual.list' }, schema: { response: { 200: McpVirtualServerList } } },
+    async () => ({
+      object: 'list',
+      next_cursor: null,
+      data: (await admin.listVirtualServers()).map((entry) => ({
+        object: 'mcp_virtual_server',
+        endpoint: `/mcp/virtual/${entry.name}`,
+        ...entry,
+      })),
+    }),
+  );
+
+  app.put(
+    '/admin/v1/mcp/virtual-servers/:name',
+    {
+      config: { surface: 'admin.mcp.virtual.put' },
+      schema: { params: VirtualParamsSchema, body: VirtualServerBodySchema, response: { 200: McpVirtualServerView } },
+    },
+    async (request) => {
+      const { name } = request.params as { name: string };
+      request.gh.setMeta('virtual_server', name);
+      const definition = await mapped(() => admin.putVirtualServer(name, request.body, actorOf(request)));
+      return { object: 'mcp_virtual_server', endpoint: `/mcp/virtual/${name}`, source: 'admin', ...definition };
+    },
+  );
+
+  app.delete(
+    '/admin/v1/mcp/virtual-servers/:name',
+    {
+      config: { surface: 'admin.mcp.virtual.delete' },
+      schema: { params: VirtualParamsSchema, response: { 204: NoContent } },
+    },
+    async (request, reply) => {
+      const { name } = request.params as { name: string };
+      request.gh.setMeta('virtual_server', name);
+      await mapped(() => admin.removeVirtualServer(name));
+      return reply.code(204).send();
+    },
+  );
+}
+
+export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOptions): Promise<void> {
+  const { service, store, secrets } = options;
+  const admin = new McpAdmin(store, secrets, service.config);
+  serverRoutes(app, service, admin);
+  pinRoutes(app, service, admin);
+  policyRoutes(app, service, admin);
+  virtualRoutes(app, admin);
 }

@@ -1,56 +1,37 @@
 /**
- * @module `POST|GET|DELETE /mcp`: the aggregated MCP endpoint (streamable HTTP, MCP 2025-03-26 … 2025-11-25).
- *
- * Each POST gets a fresh SDK `Server` and stateless transport in JSON-response mode; the session lives in a
- * sealed `Mcp-Session-Id` minted on `initialize`, so any instance serves any session, across restarts. The
- * body is parsed here (raw, so malformed JSON reaches the SDK and gets JSON-RPC -32700 instead of a catalog
- * 400), read for the audit event and the `tools/call` permission check, then handed to the SDK parsed.
- * JSON-RPC error bodies are the protocol's own shape; HTTP-level refusals (auth, permission, Origin) still
- * use the error catalog.
+ * @module The MCP endpoints, both protocol eras on each: `/mcp` (every server the caller's policy reaches,
+ * namespaced), `/mcp/servers/{id}` (one server, its own names) and `/mcp/virtual/{name}` (a configured subset).
+ * The route checks Origin and Host, authorizes `tools/call` against `mcp.tools.call`, adapts the Fastify request
+ * to the edge's exchange, and records what the request did in its one audit event once the edge is done (the
+ * audit waits on `context.pending`, as streamed LLM calls do). The protocol itself is `src/mcp/edge`.
  */
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkOriginAndHost, type OriginPolicy } from '../../../domain/mcp/index.ts';
-import type { McpService } from '../../../mcp/index.ts';
+import {
+  type EdgeOutcome,
+  type EdgeRequest,
+  type EdgeResponder,
+  INVALID_JSON,
+  McpEdge,
+  McpFailure,
+  type McpService,
+  type McpSharedState,
+  McpView,
+  NodeSseStream,
+} from '../../../mcp/index.ts';
 import { httpError } from '../../errors.ts';
 import { exceedsJsonDepth, jsonTooDeep } from '../../json-body.ts';
 import { denialError } from '../../pipeline/index.ts';
 import type { Surface } from '../../surfaces.ts';
-import { createAggregateServer, EndpointCall } from './aggregate-server.ts';
-import { recordTrace } from './failures.ts';
+import { recordTrace, toRpcError } from './failures.ts';
 
 export interface McpEndpointOptions {
   service: McpService;
   originPolicy: OriginPolicy;
+  state: McpSharedState;
 }
 
-const SESSION_HEADER = 'mcp-session-id';
-
-function readMethods(parsed: unknown): string[] {
-  const messages = Array.isArray(parsed) ? parsed : [parsed];
-  const methods: string[] = [];
-  for (const message of messages) {
-    const method = (message as { method?: unknown } | null)?.method;
-    if (typeof method === 'string') methods.push(method);
-  }
-  return methods;
-}
-
-function toWebRequest(request: FastifyRequest, body: string | undefined): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined) continue;
-    headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-  }
-  return new Request(`http://gatehouse.internal${request.url}`, { method: request.method, headers, body });
-}
-
-function sessionNotFound(reply: FastifyReply) {
-  // MCP 2025-11-25 transports §Session Management: an unknown session gets 404, and the client re-initializes.
-  return reply.code(404).send({ jsonrpc: '2.0', id: null, error: { code: -32001, message: 'Session not found' } });
-}
-
-/** JSON-RPC 2.0 §5.1 parse error, before the SDK (whose recursion a deep body would overflow) sees the body. */
+/** JSON-RPC 2.0 §5.1 parse error, before JSON.parse and the edge (whose recursion a deep body would overflow) see it. */
 function tooDeep(reply: FastifyReply, context: FastifyRequest['gh'], limit: number) {
   const error = jsonTooDeep(limit);
   context.errorCode = error.code;
@@ -83,98 +64,126 @@ function authorizeToolCall(app: FastifyInstance, request: FastifyRequest): void 
   }
 }
 
-function extractProtocolVersion(text: string): string | null {
+function parseBody(request: FastifyRequest): unknown {
+  if (request.method !== 'POST') return undefined;
+  const raw = typeof request.body === 'string' ? request.body : '';
   try {
-    const version = (JSON.parse(text) as { result?: { protocolVersion?: unknown } }).result?.protocolVersion;
-    return typeof version === 'string' ? version : null;
+    return JSON.parse(raw);
   } catch {
-    return null;
+    return INVALID_JSON;
   }
 }
 
-async function handlePost(
-  app: FastifyInstance,
-  options: McpEndpointOptions,
-  request: FastifyRequest,
-  reply: FastifyReply,
-) {
-  const context = request.gh;
-  const principal = context.principal;
-  if (principal === null) throw httpError('missing_api_key');
-  const raw = typeof request.body === 'string' ? request.body : '';
-  if (exceedsJsonDepth(raw, app.jsonMaxDepth)) return tooDeep(reply, context, app.jsonMaxDepth);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    parsed = undefined;
-  }
-  const methods = readMethods(parsed);
-  context.setMeta('mcp_method', methods.join(',') || null);
-  if (methods.includes('tools/call')) authorizeToolCall(app, request);
-  const initializing = methods.includes('initialize');
-  const sessionId = request.headers[SESSION_HEADER];
-  if (typeof sessionId === 'string' && !initializing) {
-    const session = options.service.sessions.open(sessionId);
-    if (session === null || session.principalId !== principal.id) return sessionNotFound(reply);
-    context.setMeta('session', 'resumed');
-    context.setMeta('protocol_version', session.protocolVersion);
-  }
-
-  const capabilityHeader = request.headers['x-gatehouse-capability'];
-  const call = new EndpointCall(principal, typeof capabilityHeader === 'string' ? capabilityHeader : null);
-  const server = createAggregateServer(options.service, call);
-  const transport = new WebStandardStreamableHTTPServerTransport({
-    sessionIdGenerator: undefined,
-    enableJsonResponse: true,
+function edgeRequest(request: FastifyRequest, reply: FastifyReply, body: unknown): EdgeRequest {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
   });
-  try {
-    await server.connect(transport);
-    const webRequest = toWebRequest(request, parsed === undefined ? raw : undefined);
-    const response = await transport.handleRequest(
-      webRequest,
-      parsed === undefined ? undefined : { parsedBody: parsed },
-    );
-    const text = await response.text();
-    reply.code(response.status);
-    for (const [name, value] of response.headers) {
-      if (name !== 'content-length' && name !== SESSION_HEADER) reply.header(name, value);
-    }
-    if (initializing && response.status === 200) {
-      const protocolVersion = extractProtocolVersion(text);
-      if (protocolVersion !== null) {
-        reply.header(
-          SESSION_HEADER,
-          options.service.sessions.seal({ principalId: principal.id, protocolVersion, issuedAt: Date.now() }),
-        );
-        context.setMeta('session', 'new');
-        context.setMeta('protocol_version', protocolVersion);
+  return {
+    method: request.method,
+    body,
+    signal: controller.signal,
+    header(name) {
+      const value = request.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    },
+  };
+}
+
+function responder(reply: FastifyReply): EdgeResponder {
+  let started = false;
+  return {
+    get started() {
+      return started;
+    },
+    json(status, body, headers = {}) {
+      started = true;
+      reply.code(status).headers(headers).type('application/json').send(JSON.stringify(body));
+    },
+    empty(status, headers = {}) {
+      started = true;
+      reply.code(status).headers(headers).send();
+    },
+    sse(headers = {}) {
+      started = true;
+      reply.hijack();
+      const merged: Record<string, string | number | string[]> = {};
+      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) merged[name] = value;
+      return new NodeSseStream(reply.raw, { ...merged, ...headers });
+    },
+  };
+}
+
+function bodyMethods(body: unknown): string[] {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages
+    .map((message) => (message as { method?: unknown } | null)?.method)
+    .filter((method): method is string => typeof method === 'string');
+}
+
+/** Audit meta of what the edge did; refusals by policy or capability are recorded as authorization denials. */
+function recordOutcome(request: FastifyRequest, service: McpService, outcome: EdgeOutcome): void {
+  const context = request.gh;
+  if (outcome.method !== null) context.setMeta('mcp_method', outcome.method);
+  if (outcome.session !== null) context.setMeta('session', outcome.session);
+  if (outcome.protocolVersion !== null) context.setMeta('protocol_version', outcome.protocolVersion);
+  const scope = outcome.scope;
+  if (scope !== null) {
+    recordTrace(context, scope.trace);
+    if (scope.notice !== null) {
+      context.setMeta('notice', scope.notice);
+      if (service.firstNotice(context.principal?.teamId ?? null, scope.notice)) {
+        request.log.warn({ team: context.principal?.teamId ?? null, notice: scope.notice }, 'mcp list empty by policy');
       }
     }
-    recordTrace(context, call.trace);
-    if (call.failure !== null) {
-      context.errorCode = call.failure.code;
-      if (
-        call.failure.code.startsWith('capability_') ||
-        call.failure.code.startsWith('tool_not_allowed') ||
-        call.failure.code === 'tool_arguments_denied'
-      ) {
-        context.authz = {
-          decision: 'deny',
-          permission: 'mcp.tools.call',
-          scope: context.authz?.scope ?? null,
-          binding_id: null,
-          reason: call.failure.code,
-        };
-      }
-    }
-    return reply.send(text.length > 0 ? text : null);
-  } finally {
-    await server.close().catch(() => {});
   }
+  const failure = outcome.failure ?? scope?.failure;
+  if (failure instanceof McpFailure) {
+    context.errorCode = failure.code;
+    if (
+      failure.code.startsWith('capability_') ||
+      failure.code === 'tool_not_allowed' ||
+      failure.code === 'tool_arguments_denied' ||
+      failure.code === 'mcp_method_not_allowed'
+    ) {
+      context.authz = {
+        decision: 'deny',
+        permission: 'mcp.tools.call',
+        scope: context.authz?.scope ?? null,
+        binding_id: null,
+        reason: failure.code,
+      };
+    }
+  }
+}
+
+class Completion {
+  resolve!: () => void;
+  readonly promise = new Promise<void>((resolve) => {
+    this.resolve = resolve;
+  });
+}
+
+async function viewFor(service: McpService, request: FastifyRequest): Promise<{ view: McpView; endpoint: string }> {
+  const params = request.params as { server?: string; name?: string };
+  if (params.server !== undefined) {
+    if (!service.registry.server(params.server)) throw httpError('mcp_server_not_found', { server: params.server });
+    return { view: McpView.server(params.server), endpoint: `/mcp/servers/${params.server}` };
+  }
+  if (params.name !== undefined) {
+    const view = await service.virtualServers.view(params.name);
+    if (view === null) throw httpError('mcp_server_not_found', { server: params.name });
+    return { view, endpoint: `/mcp/virtual/${params.name}` };
+  }
+  return { view: McpView.aggregate(), endpoint: '/mcp' };
 }
 
 export async function mcpEndpointRoutes(app: FastifyInstance, options: McpEndpointOptions): Promise<void> {
+  const { service } = options;
+  const edge = new McpEdge(service, toRpcError, (key, ttlMs) => options.state.consumeOnce(key, ttlMs));
+  app.addHook('onClose', async function closeEdge() {
+    edge.close();
+  });
   // Raw bodies in this context only: a malformed JSON-RPC body must get a JSON-RPC error (-32700), not a catalog one.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
@@ -185,20 +194,45 @@ export async function mcpEndpointRoutes(app: FastifyInstance, options: McpEndpoi
       throw httpError('mcp_origin_not_allowed', { reason: verdict.reason === 'host' ? 'Host' : 'Origin' });
   });
 
-  app.post('/mcp', { config: { surface: 'mcp.endpoint' } }, (request, reply) =>
-    handlePost(app, options, request, reply),
-  );
+  async function handle(request: FastifyRequest, reply: FastifyReply) {
+    const context = request.gh;
+    const principal = context.principal;
+    if (principal === null) throw httpError('missing_api_key');
+    const { view, endpoint } = await viewFor(service, request);
+    if (request.method === 'POST' && exceedsJsonDepth(String(request.body ?? ''), app.jsonMaxDepth))
+      return tooDeep(reply, context, app.jsonMaxDepth);
+    const body = parseBody(request);
+    if (bodyMethods(body).includes('tools/call')) authorizeToolCall(app, request);
+    const completion = new Completion();
+    context.pending = completion.promise;
+    const outcome = edge.newOutcome();
+    const capability = request.headers['x-gatehouse-capability'];
+    try {
+      await edge.handle(
+        {
+          request: edgeRequest(request, reply, body),
+          respond: responder(reply),
+          principal,
+          view,
+          endpoint,
+          capabilityHeader: typeof capability === 'string' ? capability : null,
+        },
+        outcome,
+      );
+    } finally {
+      recordOutcome(request, service, outcome);
+      completion.resolve();
+    }
+    return reply;
+  }
 
-  app.get('/mcp', { config: { surface: 'mcp.endpoint.stream' } }, async (_request, reply) => {
-    reply.header('allow', 'POST, DELETE');
-    throw httpError('method_not_allowed', { method: 'GET', allow: 'POST' });
-  });
-
-  app.delete('/mcp', { config: { surface: 'mcp.endpoint.delete' } }, async (request, reply) => {
-    const sessionId = request.headers[SESSION_HEADER];
-    const session = typeof sessionId === 'string' ? options.service.sessions.open(sessionId) : null;
-    if (session === null || session.principalId !== request.gh.principal?.id) return sessionNotFound(reply);
-    request.gh.setMeta('session', 'ended');
-    return reply.code(204).send();
-  });
+  for (const [prefix, surface] of [
+    ['/mcp', 'mcp.endpoint'],
+    ['/mcp/servers/:server', 'mcp.server.endpoint'],
+    ['/mcp/virtual/:name', 'mcp.virtual.endpoint'],
+  ] as const) {
+    app.post(prefix, { config: { surface } }, handle);
+    app.get(prefix, { config: { surface: `${surface}.stream` } }, handle);
+    app.delete(prefix, { config: { surface: `${surface}.delete` } }, handle);
+  }
 }

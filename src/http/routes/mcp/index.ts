@@ -4,41 +4,34 @@
  * another family) the routes still exist, so the surface registry holds, and every server is unknown.
  */
 import type { FastifyInstance } from 'fastify';
-import type { McpService } from '../../../mcp/index.ts';
+import type { McpService, McpSharedState } from '../../../mcp/index.ts';
 import type { SecretService } from '../../../secrets/index.ts';
 import type { Store } from '../../../store/index.ts';
 import { httpError } from '../../errors.ts';
 import { mcpAdminRoutes } from './admin.ts';
 import { mcpEndpointRoutes } from './endpoint.ts';
 import { mcpRestRoutes } from './rest.ts';
+import { mcpSurfaces } from './surfaces.ts';
 import { challengeWithMetadata, resourceMetadataRoutes } from './well-known.ts';
 
 export interface McpRoutesOptions {
-  mcp: { service: McpService; store: Store; secrets: SecretService; loopbackOnly: boolean } | null;
+  mcp: {
+    service: McpService;
+    store: Store;
+    secrets: SecretService;
+    state: McpSharedState;
+    loopbackOnly: boolean;
+  } | null;
 }
 
+/** Every MCP surface, answering that no server is configured (the registry still maps each route to its entry). */
 async function unavailableRoutes(app: FastifyInstance): Promise<void> {
   const refuse = async () => {
     throw httpError('mcp_server_not_found', { server: '(none configured)' });
   };
-  const routes: Array<[string, string, string]> = [
-    ['GET', '/mcp/v1/servers', 'mcp.servers.list'],
-    ['GET', '/mcp/v1/servers/:server/tools', 'mcp.tools.list'],
-    ['POST', '/mcp/v1/servers/:server/tools/:tool(^[^/]+)::call', 'mcp.tools.call'],
-    ['POST', '/mcp', 'mcp.endpoint'],
-    ['GET', '/mcp', 'mcp.endpoint.stream'],
-    ['DELETE', '/mcp', 'mcp.endpoint.delete'],
-    ['GET', '/.well-known/oauth-protected-resource', 'mcp.oauth.resource_metadata'],
-    ['GET', '/.well-known/oauth-protected-resource/mcp', 'mcp.oauth.resource_metadata_mcp'],
-    ['GET', '/admin/v1/mcp/servers', 'admin.mcp.servers.list'],
-    ['POST', '/admin/v1/mcp/servers', 'admin.mcp.servers.put'],
-    ['DELETE', '/admin/v1/mcp/servers/:server', 'admin.mcp.servers.delete'],
-    ['GET', '/admin/v1/mcp/servers/:server/pins', 'admin.mcp.pins.list'],
-    ['POST', '/admin/v1/mcp/servers/:server/tools/:tool(^[^/]+)::approve', 'admin.mcp.pins.approve'],
-    ['GET', '/admin/v1/mcp/policies/:team_id', 'admin.mcp.policies.get'],
-    ['POST', '/admin/v1/mcp/policies/:team_id', 'admin.mcp.policies.put'],
-  ];
-  for (const [method, url, surface] of routes) app.route({ method, url, config: { surface }, handler: refuse });
+  for (const surface of mcpSurfaces) {
+    app.route({ method: surface.method, url: surface.path, config: { surface: surface.id }, handler: refuse });
+  }
 }
 
 export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions): Promise<void> {
@@ -57,6 +50,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
     await scope.register(mcpRestRoutes, { service });
     await scope.register(mcpEndpointRoutes, {
       service,
+      state: mcp.state,
       originPolicy: {
         allowedOrigins: service.config.allowedOrigins,
         allowedHosts: service.config.allowedHosts,

@@ -15,7 +15,39 @@ export const MCP_CALL_META = [
   'upstream_ms',
   'session',
   'protocol_version',
+  'notice',
 ];
+
+/** One MCP endpoint in both eras: POST (every message), GET (the 2025 server-to-client stream), DELETE (end a session). */
+function endpointSurfaces(id: string, path: string, what: string): Surface[] {
+  const common = { path, auth: ['key', 'jwt'] as Surface['auth'], permissions: ['mcp.tools.read'] };
+  return [
+    {
+      ...common,
+      id,
+      method: 'POST',
+      auditMeta: MCP_CALL_META,
+      classification: 'confidential',
+      description: `MCP endpoint (2025 sessions and 2026-07-28 stateless requests): ${what}.`,
+    },
+    {
+      ...common,
+      id: `${id}.stream`,
+      method: 'GET',
+      auditMeta: ['session', 'protocol_version'],
+      classification: 'internal',
+      description: `The 2025 server-to-client SSE stream (list changes, resource updates; Last-Event-ID resumes): ${what}.`,
+    },
+    {
+      ...common,
+      id: `${id}.delete`,
+      method: 'DELETE',
+      auditMeta: ['session'],
+      classification: 'internal',
+      description: `Ends a 2025 session: ${what}.`,
+    },
+  ];
+}
 
 export const mcpSurfaces: Surface[] = [
   {
@@ -48,36 +80,9 @@ export const mcpSurfaces: Surface[] = [
     classification: 'confidential',
     description: 'Calls one tool; body {"arguments":{…}}, capability in x-gatehouse-capability.',
   },
-  {
-    id: 'mcp.endpoint',
-    method: 'POST',
-    path: '/mcp',
-    auth: ['key', 'jwt'],
-    permissions: ['mcp.tools.read'],
-    auditMeta: MCP_CALL_META,
-    classification: 'confidential',
-    description: 'Aggregated MCP endpoint (streamable HTTP): tools of all allowed servers as <server>__<tool>.',
-  },
-  {
-    id: 'mcp.endpoint.stream',
-    method: 'GET',
-    path: '/mcp',
-    auth: ['key', 'jwt'],
-    permissions: ['mcp.tools.read'],
-    auditMeta: [],
-    classification: 'internal',
-    description: 'Server-to-client SSE stream: not offered (405), as the MCP transport allows.',
-  },
-  {
-    id: 'mcp.endpoint.delete',
-    method: 'DELETE',
-    path: '/mcp',
-    auth: ['key', 'jwt'],
-    permissions: ['mcp.tools.read'],
-    auditMeta: ['session'],
-    classification: 'internal',
-    description: 'Ends an MCP session (sessions are sealed ids; nothing is held server-side).',
-  },
+  ...endpointSurfaces('mcp.endpoint', '/mcp', 'every server the caller may use, names as <server>__<name>'),
+  ...endpointSurfaces('mcp.server.endpoint', '/mcp/servers/:server', 'one server, its own names unprefixed'),
+  ...endpointSurfaces('mcp.virtual.endpoint', '/mcp/virtual/:name', 'a virtual server (a chosen subset of several)'),
   {
     id: 'mcp.oauth.resource_metadata',
     method: 'GET',
@@ -154,6 +159,17 @@ export const mcpSurfaces: Surface[] = [
     description: 'Approves a quarantined tool definition (body {"sha256"}).',
   },
   {
+    id: 'admin.mcp.pins.approve_key',
+    method: 'POST',
+    path: '/admin/v1/mcp/servers/:server/pins::approve',
+    auth: ADMIN_AUTH,
+    scope: 'platform',
+    permissions: ['admin.mcp.write'],
+    auditMeta: ['server', 'tool', 'tool_sha256'],
+    classification: 'internal',
+    description: 'Approves a quarantined definition of any kind by its pin key (body {"key","sha256"}).',
+  },
+  {
     id: 'admin.mcp.policies.get',
     method: 'GET',
     path: '/admin/v1/mcp/policies/:team_id',
@@ -174,5 +190,38 @@ export const mcpSurfaces: Surface[] = [
     auditMeta: [],
     classification: 'internal',
     description: "Replaces a team's tool policy.",
+  },
+  {
+    id: 'admin.mcp.virtual.list',
+    method: 'GET',
+    path: '/admin/v1/mcp/virtual-servers',
+    auth: ADMIN_AUTH,
+    scope: 'platform',
+    permissions: ['admin.mcp.read'],
+    auditMeta: [],
+    classification: 'internal',
+    description: 'Virtual servers (config and API), each with its members and endpoint.',
+  },
+  {
+    id: 'admin.mcp.virtual.put',
+    method: 'PUT',
+    path: '/admin/v1/mcp/virtual-servers/:name',
+    auth: ADMIN_AUTH,
+    scope: 'platform',
+    permissions: ['admin.mcp.write'],
+    auditMeta: ['virtual_server'],
+    classification: 'internal',
+    description: 'Creates or replaces a virtual server (body {"description","members":[…]}).',
+  },
+  {
+    id: 'admin.mcp.virtual.delete',
+    method: 'DELETE',
+    path: '/admin/v1/mcp/virtual-servers/:name',
+    auth: ADMIN_AUTH,
+    scope: 'platform',
+    permissions: ['admin.mcp.write'],
+    auditMeta: ['virtual_server'],
+    classification: 'internal',
+    description: 'Removes an API-defined virtual server.',
   },
 ];
