@@ -5928,11 +5928,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -5946,15 +5948,27 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    jsonrpc: "2.0";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5970,11 +5984,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -5993,11 +6009,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6014,14 +6032,25 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    jsonrpc: "2.0";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6041,11 +6070,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6063,11 +6094,23 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        data: ({
+                            id: string;
+                            /** @constant */
+                            object: "mcp_server";
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        /** @constant */
+                        object: "list";
+                    };
+                };
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -6086,11 +6129,25 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        data: ({
+                            aggregated_name: string;
+                            name: string;
+                            /** @constant */
+                            object: "mcp_tool";
+                            sha256: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        /** @constant */
+                        object: "list";
+                    };
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6119,11 +6176,20 @@ export interface operations {
         };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "mcp_tool_result";
+                        server: string;
+                        tool: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6143,11 +6209,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6164,14 +6232,25 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    jsonrpc: "2.0";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6191,11 +6270,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
