@@ -5940,11 +5940,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -5958,15 +5960,27 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    jsonrpc: "2.0";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             default: components["responses"]["Error"];
@@ -5982,11 +5996,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -6005,11 +6021,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6026,14 +6044,25 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    jsonrpc: "2.0";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6053,11 +6082,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6075,11 +6106,23 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        data: ({
+                            id: string;
+                            /** @constant */
+                            object: "mcp_server";
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        /** @constant */
+                        object: "list";
+                    };
+                };
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -6098,11 +6141,25 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        data: ({
+                            aggregated_name: string;
+                            name: string;
+                            /** @constant */
+                            object: "mcp_tool";
+                            sha256: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        /** @constant */
+                        object: "list";
+                    };
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6131,11 +6188,20 @@ export interface operations {
         };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "mcp_tool_result";
+                        server: string;
+                        tool: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6155,11 +6221,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6176,14 +6244,25 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    jsonrpc: "2.0";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
@@ -6203,11 +6282,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success. */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": unknown;
+                };
             };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];

@@ -23,6 +23,7 @@ import { httpError } from '../../errors.ts';
 import { exceedsJsonDepth, jsonTooDeep } from '../../json-body.ts';
 import { denialError } from '../../pipeline/index.ts';
 import type { Surface } from '../../surfaces.ts';
+import { JsonRpcMessage, TransportAnswer } from './answers.ts';
 import { recordTrace, toRpcError } from './failures.ts';
 
 export interface McpEndpointOptions {
@@ -231,8 +232,10 @@ export async function mcpEndpointRoutes(app: FastifyInstance, options: McpEndpoi
     ['/mcp/servers/:server', 'mcp.server.endpoint'],
     ['/mcp/virtual/:name', 'mcp.virtual.endpoint'],
   ] as const) {
-    app.post(prefix, { config: { surface } }, handle);
-    app.get(prefix, { config: { surface: `${surface}.stream` } }, handle);
-    app.delete(prefix, { config: { surface: `${surface}.delete` } }, handle);
+    const schema = { response: { 200: TransportAnswer } };
+    // The body is documented from here only: the endpoint reads and checks JSON-RPC itself, in either era.
+    app.post(prefix, { config: { surface, body: JsonRpcMessage }, schema }, handle);
+    app.get(prefix, { config: { surface: `${surface}.stream` }, schema }, handle);
+    app.delete(prefix, { config: { surface: `${surface}.delete` }, schema }, handle);
   }
 }

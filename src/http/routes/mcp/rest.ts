@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { namespaceToolName } from '../../../domain/mcp/index.ts';
 import { CallTrace, McpFailure, type McpService } from '../../../mcp/index.ts';
 import { httpError } from '../../errors.ts';
+import { McpServerList, McpToolList, McpToolResult } from './answers.ts';
 import { recordTrace, toGatehouseError } from './failures.ts';
 import { ServerParamsSchema, type ToolCallBody, ToolCallBodySchema, ToolParamsSchema } from './schemas.ts';
 
@@ -27,14 +28,15 @@ async function mapFailures<T>(work: () => Promise<T>): Promise<T> {
 export async function mcpRestRoutes(app: FastifyInstance, options: { service: McpService }): Promise<void> {
   const { service } = options;
 
-  app.get('/mcp/v1/servers', { config: { surface: 'mcp.servers.list' } }, async (request) => {
+  const servers = { config: { surface: 'mcp.servers.list' }, schema: { response: { 200: McpServerList } } };
+  app.get('/mcp/v1/servers', servers, async (request) => {
     const servers = await service.listServers(principalOf(request));
     return { object: 'list', data: servers.map((server) => ({ object: 'mcp_server', ...server })) };
   });
 
   app.get(
     '/mcp/v1/servers/:server/tools',
-    { config: { surface: 'mcp.tools.list' }, schema: { params: ServerParamsSchema } },
+    { config: { surface: 'mcp.tools.list' }, schema: { params: ServerParamsSchema, response: { 200: McpToolList } } },
     async (request) => {
       const { server } = request.params as { server: string };
       request.gh.setMeta('server', server);
@@ -58,7 +60,10 @@ export async function mcpRestRoutes(app: FastifyInstance, options: { service: Mc
 
   app.post(
     '/mcp/v1/servers/:server/tools/:tool(^[^/]+)::call',
-    { config: { surface: 'mcp.tools.call' }, schema: { params: ToolParamsSchema, body: ToolCallBodySchema } },
+    {
+      config: { surface: 'mcp.tools.call' },
+      schema: { params: ToolParamsSchema, body: ToolCallBodySchema, response: { 200: McpToolResult } },
+    },
     async (request) => {
       const { server, tool } = request.params as { server: string; tool: string };
       const body = (request.body ?? {}) as ToolCallBody;
