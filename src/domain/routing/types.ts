@@ -33,9 +33,17 @@ export type JsonObject = Record<string, unknown>;
 
 /** Token usage as OpenAI reports it; Ollama counts are mapped onto it. */
 export interface Usage {
+  /** Every input token, cached or not (Anthropic's uncached, cache-read and cache-write counts summed). */
   prompt_tokens: number;
+  /** Every output token, reasoning included. */
   completion_tokens: number;
   total_tokens: number;
+  /** Input tokens served from the provider's prompt cache (a subset of prompt_tokens), priced as cache reads. */
+  cache_read_tokens?: number;
+  /** Input tokens written to the provider's prompt cache (a subset of prompt_tokens), priced as cache writes. */
+  cache_write_tokens?: number;
+  /** Output tokens spent on reasoning (a subset of completion_tokens), priced at the reasoning rate when one is set. */
+  reasoning_tokens?: number;
 }
 
 /** How a model group spreads requests over its targets. */
