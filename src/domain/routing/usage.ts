@@ -22,14 +22,31 @@ export function makeUsage(promptTokens: number, completionTokens: number): Usage
   };
 }
 
-/** Reads an OpenAI `usage` object; null when absent or not an object. */
+function details(value: unknown, name: string): number {
+  return value !== null && typeof value === 'object' ? count((value as JsonObject)[name]) : 0;
+}
+
+/**
+ * Reads an OpenAI `usage` object; null when absent or not an object. The cached part of the prompt
+ * (`prompt_tokens_details.cached_tokens`) and the reasoning part of the completion
+ * (`completion_tokens_details.reasoning_tokens`) are subsets, as `Usage` defines them.
+ */
 export function readOpenAIUsage(value: unknown): Usage | null {
   if (value === null || typeof value !== 'object') return null;
   const usage = value as JsonObject;
   const prompt = count(usage.prompt_tokens);
   const completion = count(usage.completion_tokens);
   const total = count(usage.total_tokens);
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: Math.max(total, prompt + completion) };
+  const out: Usage = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: Math.max(total, prompt + completion),
+  };
+  const cached = Math.min(prompt, details(usage.prompt_tokens_details, 'cached_tokens'));
+  const reasoning = Math.min(completion, details(usage.completion_tokens_details, 'reasoning_tokens'));
+  if (cached > 0) out.cache_read_tokens = cached;
+  if (reasoning > 0) out.reasoning_tokens = reasoning;
+  return out;
 }
 
 /** Reads Ollama's final-message counters (`prompt_eval_count`, `eval_count`); null when neither is present. */

@@ -10,6 +10,7 @@ import {
   messagesToChatBody,
   messagesToChatResponse,
   readAnthropicUsage,
+  readOpenAIUsage,
   type StreamTransform,
   type TranslateContext,
 } from '../../../../src/domain/routing/index.ts';
@@ -524,5 +525,24 @@ describe('Messages stream → chat stream', () => {
     const cut = run(createMessagesToChatStream(ctx, true), stream.slice(0, stream.indexOf('event: message_stop')));
     expect(cut.complete).toBe(false);
     expect(cut.events.map((event) => event.data)).not.toContain('[DONE]');
+  });
+});
+
+describe('chat usage', () => {
+  it('reads the cached prompt and the reasoning completion as subsets', () => {
+    expect(
+      readOpenAIUsage({
+        prompt_tokens: 10,
+        completion_tokens: 6,
+        total_tokens: 16,
+        prompt_tokens_details: { cached_tokens: 4 },
+        completion_tokens_details: { reasoning_tokens: 2 },
+      }),
+    ).toEqual({ prompt_tokens: 10, completion_tokens: 6, total_tokens: 16, cache_read_tokens: 4, reasoning_tokens: 2 });
+    expect(readOpenAIUsage({ prompt_tokens: 1, completion_tokens: 1 })).toEqual({
+      prompt_tokens: 1,
+      completion_tokens: 1,
+      total_tokens: 2,
+    });
   });
 });
