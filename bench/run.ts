@@ -13,8 +13,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { startFixtureHttp } from '../test/integration/mcp/fixture.ts';
 import { checkOutBase, interleave, median } from './compare.ts';
 import { runFixedRate } from './fixed-rate.ts';
+import { benchMcp } from './mcp.ts';
 import { benchTelemetry } from './telemetry.ts';
 import { runWrk, type WrkResult } from './wrk.ts';
 
@@ -307,6 +309,21 @@ function benchTelemetryModes(upstream: Child, bare: Child, gateway: Child, scrat
   });
 }
 
+/** A tools/call through the gateway's MCP endpoints against the fixture called directly (bench/mcp.ts). */
+function benchMcpCalls(upstream: Child): Promise<void> {
+  return benchMcp({
+    startFixture: startFixtureHttp,
+    // The gateway's LLM upstream is unused here; the bench's own keeps its config as in every other section.
+    startGateway: (mcpUrl) => start('gateway', upstream.url, undefined, { BENCH_MCP_URL: mcpUrl }),
+    stop: stopChild,
+    cpuMicros: async (child) => (await stats(child)).cpuMicros,
+    rounds: ROUNDS,
+    roundSeconds: ROUND_S,
+    sequentialCalls: 200,
+    concurrency: 16,
+  });
+}
+
 async function main(): Promise<void> {
   const scratchDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-run-'));
   const children: Child[] = [];
@@ -379,6 +396,7 @@ async function main(): Promise<void> {
     }
     if (process.env.BENCH_TELEMETRY !== '0' && runs('telemetry'))
       await benchTelemetryModes(upstream, bare, gateway, scratchDir);
+    if (runs('mcp')) await benchMcpCalls(upstream);
     if (BASE_REF !== 'none' && runs('base')) await compareWithBase(upstream, bare, gateway, scratchDir);
   } finally {
     for (const child of children.reverse()) child.process.kill('SIGTERM');
