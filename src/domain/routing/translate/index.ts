@@ -17,6 +17,7 @@ export {
   DEFAULT_ANTHROPIC_MAX_TOKENS,
   messagesToChatResponse,
 } from './chat-to-messages.ts';
+export { planChatOverMessages, planMessagesViaChat } from './messages-plan.ts';
 export { chatToMessagesResponse, messagesServerTool, messagesToChatBody } from './messages-to-chat.ts';
 export * from './models.ts';
 export {
