@@ -11,6 +11,7 @@ import { registerJsonBodyParser } from './json-body.ts';
 import { collectRoutes, openapiRoutes } from './openapi/index.ts';
 import { type GatewayPipelineDeps, pipelinePlugin } from './pipeline/index.ts';
 import { type AdminRoutesDeps, adminRoutes } from './routes/admin/index.ts';
+import { anthropicRoutes } from './routes/anthropic/index.ts';
 import { type ConsoleRoutesOptions, consoleRoutes } from './routes/console/index.ts';
 import { identityRoutes } from './routes/identity/index.ts';
 import { type McpRoutesOptions, mcpRoutes } from './routes/mcp/index.ts';
@@ -149,6 +150,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(mcpRoutes, { mcp: options.mcp ?? null });
   await app.register(usageRoutes, { usage: options.usage ?? null });
   await app.register(openaiRoutes, { llm: options.llm ?? null });
+  await app.register(anthropicRoutes, { llm: options.llm ?? null });
   await app.register(ollamaRoutes, { llm: options.llm ?? null });
   for (const family of options.families ?? []) await app.register(family);
   return app;

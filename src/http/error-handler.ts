@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Dialect } from '../domain/routing/index.ts';
 import { ValidationError } from '../identity/index.ts';
-import { InvalidBodyError } from '../llm/index.ts';
+import { dialectFor, InvalidBodyError } from '../llm/index.ts';
 import { ConflictError, NotFoundError } from '../store/index.ts';
 import { GatehouseError, httpError } from './errors.ts';
 
@@ -53,6 +54,17 @@ export function toGatehouseError(error: unknown, bodyLimit: number, contentType 
   return new GatehouseError('internal_error', { cause: error });
 }
 
+/** The same catalog entry in the envelope of the route's dialect. */
+function dialectBody(error: GatehouseError, dialect: Dialect): unknown {
+  return dialectFor(dialect).errorBody({
+    status: error.statusCode,
+    type: error.type,
+    code: error.code,
+    message: error.message,
+    param: error.param,
+  });
+}
+
 /** The single writer of error bodies (STYLE §5). */
 export function createErrorHandler(bodyLimit: number) {
   return function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
@@ -65,7 +77,10 @@ export function createErrorHandler(bodyLimit: number) {
     if (mapped.statusCode === 401 && !reply.hasHeader('www-authenticate')) {
       reply.header('www-authenticate', 'Bearer realm="gatehouse"');
     }
-    reply.code(mapped.statusCode).send(mapped.toResponseObject());
+    const dialect = request.routeOptions?.config?.errorDialect;
+    reply
+      .code(mapped.statusCode)
+      .send(dialect === undefined ? mapped.toResponseObject() : dialectBody(mapped, dialect));
   };
 }
 

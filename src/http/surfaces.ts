@@ -1,5 +1,6 @@
 import { openapiSurfaces } from './openapi/surfaces.ts';
 import { adminSurfaces } from './routes/admin/surfaces.ts';
+import { anthropicSurfaces } from './routes/anthropic/surfaces.ts';
 import { consoleSurfaces } from './routes/console/surfaces.ts';
 import { identitySurfaces } from './routes/identity/surfaces.ts';
 import { mcpSurfaces } from './routes/mcp/surfaces.ts';
@@ -87,6 +88,7 @@ export const SURFACES: readonly Surface[] = [
   ...vaultSurfaces,
   ...usageSurfaces,
   ...openaiSurfaces,
+  ...anthropicSurfaces,
   ...ollamaSurfaces,
   ...mcpSurfaces,
 ];

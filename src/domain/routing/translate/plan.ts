@@ -15,6 +15,13 @@ export interface UpstreamCallPlan {
   /** The operation the upstream adapter is asked to perform. */
   operation: LlmOperation;
   body: JsonObject;
+  /** The client's own bytes for `body`, sent instead of its serialisation (byte-faithful passthrough). */
+  rawBody?: Buffer | null;
+  /**
+   * Protocol headers the client's dialect forwards to an upstream of the same dialect (`anthropic-version`,
+   * `anthropic-beta`): an allow-list the planner chose, never the client's headers at large.
+   */
+  headers?: Readonly<Record<string, string>>;
   stream: boolean;
   /** The content type of the client's stream (its dialect's, whatever the upstream speaks). */
   contentType: string;
@@ -201,6 +208,7 @@ export function planUpstreamCall(
   ctx: TranslateContext,
   options: PlanOptions,
 ): UpstreamCallPlan {
+  if (upstream === 'anthropic') throw new TypeError(`${operation} cannot be served by an Anthropic upstream`);
   return operation.startsWith('openai.')
     ? planOpenAIClient(operation, upstream, body, ctx, options)
     : planOllamaClient(operation, upstream, body, ctx, options);

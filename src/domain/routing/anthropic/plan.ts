@@ -1,0 +1,69 @@
+import { readAnthropicUsage } from '../translate/anthropic-shared.ts';
+import type { PlanOptions, UpstreamCallPlan } from '../translate/plan.ts';
+import type { TranslateContext } from '../translate/shared.ts';
+import type { Dialect, JsonObject, LlmOperation, Usage } from '../types.ts';
+import { makeUsage } from '../usage.ts';
+import { createAnthropicPassthrough } from './passthrough.ts';
+
+const SSE = 'text/event-stream';
+const USAGE_MEMBERS = ['usage'] as const;
+const readMessagesUsage = (reply: JsonObject): Usage | null => readAnthropicUsage(reply.usage);
+/** Counting tokens generates nothing and bills nothing (Messages API, "Token counting"). */
+const readCountUsage = (): Usage => makeUsage(0, 0);
+
+/** What the client sent besides its body, for an upstream that speaks its dialect. */
+export interface MessagesPassthrough {
+  /** The body exactly as the client sent it; null when it was not kept. */
+  raw: Buffer | null;
+  /** The Anthropic protocol headers the client sent (`anthropic-version`, `anthropic-beta`). */
+  headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * Plans an Anthropic Messages call (`anthropic.messages`, `anthropic.count_tokens`) on an Anthropic upstream:
+ * the client's bytes go upstream untouched unless the model name must change (the body is then re-serialised
+ * with only `model` replaced, every other member kept), its `anthropic-version` and `anthropic-beta` headers
+ * with them; the reply's bytes come back untouched unless the public model name differs from the upstream's.
+ */
+export function planAnthropicPassthrough(
+  operation: LlmOperation,
+  body: JsonObject,
+  client: MessagesPassthrough,
+  ctx: TranslateContext,
+): UpstreamCallPlan {
+  const messages = operation === 'anthropic.messages';
+  const stream = messages && body.stream === true;
+  const sameModel = body.model === ctx.upstreamModel;
+  const renamed = ctx.publicModel !== ctx.upstreamModel;
+  return {
+    operation,
+    body: sameModel ? body : { ...body, model: ctx.upstreamModel },
+    rawBody: sameModel ? client.raw : null,
+    headers: client.headers,
+    stream,
+    contentType: SSE,
+    clientWantsUsage: true,
+    translateResponse:
+      messages && renamed ? (json) => ('model' in json ? { ...json, model: ctx.publicModel } : json) : null,
+    readUsage: messages ? readMessagesUsage : readCountUsage,
+    usageMembers: USAGE_MEMBERS,
+    createStreamTransform: () => createAnthropicPassthrough(ctx.publicModel, ctx.upstreamModel),
+  };
+}
+
+/**
+ * Plans a Messages call on an upstream of any dialect. Only Anthropic upstreams serve it at this point: the route
+ * boundary refuses a model with other targets before admission (see the dialect's `nativeOnly`), so any other
+ * dialect reaching here is a routing bug, not a client error.
+ */
+export function planMessagesCall(
+  operation: LlmOperation,
+  upstream: Dialect,
+  body: JsonObject,
+  client: MessagesPassthrough,
+  ctx: TranslateContext,
+  _options: PlanOptions,
+): UpstreamCallPlan {
+  if (upstream !== 'anthropic') throw new TypeError(`${operation} needs an Anthropic upstream, not ${upstream}`);
+  return planAnthropicPassthrough(operation, body, client, ctx);
+}
