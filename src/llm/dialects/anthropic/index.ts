@@ -1,5 +1,6 @@
 import {
   invalidToolResult,
+  messagesServerTool,
   type OperationOf,
   planMessagesCall,
   readAnthropicUsage,
@@ -65,7 +66,10 @@ export const AnthropicDialect: ClientDialect<'anthropic'> = {
     return call;
   },
   nativeOnly(call) {
-    return call.operation === 'anthropic.messages' ? 'Anthropic Messages (POST /v1/messages)' : null;
+    // Other upstreams are reached through chat, which has no tokenizer endpoint and runs no server tools.
+    if (call.operation === 'anthropic.count_tokens') return 'POST /v1/messages/count_tokens';
+    const tool = messagesServerTool(call.body);
+    return tool === null ? null : `the server tool ${tool}`;
   },
   planUpstream(call, upstream, ctx, options) {
     const client = { raw: call.rawBody ?? null, headers: call.protocolHeaders ?? {} };

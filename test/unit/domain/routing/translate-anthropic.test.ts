@@ -9,7 +9,6 @@ import {
   messagesServerTool,
   messagesToChatBody,
   messagesToChatResponse,
-  planChatOverMessages,
   planMessagesViaChat,
   planUpstreamCall,
   readAnthropicUsage,
@@ -294,7 +293,7 @@ describe('chat stream → Messages stream', () => {
     const out: Buffer[] = [];
     cut.fail('upstream_truncated', 'the upstream stream ended early', out);
     expect(Buffer.concat(out).toString()).toBe(
-      'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"upstream_truncated: the upstream stream ended early"}}\n\n',
+      'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"the upstream stream ended early","code":"upstream_truncated"}}\n\n',
     );
     const broken = createChatToMessagesStream(ctx);
     run(broken, chatSse('not json'));
@@ -617,14 +616,14 @@ describe('plans through the chat pivot', () => {
   });
 
   it('serves an Ollama chat client from a Messages upstream: Ollama → chat → Messages and back', () => {
-    const chat = planUpstreamCall(
+    const plan = planUpstreamCall(
       'ollama.chat',
-      'openai',
+      'anthropic',
       { model: 'public', messages: [{ role: 'user', content: 'hi' }] },
       ctx,
       options,
     );
-    const plan = planChatOverMessages('openai.chat', chat, ctx);
+    expect(plan.operation).toBe('anthropic.messages');
     expect(plan.body).toMatchObject({ model: 'upstream', max_tokens: DEFAULT_ANTHROPIC_MAX_TOKENS, stream: true });
     const transform = plan.createStreamTransform();
     const out: Buffer[] = [];
@@ -650,6 +649,7 @@ describe('plans through the chat pivot', () => {
     expect(lines.map((line) => (line.message as JsonObject | undefined)?.content ?? null).join('')).toBe('Hi');
     expect(lines.at(-1)).toMatchObject({ model: 'public', done: true, prompt_eval_count: 4, eval_count: 3 });
     expect(transform.usage).toEqual({ prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 });
+    expect(() => planUpstreamCall('openai.embeddings', 'anthropic', { input: 'x' }, ctx, options)).toThrow(TypeError);
     expect(plan.readUsage({ usage: { input_tokens: 2, output_tokens: 1 } })).toEqual({
       prompt_tokens: 2,
       completion_tokens: 1,
