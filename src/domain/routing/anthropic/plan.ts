@@ -12,6 +12,23 @@ const readMessagesUsage = (reply: JsonObject): Usage | null => readAnthropicUsag
 /** Counting tokens generates nothing and bills nothing (Messages API, "Token counting"). */
 const readCountUsage = (): Usage => makeUsage(0, 0);
 
+const MODEL_KEY = '"model"';
+/** A `\u0020`–`\u007f` escape: how a key could spell `model` without the bytes `"model"`. */
+const ASCII_ESCAPE = /\\u00[2-7][0-9a-fA-F]/;
+
+/**
+ * The raw bytes may go upstream only when the model they name is the one the gateway checked. JSON.parse keeps
+ * the last of duplicate keys, a server may keep the first: a body naming an allowed model and a forbidden one
+ * (`{"model":"cheap",…,"model":"dear"}`, or a key spelt with escapes) would be admitted for one and served by the
+ * other. One plain `"model"` in the whole text rules both out; anything else is re-serialised from what was
+ * checked.
+ */
+function rawIsUnambiguous(raw: Buffer): boolean {
+  const first = raw.indexOf(MODEL_KEY);
+  if (first === -1 || raw.indexOf(MODEL_KEY, first + MODEL_KEY.length) !== -1) return false;
+  return !ASCII_ESCAPE.test(raw.toString('latin1'));
+}
+
 /** What the client sent besides its body, for an upstream that speaks its dialect. */
 export interface MessagesPassthrough {
   /** The body exactly as the client sent it; null when it was not kept. */
@@ -35,11 +52,12 @@ export function planAnthropicPassthrough(
   const messages = operation === 'anthropic.messages';
   const stream = messages && body.stream === true;
   const sameModel = body.model === ctx.upstreamModel;
+  const raw = sameModel && client.raw !== null && rawIsUnambiguous(client.raw) ? client.raw : null;
   const renamed = ctx.publicModel !== ctx.upstreamModel;
   return {
     operation,
-    body: sameModel ? body : { ...body, model: ctx.upstreamModel },
-    rawBody: sameModel ? client.raw : null,
+    body: { ...body, model: ctx.upstreamModel },
+    rawBody: raw,
     headers: client.headers,
     stream,
     contentType: SSE,
