@@ -86,7 +86,7 @@ describe('translation between Anthropic Messages and the chat family', () => {
       expect(data.usage.output_tokens).toBeGreaterThan(0);
       const seen = upstream.requests.at(-1);
       expect(seen?.path).toBe(path[kind]);
-      expect((seen?.body?.messages as unknown[])[0]).toEqual({ role: 'system', content: 'Be brief.' });
+      expect((seen?.body?.messages as unknown[] | undefined)?.[0]).toEqual({ role: 'system', content: 'Be brief.' });
       const event = await eventually(() => gw.auditEventFor(response.headers.get('x-gatehouse-request-id') as string));
       expect(event.usage?.completion_tokens).toBe(data.usage.output_tokens);
     });
@@ -173,6 +173,146 @@ describe('translation between Anthropic Messages and the chat family', () => {
       stream.on('streamEvent', (event) => types.push(event.type));
       await expect(stream.finalMessage()).rejects.toThrow(/stream ended before/);
       expect(types).not.toContain('message_stop');
+    });
+  });
+
+  describe('chat-family clients on an Anthropic upstream', () => {
+    it('answers a chat completion, with cached tokens in the usage', async () => {
+      const data = await openai.chat.completions.create({
+        model: MODELS.anthropic,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'hi' },
+        ],
+      });
+      expect(data.model).toBe(MODELS.anthropic);
+      expect(data.choices[0]?.message.content).toBe(REPLY);
+      expect(data.choices[0]?.finish_reason).toBe('stop');
+      expect(data.usage?.prompt_tokens).toBeGreaterThan(0);
+      const seen = upstream.requests.at(-1);
+      expect(seen?.path).toBe('/v1/messages');
+      expect(seen?.body).toMatchObject({
+        model: 'claude-sonnet-4-5',
+        system: 'Be brief.',
+        max_tokens: 4096,
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+      });
+      expect(seen?.headers['x-api-key']).toBe('sk-ant-fake');
+    });
+
+    it('streams chat chunks with the usage chunk when asked', async () => {
+      const stream = await openai.chat.completions.create({
+        model: MODELS.anthropic,
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      let text = '';
+      let usage: OpenAI.CompletionUsage | null | undefined = null;
+      let finish: string | null = null;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+        if (chunk.usage) usage = chunk.usage;
+      }
+      expect(text).toBe(REPLY);
+      expect(finish).toBe('stop');
+      expect(usage?.completion_tokens).toBeGreaterThan(0);
+    });
+
+    it('round-trips a tool call and its result as tool_use and tool_result blocks', async () => {
+      upstream.toolCall = { name: 'get_weather', arguments: '{"city":"Paris"}' };
+      const tools = [
+        {
+          type: 'function' as const,
+          function: { name: 'get_weather', description: 'Weather for a city', parameters: weatherTool.input_schema },
+        },
+      ];
+      const first = await openai.chat.completions.create({
+        model: MODELS.anthropic,
+        tools,
+        messages: [{ role: 'user', content: 'weather?' }],
+      });
+      const call = first.choices[0]?.message.tool_calls?.[0];
+      expect(first.choices[0]?.finish_reason).toBe('tool_calls');
+      if (call?.type !== 'function') throw new Error('no tool call');
+      expect(JSON.parse(call.function.arguments)).toEqual({ city: 'Paris' });
+      const second = await openai.chat.completions.create({
+        model: MODELS.anthropic,
+        tools,
+        messages: [
+          { role: 'user', content: 'weather?' },
+          { role: 'assistant', content: null, tool_calls: [call] },
+          { role: 'tool', tool_call_id: call.id, content: '18°C, sunny' },
+        ],
+      });
+      expect(second.choices[0]?.message.content).toBe(REPLY);
+      expect(upstream.requests.at(-1)?.body?.messages).toEqual([
+        { role: 'user', content: [{ type: 'text', text: 'weather?' }] },
+        {
+          role: 'assistant',
+          content: [{ type: 'tool_use', id: call.id, name: 'get_weather', input: { city: 'Paris' } }],
+        },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: '18°C, sunny' }] },
+      ]);
+    });
+
+    it('serves a Responses client through chat', async () => {
+      const data = await openai.responses.create({ model: MODELS.anthropic, input: 'hi', store: false });
+      expect(data.output_text).toBe(REPLY);
+      expect(data.model).toBe(MODELS.anthropic);
+      expect(upstream.requests.at(-1)?.path).toBe('/v1/messages');
+    });
+  });
+
+  describe('failover between kinds, and refusals', () => {
+    const anthropicFails = { when: (request: { path: string }) => request.path === '/v1/messages' };
+
+    it('a Messages client fails over from the Anthropic target to the OpenAI one, translated', async () => {
+      upstream.fail({ type: 'status', status: 500 }, anthropicFails);
+      const data = await anthropic.messages.create({
+        model: MODELS.mixed,
+        max_tokens: 64,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      expect(data.content).toEqual([{ type: 'text', text: REPLY }]);
+      expect(upstream.requests.map((request) => request.path)).toEqual(['/v1/messages', '/v1/chat/completions']);
+    });
+
+    it('a chat client fails over from the Anthropic target to the OpenAI one, streaming', async () => {
+      upstream.fail({ type: 'status', status: 500 }, anthropicFails);
+      const stream = await openai.chat.completions.create({
+        model: MODELS.mixed,
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      });
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      expect(text).toBe(REPLY);
+      expect(upstream.requests.map((request) => request.path)).toEqual(['/v1/messages', '/v1/chat/completions']);
+    });
+
+    it("refuses a server tool on a translated model in Anthropic's envelope, before admission", async () => {
+      const response = await fetch(`${gw.baseUrl}/v1/messages`, {
+        method: 'POST',
+        headers: {
+          'x-api-key': anthropic.apiKey as string,
+          'content-type': 'application/json',
+          'anthropic-version': '2023-06-01',
+        },
+        body: JSON.stringify({
+          model: MODELS.chat,
+          max_tokens: 64,
+          tools: [{ type: 'web_search_20250305', name: 'web_search' }],
+          messages: [{ role: 'user', content: 'news?' }],
+        }),
+      });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { type: string; error: { type: string; message: string } };
+      expect(body.type).toBe('error');
+      expect(body.error.type).toBe('invalid_request_error');
+      expect(body.error.message).toContain('web_search');
+      expect(upstream.requests).toEqual([]);
     });
   });
 });
