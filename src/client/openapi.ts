@@ -1781,9 +1781,12 @@ export interface operations {
                                 target: string | null;
                             } | null;
                             usage: {
+                                cache_read_tokens?: number;
+                                cache_write_tokens?: number;
                                 completion_tokens: number;
                                 cost_usd?: number;
                                 prompt_tokens: number;
+                                reasoning_tokens?: number;
                                 total_tokens: number;
                             } | null;
                         }[];
@@ -3824,9 +3827,12 @@ export interface operations {
                                 target: string | null;
                             } | null;
                             usage: {
+                                cache_read_tokens?: number;
+                                cache_write_tokens?: number;
                                 completion_tokens: number;
                                 cost_usd?: number;
                                 prompt_tokens: number;
+                                reasoning_tokens?: number;
                                 total_tokens: number;
                             } | null;
                         }[];

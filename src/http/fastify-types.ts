@@ -1,4 +1,3 @@
-import type { Dialect } from '../domain/routing/index.ts';
 import type { CallBuilder, RequestContext } from './context.ts';
 import type { Surface } from './surfaces.ts';
 
@@ -20,11 +19,6 @@ declare module 'fastify' {
     body?: object;
     /** The body is optional (an action like revoke takes none): documented as `requestBody.required: false`. */
     bodyOptional?: boolean;
-    /**
-     * The dialect whose error envelope this route's clients read (Anthropic's `{"type":"error",…}`); absent, the
-     * catalog's own `{"error":{…}}`. The catalog still picks the code and status.
-     */
-    errorDialect?: Dialect;
     /** A route that exists only to refuse (blocked Ollama management): documented with no success answer. */
     alwaysRefused?: boolean;
   }

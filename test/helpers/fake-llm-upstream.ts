@@ -76,6 +76,8 @@ export interface FakeLlmUpstream {
   extra: Record<string, unknown>;
   /** Per-request text, when it returns one (an agent's side requests, such as a title, get their own answer). */
   answer: ((body: Record<string, unknown>, path: string) => string | null) | null;
+  /** Chat usage details: `prompt_tokens_details.cached_tokens` and `completion_tokens_details.reasoning_tokens`. */
+  usageDetails: { cached: number; reasoning: number } | null;
   fail(fault: FakeFault, options?: { times?: number; when?: (request: RecordedRequest) => boolean }): void;
   /** Resolves with the next request whose client disconnects early. */
   nextAbort(): Promise<RecordedRequest>;
@@ -118,6 +120,7 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
     finishReason: null,
     extra: {},
     answer: null,
+    usageDetails: null,
     fail(fault, options = {}) {
       rules.push({ fault, times: options.times ?? 1, when: options.when });
     },
@@ -132,6 +135,7 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
       fake.finishReason = null;
       fake.extra = {};
       fake.answer = null;
+      fake.usageDetails = null;
     },
     close: async () => {
       for (const socket of sockets) socket.destroy();
@@ -151,7 +155,14 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
 
   function usage(body: Body, completion: number) {
     const prompt = promptTokens(body);
-    return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+    const counts = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+    const details = fake.usageDetails;
+    if (details === null) return counts;
+    return {
+      ...counts,
+      prompt_tokens_details: { cached_tokens: details.cached },
+      completion_tokens_details: { reasoning_tokens: details.reasoning },
+    };
   }
 
   async function streamChunks(res: ServerResponse, chunks: string[], fault: FakeFault | null): Promise<void> {

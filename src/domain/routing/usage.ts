@@ -22,14 +22,28 @@ export function makeUsage(promptTokens: number, completionTokens: number): Usage
   };
 }
 
-function details(value: unknown, name: string): number {
-  return value !== null && typeof value === 'object' ? count((value as JsonObject)[name]) : 0;
+function detail(details: unknown, field: string): number | undefined {
+  if (details === null || typeof details !== 'object') return undefined;
+  const value = (details as JsonObject)[field];
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.floor(value) : undefined;
 }
 
 /**
- * Reads an OpenAI `usage` object; null when absent or not an object. The cached part of the prompt
- * (`prompt_tokens_details.cached_tokens`) and the reasoning part of the completion
- * (`completion_tokens_details.reasoning_tokens`) are subsets, as `Usage` defines them.
+ * Sets the cache-read and reasoning subsets on `usage` when the upstream reported them, each capped by its total
+ * (a subset larger than its whole is an upstream slip, never more tokens to bill). Shared by the chat and
+ * Responses readers, whose detail objects differ only in name.
+ */
+export function withDetails(usage: Usage, inputDetails: unknown, outputDetails: unknown): Usage {
+  const cached = detail(inputDetails, 'cached_tokens');
+  if (cached !== undefined && cached > 0) usage.cache_read_tokens = Math.min(cached, usage.prompt_tokens);
+  const reasoning = detail(outputDetails, 'reasoning_tokens');
+  if (reasoning !== undefined && reasoning > 0) usage.reasoning_tokens = Math.min(reasoning, usage.completion_tokens);
+  return usage;
+}
+
+/**
+ * Reads an OpenAI `usage` object, with `prompt_tokens_details.cached_tokens` and
+ * `completion_tokens_details.reasoning_tokens` when present; null when absent or not an object.
  */
 export function readOpenAIUsage(value: unknown): Usage | null {
   if (value === null || typeof value !== 'object') return null;
@@ -37,16 +51,11 @@ export function readOpenAIUsage(value: unknown): Usage | null {
   const prompt = count(usage.prompt_tokens);
   const completion = count(usage.completion_tokens);
   const total = count(usage.total_tokens);
-  const out: Usage = {
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: Math.max(total, prompt + completion),
-  };
-  const cached = Math.min(prompt, details(usage.prompt_tokens_details, 'cached_tokens'));
-  const reasoning = Math.min(completion, details(usage.completion_tokens_details, 'reasoning_tokens'));
-  if (cached > 0) out.cache_read_tokens = cached;
-  if (reasoning > 0) out.reasoning_tokens = reasoning;
-  return out;
+  return withDetails(
+    { prompt_tokens: prompt, completion_tokens: completion, total_tokens: Math.max(total, prompt + completion) },
+    usage.prompt_tokens_details,
+    usage.completion_tokens_details,
+  );
 }
 
 /** Reads Ollama's final-message counters (`prompt_eval_count`, `eval_count`); null when neither is present. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OperationOf } from '../../../domain/routing/index.ts';
 import { AnthropicDialect } from '../../../llm/index.ts';
-import { createCallBuilder } from '../openai/chat.ts';
+import { createCallBuilder, createCallHandler } from '../openai/chat.ts';
 import { type LlmRoutesOptions, relayLlmCall, requireLlm } from '../openai/relay.ts';
 import { MessagesAnswer } from './answers.ts';
 
@@ -42,7 +42,7 @@ function createCountTokensHandler(options: LlmRoutesOptions) {
     if (call === null) throw new Error('count_tokens reached its handler without a call');
     const llm = requireLlm(options);
     if (llm.router.servesNatively(call.model, 'anthropic')) {
-      await relayLlmCall(request, reply, llm, call);
+      await relayLlmCall(request, reply, llm, call, options.promptLogs ?? null);
       return;
     }
     request.gh.usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
@@ -54,12 +54,10 @@ function createCountTokensHandler(options: LlmRoutesOptions) {
 /** `POST /v1/messages` and `/v1/messages/count_tokens`, answering errors in Anthropic's envelope. */
 export async function anthropicMessagesRoutes(app: FastifyInstance, options: LlmRoutesOptions): Promise<void> {
   keepRawBodies(app);
-  const relay = async (request: FastifyRequest, reply: FastifyReply) => {
-    const call = request.gh.call;
-    if (call === null) throw new Error('/v1/messages reached its handler without a call');
-    await relayLlmCall(request, reply, requireLlm(options), call);
+  const handlers = {
+    'anthropic.messages': createCallHandler(options),
+    'anthropic.count_tokens': createCountTokensHandler(options),
   };
-  const handlers = { 'anthropic.messages': relay, 'anthropic.count_tokens': createCountTokensHandler(options) };
   for (const operation of Object.keys(AnthropicDialect.operations) as OperationOf<'anthropic'>[]) {
     const spec = AnthropicDialect.operations[operation];
     app.post(
@@ -68,7 +66,6 @@ export async function anthropicMessagesRoutes(app: FastifyInstance, options: Llm
         config: {
           surface: spec.surface,
           body: spec.schema,
-          errorDialect: 'anthropic',
           buildCall: createMessagesCallBuilder(options, operation),
         },
         schema: { response: { 200: MessagesAnswer[operation] } },

@@ -8,6 +8,7 @@ export const anthropicSurfaces: Surface[] = [
     path: '/v1/messages',
     auth: ['key'],
     permissions: ['llm.messages'],
+    dialect: 'anthropic',
     auditMeta: LLM_CALL_META,
     classification: 'confidential',
     description:
@@ -19,6 +20,7 @@ export const anthropicSurfaces: Surface[] = [
     path: '/v1/messages/count_tokens',
     auth: ['key'],
     permissions: ['llm.messages'],
+    dialect: 'anthropic',
     auditMeta: LLM_CALL_META,
     classification: 'confidential',
     description:
