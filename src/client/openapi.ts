@@ -4368,9 +4368,12 @@ export interface operations {
     "admin.team_usage.read": {
         parameters: {
             query?: {
+                /** @description Comma list; `session` groups by agent session (`""` for requests that named none). */
                 group_by?: string;
                 key?: string;
                 model?: string;
+                /** @description An agent session id (the session header an agent sent). */
+                session?: string;
                 since?: string;
                 /** @description A team id, or a team name within `tenant`. */
                 team?: string;
@@ -4395,16 +4398,27 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: ({
+                            /** @description Prompt tokens read from the provider cache. */
+                            cache_read_tokens: number;
+                            /** @description Prompt tokens written to the provider cache. */
+                            cache_write_tokens: number;
                             completion_tokens: number;
                             cost_usd: number;
                             day?: string;
                             key_id?: string;
                             model?: string;
                             prompt_tokens: number;
+                            /** @description Completion tokens spent on reasoning. */
+                            reasoning_tokens: number;
                             requests: number;
+                            session?: string;
                             team_id?: string;
                             tenant_id?: string;
                             total_tokens: number;
+                            /** @description Requests to models with no price: not in cost_usd. */
+                            unpriced_requests: number;
+                            /** @description Tokens of the unpriced requests. */
+                            unpriced_tokens: number;
                         } & {
                             [key: string]: unknown;
                         })[];
@@ -4413,11 +4427,21 @@ export interface operations {
                         object: "usage_report";
                         since: string | null;
                         totals: {
+                            /** @description Prompt tokens read from the provider cache. */
+                            cache_read_tokens: number;
+                            /** @description Prompt tokens written to the provider cache. */
+                            cache_write_tokens: number;
                             completion_tokens: number;
                             cost_usd: number;
                             prompt_tokens: number;
+                            /** @description Completion tokens spent on reasoning. */
+                            reasoning_tokens: number;
                             requests: number;
                             total_tokens: number;
+                            /** @description Requests to models with no price: not in cost_usd. */
+                            unpriced_requests: number;
+                            /** @description Tokens of the unpriced requests. */
+                            unpriced_tokens: number;
                         };
                         until: string | null;
                     };
@@ -4469,9 +4493,12 @@ export interface operations {
     "admin.usage.read": {
         parameters: {
             query?: {
+                /** @description Comma list; `session` groups by agent session (`""` for requests that named none). */
                 group_by?: string;
                 key?: string;
                 model?: string;
+                /** @description An agent session id (the session header an agent sent). */
+                session?: string;
                 since?: string;
                 /** @description A team id, or a team name within `tenant`. */
                 team?: string;
@@ -4493,16 +4520,27 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: ({
+                            /** @description Prompt tokens read from the provider cache. */
+                            cache_read_tokens: number;
+                            /** @description Prompt tokens written to the provider cache. */
+                            cache_write_tokens: number;
                             completion_tokens: number;
                             cost_usd: number;
                             day?: string;
                             key_id?: string;
                             model?: string;
                             prompt_tokens: number;
+                            /** @description Completion tokens spent on reasoning. */
+                            reasoning_tokens: number;
                             requests: number;
+                            session?: string;
                             team_id?: string;
                             tenant_id?: string;
                             total_tokens: number;
+                            /** @description Requests to models with no price: not in cost_usd. */
+                            unpriced_requests: number;
+                            /** @description Tokens of the unpriced requests. */
+                            unpriced_tokens: number;
                         } & {
                             [key: string]: unknown;
                         })[];
@@ -4511,11 +4549,21 @@ export interface operations {
                         object: "usage_report";
                         since: string | null;
                         totals: {
+                            /** @description Prompt tokens read from the provider cache. */
+                            cache_read_tokens: number;
+                            /** @description Prompt tokens written to the provider cache. */
+                            cache_write_tokens: number;
                             completion_tokens: number;
                             cost_usd: number;
                             prompt_tokens: number;
+                            /** @description Completion tokens spent on reasoning. */
+                            reasoning_tokens: number;
                             requests: number;
                             total_tokens: number;
+                            /** @description Requests to models with no price: not in cost_usd. */
+                            unpriced_requests: number;
+                            /** @description Tokens of the unpriced requests. */
+                            unpriced_tokens: number;
                         };
                         until: string | null;
                     };
