@@ -229,8 +229,12 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
     const messages = Array.isArray(body.messages) ? (body.messages as Body[]) : [];
     const input = Array.isArray(body.input) ? (body.input as Body[]) : [];
     return (
-      messages.some((message) => message?.role === 'tool') ||
-      input.some((item) => item?.type === 'function_call_output')
+      messages.some(
+        (message) =>
+          message?.role === 'tool' ||
+          (Array.isArray(message?.content) &&
+            (message.content as Body[]).some((block) => block?.type === 'tool_result')),
+      ) || input.some((item) => item?.type === 'function_call_output')
     );
   }
 

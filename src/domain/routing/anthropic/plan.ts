@@ -1,4 +1,5 @@
 import { readAnthropicUsage } from '../translate/anthropic-shared.ts';
+import { planMessagesViaChat } from '../translate/messages-plan.ts';
 import type { PlanOptions, UpstreamCallPlan } from '../translate/plan.ts';
 import type { TranslateContext } from '../translate/shared.ts';
 import type { Dialect, JsonObject, LlmOperation, Usage } from '../types.ts';
@@ -70,9 +71,9 @@ export function planAnthropicPassthrough(
 }
 
 /**
- * Plans a Messages call on an upstream of any dialect. Only Anthropic upstreams serve it at this point: the route
- * boundary refuses a model with other targets before admission (see the dialect's `nativeOnly`), so any other
- * dialect reaching here is a routing bug, not a client error.
+ * Plans a Messages call on an upstream of any dialect: passthrough to Anthropic, translation through chat to the
+ * others. Counting tokens needs Anthropic's tokenizer: the route boundary refuses it before admission for a model
+ * with other targets (see the dialect's `nativeOnly`), so it reaching another dialect is a routing bug.
  */
 export function planMessagesCall(
   operation: LlmOperation,
@@ -80,8 +81,10 @@ export function planMessagesCall(
   body: JsonObject,
   client: MessagesPassthrough,
   ctx: TranslateContext,
-  _options: PlanOptions,
+  options: PlanOptions,
 ): UpstreamCallPlan {
-  if (upstream !== 'anthropic') throw new TypeError(`${operation} needs an Anthropic upstream, not ${upstream}`);
-  return planAnthropicPassthrough(operation, body, client, ctx);
+  if (upstream === 'anthropic') return planAnthropicPassthrough(operation, body, client, ctx);
+  if (operation !== 'anthropic.messages')
+    throw new TypeError(`${operation} needs an Anthropic upstream, not ${upstream}`);
+  return planMessagesViaChat(upstream, body, ctx, options);
 }

@@ -85,8 +85,3 @@ export function toChatFinishReason(stopReason: unknown): string {
 export function encodeAnthropicEvent(payload: JsonObject & { type: string }): Buffer {
   return Buffer.from(`event: ${payload.type}\ndata: ${JSON.stringify(payload)}\n\n`);
 }
-
-/** Anthropic's in-band stream error: an `error` event carrying the usual error envelope. */
-export function anthropicStreamError(message: string): Buffer {
-  return encodeAnthropicEvent({ type: 'error', error: { type: 'api_error', message } });
-}

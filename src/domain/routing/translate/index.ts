@@ -3,7 +3,6 @@
  * requests, responses, and streams chunk by chunk. No I/O; the provider layer feeds bytes in and writes bytes out.
  */
 export {
-  anthropicStreamError,
   anthropicUsageToChat,
   chatUsageToAnthropic,
   encodeAnthropicEvent,
@@ -17,6 +16,7 @@ export {
   DEFAULT_ANTHROPIC_MAX_TOKENS,
   messagesToChatResponse,
 } from './chat-to-messages.ts';
+export { planMessagesViaChat } from './messages-plan.ts';
 export { chatToMessagesResponse, messagesServerTool, messagesToChatBody } from './messages-to-chat.ts';
 export * from './models.ts';
 export {

@@ -1,13 +1,9 @@
+import { anthropicErrorEvent } from '../anthropic/events.ts';
 import { createSseParser, type SseEvent } from '../stream/sse-parser.ts';
 import { createStreamTransform, newStreamProgress, type StreamTransform, tryParseObject } from '../stream/transform.ts';
 import type { JsonObject } from '../types.ts';
 import { readOpenAIUsage } from '../usage.ts';
-import {
-  anthropicStreamError,
-  chatUsageToAnthropic,
-  encodeAnthropicEvent,
-  toAnthropicStopReason,
-} from './anthropic-shared.ts';
+import { chatUsageToAnthropic, encodeAnthropicEvent, toAnthropicStopReason } from './anthropic-shared.ts';
 import { chatReasoning } from './messages-to-chat.ts';
 import { asArray, isObject, type TranslateContext } from './shared.ts';
 
@@ -149,7 +145,7 @@ export function createChatToMessagesStream(ctx: TranslateContext): StreamTransfo
       return progress.finished;
     },
     fail(code, message, out) {
-      out.push(anthropicStreamError(`${code}: ${message}`));
+      out.push(anthropicErrorEvent(code, message));
     },
   });
 }

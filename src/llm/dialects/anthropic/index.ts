@@ -1,5 +1,6 @@
 import {
   invalidToolResult,
+  messagesServerTool,
   type OperationOf,
   planMessagesCall,
   readAnthropicUsage,
@@ -65,7 +66,11 @@ export const AnthropicDialect: ClientDialect<'anthropic'> = {
     return call;
   },
   nativeOnly(call) {
-    return call.operation === 'anthropic.messages' ? 'Anthropic Messages (POST /v1/messages)' : null;
+    // Other upstreams are reached through chat, which runs no server tools. Counting tokens needs none: the route
+    // asks an Anthropic upstream, or answers from the gateway's own estimate.
+    if (call.operation === 'anthropic.count_tokens') return null;
+    const tool = messagesServerTool(call.body);
+    return tool === null ? null : `the server tool ${tool}`;
   },
   planUpstream(call, upstream, ctx, options) {
     const client = { raw: call.rawBody ?? null, headers: call.protocolHeaders ?? {} };

@@ -9,6 +9,8 @@ import {
   messagesServerTool,
   messagesToChatBody,
   messagesToChatResponse,
+  planMessagesViaChat,
+  planUpstreamCall,
   readAnthropicUsage,
   readOpenAIUsage,
   type StreamTransform,
@@ -291,7 +293,7 @@ describe('chat stream → Messages stream', () => {
     const out: Buffer[] = [];
     cut.fail('upstream_truncated', 'the upstream stream ended early', out);
     expect(Buffer.concat(out).toString()).toBe(
-      'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"upstream_truncated: the upstream stream ended early"}}\n\n',
+      'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"the upstream stream ended early","code":"upstream_truncated"}}\n\n',
     );
     const broken = createChatToMessagesStream(ctx);
     run(broken, chatSse('not json'));
@@ -543,6 +545,115 @@ describe('chat usage', () => {
       prompt_tokens: 1,
       completion_tokens: 1,
       total_tokens: 2,
+    });
+  });
+});
+
+describe('plans through the chat pivot', () => {
+  const options = { reasoning: false };
+  const ollamaNdjson = [
+    { model: 'upstream', message: { role: 'assistant', content: 'Hel' }, done: false },
+    { model: 'upstream', message: { role: 'assistant', content: 'lo' }, done: false },
+    {
+      model: 'upstream',
+      message: { role: 'assistant', content: '' },
+      done: true,
+      done_reason: 'stop',
+      prompt_eval_count: 7,
+      eval_count: 2,
+    },
+  ]
+    .map((line) => `${JSON.stringify(line)}\n`)
+    .join('');
+
+  it('serves a Messages request from Ollama: Messages → chat → Ollama and back, stream included', () => {
+    const body = {
+      model: 'public',
+      max_tokens: 50,
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    };
+    const plan = planMessagesViaChat('ollama', body, ctx, options);
+    expect(plan.operation).toBe('ollama.chat');
+    expect(plan.body).toMatchObject({
+      model: 'upstream',
+      stream: true,
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'hi' },
+      ],
+      options: { num_predict: 50 },
+    });
+    const transform = plan.createStreamTransform();
+    const { events, complete } = run(transform, ollamaNdjson);
+    expect(complete).toBe(true);
+    expect(events.map((event) => event.name)).toEqual([
+      'message_start',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
+    expect((events[5]!.data as JsonObject).usage).toMatchObject({ input_tokens: 7, output_tokens: 2 });
+    expect(transform.usage).toEqual({ prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 });
+    const reply = plan.translateResponse?.({
+      model: 'upstream',
+      message: { role: 'assistant', content: 'Hello' },
+      done: true,
+      done_reason: 'length',
+      prompt_eval_count: 7,
+      eval_count: 2,
+    });
+    expect(reply).toMatchObject({
+      type: 'message',
+      model: 'public',
+      content: [{ type: 'text', text: 'Hello' }],
+      stop_reason: 'max_tokens',
+    });
+  });
+
+  it('serves an Ollama chat client from a Messages upstream: Ollama → chat → Messages and back', () => {
+    const plan = planUpstreamCall(
+      'ollama.chat',
+      'anthropic',
+      { model: 'public', messages: [{ role: 'user', content: 'hi' }] },
+      ctx,
+      options,
+    );
+    expect(plan.operation).toBe('anthropic.messages');
+    expect(plan.body).toMatchObject({ model: 'upstream', max_tokens: DEFAULT_ANTHROPIC_MAX_TOKENS, stream: true });
+    const transform = plan.createStreamTransform();
+    const out: Buffer[] = [];
+    transform.push(
+      Buffer.from(
+        anthropicSse(
+          { type: 'message_start', message: { usage: { input_tokens: 4, output_tokens: 1 } } },
+          { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+          { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } },
+          { type: 'content_block_stop', index: 0 },
+          { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 3 } },
+          { type: 'message_stop' },
+        ),
+      ),
+      out,
+    );
+    expect(transform.end(out)).toBe(true);
+    const lines = Buffer.concat(out)
+      .toString()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as JsonObject);
+    expect(lines.map((line) => (line.message as JsonObject | undefined)?.content ?? null).join('')).toBe('Hi');
+    expect(lines.at(-1)).toMatchObject({ model: 'public', done: true, prompt_eval_count: 4, eval_count: 3 });
+    expect(transform.usage).toEqual({ prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 });
+    expect(() => planUpstreamCall('openai.embeddings', 'anthropic', { input: 'x' }, ctx, options)).toThrow(TypeError);
+    expect(plan.readUsage({ usage: { input_tokens: 2, output_tokens: 1 } })).toEqual({
+      prompt_tokens: 2,
+      completion_tokens: 1,
+      total_tokens: 3,
     });
   });
 });
