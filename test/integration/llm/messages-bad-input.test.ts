@@ -77,11 +77,11 @@ describe('Messages API bad input', () => {
     [
       'messages of the wrong shape',
       '/v1/messages',
-      { model: 'sonnet', max_tokens: 8, messages: [{ role: 'system', content: 'x' }] },
+      { model: 'sonnet', max_tokens: 8, messages: [{ role: 'user', content: 42 }] },
       400,
       'invalid_request',
       'invalid_request_error',
-      'messages.0.role',
+      'messages.0.content',
     ],
     [
       'a tool_result without its tool_use',

@@ -11,8 +11,12 @@ const Model = Type.String({ minLength: 1, maxLength: 256 });
 /** A content block: text, image, document, tool_use, tool_result, thinking, redacted_thinking, and newer kinds. */
 const Block = Type.Object({ type: Type.String({ minLength: 1, maxLength: 64 }) });
 
+/**
+ * `user` and `assistant` are the documented roles, but clients send others: Claude Code 2.1 puts `system` turns in
+ * `messages`. An Anthropic upstream decides; translation to chat reads any role but `assistant` as the user's.
+ */
 const Message = Type.Object({
-  role: Type.Union([Type.Literal('user'), Type.Literal('assistant')]),
+  role: Type.String({ minLength: 1, maxLength: 64 }),
   content: Type.Union([Type.String(), Type.Array(Block, { maxItems: 100_000 })]),
 });
 
