@@ -17,6 +17,8 @@ export {
 } from './config-schema.ts';
 export { DEFAULT_OLLAMA_UPSTREAM_ID, DEFAULT_OLLAMA_URL, normalizeOllamaUrl } from './default-ollama.ts';
 export {
+  ANTHROPIC_ERROR_TYPES,
+  AnthropicDialect,
   type BodyValidator,
   ClientCall,
   type ClientDialect,

@@ -131,8 +131,8 @@ export function registerLlmCommands(program: Command, io: CliIo): void {
     const provider = flags.provider ?? current?.provider;
     const baseUrl = flags.baseUrl ?? current?.base_url;
     if (!provider || !baseUrl) throw new CliError('--provider and --base-url are required', 2);
-    if (!['openai', 'azure-openai', 'ollama'].includes(provider)) {
-      throw new CliError(`--provider ${provider}: one of openai, azure-openai, ollama`, 2);
+    if (!['openai', 'azure-openai', 'ollama', 'anthropic'].includes(provider)) {
+      throw new CliError(`--provider ${provider}: one of openai, azure-openai, ollama, anthropic`, 2);
     }
     const apiKeys = await readKeys(io, flags.apiKeysStdin);
     const apiVersion = flags.apiVersion ?? current?.api_version ?? undefined;
