@@ -25,8 +25,12 @@ describe('@anthropic-ai/sdk through Gatehouse to an anthropic upstream', () => {
     upstream = await createFakeLlmUpstream();
     gw = await startLlmGateway({
       file: {
-        upstreams: [{ id: 'claude', provider: 'anthropic', base_url: upstream.origin, api_keys: [UPSTREAM_KEY] }],
+        upstreams: [
+          { id: 'claude', provider: 'anthropic', base_url: upstream.origin, api_keys: [UPSTREAM_KEY] },
+          { id: 'chat', provider: 'openai', base_url: `${upstream.origin}/v1` },
+        ],
         models: [
+          { name: 'chat-model', targets: [{ upstream: 'chat', model: 'gpt-4o-mini' }] },
           { name: 'claude-sonnet-4-5', targets: [{ upstream: 'claude', model: 'claude-sonnet-4-5' }] },
           { name: 'house-claude', targets: [{ upstream: 'claude', model: 'claude-haiku-4-5' }] },
         ],
@@ -168,10 +172,20 @@ describe('@anthropic-ai/sdk through Gatehouse to an anthropic upstream', () => {
     expect(upstream.requests.at(-1)?.path).toBe('/v1/messages/count_tokens');
   });
 
+  it('estimates count_tokens itself for a model served by a chat upstream, asking no upstream', async () => {
+    const counted = await client.messages.countTokens({
+      model: 'chat-model',
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: 'how many tokens is this' }],
+    });
+    expect(counted.input_tokens).toBeGreaterThan(0);
+    expect(upstream.requests).toHaveLength(0);
+  });
+
   it('lists models in the Anthropic shape, with a bearer token too', async () => {
     const bearer = new Anthropic({ baseURL: gw.baseUrl, authToken: key, apiKey: null, maxRetries: 0 });
     const page = await bearer.models.list();
-    expect(page.data.map((model) => model.id).sort()).toEqual(['claude-sonnet-4-5', 'house-claude']);
+    expect(page.data.map((model) => model.id).sort()).toEqual(['chat-model', 'claude-sonnet-4-5', 'house-claude']);
     expect(page.data[0]).toMatchObject({ type: 'model' });
   });
 

@@ -146,9 +146,9 @@ export function registerLlmCommands(program: Command, io: CliIo): void {
   };
   const withUpstreamFlags = (command: Command) =>
     command
-      .option('--provider <provider>', 'openai | azure-openai | ollama')
+      .option('--provider <provider>', 'openai | azure-openai | ollama | anthropic')
       .option('--base-url <url>', 'the provider API base URL')
-      .option('--api-version <version>', 'Azure OpenAI api-version')
+      .option('--api-version <version>', 'Azure OpenAI api-version, or the anthropic-version an anthropic upstream sends by default')
       .option('--api-keys-stdin', 'read API keys from standard input, one per line (write-only)')
       .option('--json', 'print JSON');
   withUpstreamFlags(upstream.command('add <id>').description('Add an upstream')).action(

@@ -66,8 +66,9 @@ export const AnthropicDialect: ClientDialect<'anthropic'> = {
     return call;
   },
   nativeOnly(call) {
-    // Other upstreams are reached through chat, which has no tokenizer endpoint and runs no server tools.
-    if (call.operation === 'anthropic.count_tokens') return 'POST /v1/messages/count_tokens';
+    // Other upstreams are reached through chat, which runs no server tools. Counting tokens needs none: the route
+    // asks an Anthropic upstream, or answers from the gateway's own estimate.
+    if (call.operation === 'anthropic.count_tokens') return null;
     const tool = messagesServerTool(call.body);
     return tool === null ? null : `the server tool ${tool}`;
   },
