@@ -316,6 +316,11 @@ export class UserOAuth {
     return { revoked: true, remote: response?.ok === true };
   }
 
+  /** Whether the principal holds a grant at the upstream (usable or refreshable). */
+  async holds(serverId: string, principalId: string): Promise<boolean> {
+    return (await this.#read(serverId, principalId)) !== null;
+  }
+
   /** Principals holding a grant at the upstream. */
   async grantHolders(serverId: string): Promise<string[]> {
     const rows = await this.#options.secrets.list(`${GRANT_OWNER_PREFIX}${serverId}`);

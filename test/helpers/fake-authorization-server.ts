@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 
 /**
  * A loopback OAuth authorization server: `/authorize` approves at once (redirecting to the client's
@@ -20,6 +21,8 @@ export interface FakeAuthorizationServer {
   counts: Record<string, number>;
   /** The subject tokens accepted for token exchange, mapped to the user they identify. */
   exchangeable: Map<string, string>;
+  /** Every access and refresh token it issued (for canary checks). */
+  issued: string[];
   /** Makes `/authorize` answer with `error=access_denied`. */
   deny: boolean;
   revokeAll(): void;
@@ -122,8 +125,10 @@ export async function startFakeAuthorizationServer(client: {
       }
       const refresh = randomBytes(16).toString('hex');
       refreshTokens.set(refresh, { sub, resource });
+      const access = sign({ sub, aud: resource, exp: Date.now() + fake.expiresIn * 1000, n: randomBytes(4) });
+      fake.issued.push(access, refresh);
       return json(200, {
-        access_token: sign({ sub, aud: resource, exp: Date.now() + fake.expiresIn * 1000, n: randomBytes(4) }),
+        access_token: access,
         token_type: 'Bearer',
         expires_in: fake.expiresIn,
         refresh_token: refresh,
@@ -140,6 +145,7 @@ export async function startFakeAuthorizationServer(client: {
     subject: 'alice',
     expiresIn: 3600,
     counts,
+    issued: [],
     exchangeable: new Map(),
     deny: false,
     verify(token, audience) {
@@ -156,4 +162,54 @@ export async function startFakeAuthorizationServer(client: {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
   return fake;
+}
+
+/** An MCP upstream (SDK server, stateless) that accepts only tokens issued for its own URL, and records whose. */
+export async function startAudienceCheckingUpstream(as: FakeAuthorizationServer) {
+  const seen: string[] = [];
+  const factory = () => {
+    const server = new McpServer({ name: 'tickets', version: '1.0.0' });
+    server.registerTool('whoami', { description: 'echo' }, async () => ({ content: [{ type: 'text', text: 'ok' }] }));
+    return server;
+  };
+  const handler = createMcpHandler(factory, { legacy: 'reject' });
+  let audience = '';
+  const server: Server = createServer(async (request, reply) => {
+    const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    const claims = as.verify(token, audience);
+    if (!claims) {
+      reply.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' });
+      return reply.end();
+    }
+    seen.push(claims.sub);
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(request.headers))
+      if (typeof value === 'string') headers.set(name, value);
+    const web = new Request(`${audience}`, { method: request.method, headers, body: raw || undefined });
+    const response = await handler.fetch(web, raw ? { parsedBody: JSON.parse(raw) } : {});
+    reply.writeHead(response.status, Object.fromEntries(response.headers));
+    if (response.body === null) return void reply.end();
+    // Streamed: a listen stream stays open until the client goes.
+    const reader = response.body.getReader();
+    reply.on('close', () => void reader.cancel().catch(() => {}));
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      reply.write(value);
+    }
+    reply.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  audience = `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`;
+  return {
+    url: audience,
+    seen,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

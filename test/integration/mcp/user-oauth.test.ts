@@ -1,54 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalKekProvider } from '../../../src/domain/secrets/index.ts';
 import { McpFailure } from '../../../src/mcp/index.ts';
 import { UserOAuth, UserOAuthCallbackError, type UserOAuthSpec } from '../../../src/mcp/user-oauth.ts';
 import { createSecretService } from '../../../src/secrets/index.ts';
 import { openStore, type Store } from '../../../src/store/index.ts';
-import { type FakeAuthorizationServer, startFakeAuthorizationServer } from '../../helpers/fake-authorization-server.ts';
+import {
+  startAudienceCheckingUpstream,
+  startFakeAuthorizationServer,
+} from '../../helpers/fake-authorization-server.ts';
 import { createTempDir } from '../../helpers/gateway.ts';
 import { createTestDatabase, postgresAvailable } from '../../helpers/services.ts';
 
 const CLIENT = { id: 'gatehouse-client', secret: `client-secret-${randomBytes(8).toString('hex')}` };
 const REDIRECT = 'https://gateway.example/mcp/oauth/callback';
-
-/** An MCP upstream (SDK server, stateless) that accepts only tokens issued for its own URL, and records whose. */
-async function startAudienceCheckingUpstream(as: FakeAuthorizationServer) {
-  const seen: string[] = [];
-  const factory = () => {
-    const server = new McpServer({ name: 'tickets', version: '1.0.0' });
-    server.registerTool('whoami', { description: 'echo' }, async () => ({ content: [{ type: 'text', text: 'ok' }] }));
-    return server;
-  };
-  const handler = createMcpHandler(factory, { legacy: 'reject' });
-  let audience = '';
-  const server: Server = createServer(async (request, reply) => {
-    const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
-    const claims = as.verify(token, audience);
-    if (!claims) {
-      reply.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' });
-      return reply.end();
-    }
-    seen.push(claims.sub);
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers))
-      if (typeof value === 'string') headers.set(name, value);
-    const web = new Request(`${audience}`, { method: request.method, headers, body: raw || undefined });
-    const response = await handler.fetch(web, raw ? { parsedBody: JSON.parse(raw) } : {});
-    reply.writeHead(response.status, Object.fromEntries(response.headers));
-    reply.end(Buffer.from(await response.arrayBuffer()));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  audience = `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`;
-  return { url: audience, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 /** A browser following the link: the authorization server redirects to the gateway's callback with code and state. */
 async function followLink(link: string): Promise<Record<string, string>> {
