@@ -51,7 +51,6 @@ export const UserOAuthSchema = Type.Object(
     scopes: Type.Optional(Type.Array(Type.String({ pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' }), { maxItems: 64 })),
     /** RFC 8707 resource indicator; the server's URL when absent. */
     resource: Type.Optional(Type.String({ pattern: '^https?://' })),
-    token_exchange: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -181,7 +180,8 @@ function resolveUserOAuth(
     clientSecret: section.client_secret === undefined ? null : substituteEnv(section.client_secret, env, field),
     scopes: section.scopes ?? [],
     resource: section.resource ?? url,
-    tokenExchange: section.token_exchange ?? false,
+    // RFC 8693 exchange needs the caller's own token at the call, which the MCP edge does not hand over yet.
+    tokenExchange: false,
   };
 }
 

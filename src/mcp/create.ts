@@ -15,7 +15,7 @@ import { McpService, type McpSharedState } from './service.ts';
 import { SessionSealer } from './session.ts';
 import { McpStoreSync } from './store-sync.ts';
 import { UserConnections } from './user-connections.ts';
-import { UserOAuth } from './user-oauth.ts';
+import { userOAuthFromConfig } from './user-oauth.ts';
 import { VirtualServerStore } from './virtual-servers.ts';
 
 export interface CreateMcpServiceOptions {
@@ -45,16 +45,8 @@ async function loadSessionKey(secrets: SecretService): Promise<Buffer> {
 
 /** Per-user OAuth grants and connections, when a configured server uses them. */
 function createUsers(options: CreateMcpServiceOptions) {
-  const { config } = options;
-  if (config.oauthRedirectUrl === null) return null;
-  const oauth = new UserOAuth({
-    store: options.store,
-    secrets: options.secrets,
-    redirectUri: config.oauthRedirectUrl,
-  });
-  for (const spec of config.servers)
-    if (spec.transport !== 'stdio' && spec.userOAuth) oauth.configure(spec.id, spec.userOAuth);
-  return { oauth, connections: new UserConnections(oauth, options.logger) };
+  const oauth = userOAuthFromConfig(options.config, options.store, options.secrets);
+  return oauth ? { oauth, connections: new UserConnections(oauth, options.logger) } : null;
 }
 
 export async function createMcpService(options: CreateMcpServiceOptions): Promise<McpService> {

@@ -58,6 +58,7 @@ export {
   UserOAuth,
   UserOAuthCallbackError,
   type UserOAuthSpec,
+  userOAuthFromConfig,
 } from './user-oauth.ts';
 export { McpView, type VirtualServerDefinition } from './views.ts';
 export {

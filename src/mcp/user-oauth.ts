@@ -9,6 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { SecretService } from '../secrets/index.ts';
 import { mcpExtrasRepository, type Store } from '../store/index.ts';
+import type { McpConfig } from './config.ts';
 import { McpFailure } from './errors.ts';
 
 export interface UserOAuthSpec {
@@ -55,6 +56,15 @@ export interface UserOAuthOptions {
   /** How long a started flow may take before its `state` is refused. */
   flowTtlMs?: number;
   fetch?: typeof fetch;
+}
+
+/** The grants of every configured per-user OAuth server; null when none is configured. */
+export function userOAuthFromConfig(config: McpConfig, store: Store, secrets: SecretService): UserOAuth | null {
+  if (config.oauthRedirectUrl === null) return null;
+  const oauth = new UserOAuth({ store, secrets, redirectUri: config.oauthRedirectUrl });
+  for (const spec of config.servers)
+    if (spec.transport !== 'stdio' && spec.userOAuth) oauth.configure(spec.id, spec.userOAuth);
+  return oauth;
 }
 
 export const GRANT_OWNER_PREFIX = 'mcp-user-grant:';

@@ -7,7 +7,7 @@ import {
   startAudienceCheckingUpstream,
   startFakeAuthorizationServer,
 } from '../../helpers/fake-authorization-server.ts';
-import type { TestIdentity } from '../../helpers/gateway.ts';
+import { runCliWithEnv, type TestIdentity } from '../../helpers/gateway.ts';
 import { freePort } from '../../helpers/services.ts';
 import { connectClient, startMcpGateway } from './support.ts';
 
@@ -63,6 +63,7 @@ describe('per-user OAuth through the gateway: real SDK client, loopback authoriz
             user_oauth: {
               issuer: as.issuer,
               client_id: CLIENT.id,
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's literal env reference syntax
               client_secret: '${TICKETS_CLIENT_SECRET}',
               scopes: ['tickets:read'],
             },
@@ -76,7 +77,11 @@ describe('per-user OAuth through the gateway: real SDK client, loopback authoriz
     alice = await ctx.gateway.createIdentity();
     bob = await ctx.gateway.createIdentity();
     for (const identity of [alice, bob]) {
-      await ctx.gateway.gateway.mcp.policies.put(identity.team.id, { rules: [{ server: 'tickets', tools: ['*'] }] }, null);
+      await ctx.gateway.gateway.mcp.policies.put(
+        identity.team.id,
+        { rules: [{ server: 'tickets', tools: ['*'] }] },
+        null,
+      );
     }
     const { token } = await ctx.gateway.gateway.admin.bootstrapPlatformAdmin('admin@example.com');
     admin = { authorization: `Bearer ${token}` };
@@ -138,6 +143,21 @@ describe('per-user OAuth through the gateway: real SDK client, loopback authoriz
     const before = upstream.seen.length;
     await authorizeLink(alice);
     expect(upstream.seen.length).toBe(before);
+
+    // One CLI call revokes too (straight in the store; the gateway reads the grant on each use).
+    expect((await fetch(await authorizeLink(alice))).status).toBe(200);
+    expect((await call(alice)).content).toEqual([{ type: 'text', text: 'ok' }]);
+    const env = {
+      ...ctx.gateway.environment.env,
+      GATEHOUSE_CONFIG: ctx.configPath,
+      TICKETS_CLIENT_SECRET: CLIENT.secret,
+    };
+    expect((await runCliWithEnv(env, ['mcp', 'grants', 'list', 'tickets'])).out).toEqual([principal]);
+    const cli = await runCliWithEnv(env, ['mcp', 'grants', 'revoke', 'tickets', principal]);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain('revoked (and at the authorization server)');
+    await authorizeLink(alice);
+    expect((await runCliWithEnv(env, ['mcp', 'grants', 'revoke', 'nope', principal])).code).not.toBe(0);
   });
 
   it('refuses bad callbacks with a clear error and one audit event each, and never records a token or secret', async () => {
