@@ -5,7 +5,8 @@
 #   2. the image: `buildah bud --isolation chroot` (or `docker build`); its size and configuration are checked;
 #   3. the image's entrypoint, run: without a master key it exits 78 naming it; with one it serves /healthz, /readyz
 #      and a chat completion to a fake upstream on 127.0.0.1, the CLI in a second container creates the key and
-#      verifies the audit chain, SIGTERM drains it to exit 0, and nothing was written outside the /data volume.
+#      verifies the audit chain, SIGTERM drains it to exit 0, and nothing was written outside the /data volume;
+#   4. the same image as `serve --workers 2`: /healthz and a chat completion, then SIGTERM drains it to exit 0.
 # Everything listens on 127.0.0.1 only. Set KEEP_BASES=0 to rebuild the bases even when they exist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -176,6 +177,34 @@ wait_for() {
 
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 
+# One chat completion on port $1 with key $2 to the fake upstream; $3 names the run in the failure.
+chat_through() {
+  local reply
+  # A new key reaches the running gateway's snapshot within a second (it polls the store).
+  for _ in $(seq 1 10); do
+    reply=$(curl -sS "http://127.0.0.1:$1/v1/chat/completions" -H "authorization: Bearer $2" \
+      -H 'content-type: application/json' -d '{"model":"bench-model","messages":[{"role":"user","content":"hi"}]}')
+    jq -e '.choices[0].message.content == "The quick brown fox jumps."' <<<"$reply" >/dev/null && return 0
+    sleep 0.5
+  done
+  fail "chat completion through $3: $reply"
+}
+
+# SIGTERM to the gateway in container $1 (started in the background as GATEWAY_PID): it must drain and exit 0.
+stop_gateway() {
+  local code=0
+  if [ "$ENGINE" = docker ]; then
+    docker stop -t 30 "$1" >/dev/null
+    code=$(docker wait "$1")
+  else
+    kill -TERM "$(descendant_named "$GATEWAY_PID" tini)"
+    wait "$GATEWAY_PID" || code=$?
+  fi
+  GATEWAY_PID=
+  [ "$code" -eq 0 ] || fail "SIGTERM: the gateway exited $code: $(tail -5 "$WORK/gateway.log")"
+  grep -q 'shutting down' "$WORK/gateway.log" || fail "no drain logged on SIGTERM"
+}
+
 smoke_test() {
   mkdir -p "$WORK/data"
   [ "$ENGINE" = docker ] || as_root chown 10001:10001 "$WORK/data"
@@ -225,29 +254,20 @@ EOF
   new_container
   key=$(run_in "$CTR" "$WORK/gateway.env" key create --tenant ci --team smoke --name smoke --json | jq -r .key)
   [[ "$key" == gh_* ]] || fail "no key from key create"
-  local reply
-  # The new key reaches the running gateway's snapshot within a second (it polls the store).
-  for _ in $(seq 1 10); do
-    reply=$(curl -sS "http://127.0.0.1:$port/v1/chat/completions" -H "authorization: Bearer $key" \
-      -H 'content-type: application/json' -d '{"model":"bench-model","messages":[{"role":"user","content":"hi"}]}')
-    jq -e '.choices[0].message.content == "The quick brown fox jumps."' <<<"$reply" >/dev/null && break
-    sleep 0.5
-  done
-  jq -e '.choices[0].message.content == "The quick brown fox jumps."' <<<"$reply" >/dev/null ||
-    fail "chat completion through the image: $reply"
+  chat_through "$port" "$key" "the image"
   log "healthz, readyz, the console page and a chat completion answered"
+  stop_gateway "$gateway_ctr"
 
-  if [ "$ENGINE" = docker ]; then
-    docker stop -t 30 "$gateway_ctr" >/dev/null
-    code=$(docker wait "$gateway_ctr")
-  else
-    kill -TERM "$(descendant_named "$GATEWAY_PID" tini)"
-    code=0
-    wait "$GATEWAY_PID" || code=$?
-  fi
-  GATEWAY_PID=
-  [ "$code" -eq 0 ] || fail "SIGTERM: the gateway exited $code: $(tail -5 "$WORK/gateway.log")"
-  grep -q 'shutting down' "$WORK/gateway.log" || fail "no drain logged on SIGTERM"
+  # The same image with two request processes behind the one port (`serve --workers 2`, README "Workers").
+  log "entrypoint serving with --workers 2 on 127.0.0.1:$port"
+  new_container
+  local workers_ctr=$CTR
+  run_in "$workers_ctr" "$WORK/gateway.env" serve --workers 2 >"$WORK/gateway.log" 2>&1 &
+  GATEWAY_PID=$!
+  wait_for "http://127.0.0.1:$port/healthz"
+  chat_through "$port" "$key" "the image with --workers 2"
+  log "--workers 2: healthz and a chat completion answered"
+  stop_gateway "$workers_ctr"
 
   run_image "$WORK/gateway.env" audit verify >"$WORK/verify.log" || fail "audit verify: $(cat "$WORK/verify.log")"
   log "SIGTERM drained to exit 0; $(tail -1 "$WORK/verify.log")"

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { GatehouseConfig } from '../config/index.ts';
+import { effectivePrices } from '../domain/limits/index.ts';
 import { createMemorySharedState, createRedisSharedState, type SharedState } from '../state/index.ts';
 import type { Store } from '../store/index.ts';
 import { createGatewayAdmission } from './gateway-admission.ts';
@@ -53,7 +54,7 @@ export function createAdmissionService(options: AdmissionServiceOptions): Admiss
     state,
     settings,
     limits: config.file.limits ?? {},
-    prices: config.file.prices ?? {},
+    prices: effectivePrices(config.file.prices ?? {}, config.file.price_defaults !== false),
     ledgerSpend: (scope, window) => loadScopeSpend(store, scope, window),
     logger,
   });

@@ -90,6 +90,7 @@ export type LimitsConfig = Static<typeof LimitsConfigSchema>;
 
 /** The config file's `prices` section: model → USD per million tokens. */
 export const PricesConfigSchema = Type.Record(Type.String({ minLength: 1 }), ModelPriceSchema, {
-  description: 'Model name → USD per million tokens (input, output, cached_input). A model with no entry costs 0.',
+  description:
+    'Model name → USD per million tokens (input, output, cache_read, cache_write, reasoning); overrides the built-in defaults. A model with no entry costs 0 and is reported as unpriced.',
 });
 export type PricesConfig = Static<typeof PricesConfigSchema>;

@@ -207,7 +207,13 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
     if (usage !== null) {
       prompt = usage.prompt_tokens;
       completion = usage.completion_tokens;
-      costUsd = computeCost(prices, ticket.model, { inputTokens: prompt, outputTokens: completion });
+      costUsd = computeCost(prices, ticket.model, {
+        inputTokens: prompt,
+        outputTokens: completion,
+        cacheReadTokens: usage.cache_read_tokens,
+        cacheWriteTokens: usage.cache_write_tokens,
+        reasoningTokens: usage.reasoning_tokens,
+      });
     } else if (!outcome.aborted && outcome.failed) {
       // Refused or failed without a reply from any model (no usage reported): nothing was generated to pay for.
       prompt = 0;

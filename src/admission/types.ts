@@ -6,6 +6,7 @@
  */
 import type { AdmissionDenial, LedgerDelta, RateHeaders } from '../domain/limits/index.ts';
 import type { Principal } from '../domain/principal.ts';
+import type { Usage } from '../domain/routing/index.ts';
 import type { AdmissionTicket } from './admission-ticket.ts';
 
 /** The two log calls admission makes; a pino logger fits. */
@@ -67,7 +68,7 @@ export type AdmissionDecision =
 /** How an admitted request ended, for correcting its reservation. */
 export interface SettleOutcome {
   /** Usage the handler recorded (actual, or estimated from streamed text); null when none was recorded. */
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null;
+  usage: Usage | null;
   /** The client went away before the response completed. */
   aborted: boolean;
   /** The request ended in an error response. */

@@ -17,10 +17,14 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
       throw error;
     });
   }
-  const { runCli, flushStdio } = await import('./index.ts');
+  const [{ runCli, flushStdio }, { processHeldOpen }] = await Promise.all([
+    import('./index.ts'),
+    import('./lifetime.ts'),
+  ]);
   const code = await runCli(args);
-  // `serve` keeps the process alive until a signal; every other command ends here, once its output has drained.
-  if (code !== 0 || args[0] !== 'serve') {
+  // `serve` keeps the process alive until a signal (wherever it sits among global options); every other command
+  // ends here, once its output has drained.
+  if (code !== 0 || !processHeldOpen()) {
     await flushStdio();
     process.exit(code);
   }

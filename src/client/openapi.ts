@@ -1798,9 +1798,12 @@ export interface operations {
                                 target: string | null;
                             } | null;
                             usage: {
+                                cache_read_tokens?: number;
+                                cache_write_tokens?: number;
                                 completion_tokens: number;
                                 cost_usd?: number;
                                 prompt_tokens: number;
+                                reasoning_tokens?: number;
                                 total_tokens: number;
                             } | null;
                         }[];
@@ -3913,9 +3916,12 @@ export interface operations {
                                 target: string | null;
                             } | null;
                             usage: {
+                                cache_read_tokens?: number;
+                                cache_write_tokens?: number;
                                 completion_tokens: number;
                                 cost_usd?: number;
                                 prompt_tokens: number;
+                                reasoning_tokens?: number;
                                 total_tokens: number;
                             } | null;
                         }[];

@@ -66,6 +66,8 @@ export const FileConfigSchema = Type.Object(
     mcp: Type.Optional(McpFileSectionSchema),
     limits: Type.Optional(LimitsConfigSchema),
     prices: Type.Optional(PricesConfigSchema),
+    /** Whether the built-in list prices of well-known models apply under `prices` (src/domain/limits/price-defaults.ts). */
+    price_defaults: Type.Optional(Type.Boolean()),
     audit: Type.Optional(
       Type.Object(
         {

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { DIALECTS } from '../llm/dialects/registry.ts';
 
 /** One entry of `contracts/surfaces.json`: the registry every route must appear in (DESIGN §2 invariant 1). */
 export const SurfaceSchema = Type.Object(
@@ -21,6 +22,7 @@ export const SurfaceSchema = Type.Object(
     auditMeta: Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true }),
     classification: Type.Union(['public', 'internal', 'confidential', 'restricted'].map((c) => Type.Literal(c))),
     description: Type.String({ minLength: 1 }),
+    dialect: Type.Optional(Type.Union(Object.keys(DIALECTS).map((id) => Type.Literal(id)))),
   },
   { $id: 'surface', additionalProperties: false },
 );

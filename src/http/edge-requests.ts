@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { uuidv7 } from '../domain/ids.ts';
 import { RequestContext } from './context.ts';
+import { ERROR_CODE_HEADER } from './error-handler.ts';
 import { type GatehouseError, httpError } from './errors.ts';
 import { auditResponse, buildDraft, watchResponse } from './pipeline/audit.ts';
 import type { GatewayPipelineDeps } from './pipeline/deps.ts';
@@ -38,6 +39,7 @@ export function createFrameworkErrorHandler(maxParamLength: number) {
     request.gh.errorCode = mapped.code;
     // No onResponse hook runs for these replies; the unmatched surface's replies are not held (auth `none`).
     reply.raw.once('finish', () => auditResponse.call(request.server, request, reply, noop));
+    reply.header(ERROR_CODE_HEADER, mapped.code);
     reply.code(mapped.statusCode).send(mapped.toResponseObject());
   };
 }
@@ -70,7 +72,7 @@ function answerOnSocket(socket: Socket, requestId: string, error: GatehouseError
     `HTTP/1.1 ${error.statusCode} ${STATUS_CODES[error.statusCode] ?? 'Error'}\r\n` +
       'content-type: application/json; charset=utf-8\r\n' +
       `content-length: ${Buffer.byteLength(body)}\r\n` +
-      `x-gatehouse-request-id: ${requestId}\r\n${extra}` +
+      `x-gatehouse-request-id: ${requestId}\r\n${ERROR_CODE_HEADER}: ${error.code}\r\n${extra}` +
       'connection: close\r\n\r\n' +
       body,
   );

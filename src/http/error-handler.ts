@@ -1,8 +1,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../identity/index.ts';
-import { InvalidBodyError } from '../llm/index.ts';
+import { dialectFor, InvalidBodyError } from '../llm/index.ts';
 import { ConflictError, NotFoundError } from '../store/index.ts';
 import { GatehouseError, httpError } from './errors.ts';
+import type { Surface } from './surfaces.ts';
 
 const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 
@@ -53,6 +54,24 @@ export function toGatehouseError(error: unknown, bodyLimit: number, contentType 
   return new GatehouseError('internal_error', { cause: error });
 }
 
+/**
+ * The stable catalog code of every error response, whatever its envelope: Ollama's `{"error":"<message>"}` has no
+ * field for it, and a client of any dialect can branch on this header without parsing the body.
+ */
+export const ERROR_CODE_HEADER = 'x-gatehouse-error-code';
+
+/** The body `error` takes on `surface`: its dialect's envelope (DESIGN §2 invariant 5), else the default one. */
+export function errorBodyFor(error: GatehouseError, surface: Surface | undefined): unknown {
+  if (surface?.dialect === undefined) return error.toResponseObject();
+  return dialectFor(surface.dialect).errorBody({
+    status: error.statusCode,
+    type: error.type,
+    code: error.code,
+    message: error.message,
+    param: error.param,
+  });
+}
+
 /** The single writer of error bodies (STYLE §5). */
 export function createErrorHandler(bodyLimit: number) {
   return function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
@@ -65,7 +84,8 @@ export function createErrorHandler(bodyLimit: number) {
     if (mapped.statusCode === 401 && !reply.hasHeader('www-authenticate')) {
       reply.header('www-authenticate', 'Bearer realm="gatehouse"');
     }
-    reply.code(mapped.statusCode).send(mapped.toResponseObject());
+    reply.header(ERROR_CODE_HEADER, mapped.code);
+    reply.code(mapped.statusCode).send(errorBodyFor(mapped, request.gh?.surface));
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Dialect } from '../domain/routing/index.ts';
 import { openapiSurfaces } from './openapi/surfaces.ts';
 import { adminSurfaces } from './routes/admin/surfaces.ts';
 import { consoleSurfaces } from './routes/console/surfaces.ts';
@@ -48,6 +49,11 @@ export interface Surface {
   auditMeta: string[];
   classification: DataClassification;
   description: string;
+  /**
+   * The LLM dialect whose clients call this route: its errors are rendered in that dialect's envelope (Ollama
+   * clients read `{"error":"<message>"}`). Absent: the OpenAI-style envelope, the default of every other surface.
+   */
+  dialect?: Dialect;
 }
 
 /** The pseudo-surface every unmatched request is audited under. */

@@ -112,4 +112,38 @@ describe('ollama npm client against Gatehouse', () => {
       ['ollama.blocked.copy', 403, 'ollama_endpoint_blocked'],
     ]);
   });
+
+  // Issue 13: the client reads `error` as a string; the OpenAI-style object showed as `ResponseError: [object Object]`.
+  it("reads every refusal as a message in Ollama's envelope, the stable code in a header", async () => {
+    const unknownModel = await ollama
+      .chat({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] })
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    expect(unknownModel).toMatchObject({ name: 'ResponseError', status_code: 404 });
+    const message = (unknownModel as Error).message;
+    expect(message).not.toContain('[object Object]');
+    expect(message).toContain('no-such-model');
+    const anonymous = new Ollama({ host: gw.baseUrl });
+    const refused = await anonymous.list().then(
+      () => null,
+      (error: unknown) => error as Error,
+    );
+    expect(refused?.message).toMatch(/key/i);
+    expect(refused?.message).not.toContain('[object Object]');
+    const raw = await fetch(`${gw.baseUrl}/api/chat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await gw.createKey()}`, 'content-type': 'application/json' },
+      body: '{"model":',
+    });
+    expect(raw.status).toBe(400);
+    expect(raw.headers.get('x-gatehouse-error-code')).toBe('invalid_json');
+    const body = (await raw.json()) as unknown;
+    expect(body).toEqual({ error: expect.any(String) });
+    // The other dialects keep the OpenAI-style envelope, with the same header.
+    const openai = await fetch(`${gw.baseUrl}/v1/models`);
+    expect(openai.headers.get('x-gatehouse-error-code')).toBe('missing_api_key');
+    expect(await openai.json()).toMatchObject({ error: { code: 'missing_api_key', type: 'authentication_error' } });
+  });
 });

@@ -59,6 +59,8 @@ export interface FakeLlmUpstream {
   finishReason: string | null;
   /** Members added to Responses API replies, unknown to the gateway. */
   extra: Record<string, unknown>;
+  /** Chat usage details: `prompt_tokens_details.cached_tokens` and `completion_tokens_details.reasoning_tokens`. */
+  usageDetails: { cached: number; reasoning: number } | null;
   fail(fault: FakeFault, options?: { times?: number; when?: (request: RecordedRequest) => boolean }): void;
   /** Resolves with the next request whose client disconnects early. */
   nextAbort(): Promise<RecordedRequest>;
@@ -100,6 +102,7 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
     reasoning: null,
     finishReason: null,
     extra: {},
+    usageDetails: null,
     fail(fault, options = {}) {
       rules.push({ fault, times: options.times ?? 1, when: options.when });
     },
@@ -113,6 +116,7 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
       fake.reasoning = null;
       fake.finishReason = null;
       fake.extra = {};
+      fake.usageDetails = null;
     },
     close: async () => {
       for (const socket of sockets) socket.destroy();
@@ -132,7 +136,14 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
 
   function usage(body: Body, completion: number) {
     const prompt = promptTokens(body);
-    return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+    const counts = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+    const details = fake.usageDetails;
+    if (details === null) return counts;
+    return {
+      ...counts,
+      prompt_tokens_details: { cached_tokens: details.cached },
+      completion_tokens_details: { reasoning_tokens: details.reasoning },
+    };
   }
 
   async function streamChunks(res: ServerResponse, chunks: string[], fault: FakeFault | null): Promise<void> {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
 import { compileConfigServices } from '../../vault/index.ts';
 import { parseWorkerCount, WorkerCountError } from '../../workers/worker-count.ts';
+import { holdProcessOpen } from '../lifetime.ts';
 import { CliError, type CliIo, configPathOf } from '../run.ts';
 
 function workerCount(value: string): number {
@@ -26,6 +27,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
       // Loaded on demand: every other command starts without the HTTP server's modules.
       const { serve } = await import('../../serve.ts');
       await serve(configPath, { workers });
+      holdProcessOpen();
     });
   program
     .command('config')

@@ -71,6 +71,10 @@ export const AuditUsageSchema = Type.Object(
     prompt_tokens: Count,
     completion_tokens: Count,
     total_tokens: Count,
+    /** Subsets of prompt_tokens and completion_tokens, present when the upstream reported them. */
+    cache_read_tokens: Type.Optional(Count),
+    cache_write_tokens: Type.Optional(Count),
+    reasoning_tokens: Type.Optional(Count),
     cost_usd: Type.Optional(Type.Number({ minimum: 0 })),
   },
   { additionalProperties: false },

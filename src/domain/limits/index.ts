@@ -52,7 +52,15 @@ export {
   type Reservation,
   USD_EPSILON,
 } from './admission-result.ts';
-export { computeCost, estimateCost, findPrice, type ModelPrice, type PriceTable, type TokenUsage } from './cost.ts';
+export {
+  computeCost,
+  costAt,
+  estimateCost,
+  findPrice,
+  type ModelPrice,
+  type PriceTable,
+  type TokenUsage,
+} from './cost.ts';
 export {
   type CallEstimate,
   CHARS_PER_TOKEN,
@@ -77,5 +85,6 @@ export {
   owedAt,
 } from './gcra.ts';
 export { aggregateLedgerDeltas, type LedgerDelta, utcDay } from './ledger.ts';
+export { DEFAULT_PRICES, effectivePrices } from './price-defaults.ts';
 export { BudgetLimitSchema, LimitPolicySchema, ModelPriceSchema, PriceTableSchema } from './schemas.ts';
 export { BUDGET_WINDOWS, type BudgetWindow, isBudgetWindow, windowKey, windowResetAt } from './windows.ts';

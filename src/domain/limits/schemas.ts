@@ -33,13 +33,25 @@ export const LimitPolicySchema = Type.Object(
 );
 
 export const ModelPriceSchema = Type.Object(
-  { input: UsdPerMillion, output: UsdPerMillion, cached_input: Type.Optional(UsdPerMillion) },
-  { additionalProperties: false },
+  {
+    input: UsdPerMillion,
+    output: UsdPerMillion,
+    cache_read: Type.Optional(UsdPerMillion),
+    cache_write: Type.Optional(UsdPerMillion),
+    reasoning: Type.Optional(UsdPerMillion),
+    cached_input: Type.Optional({ ...UsdPerMillion, description: 'Older name of cache_read.' }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'USD per million tokens. Cache reads and writes default to the input rate, reasoning to the output rate.',
+  },
 );
 
 export const PriceTableSchema = Type.Record(Type.String({ minLength: 1 }), ModelPriceSchema, {
   $id: 'price-table',
-  description: 'Model name → price. A model with no entry costs 0.',
+  description:
+    'Model name → price. A dated snapshot name falls back to its undated name; a model with no entry costs 0 and is reported as unpriced.',
 });
 
 // Compile-time guards: a value the schema accepts is a value the domain takes.

@@ -16,6 +16,7 @@ import {
   type GatewayEnvironment,
   REPO_ROOT,
   runCliWithEnv,
+  spawnGatewayProcess,
   startGateway,
 } from '../../helpers/gateway.ts';
 
@@ -292,5 +293,32 @@ describe('gatehouse CLI (sqlite)', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/^gatehouse: .*existing\.jsonl/);
     expect(readFileSync(out, 'utf8')).toBe('keep me\n');
+  });
+
+  // Issue 17: with a global option before the command, the entry read argv[0] (`--config`), took the command for a
+  // one-shot one and exited as soon as the server had started listening.
+  it('keeps serving when global options precede serve', { timeout: 60_000 }, async () => {
+    const configFile = join(environment.dataDir, 'serve-after-option.yaml');
+    writeFileSync(configFile, 'models: []\n');
+    const server = spawnGatewayProcess({ ...env, LOG_LEVEL: 'info' }, ['--config', configFile, 'serve'], {
+      entry: 'src/cli/main.ts',
+    });
+    try {
+      const baseUrl = await server.baseUrl;
+      let exited = false;
+      void server.exit.then(() => {
+        exited = true;
+      });
+      // Two round trips after listening: a process on its way out would already have closed the socket or exited.
+      for (const path of ['/healthz', '/readyz']) {
+        const response = await request(`${baseUrl}${path}`);
+        await response.body.dump();
+        expect(response.statusCode).toBe(200);
+      }
+      expect(exited).toBe(false);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exit;
+    }
   });
 });

@@ -104,7 +104,14 @@ describe('issue 14: fuzzing every surface family', () => {
     await environment?.dispose();
   });
 
-  function checkShape(path: string, status: number, text: string): string | null {
+  // Each surface's own envelope (issue 13): Ollama's routes answer `{"error":"<message>"}`, MCP JSON-RPC, every
+  // other one the OpenAI-style object. The stable code is in `x-gatehouse-error-code` on every routed refusal.
+  function checkShape(
+    path: string,
+    status: number,
+    text: string,
+    headers: Record<string, string | string[] | undefined>,
+  ): string | null {
     if (status < 400) return null;
     const parsed = JSON.parse(text) as Record<string, unknown>;
     if (path === '/mcp' && 'jsonrpc' in parsed) {
@@ -114,9 +121,17 @@ describe('issue 14: fuzzing every surface family', () => {
       });
       return ((parsed.error as { data?: { code?: string } }).data?.code as string | undefined) ?? null;
     }
-    const error = parsed.error as Record<string, unknown>;
+    const headerCode = headers['x-gatehouse-error-code'];
+    expect(headerCode).toEqual(expect.any(String));
     expect(Object.keys(parsed)).toEqual(['error']);
+    if (typeof parsed.error === 'string') {
+      expect(path.startsWith('/api/')).toBe(true);
+      expect(parsed.error.length).toBeGreaterThan(0);
+      return headerCode as string;
+    }
+    const error = parsed.error as Record<string, unknown>;
     expect(Object.keys(error).sort()).toEqual(['code', 'message', 'param', 'type']);
+    expect(error.code).toBe(headerCode);
     return error.code as string;
   }
 
@@ -146,7 +161,7 @@ describe('issue 14: fuzzing every surface family', () => {
           const requestId = response.headers['x-gatehouse-request-id'] as string;
           expect(requestId).toBeTruthy();
           seen.push({ requestId, status: response.statusCode });
-          const code = checkShape(path, response.statusCode, text);
+          const code = checkShape(path, response.statusCode, text, response.headers);
           if (response.statusCode >= 500) expect(code).toMatch(UPSTREAM_CAUSED);
           if (path === '/admin/v1/tenants' && response.statusCode === 201) created++;
         }),
@@ -219,7 +234,7 @@ describe('issue 14: fuzzing every surface family', () => {
         expect(requestId).toBeTruthy();
         seen.push({ requestId, status: reply.status });
         if (reply.status >= 400) {
-          const code = checkShape(path.startsWith('/mcp') ? '/mcp' : path, reply.status, reply.body);
+          const code = checkShape(path.startsWith('/mcp') ? '/mcp' : path, reply.status, reply.body, reply.headers);
           if (reply.status >= 500) expect(code).toMatch(UPSTREAM_CAUSED);
         }
       }),

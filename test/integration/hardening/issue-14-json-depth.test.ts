@@ -31,27 +31,27 @@ describe('issue 14 finding 7: JSON nesting depth', () => {
     return {
       status: response.statusCode,
       requestId: response.headers['x-gatehouse-request-id'] as string,
+      code: response.headers['x-gatehouse-error-code'],
       body: (await response.body.json()) as Record<string, unknown>,
     };
   }
 
+  const TOO_DEEP = 'The JSON body nests objects and arrays deeper than 128 levels.';
   it.each([
     ['/v1/chat/completions', 'application/json'],
     ['/v1/embeddings', 'application/json'],
     ['/api/chat', 'application/json'],
     ['/api/generate', 'application/x-www-form-urlencoded'],
-  ])('%s (%s): 5,000 levels get 400 json_too_deep in the OpenAI shape, audited once', async (path, type) => {
+  ])("%s (%s): 5,000 levels get 400 json_too_deep in the surface's envelope, audited once", async (path, type) => {
     const body = `{"model":"m","messages":[{"role":"user","content":"hi"}],"prompt":"x","input":"x","metadata":${deep(5000)}}`;
     const result = await post(path, key, body, type);
     expect(result.status).toBe(400);
-    expect(result.body).toEqual({
-      error: {
-        message: 'The JSON body nests objects and arrays deeper than 128 levels.',
-        type: 'invalid_request_error',
-        code: 'json_too_deep',
-        param: null,
-      },
-    });
+    expect(result.code).toBe('json_too_deep');
+    expect(result.body).toEqual(
+      path.startsWith('/api/')
+        ? { error: TOO_DEEP }
+        : { error: { message: TOO_DEEP, type: 'invalid_request_error', code: 'json_too_deep', param: null } },
+    );
     const events = (await gw.auditEvents()).filter((event) => event.request_id === result.requestId);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ status: 400, error_code: 'json_too_deep', outcome: 'client_error' });

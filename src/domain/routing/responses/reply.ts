@@ -1,6 +1,6 @@
 import { asArray, isObject, type TranslateContext, toUnixSeconds } from '../translate/shared.ts';
 import type { JsonObject, Usage } from '../types.ts';
-import { makeUsage } from '../usage.ts';
+import { makeUsage, withDetails } from '../usage.ts';
 import { type ToolName, toolNamesOf } from './tools.ts';
 
 /**
@@ -48,12 +48,15 @@ export function chatUsageToResponses(usage: unknown): JsonObject | null {
   };
 }
 
-/** Usage from a Responses API `usage` object (input/output tokens); null when absent. */
+/**
+ * Usage from a Responses API `usage` object (input/output tokens, with `input_tokens_details.cached_tokens` and
+ * `output_tokens_details.reasoning_tokens` when present); null when absent.
+ */
 export function readResponsesUsage(value: unknown): Usage | null {
   if (!isObject(value)) return null;
   const usage = makeUsage(count(value.input_tokens), count(value.output_tokens));
   usage.total_tokens = Math.max(usage.total_tokens, count(value.total_tokens));
-  return usage;
+  return withDetails(usage, value.input_tokens_details, value.output_tokens_details);
 }
 
 /** Chat finish reasons → the response's status and why it is incomplete (Responses API: `incomplete_details`). */

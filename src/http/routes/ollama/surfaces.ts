@@ -11,6 +11,7 @@ function call(id: string, path: string, permission: string, description: string)
     auditMeta: LLM_CALL_META,
     classification: 'confidential',
     description,
+    dialect: 'ollama',
   };
 }
 
@@ -24,6 +25,7 @@ function read(id: string, method: string, path: string, description: string, aud
     auditMeta,
     classification: 'internal',
     description,
+    dialect: 'ollama',
   };
 }
 
@@ -50,6 +52,7 @@ const blocked: Surface[] = BLOCKED_OLLAMA_PATHS.map((path) => ({
   auditMeta: [],
   classification: 'internal',
   description: `Ollama model management (${path}): always refused with 403 ollama_endpoint_blocked.`,
+  dialect: 'ollama',
 }));
 
 export const ollamaSurfaces: Surface[] = [

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Usage } from '../../../domain/routing/index.ts';
 import type { ClientCall, LlmService } from '../../../llm/index.ts';
 import { type CallAudit, type LlmResult, UnknownModelError, UpstreamError } from '../../../providers/index.ts';
 import type { RequestContext } from '../../context.ts';
@@ -19,7 +20,7 @@ export function requireLlm(options: LlmRoutesOptions): LlmService {
   return options.llm;
 }
 
-const ZERO_USAGE = Object.freeze({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
+const ZERO_USAGE: Readonly<Usage> = Object.freeze({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
 
 function recordCall(context: RequestContext, audit: CallAudit): void {
   if (audit.upstream !== null) {
@@ -32,6 +33,9 @@ function recordCall(context: RequestContext, audit: CallAudit): void {
     completion_tokens: usage.completion_tokens,
     total_tokens: usage.total_tokens,
   };
+  if (usage.cache_read_tokens !== undefined) context.usage.cache_read_tokens = usage.cache_read_tokens;
+  if (usage.cache_write_tokens !== undefined) context.usage.cache_write_tokens = usage.cache_write_tokens;
+  if (usage.reasoning_tokens !== undefined) context.usage.reasoning_tokens = usage.reasoning_tokens;
   context.setMeta('ttft_ms', audit.ttft_ms);
   if (audit.queue_wait_ms !== null) context.setMeta('queue_wait_ms', audit.queue_wait_ms);
   context.setMeta('truncated', audit.truncated);
