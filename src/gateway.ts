@@ -392,6 +392,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     vault,
     usage: { store },
     llm,
+    promptLogs,
     mcp: { service: mcp, store, secrets, state: limits.state, loopbackOnly: isLoopbackHost(config.host) },
   });
 

@@ -7,6 +7,7 @@ import { drainConnectionsOnClose } from './drain.ts';
 import { createFrameworkErrorHandler, handleClientError, refuseConnect } from './edge-requests.ts';
 import { createErrorHandler, handleNotFound } from './error-handler.ts';
 import './fastify-types.ts';
+import type { PromptLogRecorder } from '../prompt-log/index.ts';
 import { registerJsonBodyParser } from './json-body.ts';
 import { collectRoutes, openapiRoutes } from './openapi/index.ts';
 import { type GatewayPipelineDeps, pipelinePlugin } from './pipeline/index.ts';
@@ -38,6 +39,8 @@ export interface BuildAppOptions {
   surfaces?: readonly Surface[];
   /** The LLM data plane behind `/v1/*`, `/api/*` and `/admin/v1/llm/*`; without one those answer 502. */
   llm?: LlmService | null;
+  /** Opt-in prompt logging for the LLM routes; without it nothing is recorded. */
+  promptLogs?: PromptLogRecorder | null;
   /** The MCP tool gateway behind `/mcp`, `/mcp/v1/*` and `/admin/v1/mcp/*`; without one every server is unknown. */
   mcp?: McpRoutesOptions['mcp'];
   /** The credential vault behind `/vault/*`; without one every vault service is unknown (404). */
@@ -148,8 +151,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(vaultRoutes, { vault: options.vault ?? null });
   await app.register(mcpRoutes, { mcp: options.mcp ?? null });
   await app.register(usageRoutes, { usage: options.usage ?? null });
-  await app.register(openaiRoutes, { llm: options.llm ?? null });
-  await app.register(ollamaRoutes, { llm: options.llm ?? null });
+  const llmRoutes = { llm: options.llm ?? null, promptLogs: options.promptLogs ?? null };
+  await app.register(openaiRoutes, llmRoutes);
+  await app.register(ollamaRoutes, llmRoutes);
   for (const family of options.families ?? []) await app.register(family);
   return app;
 }

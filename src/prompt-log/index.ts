@@ -2,6 +2,7 @@
 export {
   type PromptLogEntry,
   type PromptLogRecord,
+  type PromptLogRecorder,
   PromptLogStore,
   type PromptLogStoreOptions,
   promptLogTtlMs,

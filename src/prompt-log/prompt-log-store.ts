@@ -51,7 +51,13 @@ export function promptLogTtlMs(optIn: unknown, maxTtlS: number): number | null {
   return Math.min(ttl, maxTtlS) * 1000;
 }
 
-export class PromptLogStore {
+/** What the LLM routes use: whether an opt-in stores anything (so nothing is captured otherwise), and the write. */
+export interface PromptLogRecorder {
+  accepts(optIn: unknown): boolean;
+  record(record: PromptLogRecord): Promise<boolean>;
+}
+
+export class PromptLogStore implements PromptLogRecorder {
   readonly #options: PromptLogStoreOptions;
   readonly #now: () => number;
   #timer: NodeJS.Timeout | null = null;
@@ -59,6 +65,10 @@ export class PromptLogStore {
   constructor(options: PromptLogStoreOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+  }
+
+  accepts(optIn: unknown): boolean {
+    return promptLogTtlMs(optIn, this.#options.maxTtlS) !== null;
   }
 
   /** Stores the call when its key opted in; returns whether it did. Never stores for a key that did not. */

@@ -43,7 +43,7 @@ export function createCallHandler(options: LlmRoutesOptions) {
   return async function handleLlmCall(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const call = request.gh.call;
     if (call === null) throw new Error('model-call route reached its handler without a call');
-    await relayLlmCall(request, reply, requireLlm(options), call);
+    await relayLlmCall(request, reply, requireLlm(options), call, options.promptLogs ?? null);
   };
 }
 

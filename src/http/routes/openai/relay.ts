@@ -1,16 +1,20 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Usage } from '../../../domain/routing/index.ts';
 import type { ClientCall, LlmService } from '../../../llm/index.ts';
+import type { PromptLogRecorder } from '../../../prompt-log/index.ts';
 import { type CallAudit, type LlmResult, UnknownModelError, UpstreamError } from '../../../providers/index.ts';
 import type { RequestContext } from '../../context.ts';
 import { GatehouseError } from '../../errors.ts';
 import { signalOnDisconnect } from './disconnect-signal.ts';
+import { PromptCapture } from './prompt-capture.ts';
 import { toCatalogError } from './upstream-errors.ts';
 
 /** What every LLM route needs; built once at startup. */
 export interface LlmRoutesOptions {
   /** Null in apps built without one (some tests): every LLM route then answers 502 `upstream_unavailable`. */
   llm: LlmService | null;
+  /** Opt-in prompt logging (issue 18); null or absent: nothing is ever recorded. */
+  promptLogs?: PromptLogRecorder | null;
 }
 
 export function requireLlm(options: LlmRoutesOptions): LlmService {
@@ -65,6 +69,7 @@ async function writeStream(
   reply: FastifyReply,
   result: Extract<LlmResult, { kind: 'stream' }>,
   upstreamNs: bigint,
+  capture: PromptCapture | null,
 ): Promise<void> {
   const context = request.gh;
   reply.hijack();
@@ -74,7 +79,7 @@ async function writeStream(
   headers['cache-control'] = 'no-cache';
   headers['x-gatehouse-overhead-ms'] = overheadMs(context, upstreamNs);
   reply.raw.writeHead(200, headers);
-  const audit = await result.stream.pipeTo(reply.raw);
+  const audit = await result.stream.pipeTo(capture === null ? reply.raw : capture.tee(reply.raw));
   recordCall(context, audit);
 }
 
@@ -88,8 +93,10 @@ export async function relayLlmCall(
   reply: FastifyReply,
   llm: LlmService,
   call: ClientCall,
+  promptLogs: PromptLogRecorder | null = null,
 ): Promise<void> {
   const context = request.gh;
+  const capture = PromptCapture.forCall(promptLogs, context.principal, context.requestId, call.body);
   const settlement = new CallSettlement();
   context.pending = settlement.promise;
   let upstreamNs = 0n;
@@ -106,10 +113,15 @@ export async function relayLlmCall(
       context.upstreamNs = upstreamNs;
     }
     if (result.kind === 'stream') {
-      await writeStream(request, reply, result, upstreamNs);
+      await writeStream(request, reply, result, upstreamNs, capture);
+      capture?.recordLater(request.log);
       return;
     }
     recordCall(context, result.audit);
+    if (capture !== null) {
+      capture.keepReply(result.body);
+      capture.recordLater(request.log);
+    }
     reply.header('x-gatehouse-overhead-ms', overheadMs(context, upstreamNs));
     reply.code(result.status).type(result.contentType).send(result.body);
   } catch (error) {
