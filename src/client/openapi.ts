@@ -6763,7 +6763,7 @@ export interface operations {
                         content: string | {
                             type: string;
                         }[];
-                        role: "user" | "assistant";
+                        role: string;
                     }[];
                     model?: string;
                     stream?: boolean;
@@ -6806,7 +6806,7 @@ export interface operations {
                         content: string | {
                             type: string;
                         }[];
-                        role: "user" | "assistant";
+                        role: string;
                     }[];
                     model?: string;
                     system?: string | {
