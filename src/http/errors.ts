@@ -285,6 +285,11 @@ export const ERROR_CATALOG = {
     type: 'authentication_error',
     message: 'The MCP server {server} needs your authorization: open {url} to grant it, then retry.',
   },
+  mcp_authorization_failed: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The MCP server authorization did not complete ({reason}): {detail}.',
+  },
   mcp_origin_not_allowed: {
     status: 403,
     type: 'permission_error',
