@@ -241,6 +241,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     router: {
       ...options.llm?.router,
       onQueueWait: (wait) => metrics.observeUpstreamQueueWait(wait.upstream, wait.outcome, wait.seconds),
+      onAttempt: metrics.countUpstreamAttempt,
     },
     file: config.file,
     store,
@@ -264,6 +265,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     logger,
     state: limits.state,
     onQuarantine: (event) => audit.enqueue(quarantineAuditDraft(event, config.regionId)),
+    onToolCall: metrics.observeMcpToolCall,
   });
   const auditExport = config.audit.export
     ? new AuditStreamExporter({

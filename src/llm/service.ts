@@ -36,7 +36,7 @@ export interface LlmServiceOptions {
   /** Default mode: an unknown model re-lists the local Ollama at most this often (default 2 s). */
   rediscoverMinMs?: number;
   /** Router tuning (retry policy, pools); tests shorten backoffs with it. */
-  router?: Pick<LlmRouterOptions, 'policy' | 'pool' | 'maxResponseBytes' | 'onQueueWait'>;
+  router?: Pick<LlmRouterOptions, 'policy' | 'pool' | 'maxResponseBytes' | 'onQueueWait' | 'onAttempt'>;
 }
 
 const EMPTY: StoredLlmConfig = { upstreams: [], groups: [] };
