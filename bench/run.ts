@@ -5,15 +5,18 @@
  * the bare proxy, CPU per request, RSS, and the streaming time to first byte. Then it runs the gateway of another
  * revision (BENCH_BASE, default `main`; `none` skips it) beside this one, in interleaved rounds. BENCH_DURATION
  * (s, default 8), BENCH_WARMUP (s, default 4), BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 6) and
- * BENCH_ROUND_SECONDS (default 3) bound it.
+ * BENCH_ROUND_SECONDS (default 3) bound it. BENCH_SECTIONS (comma-separated, default all) runs only some of
+ * `saturation`, `surfaces`, `steady`, `ttfb`, `telemetry`, `base`, `mcp`: one figure re-measured without the rest.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { startFixtureHttp } from '../test/integration/mcp/fixture.ts';
 import { checkOutBase, interleave, median } from './compare.ts';
 import { runFixedRate } from './fixed-rate.ts';
+import { benchMcp } from './mcp.ts';
 import { benchTelemetry } from './telemetry.ts';
 import { runWrk, type WrkResult } from './wrk.ts';
 
@@ -25,6 +28,8 @@ const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 4);
 const BASE_REF = process.env.BENCH_BASE ?? 'main';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const ROUND_S = Number(process.env.BENCH_ROUND_SECONDS ?? 3);
+const SECTIONS = process.env.BENCH_SECTIONS?.split(',').map((name) => name.trim());
+const runs = (section: string): boolean => SECTIONS === undefined || SECTIONS.includes(section);
 
 interface Child {
   process: ChildProcess;
@@ -197,11 +202,12 @@ async function warmUp(child: Child, scratchDir: string): Promise<void> {
 }
 
 /**
- * This gateway against another revision's, at saturation, in alternating rounds (see `interleave`): the per-round
- * throughput ratio and its median, and each side's request-thread time per request. With BENCH_BASE at the
- * checked-out revision it is an A/A run, which shows how far this host's noise alone moves the ratio.
+ * This gateway against another revision's and the bare proxy, at saturation, in alternating rounds (see
+ * `interleave`): the per-round throughput ratio and its median, and each side's process CPU time and
+ * request-thread time per request. With BENCH_BASE at the checked-out revision it is an A/A run, which shows how
+ * far this host's noise alone moves the ratio.
  */
-async function compareWithBase(upstream: Child, current: Child, scratchDir: string): Promise<void> {
+async function compareWithBase(upstream: Child, bare: Child, current: Child, scratchDir: string): Promise<void> {
   const checkout = checkOutBase(BASE_REF);
   if ('skipped' in checkout) {
     console.log(`\nagainst ${BASE_REF}: skipped, ${checkout.skipped}`);
@@ -218,24 +224,35 @@ async function compareWithBase(upstream: Child, current: Child, scratchDir: stri
     }
     await warmUp(base, scratchDir);
     console.log(
-      `\nagainst ${BASE_REF} (${checkout.commit}): ${ROUNDS} interleaved rounds of ${ROUND_S}s per side, wrk as above`,
+      `\nagainst ${BASE_REF} (${checkout.commit}): ${ROUNDS} interleaved rounds of ${ROUND_S}s per side (bare proxy in each round), wrk as above`,
     );
     console.log(
-      'scenario   base rps  current rps  ratio (median)  per-round ratios              loop µs/req base / current',
+      'scenario   base rps  current rps  bare rps  ratio (median)  per-round ratios              cpu µs/req base / current / bare  loop µs/req base / current',
     );
     for (const stream of [false, true]) {
       const against = base;
-      const rounds = await interleave(ROUNDS, (side) =>
-        measure(side === 'base' ? against : current, stream, scratchDir, ROUND_S),
-      );
-      const ratios = rounds.current.map((r, i) => r.rps / (rounds.base[i]?.rps ?? Number.NaN));
+      const rounds = await interleave(ROUNDS, async (side) => {
+        const target = side === 'base' ? against : current;
+        // The bare proxy runs beside the base side each round, so its figure sees the same moment of the host.
+        if (side === 'current') return { gateway: await measure(target, stream, scratchDir, ROUND_S), bare: null };
+        const measured = await measure(target, stream, scratchDir, ROUND_S);
+        return { gateway: measured, bare: await measure(bare, stream, scratchDir, ROUND_S) };
+      });
+      const sides = (list: typeof rounds.base) => list.map((r) => r.gateway);
+      const ratios = rounds.current.map((r, i) => r.gateway.rps / (rounds.base[i]?.gateway.rps ?? Number.NaN));
+      const bareRuns = rounds.base.flatMap((r) => (r.bare ? [r.bare] : []));
       const rps = (side: Measured[]) => median(side.map((r) => r.rps));
+      const cpu = (side: Measured[]) => median(side.map((r) => r.cpuPerRequestUs));
       const loop = (side: Measured[]) => median(side.map((r) => r.loopPerRequestUs));
+      const b = sides(rounds.base);
+      const c = sides(rounds.current);
       console.log(
-        `${stream ? 'streaming' : 'json     '}  ${fmt(rps(rounds.base), 0).padStart(8)}  ${fmt(rps(rounds.current), 0).padStart(11)}  ${`${fmt(median(ratios))}x`.padStart(14)}  ${ratios
+        `${stream ? 'streaming' : 'json     '}  ${fmt(rps(b), 0).padStart(8)}  ${fmt(rps(c), 0).padStart(11)}  ${fmt(rps(bareRuns), 0).padStart(8)}  ${`${fmt(median(ratios))}x`.padStart(14)}  ${ratios
           .map((r) => fmt(r))
           .join(' ')
-          .padEnd(28)}  ${fmt(loop(rounds.base), 0)} / ${fmt(loop(rounds.current), 0)}`,
+          .padEnd(
+            28,
+          )}  ${`${fmt(cpu(b), 0)} / ${fmt(cpu(c), 0)} / ${fmt(cpu(bareRuns), 0)}`.padEnd(32)}  ${fmt(loop(b), 0)} / ${fmt(loop(c), 0)}`,
       );
     }
   } finally {
@@ -292,6 +309,21 @@ function benchTelemetryModes(upstream: Child, bare: Child, gateway: Child, scrat
   });
 }
 
+/** A tools/call through the gateway's MCP endpoints against the fixture called directly (bench/mcp.ts). */
+function benchMcpCalls(upstream: Child): Promise<void> {
+  return benchMcp({
+    startFixture: startFixtureHttp,
+    // The gateway's LLM upstream is unused here; the bench's own keeps its config as in every other section.
+    startGateway: (mcpUrl) => start('gateway', upstream.url, undefined, { BENCH_MCP_URL: mcpUrl }),
+    stop: stopChild,
+    cpuMicros: async (child) => (await stats(child)).cpuMicros,
+    rounds: ROUNDS,
+    roundSeconds: ROUND_S,
+    sequentialCalls: 200,
+    concurrency: 16,
+  });
+}
+
 async function main(): Promise<void> {
   const scratchDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-run-'));
   const children: Child[] = [];
@@ -307,54 +339,65 @@ async function main(): Promise<void> {
     await warmUp(bare, scratchDir);
     await warmUp(jsonProxy, scratchDir);
     await warmUp(gateway, scratchDir);
-    console.log(`wrk: ${CONNECTIONS} connections, ${DURATION_S}s per run, 2 threads; loopback\n`);
-    console.log(
-      'scenario   target    rps       p50 ms  p99 ms  +p50 ms  +p99 ms  cpu µs/req  loop µs/req  gc µs/req  rss MB  errors  vs bare',
-    );
-    for (const stream of [false, true]) {
-      const base = await measure(bare, stream, scratchDir);
-      const parsing = await measure(jsonProxy, stream, scratchDir);
-      const gw = await measure(gateway, stream, scratchDir);
-      const name = stream ? 'streaming' : 'json     ';
-      for (const [label, r] of [
-        ['bare    ', base],
-        ['json ref', parsing],
-        ['gateway ', gw],
-      ] as const) {
-        const added = r !== base;
+    console.log(`wrk: ${CONNECTIONS} connections, ${DURATION_S}s per run, 2 threads; loopback`);
+    if (runs('saturation')) {
+      console.log('');
+      console.log(
+        'scenario   target    rps       p50 ms  p99 ms  +p50 ms  +p99 ms  cpu µs/req  loop µs/req  gc µs/req  rss MB  errors  vs bare',
+      );
+      for (const stream of [false, true]) {
+        const base = await measure(bare, stream, scratchDir);
+        const parsing = await measure(jsonProxy, stream, scratchDir);
+        const gw = await measure(gateway, stream, scratchDir);
+        const name = stream ? 'streaming' : 'json     ';
+        for (const [label, r] of [
+          ['bare    ', base],
+          ['json ref', parsing],
+          ['gateway ', gw],
+        ] as const) {
+          const added = r !== base;
+          console.log(
+            `${name}  ${label}  ${fmt(r.rps, 0).padStart(7)}  ${fmt(r.p50Ms).padStart(6)}  ${fmt(r.p99Ms).padStart(6)}  ${(added ? fmt(r.p50Ms - base.p50Ms) : '-').padStart(7)}  ${(added ? fmt(r.p99Ms - base.p99Ms) : '-').padStart(7)}  ${fmt(r.cpuPerRequestUs, 0).padStart(10)}  ${fmt(r.loopPerRequestUs, 0).padStart(11)}  ${fmt(r.gcPerRequestUs, 1).padStart(9)}  ${fmt(r.rssMb, 0).padStart(6)}  ${String(r.errors).padStart(6)}  ${added ? `${fmt(r.rps / base.rps)}x` : ''}`,
+          );
+        }
+      }
+    }
+    if (runs('surfaces')) await benchSurfaces(bare, gateway, scratchDir);
+    if (runs('steady')) {
+      console.log(
+        `\nsteady load: ${STEADY_RPS} rps open loop for ${DURATION_S}s, latency from each request's due time`,
+      );
+      console.log('scenario   bare p50  bare p99  gateway p50  gateway p99  +p50 ms  +p99 ms  errors');
+      for (const stream of [false, true]) {
+        const steady = (child: Child, durationS = DURATION_S) =>
+          runFixedRate({
+            origin: child.url,
+            path: '/v1/chat/completions',
+            body: body(stream),
+            headers: headersFor(child),
+            rps: STEADY_RPS,
+            durationS,
+          });
+        // A short unmeasured pass first, so the load generator's own warm-up is not charged to the bare proxy.
+        await steady(bare, 1);
+        const base = await steady(bare);
+        const gw = await steady(gateway);
         console.log(
-          `${name}  ${label}  ${fmt(r.rps, 0).padStart(7)}  ${fmt(r.p50Ms).padStart(6)}  ${fmt(r.p99Ms).padStart(6)}  ${(added ? fmt(r.p50Ms - base.p50Ms) : '-').padStart(7)}  ${(added ? fmt(r.p99Ms - base.p99Ms) : '-').padStart(7)}  ${fmt(r.cpuPerRequestUs, 0).padStart(10)}  ${fmt(r.loopPerRequestUs, 0).padStart(11)}  ${fmt(r.gcPerRequestUs, 1).padStart(9)}  ${fmt(r.rssMb, 0).padStart(6)}  ${String(r.errors).padStart(6)}  ${added ? `${fmt(r.rps / base.rps)}x` : ''}`,
+          `${stream ? 'streaming' : 'json     '}  ${fmt(base.p50Ms).padStart(8)}  ${fmt(base.p99Ms).padStart(8)}  ${fmt(gw.p50Ms).padStart(11)}  ${fmt(gw.p99Ms).padStart(11)}  ${fmt(gw.p50Ms - base.p50Ms).padStart(7)}  ${fmt(gw.p99Ms - base.p99Ms).padStart(7)}  ${String(base.errors + gw.errors).padStart(6)}`,
         );
       }
     }
-    await benchSurfaces(bare, gateway, scratchDir);
-    console.log(`\nsteady load: ${STEADY_RPS} rps open loop for ${DURATION_S}s, latency from each request's due time`);
-    console.log('scenario   bare p50  bare p99  gateway p50  gateway p99  +p50 ms  +p99 ms  errors');
-    for (const stream of [false, true]) {
-      const steady = (child: Child, durationS = DURATION_S) =>
-        runFixedRate({
-          origin: child.url,
-          path: '/v1/chat/completions',
-          body: body(stream),
-          headers: headersFor(child),
-          rps: STEADY_RPS,
-          durationS,
-        });
-      // A short unmeasured pass first, so the load generator's own warm-up is not charged to the bare proxy.
-      await steady(bare, 1);
-      const base = await steady(bare);
-      const gw = await steady(gateway);
+    if (runs('ttfb')) {
+      const bareTtft = await timeToFirstByte(bare);
+      const gatewayTtft = await timeToFirstByte(gateway);
       console.log(
-        `${stream ? 'streaming' : 'json     '}  ${fmt(base.p50Ms).padStart(8)}  ${fmt(base.p99Ms).padStart(8)}  ${fmt(gw.p50Ms).padStart(11)}  ${fmt(gw.p99Ms).padStart(11)}  ${fmt(gw.p50Ms - base.p50Ms).padStart(7)}  ${fmt(gw.p99Ms - base.p99Ms).padStart(7)}  ${String(base.errors + gw.errors).padStart(6)}`,
+        `\nstreaming time to first byte (median of ${TTFT_SAMPLES} sequential): bare ${fmt(bareTtft, 3)} ms, gateway ${fmt(gatewayTtft, 3)} ms, added ${fmt(gatewayTtft - bareTtft, 3)} ms`,
       );
     }
-    const bareTtft = await timeToFirstByte(bare);
-    const gatewayTtft = await timeToFirstByte(gateway);
-    console.log(
-      `\nstreaming time to first byte (median of ${TTFT_SAMPLES} sequential): bare ${fmt(bareTtft, 3)} ms, gateway ${fmt(gatewayTtft, 3)} ms, added ${fmt(gatewayTtft - bareTtft, 3)} ms`,
-    );
-    if (process.env.BENCH_TELEMETRY !== '0') await benchTelemetryModes(upstream, bare, gateway, scratchDir);
-    if (BASE_REF !== 'none') await compareWithBase(upstream, gateway, scratchDir);
+    if (process.env.BENCH_TELEMETRY !== '0' && runs('telemetry'))
+      await benchTelemetryModes(upstream, bare, gateway, scratchDir);
+    if (runs('mcp')) await benchMcpCalls(upstream);
+    if (BASE_REF !== 'none' && runs('base')) await compareWithBase(upstream, bare, gateway, scratchDir);
   } finally {
     for (const child of children.reverse()) child.process.kill('SIGTERM');
     rmSync(scratchDir, { recursive: true, force: true });

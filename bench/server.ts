@@ -36,6 +36,10 @@ async function startGatewayServer(upstream: string): Promise<{ url: string; key:
       models: [{ name: 'bench-model', targets: [{ upstream: 'bench', model: 'bench-model' }] }],
       // BENCH_AUDIT_THREAD=0 compares against sealing and committing audit events on the request thread.
       audit: { thread: process.env.BENCH_AUDIT_THREAD !== '0' },
+      // BENCH_MCP_URL fronts that streamable HTTP MCP server as server `bench` (the MCP part of the bench).
+      ...(process.env.BENCH_MCP_URL
+        ? { mcp: { servers: [{ id: 'bench', transport: 'streamable_http', url: process.env.BENCH_MCP_URL }] } }
+        : {}),
     }),
   );
   // BENCH_OTLP_ENDPOINT and BENCH_TRACE_RATIO turn tracing on, exporting to the bench's own OTLP sink.
@@ -69,6 +73,8 @@ async function startGatewayServer(upstream: string): Promise<{ url: string; key:
       budgets: { tokens_daily: 1e15, usd_daily: 1e12 },
     },
   });
+  if (process.env.BENCH_MCP_URL)
+    await gateway.mcp.policies.put(team.id, { rules: [{ server: 'bench', tools: ['*'] }] }, null);
   await gateway.snapshot.refresh();
   await gateway.app.listen({ host: '127.0.0.1', port: 0 });
   process.once('SIGTERM', () => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Agent end-to-end suite (issue 13): real agents run through Gatehouse, offline, against loopback fake upstreams
-# (a Responses API upstream passed through, and chat and Ollama upstreams translated). One section per agent:
+# (Responses and Anthropic upstreams passed through, chat and Ollama upstreams translated). One section per agent:
 # each installs its pinned package from the npm registry into .agents/ (not a project dependency: the Codex CLI
 # ships a ~150 MB native binary) and names its test file. A missing or broken install fails the run; nothing is
 # skipped. Run alone with `bash scripts/ci-agents.sh`; .ci/run calls it.
@@ -22,8 +22,14 @@ suites+=("test/agents/codex.test.ts")
 packages+=("@openai/agents@0.20.0")
 suites+=("test/agents/agents-sdk.test.ts")
 
+# Claude Code: `claude -p` with ANTHROPIC_BASE_URL at the gateway, to an anthropic upstream and a translated chat
+# one (test/agents/claude-code.test.ts). Its native binary comes as a platform package of the same release.
+packages+=("@anthropic-ai/claude-code@2.1.332")
+suites+=("test/agents/claude-code.test.ts")
+
 timeout 600 npm install --prefix "$GATEHOUSE_AGENTS_DIR" --no-save --no-audit --no-fund --loglevel=error "${packages[@]}"
 "$GATEHOUSE_AGENTS_DIR/node_modules/.bin/codex" --version
+"$GATEHOUSE_AGENTS_DIR/node_modules/.bin/claude" --version
 
 # Bounded: the suites take about a minute here; 10 minutes means something hangs.
 timeout 600 npx vitest run -c vitest.agents.config.ts "${suites[@]}"

@@ -16,6 +16,8 @@ export class AdmissionTicket {
   readonly keyId: string;
   /** `''` when the request names no model. */
   readonly model: string;
+  /** The agent session, `''` when none: the ledger's spend is kept per session too. */
+  readonly session: string;
   promptTokens = 0;
   outputTokens = 0;
   reservedUsd = 0;
@@ -26,12 +28,13 @@ export class AdmissionTicket {
   reservation: Reservation | null = null;
   #renewal: NodeJS.Timeout | null = null;
 
-  constructor(requestId: string, principal: Principal, model: string) {
+  constructor(requestId: string, principal: Principal, model: string, session = '') {
     this.requestId = requestId;
     this.tenantId = principal.tenantId ?? '';
     this.teamId = principal.teamId ?? '';
     this.keyId = principal.type === 'key' ? principal.id : `${principal.type}:${principal.id}`;
     this.model = model;
+    this.session = session;
   }
 
   get reservedTokens(): number {

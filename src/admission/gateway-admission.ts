@@ -149,7 +149,7 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
 
   async function admit(call: AdmissionCall): Promise<AdmissionDecision> {
     const { principal, model } = call;
-    const ticket = new AdmissionTicket(call.requestId, principal, model);
+    const ticket = new AdmissionTicket(call.requestId, principal, model, call.session ?? '');
     if (call.metering === 'tokens') {
       ticket.promptTokens = call.promptTokens;
       ticket.outputTokens = outputReservation(call);
@@ -221,6 +221,7 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
       costUsd = 0;
     }
     const total = usage?.total_tokens ?? prompt + completion;
+    const unpriced = ticket.model !== '' && findPrice(prices, ticket.model) === null;
     ticket.measured = true;
     ticket.actualTokens = total;
     ticket.actualUsd = costUsd;
@@ -231,13 +232,19 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
         teamId: ticket.teamId,
         keyId: ticket.keyId,
         model: ticket.model,
+        session: ticket.session,
         requests: 1,
         promptTokens: prompt,
         completionTokens: completion,
         totalTokens: total,
+        cacheReadTokens: usage?.cache_read_tokens ?? 0,
+        cacheWriteTokens: usage?.cache_write_tokens ?? 0,
+        reasoningTokens: usage?.reasoning_tokens ?? 0,
+        unpricedRequests: unpriced ? 1 : 0,
+        unpricedTokens: unpriced ? total : 0,
         costUsd,
       },
-      costUsd: findPrice(prices, ticket.model) === null ? null : costUsd,
+      costUsd: unpriced || ticket.model === '' ? null : costUsd,
     };
   }
 

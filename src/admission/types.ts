@@ -37,6 +37,8 @@ export interface AdmissionCall {
   maxOutputTokens: number | null;
   /** Choices generated (`n`); the output reservation is per choice. */
   choices: number;
+  /** The agent session the request named (a validated session header); absent or `''` when none. */
+  session?: string;
 }
 
 /** What a call reserved: the prompt estimate, the output ceiling (`max_tokens` or the default), and its USD price. */

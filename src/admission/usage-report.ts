@@ -10,6 +10,8 @@ export interface UsageReportInput {
   teamId?: string;
   keyId?: string;
   model?: string;
+  /** The agent session; `''` selects requests that named none. */
+  session?: string;
   /** `YYYY-MM-DD` or an RFC 3339 timestamp; the UTC day it falls on is included. */
   since?: string;
   until?: string;
@@ -21,8 +23,27 @@ export interface UsageTotals {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  /** Requests (and their tokens) of models with no price: their cost is not in cost_usd. */
+  unpriced_requests: number;
+  unpriced_tokens: number;
   cost_usd: number;
 }
+
+const TOTALS = [
+  'requests',
+  'prompt_tokens',
+  'completion_tokens',
+  'total_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'unpriced_requests',
+  'unpriced_tokens',
+  'cost_usd',
+] as const satisfies readonly (keyof UsageTotals)[];
 
 export interface UsageReport {
   object: 'usage_report';
@@ -44,7 +65,7 @@ export class UsageQueryError extends Error {
   }
 }
 
-const GROUPS: ReadonlySet<string> = new Set(['day', 'tenant', 'team', 'key', 'model']);
+const GROUPS: ReadonlySet<string> = new Set(['day', 'tenant', 'team', 'key', 'model', 'session']);
 
 /** The UTC day of a `YYYY-MM-DD` date or RFC 3339 timestamp; rejects impossible dates such as 2026-02-30. */
 export function toUtcDay(value: string, field: string): string {
@@ -62,7 +83,7 @@ export function parseGroupBy(value: string | undefined): UsageGroupBy[] {
   const groups = value.split(',').map((group) => group.trim());
   for (const group of groups) {
     if (!GROUPS.has(group))
-      throw new UsageQueryError('group_by', `"${group}" is not one of day, tenant, team, key, model`);
+      throw new UsageQueryError('group_by', `"${group}" is not one of day, tenant, team, key, model, session`);
   }
   return [...new Set(groups)] as UsageGroupBy[];
 }
@@ -81,19 +102,14 @@ export async function buildUsageReport(db: Kysely<Database>, input: UsageReportI
       ...(input.teamId === undefined ? {} : { teamId: input.teamId }),
       ...(input.keyId === undefined ? {} : { keyId: input.keyId }),
       ...(input.model === undefined ? {} : { model: input.model }),
+      ...(input.session === undefined ? {} : { session: input.session }),
       ...(sinceDay === undefined ? {} : { sinceDay }),
       ...(untilDay === undefined ? {} : { untilDay }),
     },
     groupBy,
   );
-  const totals: UsageTotals = { requests: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0 };
-  for (const row of data) {
-    totals.requests += row.requests;
-    totals.prompt_tokens += row.prompt_tokens;
-    totals.completion_tokens += row.completion_tokens;
-    totals.total_tokens += row.total_tokens;
-    totals.cost_usd += row.cost_usd;
-  }
+  const totals = Object.fromEntries(TOTALS.map((name) => [name, 0])) as unknown as UsageTotals;
+  for (const row of data) for (const name of TOTALS) totals[name] += row[name];
   return {
     object: 'usage_report',
     since: sinceDay ?? null,

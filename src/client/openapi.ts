@@ -1451,6 +1451,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Anthropic Messages API (JSON or SSE events; Claude Code, the Anthropic SDKs): passed through byte for byte to anthropic upstreams. Errors use Anthropic's envelope. */
+        post: operations["llm.messages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/count_tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Counts the input tokens of a Messages request: asked of the upstream when the model is served by anthropic upstreams only, estimated by the gateway otherwise. */
+        post: operations["llm.messages.count_tokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/models": {
         parameters: {
             query?: never;
@@ -2623,7 +2657,7 @@ export interface operations {
                     id: string;
                     max_connections?: number;
                     max_connections_per_tenant?: number;
-                    provider: "openai" | "azure-openai" | "ollama";
+                    provider: "openai" | "azure-openai" | "ollama" | "anthropic";
                     queue_timeout_ms?: number;
                     responses_api?: boolean;
                 };
@@ -2734,7 +2768,7 @@ export interface operations {
                     id?: string;
                     max_connections?: number;
                     max_connections_per_tenant?: number;
-                    provider: "openai" | "azure-openai" | "ollama";
+                    provider: "openai" | "azure-openai" | "ollama" | "anthropic";
                     queue_timeout_ms?: number;
                     responses_api?: boolean;
                 };
@@ -4334,9 +4368,12 @@ export interface operations {
     "admin.team_usage.read": {
         parameters: {
             query?: {
+                /** @description Comma list; `session` groups by agent session (`""` for requests that named none). */
                 group_by?: string;
                 key?: string;
                 model?: string;
+                /** @description An agent session id (the session header an agent sent). */
+                session?: string;
                 since?: string;
                 /** @description A team id, or a team name within `tenant`. */
                 team?: string;
@@ -4361,16 +4398,27 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: ({
+                            /** @description Prompt tokens read from the provider cache. */
+                            cache_read_tokens: number;
+                            /** @description Prompt tokens written to the provider cache. */
+                            cache_write_tokens: number;
                             completion_tokens: number;
                             cost_usd: number;
                             day?: string;
                             key_id?: string;
                             model?: string;
                             prompt_tokens: number;
+                            /** @description Completion tokens spent on reasoning. */
+                            reasoning_tokens: number;
                             requests: number;
+                            session?: string;
                             team_id?: string;
                             tenant_id?: string;
                             total_tokens: number;
+                            /** @description Requests to models with no price: not in cost_usd. */
+                            unpriced_requests: number;
+                            /** @description Tokens of the unpriced requests. */
+                            unpriced_tokens: number;
                         } & {
                             [key: string]: unknown;
                         })[];
@@ -4379,11 +4427,21 @@ export interface operations {
                         object: "usage_report";
                         since: string | null;
                         totals: {
+                            /** @description Prompt tokens read from the provider cache. */
+                            cache_read_tokens: number;
+                            /** @description Prompt tokens written to the provider cache. */
+                            cache_write_tokens: number;
                             completion_tokens: number;
                             cost_usd: number;
                             prompt_tokens: number;
+                            /** @description Completion tokens spent on reasoning. */
+                            reasoning_tokens: number;
                             requests: number;
                             total_tokens: number;
+                            /** @description Requests to models with no price: not in cost_usd. */
+                            unpriced_requests: number;
+                            /** @description Tokens of the unpriced requests. */
+                            unpriced_tokens: number;
                         };
                         until: string | null;
                     };
@@ -4435,9 +4493,12 @@ export interface operations {
     "admin.usage.read": {
         parameters: {
             query?: {
+                /** @description Comma list; `session` groups by agent session (`""` for requests that named none). */
                 group_by?: string;
                 key?: string;
                 model?: string;
+                /** @description An agent session id (the session header an agent sent). */
+                session?: string;
                 since?: string;
                 /** @description A team id, or a team name within `tenant`. */
                 team?: string;
@@ -4459,16 +4520,27 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: ({
+                            /** @description Prompt tokens read from the provider cache. */
+                            cache_read_tokens: number;
+                            /** @description Prompt tokens written to the provider cache. */
+                            cache_write_tokens: number;
                             completion_tokens: number;
                             cost_usd: number;
                             day?: string;
                             key_id?: string;
                             model?: string;
                             prompt_tokens: number;
+                            /** @description Completion tokens spent on reasoning. */
+                            reasoning_tokens: number;
                             requests: number;
+                            session?: string;
                             team_id?: string;
                             tenant_id?: string;
                             total_tokens: number;
+                            /** @description Requests to models with no price: not in cost_usd. */
+                            unpriced_requests: number;
+                            /** @description Tokens of the unpriced requests. */
+                            unpriced_tokens: number;
                         } & {
                             [key: string]: unknown;
                         })[];
@@ -4477,11 +4549,21 @@ export interface operations {
                         object: "usage_report";
                         since: string | null;
                         totals: {
+                            /** @description Prompt tokens read from the provider cache. */
+                            cache_read_tokens: number;
+                            /** @description Prompt tokens written to the provider cache. */
+                            cache_write_tokens: number;
                             completion_tokens: number;
                             cost_usd: number;
                             prompt_tokens: number;
+                            /** @description Completion tokens spent on reasoning. */
+                            reasoning_tokens: number;
                             requests: number;
                             total_tokens: number;
+                            /** @description Requests to models with no price: not in cost_usd. */
+                            unpriced_requests: number;
+                            /** @description Tokens of the unpriced requests. */
+                            unpriced_tokens: number;
                         };
                         until: string | null;
                     };
@@ -6515,6 +6597,92 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    "llm.messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    max_tokens: number;
+                    messages: {
+                        content: string | {
+                            type: string;
+                        }[];
+                        role: "user" | "assistant";
+                    }[];
+                    model?: string;
+                    stream?: boolean;
+                    system?: string | {
+                        type: string;
+                    }[];
+                    tools?: {
+                        name: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "llm.messages.count_tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    messages: {
+                        content: string | {
+                            type: string;
+                        }[];
+                        role: "user" | "assistant";
+                    }[];
+                    model?: string;
+                    system?: string | {
+                        type: string;
+                    }[];
+                    tools?: {
+                        name: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
     "llm.models.list": {
         parameters: {
             query?: never;
@@ -6541,6 +6709,18 @@ export interface operations {
                         }[];
                         /** @constant */
                         object: "list";
+                    } | {
+                        data: {
+                            /** @description RFC 3339. */
+                            created_at: string;
+                            display_name: string;
+                            id: string;
+                            /** @constant */
+                            type: "model";
+                        }[];
+                        first_id: string | null;
+                        has_more: boolean;
+                        last_id: string | null;
                     };
                 };
             };
@@ -6573,6 +6753,13 @@ export interface operations {
                         /** @constant */
                         object: "model";
                         owned_by: string;
+                    } | {
+                        /** @description RFC 3339. */
+                        created_at: string;
+                        display_name: string;
+                        id: string;
+                        /** @constant */
+                        type: "model";
                     };
                 };
             };

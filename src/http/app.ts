@@ -12,6 +12,7 @@ import { registerJsonBodyParser } from './json-body.ts';
 import { collectRoutes, openapiRoutes } from './openapi/index.ts';
 import { type GatewayPipelineDeps, pipelinePlugin } from './pipeline/index.ts';
 import { type AdminRoutesDeps, adminRoutes } from './routes/admin/index.ts';
+import { anthropicRoutes } from './routes/anthropic/index.ts';
 import { type ConsoleRoutesOptions, consoleRoutes } from './routes/console/index.ts';
 import { identityRoutes } from './routes/identity/index.ts';
 import { type McpRoutesOptions, mcpRoutes } from './routes/mcp/index.ts';
@@ -153,6 +154,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(usageRoutes, { usage: options.usage ?? null });
   const llmRoutes = { llm: options.llm ?? null, promptLogs: options.promptLogs ?? null };
   await app.register(openaiRoutes, llmRoutes);
+  await app.register(anthropicRoutes, llmRoutes);
   await app.register(ollamaRoutes, llmRoutes);
   for (const family of options.families ?? []) await app.register(family);
   return app;

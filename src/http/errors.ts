@@ -1,7 +1,9 @@
 /**
  * The one error catalog (DESIGN §2 invariant 5). Every error body Gatehouse writes is
- * `{"error":{"message","type","code","param"}}` with a code from this table; the root error handler is the only
- * writer. Codes are stable snake_case strings: clients and dashboards match on them.
+ * `{"error":{"message","type","code","param"}}` with a code from this table, or the same entry in the envelope of
+ * the route's dialect (Anthropic's `{"type":"error","error":{"type","message","code","param"}}`, its type mapped
+ * by the dialect's table); the root error handler is the only writer. Codes are stable snake_case strings: clients
+ * and dashboards match on them.
  */
 import { UPSTREAM_ERRORS, type UpstreamErrorCode } from '../domain/routing/index.ts';
 export type ErrorType =
@@ -94,7 +96,7 @@ export const ERROR_CATALOG = {
   invalid_authorization_header: {
     status: 401,
     type: 'authentication_error',
-    message: 'The Authorization header must be "Bearer <key>".',
+    message: 'The Authorization header must be "Bearer <key>" (or the x-api-key header the key alone).',
   },
   invalid_api_key: { status: 401, type: 'authentication_error', message: 'The API key is not valid.' },
   key_revoked: { status: 401, type: 'authentication_error', message: 'The API key has been revoked.' },

@@ -1,6 +1,7 @@
 import type { Dialect } from '../domain/routing/index.ts';
 import { openapiSurfaces } from './openapi/surfaces.ts';
 import { adminSurfaces } from './routes/admin/surfaces.ts';
+import { anthropicSurfaces } from './routes/anthropic/surfaces.ts';
 import { consoleSurfaces } from './routes/console/surfaces.ts';
 import { identitySurfaces } from './routes/identity/surfaces.ts';
 import { mcpSurfaces } from './routes/mcp/surfaces.ts';
@@ -93,6 +94,7 @@ export const SURFACES: readonly Surface[] = [
   ...vaultSurfaces,
   ...usageSurfaces,
   ...openaiSurfaces,
+  ...anthropicSurfaces,
   ...ollamaSurfaces,
   ...mcpSurfaces,
 ];

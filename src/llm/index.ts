@@ -4,6 +4,7 @@
  */
 export { LlmAdmin, LlmConfigConflictError, type ModelGroupView, type UpstreamView } from './admin.ts';
 export { LlmAdminStore } from './admin-store.ts';
+export { agentSessionOf, MAX_SESSION_LENGTH, SESSION_HEADERS } from './agent-session.ts';
 export { allowListOf, compileAllowList, type ModelAllowList, parseModelList } from './allowed-models.ts';
 export { findReferenceError, type LlmSource, mergeCatalog } from './catalog.ts';
 export { type LlmFileConfig, resolveLlmFileConfig, resolveSecretReference } from './config.ts';
@@ -16,6 +17,8 @@ export {
 } from './config-schema.ts';
 export { DEFAULT_OLLAMA_UPSTREAM_ID, DEFAULT_OLLAMA_URL, normalizeOllamaUrl } from './default-ollama.ts';
 export {
+  ANTHROPIC_ERROR_TYPES,
+  AnthropicDialect,
   type BodyValidator,
   ClientCall,
   type ClientDialect,

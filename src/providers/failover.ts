@@ -102,10 +102,12 @@ async function attempt(ctx: AttemptContext): Promise<LlmResult | UpstreamError> 
     upstream.base,
     plan.operation,
     planned.target.model,
-    Buffer.from(JSON.stringify(plan.body)),
+    plan.rawBody ?? Buffer.from(JSON.stringify(plan.body)),
     plan.stream,
     keyChoice,
   );
+  // The dialect's own protocol headers win over the adapter's defaults (the client's anthropic-version).
+  if (plan.headers !== undefined) Object.assign(request.headers, plan.headers);
   adjustInFlight(state, planned.key, 1);
   let outcome: UpstreamResponse | UpstreamStreamStart;
   try {

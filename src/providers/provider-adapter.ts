@@ -27,7 +27,9 @@ export interface UpstreamBase {
  *
  * Contract for implementers:
  * - `buildRequest` must put the API key only where the upstream expects it (never in the path or body) and
- *   must not add client-supplied headers: nothing from the client reaches the upstream but the body.
+ *   must not add client-supplied headers: nothing from the client reaches the upstream but the body, and the
+ *   protocol headers a same-dialect plan allow-lists (`anthropic-version`, `anthropic-beta`), which the router
+ *   sets over the request the adapter built.
  * - Requests must not ask for compression: the gateway relays stream bytes as they arrive and sniffs them.
  * - `readModelList` must accept any JSON and return an empty list, not throw, on an unexpected shape.
  * - Adding an adapter means a folder `src/providers/<kind>/` whose `index.ts` exports one object implementing

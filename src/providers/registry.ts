@@ -1,4 +1,5 @@
 import type { UpstreamKind } from '../domain/routing/index.ts';
+import { AnthropicProvider } from './anthropic/index.ts';
 import { AzureOpenAIProvider } from './azure-openai/index.ts';
 import { OllamaProvider } from './ollama/index.ts';
 import { OpenAIProvider } from './openai/index.ts';
@@ -9,6 +10,7 @@ export const providerAdapters: Readonly<Record<UpstreamKind, ProviderAdapter>> =
   openai: OpenAIProvider,
   'azure-openai': AzureOpenAIProvider,
   ollama: OllamaProvider,
+  anthropic: AnthropicProvider,
 });
 
 export function getProviderAdapter(kind: UpstreamKind): ProviderAdapter {

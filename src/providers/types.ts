@@ -26,6 +26,10 @@ export interface LlmCall {
   model: string;
   /** The client's parsed JSON body; never mutated. Unknown fields reach same-dialect upstreams untouched. */
   body: JsonObject;
+  /** The body's bytes as the client sent them, when its dialect passes them through byte for byte (Anthropic). */
+  rawBody?: Buffer | null;
+  /** The protocol headers of the client's dialect it sent (`anthropic-version`, `anthropic-beta`); never credentials. */
+  protocolHeaders?: Readonly<Record<string, string>>;
   /** Prompt tokens estimated at the boundary; the usage estimate when an upstream reports none. */
   promptTokens: number;
   planner: CallPlanner;

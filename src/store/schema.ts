@@ -257,10 +257,18 @@ export interface UsageDailyTable {
   key_id: string;
   /** `''` for requests that name no model (MCP, vault). */
   model: string;
+  /** The agent session (migration 013); `''` for requests without one. */
+  session: string;
   requests: number;
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  /** Requests, and their tokens, of models with no price: counted here, costed at 0. */
+  unpriced_requests: number;
+  unpriced_tokens: number;
   cost_usd: number;
   updated_at: number;
 }

@@ -4,7 +4,6 @@
  * serves the Responses API (passthrough) and fakes that serve only chat completions or Ollama (translation).
  * Run by scripts/ci-agents.sh, which installs the CLI and points GATEHOUSE_AGENT_BIN_DIR at it.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,28 +11,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFakeLlmUpstream, type FakeLlmUpstream } from '../helpers/fake-llm-upstream.ts';
 import { eventually } from '../helpers/gateway.ts';
 import { type LlmTestGateway, startLlmGateway } from '../integration/llm/support.ts';
-import { AGENT_MODELS, agentBin, agentGatewayConfig } from './support.ts';
+import { AGENT_MODELS, agentBin, agentGatewayConfig, runAgent as run } from './support.ts';
 
-/** Runs the CLI with stdin closed (`codex exec` otherwise waits to read more of the prompt from it). */
-function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 const REPLY = 'Hello from the fake upstream.';
 
 describe('Codex CLI through Gatehouse', () => {

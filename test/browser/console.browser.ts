@@ -99,6 +99,10 @@ describe('the console in Chromium', () => {
     const usageTable = page.getByRole('region', { name: 'Usage by group' });
     await usageTable.getByRole('cell', { name: 'llama3', exact: true }).waitFor();
     await shoot(page, 'usage');
+    // The openai client names no agent session: grouped by session, the call is under the empty one.
+    await page.getByLabel('Group by').selectOption('session');
+    await usageTable.getByRole('cell', { name: '(no session)', exact: true }).waitFor();
+    await page.getByLabel('Group by').selectOption('model');
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByLabel('Surface').fill('llm.chat');
     const events = page.getByRole('region', { name: 'Audit events' });

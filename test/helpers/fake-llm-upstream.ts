@@ -1,12 +1,20 @@
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  countInputTokens,
+  holdsToolResult as holdsAnthropicToolResult,
+  messagesEvents,
+  messagesJson,
+  OVERLOADED_EVENT,
+} from './fake-anthropic-api.ts';
 import { responsesEvents, responsesJson } from './fake-responses-api.ts';
 
 /**
  * A real HTTP server on 127.0.0.1:0 speaking the OpenAI-compatible API (`/v1/*`, Azure's `/openai/deployments/*`)
- * and Ollama's native API (`/api/*`), with JSON and streamed (SSE / NDJSON) replies and usage, and OpenAI's
- * Responses API (`/v1/responses`, see fake-responses-api.ts). Tests queue faults
+ * and Ollama's native API (`/api/*`), with JSON and streamed (SSE / NDJSON) replies and usage, OpenAI's
+ * Responses API (`/v1/responses`, see fake-responses-api.ts) and Anthropic's Messages API (`/v1/messages`, see
+ * fake-anthropic-api.ts). Tests queue faults
  * to make it fail on purpose, and read `requests` to assert on exactly what the upstream received.
  */
 export type FakeFault =
@@ -24,7 +32,9 @@ export type FakeFault =
   /** Streams `afterChunks` content chunks, then goes silent with the socket open. */
   | { type: 'stall'; afterChunks: number }
   /** Waits `delayMs` before each streamed chunk. */
-  | { type: 'slow'; delayMs: number };
+  | { type: 'slow'; delayMs: number }
+  /** Streams `afterChunks` chunks, then the upstream's own in-band error (Anthropic's `error` event), then ends. */
+  | { type: 'error-event'; afterChunks: number };
 
 export interface FaultRule {
   fault: FakeFault;
@@ -37,6 +47,8 @@ export interface RecordedRequest {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
+  /** The body's bytes as received (UTF-8). */
+  raw: string;
   body: Record<string, unknown> | null;
   /** Set when the client closed the connection before the reply finished. */
   aborted: boolean;
@@ -51,14 +63,19 @@ export interface FakeLlmUpstream {
   /** Never report usage (as some OpenAI-compatible servers do). */
   omitUsage: boolean;
   models: string[];
-  /** The model answers with this function call instead of text (chat, Ollama and Responses replies). */
+  /** The model answers with this function call instead of text (chat, Ollama, Responses and Messages replies). */
   toolCall: { name: string; arguments: string } | null;
-  /** Reasoning text sent before the answer (`reasoning_content` on chat, a reasoning item on Responses). */
+  /**
+   * Reasoning text sent before the answer (`reasoning_content` on chat, a reasoning item on Responses, a thinking
+   * block with its signature on Messages).
+   */
   reasoning: string | null;
   /** Overrides the chat finish reason (`length`, say). */
   finishReason: string | null;
   /** Members added to Responses API replies, unknown to the gateway. */
   extra: Record<string, unknown>;
+  /** Per-request text, when it returns one (an agent's side requests, such as a title, get their own answer). */
+  answer: ((body: Record<string, unknown>, path: string) => string | null) | null;
   /** Chat usage details: `prompt_tokens_details.cached_tokens` and `completion_tokens_details.reasoning_tokens`. */
   usageDetails: { cached: number; reasoning: number } | null;
   fail(fault: FakeFault, options?: { times?: number; when?: (request: RecordedRequest) => boolean }): void;
@@ -102,6 +119,7 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
     reasoning: null,
     finishReason: null,
     extra: {},
+    answer: null,
     usageDetails: null,
     fail(fault, options = {}) {
       rules.push({ fault, times: options.times ?? 1, when: options.when });
@@ -116,6 +134,7 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
       fake.reasoning = null;
       fake.finishReason = null;
       fake.extra = {};
+      fake.answer = null;
       fake.usageDetails = null;
     },
     close: async () => {
@@ -147,10 +166,14 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
   }
 
   async function streamChunks(res: ServerResponse, chunks: string[], fault: FakeFault | null): Promise<void> {
-    const limit = fault?.type === 'cut' || fault?.type === 'stall' ? fault.afterChunks : chunks.length;
+    const limit =
+      fault?.type === 'cut' || fault?.type === 'stall' || fault?.type === 'error-event'
+        ? fault.afterChunks
+        : chunks.length;
     for (let i = 0; i < chunks.length; i++) {
       if (i === limit) {
         if (fault?.type === 'cut') res.socket?.destroy();
+        if (fault?.type === 'error-event') res.end(OVERLOADED_EVENT);
         return;
       }
       if (fault?.type === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
@@ -206,8 +229,12 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
     const messages = Array.isArray(body.messages) ? (body.messages as Body[]) : [];
     const input = Array.isArray(body.input) ? (body.input as Body[]) : [];
     return (
-      messages.some((message) => message?.role === 'tool') ||
-      input.some((item) => item?.type === 'function_call_output')
+      messages.some(
+        (message) =>
+          message?.role === 'tool' ||
+          (Array.isArray(message?.content) &&
+            (message.content as Body[]).some((block) => block?.type === 'tool_result')),
+      ) || input.some((item) => item?.type === 'function_call_output')
     );
   }
 
@@ -371,7 +398,14 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
       body = null;
     }
     const path = req.url ?? '/';
-    const record: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body, aborted: false };
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path,
+      headers: req.headers,
+      raw,
+      body,
+      aborted: false,
+    };
     fake.requests.push(record);
     res.on('close', () => {
       if (res.writableFinished) return;
@@ -406,6 +440,29 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
     }
     const request = body ?? {};
     activeCall = holdsToolResult(request) ? null : fake.toolCall;
+    if (pathOnly === '/v1/messages/count_tokens') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ input_tokens: countInputTokens(request) }));
+      return;
+    }
+    if (pathOnly === '/v1/messages') {
+      const text = fake.answer?.(request, pathOnly) ?? fake.replyText;
+      const toolCall = holdsAnthropicToolResult(request) ? null : fake.toolCall;
+      const script = { text, toolCall, reasoning: fake.reasoning, omitUsage: fake.omitUsage };
+      if (fault?.type === 'headers-then-hang') {
+        res.writeHead(200, { 'content-type': request.stream === true ? 'text/event-stream' : 'application/json' });
+        res.flushHeaders();
+        return;
+      }
+      if (request.stream === true) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        await streamChunks(res, messagesEvents(request, script), fault);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(messagesJson(request, script)));
+      return;
+    }
     if (/\/responses(\/compact)?$/.test(pathOnly)) {
       const script = { ...fake, toolCall: activeCall, text: fake.replyText };
       if (request.stream === true) {

@@ -9,6 +9,7 @@ const GROUPS = [
   { value: 'team', label: 'Team' },
   { value: 'key', label: 'Key' },
   { value: 'model', label: 'Model' },
+  { value: 'session', label: 'Agent session' },
 ];
 
 function download(name: string, text: string): void {
@@ -37,14 +38,21 @@ export function UsagePage() {
   const daily = useLoad(() => usageReport({ ...filters, since, until, group_by: 'day' }, session), deps);
   const days = daysBetween(since, until);
   const rows = daily.data?.data ?? [];
-  const keyColumn = group === 'model' ? 'model' : `${group}_id`;
-  const label = (row: UsageRow) => String((row as Record<string, unknown>)[keyColumn] ?? '—');
+  const keyColumn = group === 'model' || group === 'session' ? group : `${group}_id`;
+  // Requests that named no agent session are grouped under the empty session.
+  const label = (row: UsageRow) => {
+    const value = (row as Record<string, unknown>)[keyColumn];
+    return value === '' && group === 'session' ? '(no session)' : String(value ?? '—');
+  };
   const columns: Column<UsageRow>[] = [
     { label: GROUPS.find((g) => g.value === group)?.label ?? group, cell: label },
     { label: 'Requests', cell: (r) => formatNumber(r.requests), numeric: true },
     { label: 'Prompt tokens', cell: (r) => formatNumber(r.prompt_tokens), numeric: true },
     { label: 'Completion tokens', cell: (r) => formatNumber(r.completion_tokens), numeric: true },
+    { label: 'Cache read', cell: (r) => formatNumber(r.cache_read_tokens), numeric: true },
+    { label: 'Reasoning', cell: (r) => formatNumber(r.reasoning_tokens), numeric: true },
     { label: 'Cost', cell: (r) => formatUsd(r.cost_usd), numeric: true },
+    { label: 'Unpriced', cell: (r) => formatNumber(r.unpriced_requests), numeric: true },
   ];
   return (
     <>
@@ -114,7 +122,11 @@ export function UsagePage() {
         {grouped.data ? (
           <p>
             Total: {formatNumber(grouped.data.totals.requests)} requests,{' '}
-            {formatNumber(grouped.data.totals.total_tokens)} tokens, {formatUsd(grouped.data.totals.cost_usd)}.
+            {formatNumber(grouped.data.totals.total_tokens)} tokens, {formatUsd(grouped.data.totals.cost_usd)}
+            {grouped.data.totals.unpriced_requests > 0
+              ? ` (not counting ${formatNumber(grouped.data.totals.unpriced_requests)} unpriced requests, ${formatNumber(grouped.data.totals.unpriced_tokens)} tokens)`
+              : ''}
+            .
           </p>
         ) : null}
       </Section>

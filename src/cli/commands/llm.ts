@@ -131,8 +131,8 @@ export function registerLlmCommands(program: Command, io: CliIo): void {
     const provider = flags.provider ?? current?.provider;
     const baseUrl = flags.baseUrl ?? current?.base_url;
     if (!provider || !baseUrl) throw new CliError('--provider and --base-url are required', 2);
-    if (!['openai', 'azure-openai', 'ollama'].includes(provider)) {
-      throw new CliError(`--provider ${provider}: one of openai, azure-openai, ollama`, 2);
+    if (!['openai', 'azure-openai', 'ollama', 'anthropic'].includes(provider)) {
+      throw new CliError(`--provider ${provider}: one of openai, azure-openai, ollama, anthropic`, 2);
     }
     const apiKeys = await readKeys(io, flags.apiKeysStdin);
     const apiVersion = flags.apiVersion ?? current?.api_version ?? undefined;
@@ -146,9 +146,12 @@ export function registerLlmCommands(program: Command, io: CliIo): void {
   };
   const withUpstreamFlags = (command: Command) =>
     command
-      .option('--provider <provider>', 'openai | azure-openai | ollama')
+      .option('--provider <provider>', 'openai | azure-openai | ollama | anthropic')
       .option('--base-url <url>', 'the provider API base URL')
-      .option('--api-version <version>', 'Azure OpenAI api-version')
+      .option(
+        '--api-version <version>',
+        'Azure OpenAI api-version, or the anthropic-version an anthropic upstream sends by default',
+      )
       .option('--api-keys-stdin', 'read API keys from standard input, one per line (write-only)')
       .option('--json', 'print JSON');
   withUpstreamFlags(upstream.command('add <id>').description('Add an upstream')).action(

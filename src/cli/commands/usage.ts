@@ -9,6 +9,7 @@ interface UsageOptions {
   team?: string;
   key?: string;
   model?: string;
+  session?: string;
   since?: string;
   until?: string;
   groupBy?: string;
@@ -16,10 +17,26 @@ interface UsageOptions {
 }
 
 function describeRow(row: UsageRow): string {
-  const labels = [row.day, row.tenant_id, row.team_id, row.key_id, row.model === '' ? '(no model)' : row.model]
+  const labels = [
+    row.day,
+    row.tenant_id,
+    row.team_id,
+    row.key_id,
+    row.model === '' ? '(no model)' : row.model,
+    row.session === '' ? '(no session)' : row.session,
+  ]
     .filter((label) => label !== undefined)
     .join('  ');
-  const figures = `requests ${row.requests}  tokens ${row.total_tokens} (prompt ${row.prompt_tokens}, completion ${row.completion_tokens})  $${row.cost_usd.toFixed(6)}`;
+  const details = [
+    `prompt ${row.prompt_tokens}`,
+    `completion ${row.completion_tokens}`,
+    ...(row.cache_read_tokens > 0 ? [`cache read ${row.cache_read_tokens}`] : []),
+    ...(row.cache_write_tokens > 0 ? [`cache write ${row.cache_write_tokens}`] : []),
+    ...(row.reasoning_tokens > 0 ? [`reasoning ${row.reasoning_tokens}`] : []),
+  ].join(', ');
+  const unpriced =
+    row.unpriced_requests > 0 ? `  unpriced: ${row.unpriced_requests} requests, ${row.unpriced_tokens} tokens` : '';
+  const figures = `requests ${row.requests}  tokens ${row.total_tokens} (${details})  $${row.cost_usd.toFixed(6)}${unpriced}`;
   return labels === '' ? figures : `${labels}  ${figures}`;
 }
 
@@ -48,9 +65,10 @@ export function registerUsageCommands(program: Command, io: CliIo): void {
     .option('--team <team>', 'team name or id (needs --tenant)')
     .option('--key <key>', 'key id or prefix')
     .option('--model <model>', 'model name')
+    .option('--session <session>', 'agent session id')
     .option('--since <date>', 'first day, YYYY-MM-DD (or an RFC 3339 time)')
     .option('--until <date>', 'last day, YYYY-MM-DD (or an RFC 3339 time)')
-    .option('--group-by <fields>', 'comma list of day, tenant, team, key, model')
+    .option('--group-by <fields>', 'comma list of day, tenant, team, key, model, session')
     .option('--json', 'print the report as JSON')
     .action(async (options: UsageOptions, command: Command) => {
       const report = await withServices(command, async (services) => {
@@ -58,6 +76,7 @@ export function registerUsageCommands(program: Command, io: CliIo): void {
           return await buildUsageReport(services.store.read, {
             ...(await resolveFilters(services, options)),
             ...(options.model === undefined ? {} : { model: options.model }),
+            ...(options.session === undefined ? {} : { session: options.session }),
             ...(options.since === undefined ? {} : { since: options.since }),
             ...(options.until === undefined ? {} : { until: options.until }),
             groupBy: parseGroupBy(options.groupBy),

@@ -2,8 +2,8 @@
  * @module Rough token estimates for reserving TPM and budget before the upstream answers. Settle
  * corrects by the real usage, so this only has to be cheap and in the right order of magnitude: no
  * tokenizer, one pass over the strings the model will read, ~4 characters per token (OpenAI's rule of
- * thumb for English text). Works on OpenAI chat/completions/embeddings/responses bodies and Ollama's
- * /api/chat, /api/generate and /api/embed bodies; unknown shapes estimate 0 prompt tokens.
+ * thumb for English text). Works on OpenAI chat/completions/embeddings/responses bodies, Anthropic Messages
+ * bodies and Ollama's /api/chat, /api/generate and /api/embed bodies; unknown shapes estimate 0 prompt tokens.
  */
 
 /** Characters per token for the estimate. */
@@ -40,6 +40,9 @@ function measureContent(content: unknown): { chars: number; images: number } {
     } else if (isObject(part)) {
       if (typeof part.text === 'string') chars += part.text.length;
       else if (typeof part.input_text === 'string') chars += part.input_text.length;
+      // Anthropic blocks: a tool call's input and the model's own thinking are read back as prompt.
+      else if (typeof part.thinking === 'string') chars += part.thinking.length;
+      if (part.type === 'tool_use' && part.input !== undefined) chars += JSON.stringify(part.input).length;
       if (part.type === 'image_url' || part.type === 'input_image' || part.type === 'image') images++;
       if (typeof part.content === 'string' || Array.isArray(part.content)) {
         const nested = measureContent(part.content);
@@ -93,6 +96,7 @@ export function estimatePromptTokens(body: unknown): number {
   if (body.prompt !== undefined) tokens += estimatePromptLike(body.prompt);
   if (body.input !== undefined) tokens += estimatePromptLike(body.input);
   if (typeof body.system === 'string') tokens += charsToTokens(body.system.length);
+  else if (Array.isArray(body.system)) tokens += charsToTokens(measureContent(body.system).chars);
   if (typeof body.instructions === 'string') tokens += charsToTokens(body.instructions.length);
   if (typeof body.suffix === 'string') tokens += charsToTokens(body.suffix.length);
   // Tool and function schemas are rendered into the prompt by the provider and billed as input.

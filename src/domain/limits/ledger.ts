@@ -1,7 +1,7 @@
 /**
  * @module The spend ledger's unit: one request's usage (its "ledger delta"), committed in the same transaction as
  * the request's audit event, and the aggregation that folds a batch of deltas into one upsert row per
- * (UTC day, tenant, team, key, model).
+ * (UTC day, tenant, team, key, model, agent session).
  */
 
 export interface LedgerDelta {
@@ -11,10 +11,18 @@ export interface LedgerDelta {
   teamId: string;
   keyId: string;
   model: string;
+  /** The agent session the request named (validated header), `''` when none. */
+  session: string;
   requests: number;
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  /** 1 (and its tokens) when the model had no price: the report shows these rather than a silent 0. */
+  unpricedRequests: number;
+  unpricedTokens: number;
   costUsd: number;
 }
 
@@ -37,7 +45,7 @@ export function utcDay(now: number): string {
 }
 
 function combinationKey(d: LedgerDelta): string {
-  return `${d.day}\u0000${d.tenantId}\u0000${d.teamId}\u0000${d.keyId}\u0000${d.model}`;
+  return `${d.day}\u0000${d.tenantId}\u0000${d.teamId}\u0000${d.keyId}\u0000${d.model}\u0000${d.session}`;
 }
 
 /** Sums deltas per combination, so each appears once in the batch's upsert. Inputs are not modified. */
@@ -55,6 +63,11 @@ export function aggregateLedgerDeltas(deltas: Iterable<LedgerDelta | null>): Led
     row.promptTokens += delta.promptTokens;
     row.completionTokens += delta.completionTokens;
     row.totalTokens += delta.totalTokens;
+    row.cacheReadTokens += delta.cacheReadTokens;
+    row.cacheWriteTokens += delta.cacheWriteTokens;
+    row.reasoningTokens += delta.reasoningTokens;
+    row.unpricedRequests += delta.unpricedRequests;
+    row.unpricedTokens += delta.unpricedTokens;
     row.costUsd += delta.costUsd;
   }
   return [...rows.values()];

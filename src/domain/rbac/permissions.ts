@@ -13,6 +13,11 @@ export const PERMISSIONS = [
     name: 'llm.responses',
     description: 'Call the OpenAI Responses API (/v1/responses, /v1/responses/compact): Codex, the Agents SDK.',
   },
+  {
+    name: 'llm.messages',
+    description:
+      'Call the Anthropic Messages API (/v1/messages, /v1/messages/count_tokens): Claude Code, the Anthropic SDKs.',
+  },
   { name: 'llm.embeddings', description: 'Create embeddings (/v1/embeddings, /api/embed).' },
   { name: 'llm.models.read', description: 'List and describe the models the caller may use.' },
   { name: 'mcp.servers.read', description: 'List the MCP servers visible to the caller.' },

@@ -3,6 +3,7 @@
  * and how requests, responses and streams translate between wire formats. Pure: time, randomness and state
  * are passed in; no sockets, no timers.
  */
+export * from './anthropic/index.ts';
 export * from './attempt-plan.ts';
 export * from './failures.ts';
 export * from './json-members.ts';

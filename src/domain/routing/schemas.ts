@@ -11,7 +11,12 @@ const Millis = Type.Integer({ minimum: 1, maximum: 3_600_000 });
 export const UpstreamSpecSchema = Type.Object(
   {
     id: Id,
-    provider: Type.Union([Type.Literal('openai'), Type.Literal('azure-openai'), Type.Literal('ollama')]),
+    provider: Type.Union([
+      Type.Literal('openai'),
+      Type.Literal('azure-openai'),
+      Type.Literal('ollama'),
+      Type.Literal('anthropic'),
+    ]),
     base_url: Type.String({ minLength: 1, maxLength: 2048, pattern: '^https?://' }),
     api_keys: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { maxItems: 64 })),
     api_version: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),

@@ -3,13 +3,13 @@
  */
 
 /** Upstream kinds a deployment can declare (issue 3, "Upstreams and model routing"). */
-export type UpstreamKind = 'openai' | 'azure-openai' | 'ollama';
+export type UpstreamKind = 'openai' | 'azure-openai' | 'ollama' | 'anthropic';
 
 /**
  * The wire family an upstream or a client speaks; `azure-openai` speaks `openai`. Each has one object in the
  * dialect registry (`src/llm/dialects/registry.ts`), whose type makes the registry exhaustive over this union.
  */
-export type Dialect = 'openai' | 'ollama' | 'responses';
+export type Dialect = 'openai' | 'ollama' | 'responses' | 'anthropic';
 
 /**
  * One call shape on one wire family. Client-facing routes and upstream adapters use the same names, so a
@@ -24,7 +24,9 @@ export type LlmOperation =
   | 'ollama.embed'
   | 'ollama.embeddings'
   | 'responses.create'
-  | 'responses.compact';
+  | 'responses.compact'
+  | 'anthropic.messages'
+  | 'anthropic.count_tokens';
 
 /** The operations of one dialect: `OperationOf<'ollama'>` is `'ollama.chat' | 'ollama.generate' | …`. */
 export type OperationOf<D extends Dialect> = Extract<LlmOperation, `${D}.${string}`>;
@@ -52,11 +54,17 @@ export type BalanceStrategy = 'weighted-hash' | 'least-busy';
 export interface UpstreamSpec {
   id: string;
   provider: UpstreamKind;
-  /** Includes the API prefix for `openai` (`http://host/v1`); the bare origin for `ollama` and `azure-openai`. */
+  /**
+   * Includes the API prefix for `openai` (`http://host/v1`); the bare origin for `ollama`, `azure-openai` and
+   * `anthropic` (`https://api.anthropic.com`, as the Anthropic SDKs' `baseURL`).
+   */
   base_url: string;
   /** Plaintext keys, decrypted from their envelopes at snapshot time; rotated, and cooled down on 401/429. */
   api_keys: string[];
-  /** Azure only: the `api-version` query parameter. */
+  /**
+   * Azure: the `api-version` query parameter. Anthropic: the `anthropic-version` header sent when the client
+   * names none (default `2023-06-01`).
+   */
   api_version?: string;
   /** Extra static headers sent upstream (never secrets: those belong in `api_keys`). */
   headers?: Record<string, string>;
@@ -130,7 +138,14 @@ export const DEFAULT_ROUTING_POLICY: Readonly<RoutingPolicy> = Object.freeze({
 });
 
 export function dialectOf(kind: UpstreamKind): Dialect {
-  return kind === 'ollama' ? 'ollama' : 'openai';
+  switch (kind) {
+    case 'ollama':
+      return 'ollama';
+    case 'anthropic':
+      return 'anthropic';
+    default:
+      return 'openai';
+  }
 }
 
 export function dialectOfOperation(op: LlmOperation): Dialect {

@@ -32,6 +32,7 @@ function admissionCall(context: RequestContext): AdmissionCall | null {
     promptTokens: call.promptTokens,
     maxOutputTokens: call.maxOutputTokens,
     choices: call.choices,
+    session: typeof context.meta?.session === 'string' ? context.meta.session : '',
   };
 }
 

@@ -70,6 +70,8 @@ export async function identifyRequest(deps: GatewayPipelineDeps, request: Fastif
   if (deps.audit.overloaded) throw httpError('audit_backpressure');
   const header = request.headers.authorization;
   if (header === undefined) {
+    const apiKey = surface.auth.includes('key') ? request.headers['x-api-key'] : undefined;
+    if (apiKey !== undefined) return identifyApiKey(deps, request, apiKey);
     const sessionId =
       deps.sessions && acceptsSession(surface) ? readCookie(request.headers.cookie, SESSION_COOKIE) : null;
     if (sessionId !== null && deps.sessions) return identifySession(deps, deps.sessions, request, sessionId);
@@ -77,12 +79,33 @@ export async function identifyRequest(deps: GatewayPipelineDeps, request: Fastif
   }
   const token = parseBearer(header);
   if (token === null) throw refuseAuthentication(deps, request, httpError('invalid_authorization_header'));
-  const result = await deps.authenticator.authenticate(token, surface);
+  return identifyToken(deps, request, token);
+}
+
+async function identifyToken(deps: GatewayPipelineDeps, request: FastifyRequest, token: string): Promise<void> {
+  const result = await deps.authenticator.authenticate(token, request.gh.surface);
   if (!result.ok) {
     const error = httpError(result.reason, result.detail === undefined ? undefined : { detail: result.detail });
     throw refuseAuthentication(deps, request, error);
   }
   request.gh.principal = result.principal;
+}
+
+/**
+ * `x-api-key: <gateway key>`, as Anthropic's SDKs and Claude Code send it with `ANTHROPIC_API_KEY`. Only on key
+ * surfaces, and only without an `Authorization` header, so one request never presents two credentials that
+ * could disagree.
+ */
+async function identifyApiKey(
+  deps: GatewayPipelineDeps,
+  request: FastifyRequest,
+  value: string | string[],
+): Promise<void> {
+  const token = typeof value === 'string' ? value.trim() : '';
+  if (token.length === 0 || token.length > 4096 || /\s/.test(token)) {
+    throw refuseAuthentication(deps, request, httpError('invalid_authorization_header'));
+  }
+  return identifyToken(deps, request, token);
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -2,6 +2,9 @@
  * @module The dialect registry: one object per wire family (OpenAI chat, Ollama), each with its operations, body
  * schemas, parse into the typed call, upstream plan, usage reader and error envelope.
  */
+
+export { ANTHROPIC_ERROR_TYPES } from './anthropic/errors.ts';
+export { AnthropicDialect } from './anthropic/index.ts';
 export { OllamaDialect } from './ollama/index.ts';
 export { OpenAIDialect } from './openai/index.ts';
 export { DIALECTS, dialectFor } from './registry.ts';

@@ -1,4 +1,5 @@
 import type { Dialect } from '../../domain/routing/index.ts';
+import { AnthropicDialect } from './anthropic/index.ts';
 import { OllamaDialect } from './ollama/index.ts';
 import { OpenAIDialect } from './openai/index.ts';
 import { ResponsesDialect } from './responses/index.ts';
@@ -12,6 +13,7 @@ export const DIALECTS: { readonly [D in Dialect]: ClientDialect<D> } = Object.fr
   openai: OpenAIDialect,
   ollama: OllamaDialect,
   responses: ResponsesDialect,
+  anthropic: AnthropicDialect,
 });
 
 export function dialectFor<D extends Dialect>(id: D): ClientDialect<D> {

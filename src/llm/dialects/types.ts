@@ -43,6 +43,8 @@ export interface OperationSpec {
   readonly produces: 'text' | 'embeddings';
 }
 
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 /** The HTTP header that names the model when the body does not, or overrides it (routers that only see headers). */
 export const MODEL_HEADER = 'x-gatehouse-model';
 
@@ -57,6 +59,10 @@ export class ClientCall implements LlmCall {
   /** The public model as routed: the `x-gatehouse-model` header wins over the body; resolved before admission. */
   model: string;
   readonly body: JsonObject;
+  /** The body's bytes as sent, kept only by dialects that pass them through unchanged (Anthropic). */
+  rawBody: Buffer | null = null;
+  /** The dialect's protocol headers as the client sent them (`anthropic-version`, `anthropic-beta`). */
+  protocolHeaders: Readonly<Record<string, string>> = NO_HEADERS;
   readonly stream: boolean;
   readonly promptTokens: number;
   /** The output ceiling per choice the body names; null when none (the default applies); 0 for embeddings. */

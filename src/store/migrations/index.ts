@@ -11,6 +11,7 @@ import { auditExportMigration } from './009-audit-export.ts';
 import { promptLogsMigration } from './010-prompt-logs.ts';
 import { consoleSessionsMigration } from './011-console-sessions.ts';
 import { mcpVirtualOauthMigration } from './012-mcp-virtual-oauth.ts';
+import { usageSessionsMigration } from './013-usage-sessions.ts';
 
 /** Ordered migrations; names sort lexically, so they carry a zero-padded sequence number. */
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '010-prompt-logs': promptLogsMigration,
   '011-console-sessions': consoleSessionsMigration,
   '012-mcp-virtual-oauth': mcpVirtualOauthMigration,
+  '013-usage-sessions': usageSessionsMigration,
   '002-admin': adminMigration,
   '003-usage': usageMigration,
 };

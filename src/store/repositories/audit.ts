@@ -55,13 +55,20 @@ function sqliteAppender(database: SqliteDatabase.Database) {
        on conflict (chain_id) do update set head_seq = excluded.head_seq, head_hash = excluded.head_hash, updated_at = excluded.updated_at`,
     );
     const spend = database.prepare(
-      `insert into usage_daily (day, tenant_id, team_id, key_id, model, requests, prompt_tokens, completion_tokens,
-         total_tokens, cost_usd, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       on conflict (day, tenant_id, team_id, key_id, model) do update set requests = requests + excluded.requests,
+      `insert into usage_daily (day, tenant_id, team_id, key_id, model, session, requests, prompt_tokens,
+         completion_tokens, total_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, unpriced_requests,
+         unpriced_tokens, cost_usd, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       on conflict (day, tenant_id, team_id, key_id, model, session) do update set
+         requests = requests + excluded.requests,
          prompt_tokens = prompt_tokens + excluded.prompt_tokens,
          completion_tokens = completion_tokens + excluded.completion_tokens,
-         total_tokens = total_tokens + excluded.total_tokens, cost_usd = cost_usd + excluded.cost_usd,
-         updated_at = excluded.updated_at`,
+         total_tokens = total_tokens + excluded.total_tokens,
+         cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+         cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+         reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+         unpriced_requests = unpriced_requests + excluded.unpriced_requests,
+         unpriced_tokens = unpriced_tokens + excluded.unpriced_tokens,
+         cost_usd = cost_usd + excluded.cost_usd, updated_at = excluded.updated_at`,
     );
     const batch = database.transaction((events: AuditEvent[], headRow: unknown[], usage: readonly UsageIncrement[]) => {
       // Positional, in COLUMNS order, straight from the event: no row object or values array per event.
@@ -96,10 +103,16 @@ function sqliteAppender(database: SqliteDatabase.Database) {
           u.teamId,
           u.keyId,
           u.model,
+          u.session,
           u.requests,
           u.promptTokens,
           u.completionTokens,
           u.totalTokens,
+          u.cacheReadTokens,
+          u.cacheWriteTokens,
+          u.reasoningTokens,
+          u.unpricedRequests,
+          u.unpricedTokens,
           u.costUsd,
           now,
         );
@@ -116,7 +129,7 @@ function sqliteAppender(database: SqliteDatabase.Database) {
  * batch's spend to the `usage_daily` ledger. The head recorded in `audit_chains` always matches the last stored
  * event (that is how truncation is detected), and the ledger always holds exactly the spend of the stored events
  * (issue 14: a crash can neither lose spend whose event survived nor keep spend whose event was lost).
- * `usage` must hold each (day, tenant, team, key, model) at most once (PostgreSQL refuses to update one row twice
+ * `usage` must hold each (day, tenant, team, key, model, session) at most once (PostgreSQL refuses to update one row twice
  * in one ON CONFLICT statement).
  * SQLite runs cached prepared statements; PostgreSQL sends the whole batch as one `unnest` insert (16 array
  * parameters whatever the batch size), rather than a query built and parsed per batch.

@@ -1,27 +1,18 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type { LedgerDelta } from '../../domain/limits/index.ts';
 import type { Database } from '../schema.ts';
 
 /** One aggregated increment of the spend ledger. */
-export interface UsageIncrement {
-  day: string;
-  tenantId: string;
-  teamId: string;
-  keyId: string;
-  model: string;
-  requests: number;
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-  costUsd: number;
-}
+export type UsageIncrement = LedgerDelta;
 
-export type UsageGroupBy = 'day' | 'tenant' | 'team' | 'key' | 'model';
+export type UsageGroupBy = 'day' | 'tenant' | 'team' | 'key' | 'model' | 'session';
 
 export interface UsageFilter {
   tenantId?: string;
   teamId?: string;
   keyId?: string;
   model?: string;
+  session?: string;
   /** Inclusive UTC days, `YYYY-MM-DD`. */
   sinceDay?: string;
   untilDay?: string;
@@ -33,14 +24,41 @@ export interface UsageRow {
   team_id?: string;
   key_id?: string;
   model?: string;
+  session?: string;
   requests: number;
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  unpriced_requests: number;
+  unpriced_tokens: number;
   cost_usd: number;
 }
 
-const GROUP_COLUMNS = { day: 'day', tenant: 'tenant_id', team: 'team_id', key: 'key_id', model: 'model' } as const;
+const GROUP_COLUMNS = {
+  day: 'day',
+  tenant: 'tenant_id',
+  team: 'team_id',
+  key: 'key_id',
+  model: 'model',
+  session: 'session',
+} as const;
+
+/** The summed counters, in the order the SQLite statement binds them after the key columns. */
+const COUNTERS = [
+  'requests',
+  'prompt_tokens',
+  'completion_tokens',
+  'total_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
+  'unpriced_requests',
+  'unpriced_tokens',
+  'cost_usd',
+] as const;
 
 /**
  * Adds increments in one transaction with one upsert statement. The caller aggregates first, so a combination
@@ -54,10 +72,16 @@ export async function addUsage(db: Kysely<Database>, increments: readonly UsageI
     team_id: i.teamId,
     key_id: i.keyId,
     model: i.model,
+    session: i.session,
     requests: i.requests,
     prompt_tokens: i.promptTokens,
     completion_tokens: i.completionTokens,
     total_tokens: i.totalTokens,
+    cache_read_tokens: i.cacheReadTokens,
+    cache_write_tokens: i.cacheWriteTokens,
+    reasoning_tokens: i.reasoningTokens,
+    unpriced_requests: i.unpricedRequests,
+    unpriced_tokens: i.unpricedTokens,
     cost_usd: i.costUsd,
     updated_at: now,
   }));
@@ -65,14 +89,12 @@ export async function addUsage(db: Kysely<Database>, increments: readonly UsageI
     .insertInto('usage_daily')
     .values(rows)
     .onConflict((oc) =>
-      oc.columns(['day', 'tenant_id', 'team_id', 'key_id', 'model']).doUpdateSet((eb) => ({
-        requests: eb('usage_daily.requests', '+', eb.ref('excluded.requests')),
-        prompt_tokens: eb('usage_daily.prompt_tokens', '+', eb.ref('excluded.prompt_tokens')),
-        completion_tokens: eb('usage_daily.completion_tokens', '+', eb.ref('excluded.completion_tokens')),
-        total_tokens: eb('usage_daily.total_tokens', '+', eb.ref('excluded.total_tokens')),
-        cost_usd: eb('usage_daily.cost_usd', '+', eb.ref('excluded.cost_usd')),
-        updated_at: eb.ref('excluded.updated_at'),
-      })),
+      oc.columns(['day', 'tenant_id', 'team_id', 'key_id', 'model', 'session']).doUpdateSet(() => {
+        const sums: Record<string, RawBuilder<number>> = {};
+        for (const counter of COUNTERS)
+          sums[counter] = sql<number>`usage_daily.${sql.ref(counter)} + excluded.${sql.ref(counter)}`;
+        return { ...sums, updated_at: sql<number>`excluded.updated_at` };
+      }),
     )
     .execute();
 }
@@ -86,18 +108,13 @@ export async function queryUsage(
   const columns = groupBy.map((group) => GROUP_COLUMNS[group]);
   let query = db
     .selectFrom('usage_daily')
-    .select((eb) => [
-      eb.fn.sum<number>('requests').as('requests'),
-      eb.fn.sum<number>('prompt_tokens').as('prompt_tokens'),
-      eb.fn.sum<number>('completion_tokens').as('completion_tokens'),
-      eb.fn.sum<number>('total_tokens').as('total_tokens'),
-      eb.fn.sum<number>('cost_usd').as('cost_usd'),
-    ])
+    .select((eb) => COUNTERS.map((counter) => eb.fn.sum<number>(counter).as(counter)))
     .select(columns);
   if (filter.tenantId !== undefined) query = query.where('tenant_id', '=', filter.tenantId);
   if (filter.teamId !== undefined) query = query.where('team_id', '=', filter.teamId);
   if (filter.keyId !== undefined) query = query.where('key_id', '=', filter.keyId);
   if (filter.model !== undefined) query = query.where('model', '=', filter.model);
+  if (filter.session !== undefined) query = query.where('session', '=', filter.session);
   if (filter.sinceDay !== undefined) query = query.where('day', '>=', filter.sinceDay);
   if (filter.untilDay !== undefined) query = query.where('day', '<=', filter.untilDay);
   if (columns.length > 0) query = query.groupBy(columns).orderBy(columns);
@@ -106,14 +123,9 @@ export async function queryUsage(
   for (const row of rows) {
     // An aggregate over no rows is one row of NULLs; report it as nothing rather than as zeros.
     if (row.requests === null) continue;
-    out.push({
-      ...row,
-      requests: Number(row.requests),
-      prompt_tokens: Number(row.prompt_tokens),
-      completion_tokens: Number(row.completion_tokens),
-      total_tokens: Number(row.total_tokens),
-      cost_usd: Number(row.cost_usd),
-    } as UsageRow);
+    const numbers: Record<string, unknown> = { ...row };
+    for (const counter of COUNTERS) numbers[counter] = Number(row[counter]);
+    out.push(numbers as unknown as UsageRow);
   }
   return out;
 }

@@ -78,7 +78,9 @@ describe('usage reports, limit commands and bad input', () => {
       ['?since=2026-02-30', 'since'],
       ['?since=yesterday', 'since'],
       ['?since=2026-05-02&until=2026-05-01', 'since'],
-      ['?tenant=not-a-uuid', 'tenant'],
+      ['?tenant=not%20a%20name', 'tenant'],
+      ['?session=a%20b', 'session'],
+      ['?group_by=model,sessions', 'group_by'],
       ['?tenat=x', 'tenat'],
     ] as const) {
       const reply = await getUsage(query);

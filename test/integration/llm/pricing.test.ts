@@ -1,6 +1,7 @@
 /**
  * Issue 13 §5: the cache and reasoning tokens upstreams report are read on chat and Responses, JSON and streamed,
- * recorded in the audit event, priced at their own rates, and what a cost budget is charged.
+ * recorded in the audit event, priced at their own rates, and what a cost budget is charged; the agent session
+ * headers are recorded in the event and the ledger, and the usage report groups by session and shows unpriced use.
  */
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -41,6 +42,7 @@ describe('prices: cache and reasoning tokens', () => {
           { name: 'priced', targets: [{ upstream: 'chat', model: 'up-priced' }] },
           { name: 'priced-native', targets: [{ upstream: 'native', model: 'up-native' }] },
           { name: 'cache-dear', targets: [{ upstream: 'chat', model: 'up-dear' }] },
+          { name: 'free-local', targets: [{ upstream: 'chat', model: 'up-free' }] },
         ],
         prices: {
           priced: PRICE,
@@ -68,10 +70,10 @@ describe('prices: cache and reasoning tokens', () => {
     return { id: issued.record.id, authorization: `Bearer ${issued.key}` };
   }
 
-  async function call(authorization: string, path: string, body: unknown) {
+  async function call(authorization: string, path: string, body: unknown, headers: Record<string, string> = {}) {
     const response = await request(`${gw.baseUrl}${path}`, {
       method: 'POST',
-      headers: { authorization, 'content-type': 'application/json' },
+      headers: { authorization, 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
     });
     const text = await response.body.text();
@@ -128,5 +130,68 @@ describe('prices: cache and reasoning tokens', () => {
     expect(second.status).toBe(429);
     expect(second.text).toContain('total USD budget');
     expect(upstream.requests).toHaveLength(1);
+  });
+
+  async function adminGet(path: string, token: string) {
+    const response = await request(`${gw.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: response.statusCode, body: (await response.body.json()) as Record<string, unknown> };
+  }
+
+  it('records agent sessions from each agent header, groups usage by them and filters audit by them', async () => {
+    const token = (await gw.gateway.admin.bootstrapPlatformAdmin(`${uniqueName('admin')}@example.com`)).token;
+    await gw.gateway.adminSnapshot.refresh();
+    const key = await newKey();
+    const claude = `cc-${uniqueName('s')}`;
+    const codex = `019a-${uniqueName('codex')}`;
+    const own = `mine.${uniqueName('s')}`;
+    const sent: Array<[string, Record<string, string>, string | null]> = [
+      ['/v1/chat/completions', { 'x-claude-code-session-id': claude }, claude],
+      ['/v1/responses', { session_id: codex }, codex],
+      ['/v1/chat/completions', { 'x-gatehouse-session': own, 'x-claude-code-session-id': claude }, own],
+      ['/v1/chat/completions', { 'x-gatehouse-session': 'has spaces<script>' }, null],
+      ['/v1/chat/completions', { 'x-gatehouse-session': 'x'.repeat(129) }, null],
+    ];
+    const ids: string[] = [];
+    for (const [path, headers, expected] of sent) {
+      const body = path === '/v1/responses' ? { model: 'free-local', input: 'hi' } : chatBody('free-local', false);
+      const reply = await call(key.authorization, path, body, headers);
+      expect(reply.status).toBe(200);
+      ids.push(reply.requestId);
+      const event = await eventually(() => gw.auditEventFor(reply.requestId));
+      expect(event.meta.session ?? null).toBe(expected);
+    }
+
+    const report = await eventually(async () => {
+      const found = await adminGet(`/admin/v1/usage?key=${key.id}&group_by=session`, token);
+      const totals = found.body.totals as { requests: number } | undefined;
+      return totals?.requests === 5 ? found : undefined;
+    });
+    expect(report.status).toBe(200);
+    const rows = report.body.data as Array<{ session: string; requests: number; unpriced_requests: number }>;
+    expect(rows.map((row) => [row.session, row.requests]).sort()).toEqual(
+      [
+        ['', 2],
+        [claude, 1],
+        [codex, 1],
+        [own, 1],
+      ].sort(),
+    );
+    // free-local has no price (and no built-in one): counted as unpriced, never as a silent 0.
+    const totals = report.body.totals as { unpriced_requests: number; unpriced_tokens: number; cost_usd: number };
+    expect(totals.unpriced_requests).toBe(5);
+    expect(totals.unpriced_tokens).toBeGreaterThan(0);
+    expect(totals.cost_usd).toBe(0);
+
+    const one = await adminGet(`/admin/v1/usage?session=${claude}`, token);
+    expect((one.body.totals as { requests: number }).requests).toBe(1);
+    const audit = await adminGet(`/admin/v1/audit?session=${codex}`, token);
+    expect(audit.status).toBe(200);
+    const events = audit.body.data as Array<{ request_id: string }>;
+    expect(events.map((event) => event.request_id)).toEqual([ids[1]]);
+
+    const bad = await adminGet('/admin/v1/usage?group_by=sessions', token);
+    expect(bad.status).toBe(400);
+    const badSession = await adminGet('/admin/v1/usage?session=a%20b', token);
+    expect(badSession.status).toBe(400);
   });
 });

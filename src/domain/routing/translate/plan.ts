@@ -1,12 +1,16 @@
 import { applyReasoningTokenField } from '../reasoning.ts';
+import { chainStreamTransforms } from '../stream/chain.ts';
 import { createOllamaPassthrough } from '../stream/ollama-passthrough.ts';
 import { createOpenAIPassthrough } from '../stream/openai-passthrough.ts';
 import type { StreamTransform } from '../stream/transform.ts';
 import type { Dialect, JsonObject, LlmOperation, Usage } from '../types.ts';
 import { makeUsage, readOllamaUsage, readOpenAIUsage } from '../usage.ts';
+import { readAnthropicUsage } from './anthropic-shared.ts';
+import { chatToMessagesBody, messagesToChatResponse } from './chat-to-messages.ts';
 import * as fromOllama from './ollama-to-openai.ts';
 import * as toOllama from './openai-to-ollama.ts';
 import { isObject, type TranslateContext } from './shared.ts';
+import { createMessagesToChatStream } from './stream-messages-to-chat.ts';
 import { createOllamaToOpenAIStream } from './stream-ollama-to-openai.ts';
 import { createOpenAIToOllamaStream } from './stream-openai-to-ollama.ts';
 
@@ -15,6 +19,13 @@ export interface UpstreamCallPlan {
   /** The operation the upstream adapter is asked to perform. */
   operation: LlmOperation;
   body: JsonObject;
+  /** The client's own bytes for `body`, sent instead of its serialisation (byte-faithful passthrough). */
+  rawBody?: Buffer | null;
+  /**
+   * Protocol headers the client's dialect forwards to an upstream of the same dialect (`anthropic-version`,
+   * `anthropic-beta`): an allow-list the planner chose, never the client's headers at large.
+   */
+  headers?: Readonly<Record<string, string>>;
   stream: boolean;
   /** The content type of the client's stream (its dialect's, whatever the upstream speaks). */
   contentType: string;
@@ -189,10 +200,38 @@ function planOllamaClient(
   } satisfies UpstreamCallPlan;
 }
 
+/** Operations that are a conversation, which Anthropic serves; it has no completions or embeddings endpoint. */
+const CHAT_FAMILY: ReadonlySet<LlmOperation> = new Set(['openai.chat', 'ollama.chat', 'ollama.generate']);
+const MESSAGES_USAGE = ['usage'] as const;
+const readMessagesUsage = (body: JsonObject): Usage | null => readAnthropicUsage(body.usage);
+
+/**
+ * A chat-family plan (made for an OpenAI chat upstream) carried out on an Anthropic Messages upstream instead: the
+ * chat body becomes a Messages body, and the Messages reply or stream becomes the chat the plan already knows how
+ * to hand to its client (issue 13 §4: chat is the pivot, so Ollama and Responses clients reach Anthropic through
+ * it). The Messages stream always yields the usage chunk; the plan's own stream step decides whether its client
+ * gets it, as for any chat upstream.
+ */
+function planChatOverMessages(chat: UpstreamCallPlan, ctx: TranslateContext): UpstreamCallPlan {
+  return {
+    ...chat,
+    operation: 'anthropic.messages',
+    body: chatToMessagesBody(chat.body, ctx, chat.stream),
+    translateResponse: (json) => {
+      const reply = messagesToChatResponse(json, ctx);
+      return chat.translateResponse?.(reply) ?? reply;
+    },
+    readUsage: readMessagesUsage,
+    usageMembers: MESSAGES_USAGE,
+    createStreamTransform: () =>
+      chainStreamTransforms(createMessagesToChatStream(ctx, true), chat.createStreamTransform()),
+  };
+}
+
 /**
  * Plans a client operation against an upstream dialect: same dialect passes bytes through, a different one
  * translates the request, the response and the stream (issue 3: Ollama-native requests may be served by
- * OpenAI-compatible upstreams and the reverse).
+ * OpenAI-compatible upstreams and the reverse; issue 13: and by Anthropic upstreams, through chat).
  */
 export function planUpstreamCall(
   operation: LlmOperation,
@@ -201,6 +240,10 @@ export function planUpstreamCall(
   ctx: TranslateContext,
   options: PlanOptions,
 ): UpstreamCallPlan {
+  if (upstream === 'anthropic') {
+    if (!CHAT_FAMILY.has(operation)) throw new TypeError(`${operation} cannot be served by an Anthropic upstream`);
+    return planChatOverMessages(planUpstreamCall(operation, 'openai', body, ctx, options), ctx);
+  }
   return operation.startsWith('openai.')
     ? planOpenAIClient(operation, upstream, body, ctx, options)
     : planOllamaClient(operation, upstream, body, ctx, options);

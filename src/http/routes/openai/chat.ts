@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dialect, OperationOf } from '../../../domain/routing/index.ts';
-import { type ClientDialect, OpenAIDialect } from '../../../llm/index.ts';
+import { agentSessionOf, type ClientDialect, OpenAIDialect } from '../../../llm/index.ts';
 import type { CallBuilder } from '../../context.ts';
 import { httpError } from '../../errors.ts';
 import { dialectAnswer } from './answers.ts';
@@ -34,6 +34,8 @@ export function createCallBuilder<D extends Dialect>(
     call.requestId = context.requestId;
     context.setMeta('model', call.model);
     context.setMeta('stream', call.stream);
+    const session = agentSessionOf(request.headers);
+    if (session !== null) context.setMeta('session', session);
     return call;
   };
 }

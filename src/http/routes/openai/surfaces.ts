@@ -9,6 +9,7 @@ export const LLM_CALL_META = [
   'truncated',
   'usage_estimated',
   'upstream_error',
+  'session',
 ];
 
 const ADMIN_AUTH: Surface['auth'] = ['admin_token', 'jwt'];

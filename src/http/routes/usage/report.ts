@@ -107,6 +107,7 @@ async function readUsage(
       ...(query.team === undefined ? {} : { teamId: query.team }),
       ...(query.key === undefined ? {} : { keyId: query.key }),
       ...(query.model === undefined ? {} : { model: query.model }),
+      ...(query.session === undefined ? {} : { session: query.session }),
       ...(query.since === undefined ? {} : { since: query.since }),
       ...(query.until === undefined ? {} : { until: query.until }),
       groupBy: parseGroupBy(query.group_by),

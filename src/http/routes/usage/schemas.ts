@@ -8,7 +8,7 @@ const DAY_OR_TIME =
 /** An id (UUID) or a name (the name rules of tenants and teams): `?tenant=acme` works as `?tenant=<id>` does. */
 const REFERENCE = `^(${UUID_PATTERN.replace(/^\^|\$$/g, '')}|[A-Za-z0-9][A-Za-z0-9._-]{0,63})$`;
 
-export const USAGE_GROUPS = ['day', 'tenant', 'team', 'key', 'model'] as const;
+export const USAGE_GROUPS = ['day', 'tenant', 'team', 'key', 'model', 'session'] as const;
 
 export const UsageQuerySchema = Type.Object(
   {
@@ -16,9 +16,20 @@ export const UsageQuerySchema = Type.Object(
     team: Type.Optional(Type.String({ pattern: REFERENCE, description: 'A team id, or a team name within `tenant`.' })),
     key: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    session: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$',
+        description: 'An agent session id (the session header an agent sent).',
+      }),
+    ),
     since: Type.Optional(Type.String({ pattern: DAY_OR_TIME })),
     until: Type.Optional(Type.String({ pattern: DAY_OR_TIME })),
-    group_by: Type.Optional(Type.String({ pattern: `^(${USAGE_GROUPS.join('|')})(,(${USAGE_GROUPS.join('|')}))*$` })),
+    group_by: Type.Optional(
+      Type.String({
+        pattern: `^(${USAGE_GROUPS.join('|')})(,(${USAGE_GROUPS.join('|')}))*$`,
+        description: 'Comma list; `session` groups by agent session (`""` for requests that named none).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -29,6 +40,11 @@ const Totals = {
   prompt_tokens: Type.Integer(),
   completion_tokens: Type.Integer(),
   total_tokens: Type.Integer(),
+  cache_read_tokens: Type.Integer({ description: 'Prompt tokens read from the provider cache.' }),
+  cache_write_tokens: Type.Integer({ description: 'Prompt tokens written to the provider cache.' }),
+  reasoning_tokens: Type.Integer({ description: 'Completion tokens spent on reasoning.' }),
+  unpriced_requests: Type.Integer({ description: 'Requests to models with no price: not in cost_usd.' }),
+  unpriced_tokens: Type.Integer({ description: 'Tokens of the unpriced requests.' }),
   cost_usd: Type.Number(),
 };
 
@@ -46,6 +62,7 @@ export const UsageReportSchema = Type.Object(
           team_id: Type.Optional(Type.String()),
           key_id: Type.Optional(Type.String()),
           model: Type.Optional(Type.String()),
+          session: Type.Optional(Type.String()),
           ...Totals,
         },
         // Later groupings (agent session…) add their own columns.

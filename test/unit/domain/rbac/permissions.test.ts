@@ -91,7 +91,14 @@ describe('expandPermissionPattern', () => {
   it('expands against the catalog', () => {
     expect(expandPermissionPattern('llm.*')).toEqual({
       ok: true,
-      permissions: ['llm.chat', 'llm.completions', 'llm.embeddings', 'llm.models.read'],
+      permissions: [
+        'llm.chat',
+        'llm.completions',
+        'llm.responses',
+        'llm.messages',
+        'llm.embeddings',
+        'llm.models.read',
+      ],
     });
     expect(expandPermissionPattern('*')).toEqual({ ok: true, permissions: names });
     const reads = expandPermissionPattern('admin.*.read');

@@ -12,6 +12,8 @@ const ALL = PERMISSIONS.map((entry) => entry.name);
 const DATA_PLANE = [
   'llm.chat',
   'llm.completions',
+  'llm.responses',
+  'llm.messages',
   'llm.embeddings',
   'llm.models.read',
   'mcp.servers.read',
