@@ -7,7 +7,6 @@ import type { RequestContext } from '../../context.ts';
 import { GatehouseError } from '../../errors.ts';
 import { signalOnDisconnect } from './disconnect-signal.ts';
 import { PromptCapture } from './prompt-capture.ts';
-import { PublicModelName } from './public-model.ts';
 import { toCatalogError } from './upstream-errors.ts';
 
 /** What every LLM route needs; built once at startup. */
@@ -71,7 +70,6 @@ async function writeStream(
   result: Extract<LlmResult, { kind: 'stream' }>,
   upstreamNs: bigint,
   capture: PromptCapture | null,
-  publicModel: string,
 ): Promise<void> {
   const context = request.gh;
   reply.hijack();
@@ -81,9 +79,7 @@ async function writeStream(
   headers['cache-control'] = 'no-cache';
   headers['x-gatehouse-overhead-ms'] = overheadMs(context, upstreamNs);
   reply.raw.writeHead(200, headers);
-  const sink = capture === null ? reply.raw : capture.tee(reply.raw);
-  const rename = PublicModelName.forCall(result.audit.target, publicModel);
-  const audit = await result.stream.pipeTo(rename === null ? sink : rename.wrap(sink));
+  const audit = await result.stream.pipeTo(capture === null ? reply.raw : capture.tee(reply.raw));
   recordCall(context, audit);
 }
 
@@ -117,19 +113,17 @@ export async function relayLlmCall(
       context.upstreamNs = upstreamNs;
     }
     if (result.kind === 'stream') {
-      await writeStream(request, reply, result, upstreamNs, capture, call.model);
+      await writeStream(request, reply, result, upstreamNs, capture);
       capture?.recordLater(request.log);
       return;
     }
     recordCall(context, result.audit);
-    const rename = PublicModelName.forCall(result.audit.target, call.model);
-    const body = rename === null ? result.body : rename.rewrite(result.body);
     if (capture !== null) {
-      capture.keepReply(body);
+      capture.keepReply(result.body);
       capture.recordLater(request.log);
     }
     reply.header('x-gatehouse-overhead-ms', overheadMs(context, upstreamNs));
-    reply.code(result.status).type(result.contentType).send(body);
+    reply.code(result.status).type(result.contentType).send(result.body);
   } catch (error) {
     if (error instanceof UpstreamError && error.audit !== null) recordCall(context, error.audit);
     context.usage ??= { ...ZERO_USAGE };
