@@ -334,7 +334,13 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
         ...(store.replica ? [replicaReadiness(store.replica)] : []),
         {
           name: 'audit',
-          check: async () => (audit.lastError ? `audit commits failing: ${audit.lastError.message}` : null),
+          check: async () => {
+            if (audit.lastError === null) return null;
+            // A failed commit is retried on a back-off of up to seconds; a probe retries at once, so the gateway
+            // reports ready as soon as the store takes writes again instead of at the next scheduled retry.
+            await audit.flush().catch(() => {});
+            return audit.lastError ? `audit commits failing: ${audit.lastError.message}` : null;
+          },
         },
         {
           name: 'identity',

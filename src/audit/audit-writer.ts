@@ -136,6 +136,8 @@ export class AuditWriter {
   }
 
   async #commit(): Promise<void> {
+    // Nothing pending means nothing is failing, whatever the last attempt reported.
+    if (this.depth === 0) this.#lastError = null;
     while (this.#sealed.length > 0 || this.#queue.length > 0) {
       if (this.#sealed.length === 0) {
         const records = this.#queue.splice(0, this.#options.batchSize);

@@ -90,8 +90,10 @@ export class ThreadedAuditWriter {
     return committed;
   }
 
-  flush(): Promise<void> {
-    return this.#request((id) => ({ type: 'flush', id }));
+  async flush(): Promise<void> {
+    await this.#request((id) => ({ type: 'flush', id }));
+    // A flush that leaves nothing pending means the failure it remembered is over, even when no batch was waiting.
+    if (this.depth === 0) this.#lastError = null;
   }
 
   /** Drains every accepted event (retrying failed commits until `timeoutMs`), then stops the thread. */

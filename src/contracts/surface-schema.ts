@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { DIALECTS } from '../llm/dialects/registry.ts';
 
+const DialectId = Type.Union(Object.keys(DIALECTS).map((id) => Type.Literal(id)));
+
 /** One entry of `contracts/surfaces.json`: the registry every route must appear in (DESIGN §2 invariant 1). */
 export const SurfaceSchema = Type.Object(
   {
@@ -22,7 +24,14 @@ export const SurfaceSchema = Type.Object(
     auditMeta: Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true }),
     classification: Type.Union(['public', 'internal', 'confidential', 'restricted'].map((c) => Type.Literal(c))),
     description: Type.String({ minLength: 1 }),
-    dialect: Type.Optional(Type.Union(Object.keys(DIALECTS).map((id) => Type.Literal(id)))),
+    dialect: Type.Optional(DialectId),
+    // A request carrying header `name` is a client of `dialect`: its errors take that dialect's envelope.
+    dialectHeader: Type.Optional(
+      Type.Object(
+        { name: Type.String({ pattern: '^[a-z0-9-]+$' }), dialect: DialectId },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { $id: 'surface', additionalProperties: false },
 );

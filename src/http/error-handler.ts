@@ -60,10 +60,18 @@ export function toGatehouseError(error: unknown, bodyLimit: number, contentType 
  */
 export const ERROR_CODE_HEADER = 'x-gatehouse-error-code';
 
-/** The body `error` takes on `surface`: its dialect's envelope (DESIGN §2 invariant 5), else the default one. */
-export function errorBodyFor(error: GatehouseError, surface: Surface | undefined): unknown {
-  if (surface?.dialect === undefined) return error.toResponseObject();
-  return dialectFor(surface.dialect).errorBody({
+/** The dialect whose envelope a client of `surface` reads: the surface's own, or the one its headers mark. */
+function clientDialect(surface: Surface | undefined, headers: FastifyRequest['headers']) {
+  const marked = surface?.dialectHeader;
+  if (marked !== undefined && headers[marked.name] !== undefined) return marked.dialect;
+  return surface?.dialect;
+}
+
+/** The body `error` takes on `surface`: its client's dialect's envelope (DESIGN §2 invariant 5), else the default. */
+export function errorBodyFor(error: GatehouseError, surface: Surface | undefined, headers: FastifyRequest['headers']) {
+  const dialect = clientDialect(surface, headers);
+  if (dialect === undefined) return error.toResponseObject();
+  return dialectFor(dialect).errorBody({
     status: error.statusCode,
     type: error.type,
     code: error.code,
@@ -85,7 +93,7 @@ export function createErrorHandler(bodyLimit: number) {
       reply.header('www-authenticate', 'Bearer realm="gatehouse"');
     }
     reply.header(ERROR_CODE_HEADER, mapped.code);
-    reply.code(mapped.statusCode).send(errorBodyFor(mapped, request.gh?.surface));
+    reply.code(mapped.statusCode).send(errorBodyFor(mapped, request.gh?.surface, request.headers));
   };
 }
 

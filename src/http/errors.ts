@@ -72,6 +72,12 @@ export const ERROR_CATALOG = {
     message:
       '{feature} needs an upstream that serves {path} itself, and model {model} is (at least in part) served by translation, which keeps no state and hosts no tools. Send the whole conversation in the request, or route the model to upstreams that serve {path}.',
   },
+  operation_not_supported: {
+    status: 400,
+    type: 'invalid_request_error',
+    message:
+      'Model {model} cannot serve {path}: it is routed only to {kinds} upstreams, which have no such operation and cannot take it by translation. Use a model routed to an upstream that serves {path}.',
+  },
   response_not_stored: {
     status: 404,
     type: 'not_found_error',
@@ -278,6 +284,11 @@ export const ERROR_CATALOG = {
     status: 401,
     type: 'authentication_error',
     message: 'The MCP server {server} needs your authorization: open {url} to grant it, then retry.',
+  },
+  mcp_authorization_failed: {
+    status: 400,
+    type: 'invalid_request_error',
+    message: 'The MCP server authorization did not complete ({reason}): {detail}.',
   },
   mcp_origin_not_allowed: {
     status: 403,

@@ -55,6 +55,11 @@ export interface Surface {
    * clients read `{"error":"<message>"}`). Absent: the OpenAI-style envelope, the default of every other surface.
    */
   dialect?: Dialect;
+  /**
+   * On a route clients of several dialects share, the request header that marks a client of another one (`GET
+   * /v1/models` with `anthropic-version`): its errors are rendered in that dialect's envelope, as its answers are.
+   */
+  dialectHeader?: { name: string; dialect: Dialect };
 }
 
 /** The pseudo-surface every unmatched request is audited under. */

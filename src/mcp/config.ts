@@ -6,10 +6,11 @@
  * remote code execution (reference §A.8).
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { substituteEnvAll } from '../config/env-references.ts';
+import { substituteEnv, substituteEnvAll } from '../config/env-references.ts';
 import { ConfigError } from '../config/errors.ts';
 import { CapabilityKeyError, parseCapabilityKeys } from '../domain/capabilities/index.ts';
 import { SERVER_ID_PATTERN } from '../domain/mcp/index.ts';
+import type { UserOAuthSpec } from './user-oauth.ts';
 import type { VirtualServerDefinition } from './views.ts';
 import { VIRTUAL_NAME_PATTERN, VirtualServerBodySchema } from './virtual-servers.ts';
 
@@ -37,12 +38,30 @@ export const McpStdioServerSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** Per-user OAuth: the gateway obtains each user's own token for the upstream (see README, MCP per-user OAuth). */
+export const UserOAuthSchema = Type.Object(
+  {
+    issuer: Type.Optional(Type.String({ pattern: '^https?://' })),
+    authorization_endpoint: Type.Optional(Type.String({ pattern: '^https?://' })),
+    token_endpoint: Type.Optional(Type.String({ pattern: '^https?://' })),
+    revocation_endpoint: Type.Optional(Type.String({ pattern: '^https?://' })),
+    client_id: Type.String({ minLength: 1, maxLength: 512 }),
+    /** May reference `${ENV_NAME}`; absent for a public client. */
+    client_secret: Type.Optional(Type.String({ minLength: 1, maxLength: 8192 })),
+    scopes: Type.Optional(Type.Array(Type.String({ pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' }), { maxItems: 64 })),
+    /** RFC 8707 resource indicator; the server's URL when absent. */
+    resource: Type.Optional(Type.String({ pattern: '^https?://' })),
+  },
+  { additionalProperties: false },
+);
+
 export const McpHttpServerSchema = Type.Object(
   {
     ...ServerCommon,
     transport: Type.Union([Type.Literal('streamable_http'), Type.Literal('sse')]),
     url: Type.String({ pattern: '^https?://' }),
     headers: Type.Optional(HeaderMap),
+    user_oauth: Type.Optional(UserOAuthSchema),
   },
   { additionalProperties: false },
 );
@@ -57,6 +76,8 @@ export const McpFileSectionSchema = Type.Object(
     allowed_hosts: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     resource_url: Type.Optional(Type.String({ pattern: '^https?://' })),
     authorization_servers: Type.Optional(Type.Array(Type.String({ pattern: '^https://' }))),
+    /** The gateway's public URL of `/mcp/oauth/callback`, registered at each per-user server's authorization server. */
+    oauth_redirect_url: Type.Optional(Type.String({ pattern: '^https?://' })),
     capabilities: Type.Optional(
       Type.Object(
         {
@@ -107,6 +128,7 @@ export interface HttpServerSpec {
   transport: 'streamable_http' | 'sse';
   url: string;
   headers: Record<string, string>;
+  userOAuth: UserOAuthSpec | null;
   timeoutMs: number;
   maxRestarts: number;
   era: UpstreamEra;
@@ -123,6 +145,7 @@ export interface McpConfig {
   allowedHosts: string[];
   resourceUrl: string | null;
   authorizationServers: string[];
+  oauthRedirectUrl: string | null;
   capabilities: { audience: string; maxLifetimeSeconds: number; clockSkewSeconds: number; issuerKeys: string | null };
   servers: McpServerSpec[];
   virtualServers: VirtualServerDefinition[];
@@ -137,6 +160,37 @@ function checkIssuerKeys(value: string | undefined): string | null {
     throw error;
   }
   return value;
+}
+
+function resolveUserOAuth(
+  section: Static<typeof UserOAuthSchema> | undefined,
+  url: string,
+  env: NodeJS.ProcessEnv,
+  field: string,
+): UserOAuthSpec | null {
+  if (!section) return null;
+  if (!section.issuer && !(section.authorization_endpoint && section.token_endpoint))
+    throw new ConfigError(field, 'set issuer, or both authorization_endpoint and token_endpoint');
+  return {
+    issuer: section.issuer ?? null,
+    authorizationEndpoint: section.authorization_endpoint ?? null,
+    tokenEndpoint: section.token_endpoint ?? null,
+    revocationEndpoint: section.revocation_endpoint ?? null,
+    clientId: section.client_id,
+    clientSecret: section.client_secret === undefined ? null : substituteEnv(section.client_secret, env, field),
+    scopes: section.scopes ?? [],
+    resource: section.resource ?? url,
+    // RFC 8693 exchange needs the caller's own token at the call, which the MCP edge does not hand over yet.
+    tokenExchange: false,
+  };
+}
+
+/** Per-user OAuth needs a callback the authorization server redirects the browser to. */
+function redirectUrl(file: McpFileSection, servers: McpServerSpec[]): string | null {
+  const needed = servers.some((server) => server.transport !== 'stdio' && server.userOAuth !== null);
+  if (needed && !file.oauth_redirect_url)
+    throw new ConfigError('mcp.oauth_redirect_url', 'servers with user_oauth need the gateway callback URL');
+  return file.oauth_redirect_url ?? null;
 }
 
 export function resolveMcpConfig(section: McpFileSection | undefined, env: NodeJS.ProcessEnv): McpConfig {
@@ -173,6 +227,7 @@ export function resolveMcpConfig(section: McpFileSection | undefined, env: NodeJ
       transport: server.transport,
       url: server.url,
       headers: substituteEnvAll(server.headers, env, `${field}.headers`),
+      userOAuth: resolveUserOAuth(server.user_oauth, server.url, env, `${field}.user_oauth`),
     };
   });
   return {
@@ -184,6 +239,7 @@ export function resolveMcpConfig(section: McpFileSection | undefined, env: NodeJ
     allowedHosts: (file.allowed_hosts ?? []).map((host) => host.toLowerCase()),
     resourceUrl: file.resource_url ?? null,
     authorizationServers: file.authorization_servers ?? [],
+    oauthRedirectUrl: redirectUrl(file, servers),
     capabilities: {
       audience: file.capabilities?.audience ?? 'gatehouse',
       maxLifetimeSeconds: file.capabilities?.max_lifetime_seconds ?? 300,

@@ -14,6 +14,8 @@ import { McpRegistry, type QuarantineEvent } from './registry.ts';
 import { McpService, type McpSharedState } from './service.ts';
 import { SessionSealer } from './session.ts';
 import { McpStoreSync } from './store-sync.ts';
+import { UserConnections } from './user-connections.ts';
+import { userOAuthFromConfig } from './user-oauth.ts';
 import { VirtualServerStore } from './virtual-servers.ts';
 
 export interface CreateMcpServiceOptions {
@@ -41,15 +43,23 @@ async function loadSessionKey(secrets: SecretService): Promise<Buffer> {
   return Buffer.from(hkdfSync('sha256', pepper, Buffer.alloc(0), 'gatehouse mcp session v1', 32));
 }
 
+/** Per-user OAuth grants and connections, when a configured server uses them. */
+function createUsers(options: CreateMcpServiceOptions) {
+  const oauth = userOAuthFromConfig(options.config, options.store, options.secrets);
+  return oauth ? { oauth, connections: new UserConnections(oauth, options.logger) } : null;
+}
+
 export async function createMcpService(options: CreateMcpServiceOptions): Promise<McpService> {
   const { config, store, secrets, logger } = options;
   const pins = new PinBook(store, config.pinning);
   await pins.load();
   let service: McpService | null = null;
+  const users = createUsers(options);
   const registry = new McpRegistry({
     pins,
     logger,
     processEnv: options.processEnv,
+    fetchFor: (spec) => users?.connections.sharedFetch(spec.id),
     onCatalogEvent: (event) => service?.publish(event),
     onQuarantine: (event) => {
       logger.warn(
@@ -83,6 +93,7 @@ export async function createMcpService(options: CreateMcpServiceOptions): Promis
     state: options.state,
     virtualServers,
     storeSync,
+    ...(users ? { users } : {}),
   });
   if (options.listAtStart !== false) await registry.refreshAll();
   return service;

@@ -50,6 +50,16 @@ export { type McpSession, SessionSealer } from './session.ts';
 export { minimalEnvironment, ProcessGroupStdioTransport } from './stdio-transport.ts';
 export { MCP_SECRET_OWNER_PREFIX, McpStoreSync, type McpStoreSyncOptions, specFromRecord } from './store-sync.ts';
 export { UpstreamConnection } from './upstream.ts';
+export { UserConnections } from './user-connections.ts';
+export {
+  type CallbackFailure,
+  GRANT_OWNER_PREFIX,
+  type UserGrant,
+  UserOAuth,
+  UserOAuthCallbackError,
+  type UserOAuthSpec,
+  userOAuthFromConfig,
+} from './user-oauth.ts';
 export { McpView, type VirtualServerDefinition } from './views.ts';
 export {
   parseVirtualServer,

@@ -33,6 +33,8 @@ export interface ListOutcome {
 export interface ListingDeps {
   registry: McpRegistry;
   policies: ToolPolicyService;
+  /** Whether the principal may list the server now (a per-user OAuth server needs its grant first). */
+  mayList?(entry: ServerEntry, principal: Principal): Promise<boolean>;
 }
 
 /** The view's servers the caller's policy reaches (any kind). */
@@ -120,6 +122,8 @@ export async function listForView(
   const lists = await Promise.all(
     entries.map(async (entry) => {
       try {
+        // Without a grant a per-user server is listed only from what another principal's listing cached.
+        if (entry.listedAt === null && deps.mayList && !(await deps.mayList(entry, principal))) return [];
         await deps.registry.catalog(entry);
       } catch {
         return [];

@@ -24,6 +24,7 @@ async function entryFor(deps: ToolCallDeps, context: OperationContext, server: s
   const entry = deps.registry.server(server);
   const policy = await deps.policies.forTeam(context.principal.teamId);
   if (!entry || !context.view.includesServer(server) || !isServerVisible(policy.compiled, server)) return null;
+  await deps.authorize(entry, context.principal);
   await deps.registry.catalog(entry);
   return { entry, policy };
 }

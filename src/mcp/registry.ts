@@ -4,6 +4,7 @@
  * Tools, prompts and templates are judged against the pin book (a changed definition is quarantined); the listing
  * is refreshed on a server's `list_changed`, after a reconnect, on demand when missing, and by `refresh()`.
  */
+import type { FetchLike } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 import { type PinnableTool, pinKey, pinnedPromptDefinition, pinnedTemplateDefinition } from '../domain/mcp/index.ts';
 import type { McpServerSpec } from './config.ts';
@@ -63,6 +64,8 @@ export interface McpRegistryOptions {
   onQuarantine(event: QuarantineEvent): void;
   onCatalogEvent?(event: CatalogEvent): void;
   processEnv?: NodeJS.ProcessEnv;
+  /** The fetch a server's shared connection uses (per-user OAuth servers add the caller's token). */
+  fetchFor?(spec: McpServerSpec): FetchLike | undefined;
 }
 
 /** After a failed listing, requests wait this long before asking a down upstream again. */
@@ -94,6 +97,7 @@ export class McpRegistry {
       connection: new UpstreamConnection(spec, {
         logger: this.options.logger,
         processEnv: this.options.processEnv,
+        fetch: this.options.fetchFor?.(spec),
         onListChanged: (kind) => {
           if (this.entries.get(spec.id) !== entry) return;
           this.refresh(spec.id)
@@ -194,11 +198,14 @@ export class McpRegistry {
   /** Best effort at start: a server that is down is retried on first use, never fails the gateway's start. */
   async refreshAll(): Promise<void> {
     await Promise.all(
-      this.servers().map((entry) =>
-        this.refresh(entry.spec.id).catch((error) =>
-          this.options.logger.warn({ err: error, mcpServer: entry.spec.id }, 'mcp server unavailable at start'),
+      // A per-user OAuth server has no token at start (it is listed with the first caller's grant).
+      this.servers()
+        .filter((entry) => entry.spec.transport === 'stdio' || entry.spec.userOAuth === null)
+        .map((entry) =>
+          this.refresh(entry.spec.id).catch((error) =>
+            this.options.logger.warn({ err: error, mcpServer: entry.spec.id }, 'mcp server unavailable at start'),
+          ),
         ),
-      ),
     );
   }
 

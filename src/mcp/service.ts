@@ -4,7 +4,7 @@
  * Listing is `listing.ts`, tool calls `tool-call.ts`, the other operations `operations.ts`; this facade wires them
  * and carries catalog events (list changes, resource updates) to the endpoints' open streams.
  */
-import { isServerVisible, isToolVisible } from '../domain/mcp/index.ts';
+import { isServerVisible, isToolVisible, NAMESPACE_SEPARATOR } from '../domain/mcp/index.ts';
 import type { Principal } from '../domain/principal.ts';
 import { ArgumentValidator } from './argument-validator.ts';
 import { CapabilityGuard, type ReplayGuard } from './capabilities.ts';
@@ -19,6 +19,9 @@ import type { SessionSealer } from './session.ts';
 import type { McpStoreSync } from './store-sync.ts';
 import { type CallRequest, CallTrace, executeToolCall, type RateLimiter, type ToolCallDeps } from './tool-call.ts';
 import type { UpstreamConnection } from './upstream.ts';
+import type { UserConnections } from './user-connections.ts';
+import type { UserOAuth } from './user-oauth.ts';
+import type { McpView } from './views.ts';
 import type { VirtualServerStore } from './virtual-servers.ts';
 import { type CallSinks, type JsonObject, NO_SINKS } from './wire.ts';
 
@@ -49,6 +52,8 @@ export class McpService {
   private readonly subscriptionCounts = new Map<string, number>();
   private readonly deps: ToolCallDeps;
   private readonly noticed = new Set<string>();
+  /** Per-user OAuth upstreams' grants and connections; null when no server uses per-user OAuth. */
+  readonly users: { oauth: UserOAuth; connections: UserConnections } | null;
 
   constructor(options: {
     config: McpConfig;
@@ -60,6 +65,7 @@ export class McpService {
     virtualServers: VirtualServerStore;
     storeSync?: McpStoreSync;
     connectionFor?: ConnectionResolver;
+    users?: { oauth: UserOAuth; connections: UserConnections };
   }) {
     this.config = options.config;
     this.registry = options.registry;
@@ -68,6 +74,8 @@ export class McpService {
     this.sessions = options.sessions;
     this.virtualServers = options.virtualServers;
     this.storeSync = options.storeSync ?? null;
+    this.users = options.users ?? null;
+    const connections = this.users?.connections;
     this.capabilities = new CapabilityGuard(options.config.capabilities, options.state);
     this.deps = {
       config: this.config,
@@ -76,7 +84,12 @@ export class McpService {
       capabilities: this.capabilities,
       validator: this.validator,
       limiter: options.state,
-      connectionFor: options.connectionFor ?? (async (entry) => entry.connection),
+      connectionFor:
+        options.connectionFor ??
+        (connections
+          ? (entry, principal) => connections.connectionFor(entry, principal)
+          : async (entry) => entry.connection),
+      authorize: connections ? (entry, principal) => connections.authorize(entry, principal) : async () => {},
     };
   }
 
@@ -112,6 +125,7 @@ export class McpService {
 
   async close(): Promise<void> {
     await this.storeSync?.stop();
+    await this.users?.connections.close();
     await this.registry.close();
   }
 
@@ -135,14 +149,44 @@ export class McpService {
     if (!entry || !isServerVisible(compiled, serverId)) {
       throw new McpFailure('mcp_server_not_found', { server: serverId }, { param: 'server' });
     }
-    await this.registry.catalog(entry);
+    await this.as(principal, async () => {
+      await this.deps.authorize(entry, principal);
+      await this.registry.catalog(entry);
+    });
     return [...entry.tools.values()].filter(
       (tool) => tool.status === 'approved' && isToolVisible(compiled, serverId, tool.tool.name),
     );
   }
 
   list(principal: Principal, view: import('./views.ts').McpView, method: ListMethod) {
-    return listForView(this, principal, view, method);
+    return this.as(principal, () => listForView(this, principal, view, method));
+  }
+
+  /** A per-user OAuth server is listed only with a grant of the caller's (its token makes the listing). */
+  async mayList(entry: ServerEntry, principal: Principal): Promise<boolean> {
+    const oauth = this.users?.oauth;
+    return !oauth?.has(entry.spec.id) || (await oauth.holds(entry.spec.id, principal.id));
+  }
+
+  /**
+   * Throws `mcp_authorization_required` when `exposed` names a tool of a per-user OAuth server in the view that the
+   * caller's policy reaches but the caller holds no grant for (its tools were never listed for this caller).
+   */
+  async requireGrantForName(principal: Principal, view: McpView, exposed: string): Promise<void> {
+    const oauth = this.users?.oauth;
+    if (!oauth) return;
+    const { compiled } = await this.policies.forTeam(principal.teamId);
+    for (const entry of this.registry.servers()) {
+      const id = entry.spec.id;
+      if (!oauth.has(id) || !view.includesServer(id) || !isServerVisible(compiled, id)) continue;
+      if (!exposed.startsWith(`${id}${NAMESPACE_SEPARATOR}`)) continue;
+      if (!(await oauth.holds(id, principal.id))) throw await oauth.authorizationRequired(id, principal.id);
+    }
+  }
+
+  /** Runs work as the principal: a per-user server's shared listing connection sends that principal's token. */
+  private as<T>(principal: Principal, work: () => Promise<T>): Promise<T> {
+    return this.users ? this.users.connections.as(principal, work) : work();
   }
 
   callTool(
@@ -151,19 +195,19 @@ export class McpService {
     trace: CallTrace,
     sinks: CallSinks = NO_SINKS,
   ): Promise<JsonObject> {
-    return executeToolCall(this.deps, principal, request, trace, sinks);
+    return this.as(principal, () => executeToolCall(this.deps, principal, request, trace, sinks));
   }
 
   getPrompt(context: operations.OperationContext, params: JsonObject) {
-    return operations.getPrompt(this.deps, context, params);
+    return this.as(context.principal, () => operations.getPrompt(this.deps, context, params));
   }
 
   readResource(context: operations.OperationContext, params: JsonObject) {
-    return operations.readResource(this.deps, context, params);
+    return this.as(context.principal, () => operations.readResource(this.deps, context, params));
   }
 
   complete(context: operations.OperationContext, params: JsonObject) {
-    return operations.complete(this.deps, context, params);
+    return this.as(context.principal, () => operations.complete(this.deps, context, params));
   }
 
   /**

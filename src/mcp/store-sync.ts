@@ -31,6 +31,7 @@ export async function specFromRecord(
     transport: record.transport,
     url: record.url,
     headers,
+    userOAuth: null,
     timeoutMs: record.settings.timeoutMs ?? defaults.callTimeoutMs,
     maxRestarts: 5,
     era: record.settings.era ?? 'auto',

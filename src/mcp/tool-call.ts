@@ -54,6 +54,8 @@ export interface ToolCallDeps {
   limiter: RateLimiter;
   /** The upstream to call: the shared connection, or the principal's own for a per-user OAuth server. */
   connectionFor(entry: ServerEntry, principal: Principal): Promise<ServerEntry['connection']>;
+  /** Refuses a per-user OAuth server to a principal without a grant (`mcp_authorization_required`). */
+  authorize(entry: ServerEntry, principal: Principal): Promise<void>;
 }
 
 async function requireServer(deps: ToolCallDeps, principal: Principal, id: string): Promise<ServerEntry> {
@@ -117,6 +119,7 @@ export async function executeToolCall(
   trace.tool = request.tool;
   trace.result = 'refused';
   const entry = await requireServer(deps, principal, request.server);
+  await deps.authorize(entry, principal);
   await deps.registry.catalog(entry);
   const tool = entry.tools.get(request.tool);
   if (!tool) throw new McpFailure('tool_not_found', { server: request.server, tool: request.tool }, { param: 'tool' });

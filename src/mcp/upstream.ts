@@ -8,6 +8,7 @@
  */
 import {
   Client,
+  type FetchLike,
   type JSONRPCRequest,
   ProtocolError,
   SdkError,
@@ -62,6 +63,8 @@ export interface UpstreamOptions {
   processEnv?: NodeJS.ProcessEnv;
   /** Told after a reconnect (not the first connect): the new process or session may list different definitions. */
   onReconnected?(): void;
+  /** The HTTP transports' fetch (a per-user OAuth server's adds the user's own token). */
+  fetch?: FetchLike;
 }
 
 export interface UpstreamInfo {
@@ -104,9 +107,12 @@ export class UpstreamConnection {
         onStderr: (line) => this.options.logger.debug({ mcpServer: spec.id, line }, 'mcp server stderr'),
       });
     }
-    const requestInit = { headers: spec.headers };
-    if (spec.transport === 'sse') return new SSEClientTransport(new URL(spec.url), { requestInit });
-    return new StreamableHTTPClientTransport(new URL(spec.url), { requestInit });
+    const options = {
+      requestInit: { headers: spec.headers },
+      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+    };
+    if (spec.transport === 'sse') return new SSEClientTransport(new URL(spec.url), options);
+    return new StreamableHTTPClientTransport(new URL(spec.url), options);
   }
 
   get connectCount(): number {

@@ -2,14 +2,25 @@
  * @module What one attempt reads from and writes to the router state: the callbacks its plan consults, its
  * timeouts, the load per target, and a failure's penalties (the target's circuit, the key's cooldown).
  */
-import type { FailureVerdict, ModelGroupSpec, PlannedAttempt, TargetSpec } from '../domain/routing/index.ts';
+import {
+  type FailureVerdict,
+  type LlmOperation,
+  type ModelGroupSpec,
+  type PlannedAttempt,
+  type TargetSpec,
+  upstreamServes,
+} from '../domain/routing/index.ts';
 import type { ResolvedUpstream, RouterState } from './router-state.ts';
 import type { LlmCall } from './types.ts';
 
 export interface StateLookups {
   resolveGroup(name: string): ModelGroupSpec | undefined;
   inFlight(key: string): number;
-  isAvailable(target: TargetSpec, key: string): boolean;
+  /**
+   * For one operation: whether a target can take an attempt now (its circuit closed, a key not cooling down, and
+   * an upstream that serves the operation, so a group mixing kinds fails over past the ones that cannot).
+   */
+  availableFor(operation: LlmOperation): (target: TargetSpec, key: string) => boolean;
 }
 
 /**
@@ -22,14 +33,25 @@ const stateLookups = new WeakMap<RouterState, StateLookups>();
 export function lookupsFor(state: RouterState): StateLookups {
   let lookups = stateLookups.get(state);
   if (lookups === undefined) {
+    // One predicate per operation, made on first use: a handful per router state, none per call.
+    const byOperation = new Map<LlmOperation, (target: TargetSpec, key: string) => boolean>();
     lookups = {
       resolveGroup: (name) => state.groups.get(name),
       inFlight: (key) => state.inFlight.get(key) ?? 0,
-      isAvailable(target, key) {
-        const now = state.now();
-        return (
-          state.health.isAvailable(key, now) && (state.upstreams.get(target.upstream)?.keys.hasAvailable(now) ?? false)
-        );
+      availableFor(operation) {
+        let isAvailable = byOperation.get(operation);
+        if (isAvailable === undefined) {
+          isAvailable = (target, key) => {
+            const upstream = state.upstreams.get(target.upstream);
+            if (upstream === undefined || !upstreamServes(operation, upstream.dialects, upstream.adapter.dialect)) {
+              return false;
+            }
+            const now = state.now();
+            return state.health.isAvailable(key, now) && upstream.keys.hasAvailable(now);
+          };
+          byOperation.set(operation, isAvailable);
+        }
+        return isAvailable;
       },
     };
     stateLookups.set(state, lookups);

@@ -188,7 +188,9 @@ export async function executeWithFailover(state: RouterState, call: LlmCall): Pr
   if (primary === undefined) throw new UnknownModelError(call.model);
   const startedAt = state.now();
   const audit = createCallAudit(call.model);
-  const { resolveGroup, inFlight, isAvailable } = lookupsFor(state);
+  const lookups = lookupsFor(state);
+  const { resolveGroup, inFlight } = lookups;
+  const isAvailable = lookups.availableFor(call.operation);
   const plan = createAttemptPlan({
     primary,
     resolveGroup,

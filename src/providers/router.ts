@@ -3,10 +3,13 @@ import {
   type Dialect,
   type JsonObject,
   type ListedModel,
+  type LlmOperation,
   type ModelGroupSpec,
   type RoutingPolicy,
   synthesizeOllamaShow,
   targetKey,
+  type UpstreamKind,
+  upstreamServes,
 } from '../domain/routing/index.ts';
 import { UnknownModelError, UpstreamError } from './errors.ts';
 import { executeWithFailover } from './failover.ts';
@@ -65,6 +68,13 @@ export interface LlmRouter {
    * `dialect` itself: what a call that cannot be translated needs.
    */
   servesNatively(name: string, dialect: Dialect): boolean;
+  /**
+   * True when some target the model's group can reach serves `operation`, natively or by translation (failover
+   * skips the others); true for a model without a group, which routing itself refuses.
+   */
+  servesOperation(name: string, operation: LlmOperation): boolean;
+  /** The kinds of upstream the model's groups reach, each once: what a refusal names. */
+  upstreamKinds(name: string): UpstreamKind[];
   /** Public model groups (the names `/v1/models` and `/api/tags` list, filtered per key by the route). */
   listModelGroups(): readonly ModelGroupSpec[];
   /** Every target of every model group and whether its circuit is open (cooling down), for metrics. */
@@ -151,6 +161,17 @@ export function createLlmRouter(options: LlmRouterOptions): LlmRouter {
     }
   }
 
+  function reachableUpstreams(primary: ModelGroupSpec): ResolvedUpstream[] {
+    const found: ResolvedUpstream[] = [];
+    for (const group of collectGroups(primary, (name) => state.groups.get(name))) {
+      for (const target of group.targets) {
+        const upstream = state.upstreams.get(target.upstream);
+        if (upstream !== undefined) found.push(upstream);
+      }
+    }
+    return found;
+  }
+
   return {
     executeWithFailover: (call) => executeWithFailover(state, call),
     hasModel: (name) => state.groups.has(name),
@@ -160,6 +181,18 @@ export function createLlmRouter(options: LlmRouterOptions): LlmRouter {
       return collectGroups(primary, (group) => state.groups.get(group)).every((group) =>
         group.targets.every((target) => state.upstreams.get(target.upstream)?.dialects.includes(dialect) === true),
       );
+    },
+    servesOperation(name, operation) {
+      const primary = state.groups.get(name);
+      if (primary === undefined) return true;
+      return reachableUpstreams(primary).some((upstream) =>
+        upstreamServes(operation, upstream.dialects, upstream.adapter.dialect),
+      );
+    },
+    upstreamKinds(name) {
+      const primary = state.groups.get(name);
+      if (primary === undefined) return [];
+      return [...new Set(reachableUpstreams(primary).map((upstream) => upstream.base.spec.provider))];
     },
     listModelGroups: () => [...state.groups.values()],
     circuitStates() {

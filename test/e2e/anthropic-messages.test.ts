@@ -202,6 +202,56 @@ describe('@anthropic-ai/sdk through Gatehouse to an anthropic upstream', () => {
     expect(page.data[0]).toMatchObject({ type: 'model' });
   });
 
+  it("answers the model listing's 401, 403 and 404 in Anthropic's envelope too, each audited once", async () => {
+    const bad = new Anthropic({ baseURL: gw.baseUrl, apiKey: 'gh_not_a_key', maxRetries: 0 });
+    const unauthenticated = await bad.models.list().catch((caught: unknown) => caught);
+    expect(unauthenticated).toBeInstanceOf(Anthropic.AuthenticationError);
+    expect((unauthenticated as InstanceType<typeof Anthropic.AuthenticationError>).error).toMatchObject({
+      type: 'error',
+      error: { type: 'authentication_error', code: 'invalid_api_key' },
+    });
+    // A key its team's agent role is explicitly denied to: authenticated, not authorized.
+    const { gateway } = gw;
+    const tenant = await gateway.identity.createTenant(`t-${Date.now()}`);
+    const team = await gateway.identity.createTeam(tenant.id, 'denied');
+    const issued = await gateway.identity.createKey({ tenant: tenant.id, team: team.id, name: 'k', expiresInMs: null });
+    const scope = `org:${tenant.id}/team:${team.id}`;
+    await gateway.admin.createBinding(
+      { principal: `key:${issued.record.id}`, role: 'agent', scope, effect: 'deny' },
+      null,
+    );
+    await Promise.all([gateway.snapshot.refresh(), gateway.adminSnapshot.refresh()]);
+    const denied = new Anthropic({ baseURL: gw.baseUrl, apiKey: issued.key, maxRetries: 0 });
+    const forbidden = await denied.models.list().catch((caught: unknown) => caught);
+    expect(forbidden).toBeInstanceOf(Anthropic.PermissionDeniedError);
+    expect((forbidden as InstanceType<typeof Anthropic.PermissionDeniedError>).error).toMatchObject({
+      type: 'error',
+      error: { type: 'permission_error', code: 'permission_denied' },
+    });
+    const missing = await client.models.retrieve('no-such-model').catch((caught: unknown) => caught);
+    expect(missing).toBeInstanceOf(Anthropic.NotFoundError);
+    expect((missing as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', code: 'model_not_found' },
+    });
+    for (const error of [unauthenticated, forbidden, missing] as InstanceType<typeof Anthropic.APIError>[]) {
+      const requestId = error.headers?.get('x-gatehouse-request-id') as string;
+      const events = await eventually(async () => {
+        const found = (await gw.auditEvents()).filter((event) => event.request_id === requestId);
+        return found.length > 0 ? found : undefined;
+      });
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ status: error.status });
+    }
+    // Without anthropic-version, the same refusal keeps OpenAI's envelope.
+    const openaiStyle = await request(`${gw.baseUrl}/v1/models`, { headers: { authorization: 'Bearer gh_not_a_key' } });
+    expect(openaiStyle.statusCode).toBe(401);
+    expect(await openaiStyle.body.json()).toMatchObject({
+      error: { type: 'authentication_error', code: 'invalid_api_key' },
+    });
+    expect(upstream.requests).toHaveLength(0);
+  });
+
   it('ends a stream whose upstream breaks with an in-band error event, never message_stop', async () => {
     upstream.fail({ type: 'error-event', afterChunks: 4 });
     const stream = await client.messages.create({

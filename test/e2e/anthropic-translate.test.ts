@@ -91,6 +91,35 @@ describe('translation between Anthropic Messages and the chat family', () => {
       expect(event.usage?.completion_tokens).toBe(data.usage.output_tokens);
     });
 
+    it.each(['chat', 'ollama'] as const)(
+      'carries a system turn inside messages as a system message in its place (%s upstream, as Claude Code 2.1 sends)',
+      async (kind) => {
+        // The SDK's types know no system turn; Claude Code sends one anyway, and so does this request.
+        const systemTurn = {
+          role: 'system',
+          content: 'Reminder: answer in one line.',
+        } as unknown as Anthropic.MessageParam;
+        const data = await anthropic.messages.create({
+          model: MODELS[kind],
+          max_tokens: 64,
+          messages: [
+            { role: 'user', content: 'hi' },
+            { role: 'assistant', content: 'hello' },
+            systemTurn,
+            { role: 'user', content: 'again' },
+          ],
+        });
+        expect(data.content).toEqual([{ type: 'text', text: REPLY }]);
+        const sent = (upstream.requests.at(-1)?.body?.messages ?? []) as Array<{ role: string; content: unknown }>;
+        expect(sent.map((message) => [message.role, message.content])).toEqual([
+          ['user', 'hi'],
+          ['assistant', 'hello'],
+          ['system', 'Reminder: answer in one line.'],
+          ['user', 'again'],
+        ]);
+      },
+    );
+
     it.each(['chat', 'ollama'] as const)('streams the Messages event sequence (%s upstream)', async (kind) => {
       const stream = anthropic.messages.stream({
         model: MODELS[kind],

@@ -124,6 +124,8 @@ export interface TestIdentity {
 }
 
 export interface StartGatewayOptions {
+  /** Listen on this loopback port (a test that must name the gateway's URL in its config); any free one when absent. */
+  port?: number;
   store?: StoreKind;
   /** Reuse an environment (to restart against the same data); it is then not disposed by `dispose()`. */
   environment?: GatewayEnvironment;
@@ -177,7 +179,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
     validateResponses: true,
   });
   const app = gateway.app;
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const { port } = app.server.address() as AddressInfo;
   let closing: Promise<void> | null = null;
 

@@ -57,8 +57,21 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
     drop: async () => {
       const client = new pg.Client({ connectionString: POSTGRES_URL });
       await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
+      try {
+        // `with (force)` must signal every session on the database; an autovacuum worker there needs a role the
+        // test user may lack (pg_signal_backend), so retry once it has moved on.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await client.query(`drop database if exists ${name} with (force)`);
+            return;
+          } catch (error) {
+            if (attempt >= 20) throw error;
+            await new Promise((resolveWait) => setTimeout(resolveWait, 250));
+          }
+        }
+      } finally {
+        await client.end();
+      }
     },
   };
 }

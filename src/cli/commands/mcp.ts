@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ValidationError } from '../../identity/index.ts';
-import { McpAdmin, McpAdminError, PolicyValidationError } from '../../mcp/index.ts';
+import { McpAdmin, McpAdminError, PolicyValidationError, userOAuthFromConfig } from '../../mcp/index.ts';
 import { type CliIo, type Services, withServices } from '../run.ts';
 
 /** Runs `action` with an MCP admin over the command's store (no gateway needed: instances poll the store). */
@@ -192,10 +192,42 @@ function registerVirtual(mcp: Command, io: CliIo): void {
     });
 }
 
+/** Per-user OAuth grants, straight in the store: every gateway instance reads a grant from it on each use. */
+function registerGrants(mcp: Command, io: CliIo): void {
+  const grants = mcp.command('grants').description("Users' OAuth grants for per-user OAuth servers");
+  const oauthFor = (services: Services, server: string) => {
+    const oauth = userOAuthFromConfig(services.config.mcp, services.store, services.secrets);
+    if (!oauth?.has(server)) throw new ValidationError('server', `${server} is not a configured per-user OAuth server`);
+    return oauth;
+  };
+  grants
+    .command('list')
+    .description('List the principals holding a grant at a server')
+    .argument('<server>', 'server id')
+    .action(async (server: string, _options: unknown, command: Command) => {
+      const holders = await withServices(command, (services) => oauthFor(services, server).grantHolders(server));
+      for (const principal of holders) io.out(principal);
+    });
+  grants
+    .command('revoke')
+    .description("Delete a principal's grant (and revoke it at the authorization server when it has an endpoint)")
+    .argument('<server>', 'server id')
+    .argument('<principal>', 'principal id (as `grants list` prints it)')
+    .action(async (server: string, principal: string, _options: unknown, command: Command) => {
+      const outcome = await withServices(command, (services) => oauthFor(services, server).revoke(server, principal));
+      if (!outcome.revoked) io.out(`no grant of ${principal} at ${server}`);
+      else
+        io.out(
+          `grant of ${principal} at ${server} revoked${outcome.remote ? ' (and at the authorization server)' : ''}`,
+        );
+    });
+}
+
 export function registerMcpCommands(program: Command, io: CliIo): void {
   const mcp = program.command('mcp').description('MCP gateway: servers, team policies, pins, virtual servers');
   registerServers(mcp, io);
   registerPolicies(mcp, io);
   registerPins(mcp, io);
   registerVirtual(mcp, io);
+  registerGrants(mcp, io);
 }

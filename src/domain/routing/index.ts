@@ -8,6 +8,7 @@ export * from './attempt-plan.ts';
 export * from './failures.ts';
 export * from './json-members.ts';
 export * from './key-ring.ts';
+export * from './operation-support.ts';
 export * from './public-model.ts';
 export * from './reasoning.ts';
 export * from './redact.ts';

@@ -82,6 +82,8 @@ async function callTool(service: McpService, scope: RelayScope, params: JsonObje
   const exposed = typeof params.name === 'string' ? params.name : '';
   const target = await resolveTool(service, scope, exposed);
   if (target === null) {
+    // A per-user server's tools are listed only with the caller's grant: a name of one is the cue to ask for it.
+    await service.requireGrantForName(scope.principal, scope.view, exposed);
     throw new McpFailure(
       'tool_not_found',
       { server: scope.view.id || '(aggregate)', tool: exposed },

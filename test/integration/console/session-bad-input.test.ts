@@ -74,12 +74,6 @@ describe('console sessions refuse bad input', () => {
     return { cookie: cookie as string, csrf: body.csrf_token };
   }
 
-  /** The one audit event of the last request to `surface`, after the writer has committed it. */
-  async function lastEvent(surface: string) {
-    const events = (await gw.auditEvents()).filter((event) => event.surface === surface);
-    return events.at(-1);
-  }
-
   async function refused(response: Awaited<ReturnType<typeof call>>, status: number, code: string) {
     const body = (await response.body.json()) as { error: { code: string } };
     expect({ status: response.statusCode, code: body.error.code }).toEqual({ status, code });

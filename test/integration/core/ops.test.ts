@@ -118,6 +118,16 @@ describe.skipIf(!pgOk)('ops surfaces (postgres)', () => {
     expect((await get(gw.baseUrl, '/healthz')).status).toBe(200);
 
     await renameDatabase(`${database}_away`, database);
-    await eventually(async () => (await get(gw.baseUrl, '/readyz')).status === 200, { timeoutMs: 8000 });
+    let last = '';
+    await eventually(
+      async () => {
+        const ready = await get(gw.baseUrl, '/readyz');
+        last = ready.text;
+        return ready.status === 200;
+      },
+      { timeoutMs: 15_000 },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; last /readyz: ${last}`);
+    });
   });
 });

@@ -63,12 +63,16 @@ export interface McpTestGateway extends TestGateway {
   configPath: string;
 }
 
-export async function startMcpGateway(mcpSection: Record<string, unknown>, env: Record<string, string> = {}) {
+export async function startMcpGateway(
+  mcpSection: Record<string, unknown>,
+  env: Record<string, string> = {},
+  port?: number,
+) {
   const environment = await createGatewayEnvironment('sqlite', env);
   const configPath = join(environment.dataDir, 'gatehouse.yaml');
   writeFileSync(configPath, stringify({ mcp: mcpSection }));
   environment.env.GATEHOUSE_CONFIG = configPath;
-  const gateway = await startGateway({ environment });
+  const gateway = await startGateway({ environment, ...(port === undefined ? {} : { port }) });
   return {
     gateway,
     configPath,

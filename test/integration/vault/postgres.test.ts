@@ -52,7 +52,11 @@ describe.skipIf(!ok)('vault on PostgreSQL, two instances', () => {
   it('instances share one OAuth2 token: the second reads the stored one instead of refreshing', async () => {
     const agent = await a.createAgent(['cc']);
     await b.gateway.snapshot.refresh();
-    await eventually(() => b.gateway.vault.snapshot.isGranted(agent.keyId, 'cc'));
+    // Each instance learns of the grant from its own snapshot refresh.
+    await eventually(
+      () =>
+        a.gateway.vault.snapshot.isGranted(agent.keyId, 'cc') && b.gateway.vault.snapshot.isGranted(agent.keyId, 'cc'),
+    );
     const before = tokens.requests.length;
     expect((await a.call(agent, 'GET', '/vault/cc/oauth/x')).status).toBe(200);
     expect((await b.call(agent, 'GET', '/vault/cc/oauth/x')).status).toBe(200);

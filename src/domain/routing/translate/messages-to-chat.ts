@@ -92,6 +92,16 @@ function assistantMessage(content: unknown): ChatMessage {
   return message;
 }
 
+/**
+ * A `system` turn inside `messages` (Claude Code 2.1 sends reminders this way; Anthropic's API takes only the
+ * top-level `system`) stays a system message where it stands: read as a user turn, the model would take the
+ * gateway's instructions as the user's words. Chat and Ollama both accept system messages mid-conversation.
+ */
+function systemMessage(content: unknown, into: ChatMessage[]): void {
+  const text = blocksText(content);
+  if (text.length > 0) into.push({ role: 'system', content: text });
+}
+
 /** Messages `system` and `messages` → chat messages. */
 export function messagesToChatMessages(body: JsonObject): ChatMessage[] {
   const out: ChatMessage[] = [];
@@ -100,6 +110,7 @@ export function messagesToChatMessages(body: JsonObject): ChatMessage[] {
   for (const message of asArray(body.messages)) {
     if (!isObject(message)) continue;
     if (message.role === 'assistant') out.push(assistantMessage(message.content));
+    else if (message.role === 'system') systemMessage(message.content, out);
     else userMessages(message.content, out);
   }
   return out;

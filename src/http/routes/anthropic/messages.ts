@@ -22,7 +22,7 @@ function keepRawBodies(app: FastifyInstance): void {
 }
 
 function createMessagesCallBuilder(options: LlmRoutesOptions, operation: OperationOf<'anthropic'>) {
-  const build = createCallBuilder(options, AnthropicDialect, operation);
+  const build = createCallBuilder(options, AnthropicDialect, operation, operation === 'anthropic.count_tokens');
   return async function buildMessagesCall(request: FastifyRequest) {
     const call = await build(request);
     const raw = rawBodies.get(request);

@@ -12,6 +12,7 @@ import { mcpAdminRoutes } from './admin.ts';
 import { mcpEndpointRoutes } from './endpoint.ts';
 import { mcpRestRoutes } from './rest.ts';
 import { mcpSurfaces } from './surfaces.ts';
+import { mcpUserOAuthRoutes } from './user-oauth.ts';
 import { challengeWithMetadata, resourceMetadataRoutes } from './well-known.ts';
 
 export interface McpRoutesOptions {
@@ -60,6 +61,7 @@ export async function mcpRoutes(app: FastifyInstance, options: McpRoutesOptions)
   });
   await app.register(resourceMetadataRoutes, metadata);
   await app.register(mcpAdminRoutes, { service, store: mcp.store, secrets: mcp.secrets });
+  await app.register(mcpUserOAuthRoutes, { service });
 }
 
 export { mcpSurfaces } from './surfaces.ts';

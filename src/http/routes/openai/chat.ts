@@ -16,6 +16,8 @@ export function createCallBuilder<D extends Dialect>(
   options: LlmRoutesOptions,
   dialect: ClientDialect<D>,
   operation: OperationOf<D>,
+  /** The route answers by itself when no upstream serves the operation (count_tokens estimates): no refusal. */
+  answersWithoutUpstream = false,
 ): CallBuilder {
   const ollamaClient = dialect.id === 'ollama';
   return async function buildLlmCall(request: FastifyRequest) {
@@ -30,6 +32,19 @@ export function createCallBuilder<D extends Dialect>(
         path: request.routeOptions.url ?? '',
         model: call.model,
       });
+    }
+    // Refused here, before admission, rather than by the planner mid-call: a model whose every target is of a kind
+    // without the operation (Anthropic has no completions or embeddings) is the client's to fix, not a 5xx.
+    if (!answersWithoutUpstream && !llm.router.servesOperation(call.model, operation)) {
+      throw httpError(
+        'operation_not_supported',
+        {
+          model: call.model,
+          path: request.routeOptions.url ?? '',
+          kinds: llm.router.upstreamKinds(call.model).join('/'),
+        },
+        'model',
+      );
     }
     call.requestId = context.requestId;
     context.setMeta('model', call.model);

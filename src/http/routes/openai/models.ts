@@ -6,10 +6,11 @@ import { AnthropicModel, AnthropicModelList } from '../anthropic/answers.ts';
 import { OpenAIModel, OpenAIModelList } from './answers.ts';
 import { isModelAllowed, listAllowedModels } from './model-access.ts';
 import { type LlmRoutesOptions, requireLlm } from './relay.ts';
+import { ANTHROPIC_CLIENT } from './surfaces.ts';
 
-/** Anthropic's SDKs and Claude Code send `anthropic-version` on every request; OpenAI's never do. */
+/** The surfaces declare the same header, so the errors of such a request are in Anthropic's envelope too. */
 function wantsAnthropicShape(request: FastifyRequest): boolean {
-  return request.headers['anthropic-version'] !== undefined;
+  return request.headers[ANTHROPIC_CLIENT.name] !== undefined;
 }
 
 /** The gateway has no creation date for a model group; the epoch says so rather than inventing one. */

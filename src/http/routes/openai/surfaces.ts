@@ -12,6 +12,12 @@ export const LLM_CALL_META = [
   'session',
 ];
 
+/**
+ * Anthropic's SDKs and Claude Code send `anthropic-version` on every request, OpenAI's never do: on the model
+ * listing both call, it picks Anthropic's shape for the answer and Anthropic's envelope for the errors.
+ */
+export const ANTHROPIC_CLIENT = { name: 'anthropic-version', dialect: 'anthropic' } as const;
+
 const ADMIN_AUTH: Surface['auth'] = ['admin_token', 'jwt'];
 
 function adminSurface(id: string, method: string, path: string, write: boolean, description: string): Surface {
@@ -98,6 +104,7 @@ export const openaiSurfaces: Surface[] = [
     permissions: ['llm.models.read'],
     auditMeta: [],
     classification: 'internal',
+    dialectHeader: ANTHROPIC_CLIENT,
     description: 'The models the calling key may use.',
   },
   {
@@ -108,6 +115,7 @@ export const openaiSurfaces: Surface[] = [
     permissions: ['llm.models.read'],
     auditMeta: ['model'],
     classification: 'internal',
+    dialectHeader: ANTHROPIC_CLIENT,
     description: 'One model the calling key may use (404 otherwise).',
   },
   adminSurface(

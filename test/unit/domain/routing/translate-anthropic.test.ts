@@ -159,6 +159,42 @@ describe('Messages request → chat request', () => {
     expect(streamed.tools).toBeUndefined();
   });
 
+  it('keeps a system turn inside messages as a system message in its place (Claude Code 2.1), never a user turn', () => {
+    const body = {
+      model: 'm',
+      max_tokens: 8,
+      system: 'Top.',
+      messages: [
+        { role: 'user', content: 'hi' },
+        {
+          role: 'system',
+          content: [
+            { type: 'text', text: 'Reminder: ' },
+            { type: 'text', text: 'be brief.' },
+          ],
+        },
+        { role: 'assistant', content: 'ok' },
+        { role: 'system', content: 'Still brief.' },
+        { role: 'system', content: [] },
+        { role: 'user', content: 'again' },
+      ],
+    };
+    const expected = [
+      { role: 'system', content: 'Top.' },
+      { role: 'user', content: 'hi' },
+      { role: 'system', content: 'Reminder: \nbe brief.' },
+      { role: 'assistant', content: 'ok' },
+      { role: 'system', content: 'Still brief.' },
+      { role: 'user', content: 'again' },
+    ];
+    expect(messagesToChatBody(body, ctx, false).messages).toEqual(expected);
+    // On to Ollama through the chat pivot: still system messages, in the same places.
+    const ollama = planMessagesViaChat('ollama', body, ctx, { reasoning: false });
+    expect((ollama.body.messages as JsonObject[]).map((message) => [message.role, message.content])).toEqual(
+      expected.map((message) => [message.role, message.content]),
+    );
+  });
+
   it('names server tools, which only Anthropic runs', () => {
     expect(messagesServerTool(request)).toBeNull();
     expect(messagesServerTool({ tools: [{ type: 'web_search_20250305', name: 'web_search' }] })).toBe('web_search');
