@@ -13,6 +13,7 @@ import {
   ThreadedAuditWriter,
 } from './audit/index.ts';
 import type { GatehouseConfig } from './config/index.ts';
+import { PriceBook } from './domain/limits/index.ts';
 import type { KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
 import { createRbacAuthorizer } from './http/authorizer.ts';
@@ -222,7 +223,9 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     config.oidc?.console && jwtVerifier
       ? new OidcLogin({ oidc: config.oidc, console: config.oidc.console, verifier: jwtVerifier, pepper })
       : null;
-  const limits = createAdmissionService({ config, store, logger, state: options.state });
+  // One price table for admission and the LLM service, which keeps its admin layer in step with the store.
+  const prices = new PriceBook(config.file.prices ?? {}, config.file.price_defaults !== false);
+  const limits = createAdmissionService({ config, store, logger, state: options.state, prices });
   await limits.start();
   const vault = createVault({
     store,
@@ -247,6 +250,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     store,
     secrets,
     logger,
+    prices,
   });
   await llm.start();
   metrics.addCollector('gatehouse_upstream_circuit_open', (set) => {

@@ -6,6 +6,7 @@ import {
   dialectOfOperation,
   type JsonObject,
   type PlannedAttempt,
+  PublicModelName,
   parseRetryAfterMs,
   readTopLevelMembers,
   type UpstreamCallPlan,
@@ -40,9 +41,20 @@ const FULL_PARSE_MAX_BYTES = 64 * 1024;
 
 function readReply(body: Buffer, plan: UpstreamCallPlan): JsonObject | null {
   if (plan.translateResponse === null && body.length > FULL_PARSE_MAX_BYTES) {
-    return readTopLevelMembers(body, plan.usageMembers);
+    // `model` too: whether the name the client reads must be replaced (see `passedThrough`).
+    return readTopLevelMembers(body, [...plan.usageMembers, 'model']);
   }
   return parseJson(body);
+}
+
+/**
+ * A reply passed through as the upstream's bytes, naming the model the client asked for. Most upstreams echo the
+ * name they were sent, so the bytes are searched only when the reply names another (an alias's target, a dated
+ * snapshot).
+ */
+function passedThrough(body: Buffer, reply: JsonObject, publicModel: string): Buffer {
+  if (typeof reply.model !== 'string' || reply.model === publicModel) return body;
+  return new PublicModelName(publicModel).apply(body);
 }
 
 function parseJson(body: Buffer): JsonObject | null {
@@ -87,7 +99,10 @@ function endAttempt(
 function succeedJson(ctx: AttemptContext, response: UpstreamResponse, json: JsonObject): LlmResult {
   const { state, audit, plan } = ctx;
   const translated = plan.translateResponse?.(json);
-  const body = translated === undefined ? response.body : Buffer.from(JSON.stringify(translated));
+  const body =
+    translated === undefined
+      ? passedThrough(response.body, json, ctx.call.model)
+      : Buffer.from(JSON.stringify(translated));
   const reported = plan.readUsage(json);
   audit.usage = reported ?? estimateJsonUsage(ctx.call.promptTokens, response.body);
   audit.usage_estimated = reported === null;
