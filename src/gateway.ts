@@ -244,6 +244,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     router: {
       ...options.llm?.router,
       onQueueWait: (wait) => metrics.observeUpstreamQueueWait(wait.upstream, wait.outcome, wait.seconds),
+      onAttempt: metrics.countUpstreamAttempt,
     },
     file: config.file,
     store,
@@ -268,6 +269,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     logger,
     state: limits.state,
     onQuarantine: (event) => audit.enqueue(quarantineAuditDraft(event, config.regionId)),
+    onToolCall: metrics.observeMcpToolCall,
   });
   const auditExport = config.audit.export
     ? new AuditStreamExporter({
