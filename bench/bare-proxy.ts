@@ -8,15 +8,17 @@ function readBody(req: IncomingMessage, then: (body: Buffer) => void): void {
 }
 
 /**
- * The baseline: the least a Node proxy can do (read the body, one undici `Pool` request, pipe the reply back),
- * with no auth, policy, audit or parsing. Gatehouse's overhead is measured against this.
+ * The baseline: the least a Node proxy can do (read the body, one undici `Pool` request to the same path, pipe the
+ * reply back), with no auth, policy, audit or parsing. Gatehouse's overhead is measured against this, on chat
+ * (`/v1/chat/completions`) and on Anthropic's Messages (`/v1/messages`) alike.
  */
-export function createBareProxy(upstreamOrigin: string, upstreamPath: string): Server {
+export function createBareProxy(upstreamOrigin: string): Server {
   const pool = new Pool(upstreamOrigin, { connections: 128, pipelining: 1 });
   const server = createServer((req, res) => {
     readBody(req, (body) => {
+      const path = req.url ?? '/';
       pool
-        .request({ path: upstreamPath, method: 'POST', headers: { 'content-type': 'application/json' }, body })
+        .request({ path, method: 'POST', headers: { 'content-type': 'application/json' }, body })
         .then(({ statusCode, headers, body }) => {
           res.writeHead(statusCode, { 'content-type': String(headers['content-type'] ?? 'application/json') });
           body.pipe(res);

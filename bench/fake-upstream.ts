@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 
 /**
- * The bench's upstream: an OpenAI-compatible server that answers at once from precomputed bytes, so the numbers
- * measure the proxies in front of it, not it. Streams send eight content chunks, a usage chunk and `[DONE]`.
+ * The bench's upstream: an OpenAI-compatible server (and, at `/v1/messages`, an Anthropic one) that answers at once
+ * from precomputed bytes, so the numbers measure the proxies in front of it, not it. Chat streams send eight
+ * content chunks, a usage chunk and `[DONE]`; Messages streams the same eight words as Anthropic's event set.
  */
 const COMPLETION = JSON.stringify({
   id: 'chatcmpl-bench',
@@ -32,6 +33,45 @@ const STREAM = [
   'data: [DONE]\n\n',
 ].join('');
 
+/**
+ * Anthropic's Messages API, answered natively for the passthrough case (an `anthropic` upstream): the same words
+ * as the chat reply, with the model the gateway's bench group names, so passthrough sends the client's bytes.
+ */
+const MESSAGES_MODEL = 'bench-claude';
+const MESSAGE = JSON.stringify({
+  id: 'msg_bench',
+  type: 'message',
+  role: 'assistant',
+  model: MESSAGES_MODEL,
+  content: [{ type: 'text', text: 'The quick brown fox jumps.' }],
+  stop_reason: 'end_turn',
+  stop_sequence: null,
+  usage: { input_tokens: 12, output_tokens: 8 },
+});
+
+function event(name: string, data: unknown): string {
+  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+const MESSAGES_STREAM = [
+  event('message_start', {
+    type: 'message_start',
+    message: { ...JSON.parse(MESSAGE), content: [], stop_reason: null, usage: { input_tokens: 12, output_tokens: 1 } },
+  }),
+  event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+  event('ping', { type: 'ping' }),
+  ...['The', ' quick', ' brown', ' fox', ' jumps', ' over', ' the', ' dog.'].map((word) =>
+    event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: word } }),
+  ),
+  event('content_block_stop', { type: 'content_block_stop', index: 0 }),
+  event('message_delta', {
+    type: 'message_delta',
+    delta: { stop_reason: 'end_turn', stop_sequence: null },
+    usage: { output_tokens: 8 },
+  }),
+  event('message_stop', { type: 'message_stop' }),
+].join('');
+
 const MODELS = JSON.stringify({
   object: 'list',
   data: [{ id: 'bench-model', object: 'model', created: 1, owned_by: 'bench' }],
@@ -47,10 +87,11 @@ export function createBenchUpstream(): Server {
         return;
       }
       const streaming = Buffer.concat(chunks).includes('"stream":true');
+      const messages = req.url?.startsWith('/v1/messages') === true;
       if (streaming) {
-        res.writeHead(200, { 'content-type': 'text/event-stream' }).end(STREAM);
+        res.writeHead(200, { 'content-type': 'text/event-stream' }).end(messages ? MESSAGES_STREAM : STREAM);
       } else {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(COMPLETION);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(messages ? MESSAGE : COMPLETION);
       }
     });
   });

@@ -80,20 +80,35 @@ function body(stream: boolean): string {
   });
 }
 
-/** A client surface the gateway serves over the bench's chat upstream: its path and request body. */
+/** A client surface of the gateway: its path, request body and protocol headers. */
 interface BenchSurface {
   name: string;
   path: string;
   body: (stream: boolean) => string;
+  headers?: Readonly<Record<string, string>>;
 }
 
 const CHAT: BenchSurface = { name: 'chat', path: '/v1/chat/completions', body };
 
+function messagesBody(model: string) {
+  return (stream: boolean) =>
+    JSON.stringify({
+      model,
+      max_tokens: 32,
+      messages: [{ role: 'user', content: 'Write one short sentence about foxes.' }],
+      ...(stream ? { stream: true } : {}),
+    });
+}
+
+/** What Anthropic's SDKs and Claude Code send with every Messages request. */
+const ANTHROPIC_HEADERS = { 'anthropic-version': '2023-06-01' };
+
 /**
- * The other client dialects, each translated to the chat upstream by the gateway and measured against the bare
- * proxy's chat: what a dialect costs over the proxy, translation included. One entry per surface.
+ * The other client dialects, each measured against the bare proxy on `baseline`: chat when the gateway translates
+ * to the chat upstream (what a dialect costs over the proxy, translation included), the same request when the
+ * upstream speaks the client's dialect (passthrough against a proxy doing only the forwarding). One entry each.
  */
-const SURFACES: BenchSurface[] = [
+const SURFACES: Array<BenchSurface & { baseline: BenchSurface }> = [
   {
     name: 'responses',
     path: '/v1/responses',
@@ -105,12 +120,33 @@ const SURFACES: BenchSurface[] = [
         store: false,
         ...(stream ? { stream: true } : {}),
       }),
+    baseline: CHAT,
+  },
+  {
+    name: 'messages→chat',
+    path: '/v1/messages',
+    body: messagesBody('bench-model'),
+    headers: ANTHROPIC_HEADERS,
+    baseline: CHAT,
+  },
+  {
+    name: 'messages',
+    path: '/v1/messages',
+    body: messagesBody('bench-claude'),
+    headers: ANTHROPIC_HEADERS,
+    baseline: {
+      name: 'messages',
+      path: '/v1/messages',
+      body: messagesBody('bench-claude'),
+      headers: ANTHROPIC_HEADERS,
+    },
   },
 ];
 
-function headersFor(child: Child): Record<string, string> {
+function headersFor(child: Child, surface: BenchSurface = CHAT): Record<string, string> {
   return {
     'content-type': 'application/json',
+    ...surface.headers,
     ...(child.key === null ? {} : { authorization: `Bearer ${child.key}` }),
   };
 }
@@ -133,7 +169,7 @@ async function measure(
   const result = await runWrk({
     url: `${child.url}${surface.path}`,
     body: surface.body(stream),
-    headers: headersFor(child),
+    headers: headersFor(child, surface),
     durationS,
     connections: CONNECTIONS,
     threads: 2,
@@ -263,18 +299,23 @@ async function compareWithBase(upstream: Child, bare: Child, current: Child, scr
   }
 }
 
-/** Each surface of SURFACES on the gateway against the bare proxy's chat, JSON and streaming. */
+/** Each surface of SURFACES on the gateway against the bare proxy on its baseline, JSON and streaming. */
 async function benchSurfaces(bare: Child, gateway: Child, scratchDir: string): Promise<void> {
-  console.log('\nsurfaces, translated to the chat upstream by the gateway, against the bare proxy on chat');
-  console.log('surface     scenario   gateway rps  bare rps  +p50 ms  +p99 ms  cpu µs/req  errors  vs bare');
+  console.log(
+    '\nsurfaces against the bare proxy (on chat for a translated surface, on the same request for passthrough)',
+  );
+  console.log(
+    'surface        scenario   bare on    gateway rps  bare rps  +p50 ms  +p99 ms  cpu µs/req gw / bare  errors  vs bare',
+  );
   for (const surface of SURFACES) {
     for (const stream of [false, true]) {
       // One unmeasured second first: the surface's own code paths get optimized before they are timed.
       await measure(gateway, stream, scratchDir, 1, surface);
-      const base = await measure(bare, stream, scratchDir);
+      const base = await measure(bare, stream, scratchDir, DURATION_S, surface.baseline);
       const gw = await measure(gateway, stream, scratchDir, DURATION_S, surface);
+      const cpu = `${fmt(gw.cpuPerRequestUs, 0)} / ${fmt(base.cpuPerRequestUs, 0)}`;
       console.log(
-        `${surface.name.padEnd(10)}  ${stream ? 'streaming' : 'json     '}  ${fmt(gw.rps, 0).padStart(11)}  ${fmt(base.rps, 0).padStart(8)}  ${fmt(gw.p50Ms - base.p50Ms).padStart(7)}  ${fmt(gw.p99Ms - base.p99Ms).padStart(7)}  ${fmt(gw.cpuPerRequestUs, 0).padStart(10)}  ${String(gw.errors).padStart(6)}  ${fmt(gw.rps / base.rps)}x`,
+        `${surface.name.padEnd(13)}  ${stream ? 'streaming' : 'json     '}  ${surface.baseline.name.padEnd(9)}  ${fmt(gw.rps, 0).padStart(11)}  ${fmt(base.rps, 0).padStart(8)}  ${fmt(gw.p50Ms - base.p50Ms).padStart(7)}  ${fmt(gw.p99Ms - base.p99Ms).padStart(7)}  ${cpu.padStart(20)}  ${String(gw.errors + base.errors).padStart(6)}  ${fmt(gw.rps / base.rps)}x`,
       );
     }
   }

@@ -32,8 +32,16 @@ async function startGatewayServer(upstream: string): Promise<{ url: string; key:
   writeFileSync(
     configPath,
     stringify({
-      upstreams: [{ id: 'bench', provider: 'openai', base_url: `${upstream}/v1`, max_connections: 128 }],
-      models: [{ name: 'bench-model', targets: [{ upstream: 'bench', model: 'bench-model' }] }],
+      upstreams: [
+        { id: 'bench', provider: 'openai', base_url: `${upstream}/v1`, max_connections: 128 },
+        // The same fake, answering Messages natively: `/v1/messages` passthrough (bench/run.ts SURFACES).
+        { id: 'bench-anthropic', provider: 'anthropic', base_url: upstream, max_connections: 128 },
+      ],
+      models: [
+        { name: 'bench-model', targets: [{ upstream: 'bench', model: 'bench-model' }] },
+        // Public and upstream names alike, so the client's bytes go upstream as they came (no re-serialising).
+        { name: 'bench-claude', targets: [{ upstream: 'bench-anthropic', model: 'bench-claude' }] },
+      ],
       // BENCH_AUDIT_THREAD=0 compares against sealing and committing audit events on the request thread.
       audit: { thread: process.env.BENCH_AUDIT_THREAD !== '0' },
       // BENCH_MCP_URL fronts that streamable HTTP MCP server as server `bench` (the MCP part of the bench).
@@ -91,7 +99,7 @@ async function main(): Promise<void> {
   const [kind, upstream] = process.argv.slice(2);
   let ready: { url: string; key?: string };
   if (kind === 'upstream') ready = { url: await listen(createBenchUpstream()) };
-  else if (kind === 'bare') ready = { url: await listen(createBareProxy(upstream as string, '/v1/chat/completions')) };
+  else if (kind === 'bare') ready = { url: await listen(createBareProxy(upstream as string)) };
   else if (kind === 'json') ready = { url: await listen(createJsonProxy(upstream as string, '/v1/chat/completions')) };
   else if (kind === 'gateway') ready = await startGatewayServer(upstream as string);
   else if (kind === 'otlp') ready = { url: await listen(createOtlpSink()) };

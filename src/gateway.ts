@@ -13,6 +13,7 @@ import {
   ThreadedAuditWriter,
 } from './audit/index.ts';
 import type { GatehouseConfig } from './config/index.ts';
+import { PriceBook } from './domain/limits/index.ts';
 import type { KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
 import { createRbacAuthorizer } from './http/authorizer.ts';
@@ -222,7 +223,9 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     config.oidc?.console && jwtVerifier
       ? new OidcLogin({ oidc: config.oidc, console: config.oidc.console, verifier: jwtVerifier, pepper })
       : null;
-  const limits = createAdmissionService({ config, store, logger, state: options.state });
+  // One price table for admission and the LLM service, which keeps its admin layer in step with the store.
+  const prices = new PriceBook(config.file.prices ?? {}, config.file.price_defaults !== false);
+  const limits = createAdmissionService({ config, store, logger, state: options.state, prices });
   await limits.start();
   const vault = createVault({
     store,
@@ -241,11 +244,13 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     router: {
       ...options.llm?.router,
       onQueueWait: (wait) => metrics.observeUpstreamQueueWait(wait.upstream, wait.outcome, wait.seconds),
+      onAttempt: metrics.countUpstreamAttempt,
     },
     file: config.file,
     store,
     secrets,
     logger,
+    prices,
   });
   await llm.start();
   metrics.addCollector('gatehouse_upstream_circuit_open', (set) => {
@@ -264,6 +269,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     logger,
     state: limits.state,
     onQuarantine: (event) => audit.enqueue(quarantineAuditDraft(event, config.regionId)),
+    onToolCall: metrics.observeMcpToolCall,
   });
   const auditExport = config.audit.export
     ? new AuditStreamExporter({

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { GatehouseConfig } from '../config/index.ts';
-import { effectivePrices } from '../domain/limits/index.ts';
+import { PriceBook } from '../domain/limits/index.ts';
 import { createMemorySharedState, createRedisSharedState, type SharedState } from '../state/index.ts';
 import type { Store } from '../store/index.ts';
 import { createGatewayAdmission } from './gateway-admission.ts';
@@ -32,6 +32,11 @@ export interface AdmissionServiceOptions {
   logger: Logger;
   /** An existing state backend (tests, benchmarks); created from the config when absent and then owned. */
   state?: SharedState;
+  /**
+   * The price table, shared with whatever changes it at runtime (the admin API's rows); built from the config's
+   * `prices` and `price_defaults` when absent.
+   */
+  prices?: PriceBook;
 }
 
 export function createSharedState(config: Pick<GatehouseConfig, 'redisUrl'>, logger: Logger): SharedState {
@@ -54,7 +59,7 @@ export function createAdmissionService(options: AdmissionServiceOptions): Admiss
     state,
     settings,
     limits: config.file.limits ?? {},
-    prices: effectivePrices(config.file.prices ?? {}, config.file.price_defaults !== false),
+    prices: options.prices ?? new PriceBook(config.file.prices ?? {}, config.file.price_defaults !== false),
     ledgerSpend: (scope, window) => loadScopeSpend(store, scope, window),
     logger,
   });

@@ -14,6 +14,7 @@ import {
   findPrice,
   type LimitLevel,
   type LimitScope,
+  PriceBook,
   type PriceTable,
   type RateHeaders,
   type ScopeRef,
@@ -42,7 +43,11 @@ export interface GatewayAdmissionOptions {
   state: SharedState;
   settings: ScopeSettingsSource;
   limits?: LimitsConfig;
-  prices?: PriceTable;
+  /**
+   * The price table, or where to read the one in force: prices set at runtime reach the next admission and the
+   * next measurement without a restart.
+   */
+  prices?: PriceTable | PriceBook;
   /** A scope's spend in a budget window from the durable ledger: what stale budget counters are rebuilt from. */
   ledgerSpend: (scope: ScopeRef, window: BudgetWindow) => Promise<{ tokens: number; costUsd: number }>;
   logger: AdmissionLogger;
@@ -65,15 +70,19 @@ const INVALID_SETTINGS: AdmissionDecision = Object.freeze({
 
 const MAX_PRICE_WARNINGS = 1_000;
 
+function toPriceSource(prices: GatewayAdmissionOptions['prices']): { readonly table: PriceTable } {
+  if (prices === undefined) return { table: {} };
+  return prices instanceof PriceBook ? prices : { table: prices };
+}
+
 export function createGatewayAdmission(options: GatewayAdmissionOptions): Admission {
   const { state, settings, logger } = options;
   const limits = options.limits ?? {};
-  const prices = options.prices ?? {};
+  const priceSource = toPriceSource(options.prices);
   const compiler = new ScopeLimitCompiler(limits);
   const defaultMaxOutputTokens = limits.default_max_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
   const maxOutputTokensCap = limits.max_output_tokens_cap;
   const leaseTtlMs = limits.lease_ttl_ms;
-  const pricedModels = Object.keys(prices).length > 0;
   const warnedModels = new Set<string>();
   /** Admitted and not yet settled on this instance: what a rebuilt counter must count on top of the ledger. */
   const inFlight = new Set<AdmissionTicket>();
@@ -133,9 +142,9 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
   }
 
   // A price table that misses a model is a configuration slip, not an attack: warn once, charge nothing.
-  function warnUnpriced(model: string) {
-    if (!pricedModels || model === '' || warnedModels.has(model) || warnedModels.size >= MAX_PRICE_WARNINGS) return;
-    if (findPrice(prices, model) !== null) return;
+  function warnUnpriced(prices: PriceTable, model: string) {
+    if (model === '' || warnedModels.has(model) || warnedModels.size >= MAX_PRICE_WARNINGS) return;
+    if (findPrice(prices, model) !== null || Object.keys(prices).length === 0) return;
     warnedModels.add(model);
     logger.warn({ model }, 'model has no entry in the price table; it costs 0 and USD budgets never block it');
   }
@@ -153,8 +162,9 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
     if (call.metering === 'tokens') {
       ticket.promptTokens = call.promptTokens;
       ticket.outputTokens = outputReservation(call);
+      const prices = priceSource.table;
       ticket.reservedUsd = estimateCost(prices, model, ticket);
-      warnUnpriced(model);
+      warnUnpriced(prices, model);
     }
     const scopes: LimitScope[] = [];
     try {
@@ -201,6 +211,7 @@ export function createGatewayAdmission(options: GatewayAdmissionOptions): Admiss
   /** The request's actual usage, kept on its ticket for `settle`, as the ledger delta committed with its event. */
   function measure(ticket: AdmissionTicket, outcome: SettleOutcome): Measurement {
     const usage = outcome.usage;
+    const prices = priceSource.table;
     let prompt = ticket.promptTokens;
     let completion = ticket.outputTokens;
     let costUsd = ticket.reservedUsd;

@@ -264,6 +264,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/llm/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every model price in force (USD per million tokens), with its source: admin, config or the built-in defaults. */
+        get: operations["admin.llm.prices.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/llm/prices/{model}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The price in force for one model. */
+        get: operations["admin.llm.prices.get"];
+        /** Sets a model's price, over any config or default row; cost budgets use it from the next request, on every instance within a second. */
+        put: operations["admin.llm.prices.set"];
+        post?: never;
+        /** Removes an admin-set price; the config or default row, if any, applies again. */
+        delete: operations["admin.llm.prices.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/llm/upstreams": {
         parameters: {
             query?: never;
@@ -2622,6 +2658,182 @@ export interface operations {
             header?: never;
             path: {
                 id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "admin.llm.prices.list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description USD per million input tokens read from the prompt cache (the input rate when unset). */
+                            cache_read: number;
+                            /** @description USD per million input tokens written to the prompt cache (the input rate when unset). */
+                            cache_write: number;
+                            created_at: string | null;
+                            /** @description USD per million uncached input tokens. */
+                            input: number;
+                            /** @description Public model name; a dated snapshot name falls back to its undated row. */
+                            model: string;
+                            /** @description USD per million output tokens. */
+                            output: number;
+                            /** @description For an admin row, the config or default row it replaces (restored when it is removed). */
+                            overrides: ("config" | "admin" | "default") | null;
+                            /** @description USD per million reasoning tokens (the output rate when unset). */
+                            reasoning: number;
+                            /** @description `admin`: set through this API (wins); `config`: the config file's `prices`; `default`: the built-in table. */
+                            source: "config" | "admin" | "default";
+                            updated_at: string | null;
+                        }[];
+                        next_cursor: string | null;
+                        /** @constant */
+                        object: "list";
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "admin.llm.prices.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description USD per million input tokens read from the prompt cache (the input rate when unset). */
+                        cache_read: number;
+                        /** @description USD per million input tokens written to the prompt cache (the input rate when unset). */
+                        cache_write: number;
+                        created_at: string | null;
+                        /** @description USD per million uncached input tokens. */
+                        input: number;
+                        /** @description Public model name; a dated snapshot name falls back to its undated row. */
+                        model: string;
+                        /** @description USD per million output tokens. */
+                        output: number;
+                        /** @description For an admin row, the config or default row it replaces (restored when it is removed). */
+                        overrides: ("config" | "admin" | "default") | null;
+                        /** @description USD per million reasoning tokens (the output rate when unset). */
+                        reasoning: number;
+                        /** @description `admin`: set through this API (wins); `config`: the config file's `prices`; `default`: the built-in table. */
+                        source: "config" | "admin" | "default";
+                        updated_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "admin.llm.prices.set": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description USD per million cache-read tokens; default input. */
+                    cache_read?: number;
+                    /** @description USD per million cache-write tokens; default input. */
+                    cache_write?: number;
+                    /** @description USD per million tokens */
+                    input: number;
+                    /** @description USD per million tokens */
+                    output: number;
+                    /** @description USD per million reasoning tokens; default output. */
+                    reasoning?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description USD per million input tokens read from the prompt cache (the input rate when unset). */
+                        cache_read: number;
+                        /** @description USD per million input tokens written to the prompt cache (the input rate when unset). */
+                        cache_write: number;
+                        created_at: string | null;
+                        /** @description USD per million uncached input tokens. */
+                        input: number;
+                        /** @description Public model name; a dated snapshot name falls back to its undated row. */
+                        model: string;
+                        /** @description USD per million output tokens. */
+                        output: number;
+                        /** @description For an admin row, the config or default row it replaces (restored when it is removed). */
+                        overrides: ("config" | "admin" | "default") | null;
+                        /** @description USD per million reasoning tokens (the output rate when unset). */
+                        reasoning: number;
+                        /** @description `admin`: set through this API (wins); `config`: the config file's `prices`; `default`: the built-in table. */
+                        source: "config" | "admin" | "default";
+                        updated_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "admin.llm.prices.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model: string;
             };
             cookie?: never;
         };

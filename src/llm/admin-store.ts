@@ -1,3 +1,5 @@
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { type ModelPrice, PriceInputSchema } from '../domain/limits/index.ts';
 import type { ModelGroupSpec, RoutingConfig, UpstreamSpec } from '../providers/index.ts';
 import type { SecretService } from '../secrets/index.ts';
 import { llmRepository, type Store } from '../store/index.ts';
@@ -22,12 +24,22 @@ export interface StoredGroup {
   updatedAt: number;
 }
 
+export interface StoredPrice {
+  model: string;
+  price: ModelPrice;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface StoredLlmConfig {
   upstreams: StoredUpstream[];
   groups: StoredGroup[];
+  prices: StoredPrice[];
 }
 
-/** Persistence of the admin-defined part of the routing tables (migration 004). */
+const priceChecker = TypeCompiler.Compile(PriceInputSchema);
+
+/** Persistence of the admin-defined part of the routing tables (migration 004) and of the prices (014). */
 export class LlmAdminStore {
   readonly #store: Store;
   readonly #secrets: SecretService;
@@ -41,10 +53,15 @@ export class LlmAdminStore {
     return llmRepository.latestLlmRevision(this.#store.read);
   }
 
-  async load(): Promise<StoredLlmConfig> {
-    const [upstreamRows, groupRows] = await Promise.all([
+  /**
+   * The stored tables. A price row that no longer validates (edited by hand in the database) is left out and
+   * named in `invalidPrices`: it must not charge a budget with a value the API would have refused.
+   */
+  async load(): Promise<StoredLlmConfig & { invalidPrices: string[] }> {
+    const [upstreamRows, groupRows, priceRows] = await Promise.all([
       llmRepository.listLlmConfig(this.#store.read, 'llm_upstreams'),
       llmRepository.listLlmConfig(this.#store.read, 'llm_model_groups'),
+      llmRepository.listLlmConfig(this.#store.read, 'llm_prices'),
     ]);
     const upstreams = await Promise.all(
       upstreamRows.map(async (row) => {
@@ -59,7 +76,14 @@ export class LlmAdminStore {
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
     }));
-    return { upstreams, groups };
+    const prices: StoredPrice[] = [];
+    const invalidPrices: string[] = [];
+    for (const row of priceRows) {
+      if (priceChecker.Check(row.spec)) {
+        prices.push({ model: row.id, price: row.spec, createdAt: row.createdAt, updatedAt: row.updatedAt });
+      } else invalidPrices.push(row.id);
+    }
+    return { upstreams, groups, prices, invalidPrices };
   }
 
   /** Keys first, then the row: a reader that sees the row always finds its keys. */
@@ -84,6 +108,14 @@ export class LlmAdminStore {
 
   deleteGroup(name: string): Promise<void> {
     return llmRepository.deleteLlmConfig(this.#store.write, 'llm_model_groups', name);
+  }
+
+  putPrice(model: string, price: ModelPrice): Promise<void> {
+    return llmRepository.upsertLlmConfig(this.#store.write, 'llm_prices', model, price);
+  }
+
+  deletePrice(model: string): Promise<void> {
+    return llmRepository.deleteLlmConfig(this.#store.write, 'llm_prices', model);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * @module The LLM data plane's state: config sections → routing tables, the local-Ollama default, admin-defined
- * upstreams and model groups (keys as envelopes), readiness probes, and per-key model allow-lists.
+ * upstreams and model groups (keys as envelopes), admin-set model prices, readiness probes, and per-key model
+ * allow-lists.
  */
 export { LlmAdmin, LlmConfigConflictError, type ModelGroupView, type UpstreamView } from './admin.ts';
 export { LlmAdminStore } from './admin-store.ts';
@@ -35,5 +36,6 @@ export {
   ResponsesDialect,
   routedModel,
 } from './dialects/index.ts';
+export { PriceAdmin, type PriceView } from './price-admin.ts';
 export { type LlmReadinessCheck, UpstreamHealthMonitor } from './readiness.ts';
 export { LlmService, type LlmServiceOptions } from './service.ts';

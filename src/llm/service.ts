@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { FileConfig } from '../config/index.ts';
+import { PriceBook } from '../domain/limits/index.ts';
 import {
   createLlmRouter,
   type LlmRouter,
@@ -35,22 +36,29 @@ export interface LlmServiceOptions {
   discoveryIntervalMs?: number;
   /** Default mode: an unknown model re-lists the local Ollama at most this often (default 2 s). */
   rediscoverMinMs?: number;
+  /**
+   * The price table admission reads, whose admin layer this service keeps in step with the store; built from the
+   * config file's `prices` and `price_defaults` when absent.
+   */
+  prices?: PriceBook;
   /** Router tuning (retry policy, pools); tests shorten backoffs with it. */
-  router?: Pick<LlmRouterOptions, 'policy' | 'pool' | 'maxResponseBytes' | 'onQueueWait'>;
+  router?: Pick<LlmRouterOptions, 'policy' | 'pool' | 'maxResponseBytes' | 'onQueueWait' | 'onAttempt'>;
 }
 
-const EMPTY: StoredLlmConfig = { upstreams: [], groups: [] };
+const EMPTY: StoredLlmConfig = { upstreams: [], groups: [], prices: [] };
 /** An unknown model in default mode re-lists the local Ollama (a model pulled a moment ago), at most this often. */
 const REDISCOVER_MIN_MS = 2_000;
 
 /**
  * The LLM data plane's state: the router, fed from the config file, the admin-defined tables (polled, so every
- * instance converges within `refreshMs`) and, without configured upstreams, the local Ollama's own model list.
+ * instance converges within `refreshMs`) and, without configured upstreams, the local Ollama's own model list;
+ * and the price table's admin layer, from the same poll.
  */
 export class LlmService {
   readonly router: LlmRouter;
   readonly adminStore: LlmAdminStore;
   readonly monitor: UpstreamHealthMonitor;
+  readonly prices: PriceBook;
   /** True when the config file declares no upstreams and the local-Ollama default serves. */
   readonly defaultMode: boolean;
   readonly defaultOllamaUrl: string | null;
@@ -81,6 +89,7 @@ export class LlmService {
     this.router = createLlmRouter({ ...this.#merged.config, ...options.router, policy });
     this.adminStore = new LlmAdminStore(options.store, options.secrets);
     this.monitor = new UpstreamHealthMonitor(this.router);
+    this.prices = options.prices ?? new PriceBook(options.file.prices ?? {}, options.file.price_defaults !== false);
   }
 
   get catalog(): MergedCatalog {
@@ -131,8 +140,13 @@ export class LlmService {
   async refresh(force = false): Promise<void> {
     const revision = await this.adminStore.revision();
     if (!force && revision === this.#revision) return;
-    this.#stored = await this.adminStore.load();
+    const { invalidPrices, ...stored } = await this.adminStore.load();
+    if (invalidPrices.length > 0) {
+      this.#options.logger.error({ models: invalidPrices }, 'stored model prices do not validate; ignored');
+    }
+    this.#stored = stored;
     this.#revision = revision;
+    this.prices.setAdmin(stored.prices.map((entry) => [entry.model, entry.price] as const));
     await this.#apply({ stored: toRoutingConfig(this.#stored) });
   }
 

@@ -238,7 +238,7 @@ export interface McpToolPinsTable {
   updated_at: number;
 }
 
-/** Admin-defined LLM upstreams and model groups (`spec` is JSON without secrets; `id` is a group's name). */
+/** Admin-defined LLM upstreams, model groups and prices (`spec` is JSON without secrets; `id` a group's or model's name). */
 export interface LlmConfigTable {
   id: string;
   spec: string;
@@ -320,6 +320,8 @@ export interface Database {
   usage_daily: UsageDailyTable;
   llm_upstreams: LlmConfigTable;
   llm_model_groups: LlmConfigTable;
+  /** Admin-set model prices (migration 014); `id` is the model name. */
+  llm_prices: LlmConfigTable;
   mcp_servers: McpServersTable;
   mcp_policies: McpPoliciesTable;
   mcp_tool_pins: McpToolPinsTable;

@@ -13,6 +13,7 @@ export {
   TelemetrySectionSchema,
 } from './config.ts';
 export { startTelemetryExport, type TelemetryExport } from './export.ts';
+export { forwardClientTrace } from './forwarded-trace.ts';
 export {
   type CollectedGauge,
   createMetrics,
@@ -26,4 +27,13 @@ export {
   type RequestObserver,
   type RequestObserverOptions,
 } from './request-observer.ts';
-export type { HeaderBag, PipelineStage, RequestTrace, RequestTracer } from './request-trace.ts';
+export type {
+  HeaderBag,
+  OutboundSpan,
+  OutboundTrace,
+  PipelineStage,
+  RequestTrace,
+  RequestTracer,
+  SpanAttributes,
+  SpanValue,
+} from './request-trace.ts';

@@ -95,6 +95,19 @@ describe('@anthropic-ai/sdk through Gatehouse to an anthropic upstream', () => {
     expect(upstream.requests.at(-1)?.headers['anthropic-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 
+  it('names the model the client asked for when Anthropic reports a dated snapshot, JSON and stream (issue 13)', async () => {
+    upstream.reportModel = (asked) => `${asked}-20251001`;
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    for (const model of ['house-claude', 'claude-sonnet-4-5']) {
+      expect((await client.messages.create({ model, max_tokens: 64, messages })).model).toBe(model);
+      const stream = client.messages.stream({ model, max_tokens: 64, messages });
+      expect((await stream.finalMessage()).model).toBe(model);
+      const requestId = (await stream.withResponse()).response.headers.get('x-gatehouse-request-id') as string;
+      const event = await eventually(() => gw.auditEventFor(requestId));
+      expect(event.upstream?.target).toBe(model === 'house-claude' ? 'claude-haiku-4-5' : model);
+    }
+  });
+
   it('names the default anthropic-version upstream when the client names none', async () => {
     const response = await request(`${gw.baseUrl}/v1/messages`, {
       method: 'POST',

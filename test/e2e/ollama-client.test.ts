@@ -43,6 +43,22 @@ describe('ollama npm client against Gatehouse', () => {
     expect(event?.upstream?.id).toBe('native');
   });
 
+  it('reads the public model name the client asked for, never the upstream name (issue 13)', async () => {
+    // `llama3` is served by llama3.1:8b on the native upstream, `backup` by gpt-4o-mini on the OpenAI one.
+    const messages = [{ role: 'user', content: 'hi' }];
+    expect((await ollama.chat({ model: 'llama3', messages })).model).toBe('llama3');
+    const names = new Set<string>();
+    for await (const part of await ollama.chat({ model: 'llama3', messages, stream: true })) names.add(part.model);
+    for await (const part of await ollama.generate({ model: 'llama3', prompt: 'hi', stream: true })) {
+      names.add(part.model);
+    }
+    expect([...names]).toEqual(['llama3']);
+    expect((await ollama.chat({ model: 'backup', messages })).model).toBe('backup');
+    expect((await ollama.embed({ model: 'llama3', input: 'a' })).model).toBe('llama3');
+    const event = (await gw.auditEvents()).filter((e) => e.surface === 'ollama.embed').at(-1);
+    expect(event?.upstream?.target).toBe('llama3.1:8b');
+  });
+
   it('chats with an OpenAI-compatible upstream, translated both ways', async () => {
     const reply = await ollama.chat({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
     expect(reply.message.content).toBe('Hello from the fake upstream.');

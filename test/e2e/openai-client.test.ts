@@ -84,6 +84,30 @@ describe('openai npm client against Gatehouse', () => {
     expect(text).toBe('Hello from the fake upstream.');
   });
 
+  it('reads the public model name the client asked for, never the upstream name (issue 13)', async () => {
+    // `backup` is served by gpt-4o-mini, which the upstream reports as a dated snapshot, as OpenAI does.
+    secondary.reportModel = (asked) => `${asked}-2024-07-18`;
+    primary.reportModel = (asked) => `${asked}-2024-07-18`;
+    try {
+      const messages = [{ role: 'user' as const, content: 'hi' }];
+      expect((await client.chat.completions.create({ model: 'backup', messages })).model).toBe('backup');
+      const models = new Set<string>();
+      for await (const chunk of await client.chat.completions.create({ model: 'backup', messages, stream: true })) {
+        models.add(chunk.model);
+      }
+      expect([...models]).toEqual(['backup']);
+      expect((await client.completions.create({ model: 'backup', prompt: 'hi' })).model).toBe('backup');
+      expect((await client.embeddings.create({ model: 'embed', input: 'a' })).model).toBe('embed');
+      expect((await client.responses.create({ model: 'backup', input: 'hi' })).model).toBe('backup');
+      for await (const event of await client.responses.create({ model: 'backup', input: 'hi', stream: true })) {
+        if ('response' in event) expect(event.response.model).toBe('backup');
+      }
+    } finally {
+      secondary.reportModel = null;
+      primary.reportModel = null;
+    }
+  });
+
   it('creates legacy completions, streaming and not', async () => {
     const json = await client.completions.create({ model: 'gpt-4o-mini', prompt: 'Say hi' });
     expect(json.choices[0]?.text).toBe('Hello from the fake upstream.');

@@ -78,6 +78,10 @@ export interface FakeLlmUpstream {
   answer: ((body: Record<string, unknown>, path: string) => string | null) | null;
   /** Chat usage details: `prompt_tokens_details.cached_tokens` and `completion_tokens_details.reasoning_tokens`. */
   usageDetails: { cached: number; reasoning: number } | null;
+  /** The name replies give the model they were asked for (a dated snapshot, say); null echoes it. */
+  reportModel: ((asked: string) => string) | null;
+  /** Each streamed chunk goes out in two writes, cut inside its `"model"` member (a reader sees half a name). */
+  splitInModel: boolean;
   fail(fault: FakeFault, options?: { times?: number; when?: (request: RecordedRequest) => boolean }): void;
   /** Resolves with the next request whose client disconnects early. */
   nextAbort(): Promise<RecordedRequest>;
@@ -98,6 +102,14 @@ function promptTokens(body: Body): number {
 
 function vector(seed: string, dimensions: number): number[] {
   return Array.from({ length: dimensions }, (_, i) => Number((((seed.length + i) % 7) / 7).toFixed(4)));
+}
+
+/** The chunk cut a few characters into its `"model"` value (whole when it has none). */
+function splitInsideModel(chunk: string): string[] {
+  const at = chunk.indexOf('"model"');
+  if (at === -1) return [chunk];
+  const cut = chunk.indexOf('"', at + '"model":'.length) + 3;
+  return [chunk.slice(0, cut), chunk.slice(cut)];
 }
 
 function isOllamaPath(path: string): boolean {
@@ -121,6 +133,8 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
     extra: {},
     answer: null,
     usageDetails: null,
+    reportModel: null,
+    splitInModel: false,
     fail(fault, options = {}) {
       rules.push({ fault, times: options.times ?? 1, when: options.when });
     },
@@ -136,6 +150,8 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
       fake.extra = {};
       fake.answer = null;
       fake.usageDetails = null;
+      fake.reportModel = null;
+      fake.splitInModel = false;
     },
     close: async () => {
       for (const socket of sockets) socket.destroy();
@@ -179,7 +195,9 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
       if (fault?.type === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
       if (res.destroyed) return;
       // Wait until each chunk reached the socket: a cut must come after bytes the client really received.
-      await new Promise((resolve) => res.write(chunks[i] as string, resolve));
+      for (const part of fake.splitInModel ? splitInsideModel(chunks[i] as string) : [chunks[i] as string]) {
+        await new Promise((resolve) => res.write(part, resolve));
+      }
     }
     res.end();
   }
@@ -438,7 +456,11 @@ export async function createFakeLlmUpstream(): Promise<FakeLlmUpstream> {
       res.end(JSON.stringify(list ?? { error: 'not found' }));
       return;
     }
-    const request = body ?? {};
+    const asked = body ?? {};
+    const request =
+      fake.reportModel === null || typeof asked.model !== 'string'
+        ? asked
+        : { ...asked, model: fake.reportModel(asked.model) };
     activeCall = holdsToolResult(request) ? null : fake.toolCall;
     if (pathOnly === '/v1/messages/count_tokens') {
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -166,7 +166,9 @@ function registerVirtual(mcp: Command, io: CliIo): void {
       for (const entry of await withAdmin(command, (admin) => admin.listVirtualServers())) {
         const members = entry.members.map((member) => member.server).join(',');
         io.out(
-          options.json ? JSON.stringify(entry) : `${entry.name}  ${entry.source}  ${members}  ${entry.description}`,
+          options.json
+            ? JSON.stringify(entry)
+            : `${entry.name}  ${entry.source}  ${members}  ${entry.description}`.trimEnd(),
         );
       }
     });

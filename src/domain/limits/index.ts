@@ -85,6 +85,13 @@ export {
   owedAt,
 } from './gcra.ts';
 export { aggregateLedgerDeltas, type LedgerDelta, utcDay } from './ledger.ts';
+export { PriceBook, type PriceEntry, type PriceSource } from './price-book.ts';
 export { DEFAULT_PRICES, effectivePrices } from './price-defaults.ts';
-export { BudgetLimitSchema, LimitPolicySchema, ModelPriceSchema, PriceTableSchema } from './schemas.ts';
+export {
+  BudgetLimitSchema,
+  LimitPolicySchema,
+  ModelPriceSchema,
+  PriceInputSchema,
+  PriceTableSchema,
+} from './schemas.ts';
 export { BUDGET_WINDOWS, type BudgetWindow, isBudgetWindow, windowKey, windowResetAt } from './windows.ts';

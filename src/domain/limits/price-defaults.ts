@@ -1,9 +1,9 @@
 import type { ModelPrice, PriceTable } from './cost.ts';
 
 /**
- * @module Built-in list prices (USD per million tokens) of well-known OpenAI and Anthropic models, as the providers
- * published them in late November 2025. The config's `prices` section overrides them model by model, and
- * `price_defaults: false` switches them off. OpenAI bills no cache writes (the input rate applies); Anthropic bills
+ * @module Built-in list prices (USD per million tokens) of well-known OpenAI and Anthropic models: indicative rates
+ * as known to the project, not read from the providers' price pages, so they can be out of date. The config's
+ * `prices` section and admin-set rows override them model by model, and `price_defaults: false` switches them off. OpenAI bills no cache writes (the input rate applies); Anthropic bills
  * 5-minute cache writes at 1.25× and cache reads at 0.1× the input rate.
  */
 

@@ -4,7 +4,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { LimitPolicy } from './admission.ts';
-import type { PriceTable } from './cost.ts';
+import type { ModelPrice, PriceTable } from './cost.ts';
 
 const PositiveNumber = Type.Number({ exclusiveMinimum: 0 });
 const UsdPerMillion = Type.Number({ minimum: 0, description: 'USD per million tokens' });
@@ -48,6 +48,21 @@ export const ModelPriceSchema = Type.Object(
   },
 );
 
+/** A price as the admin API sets it: the current field names only (no `cached_input`), nothing else. */
+export const PriceInputSchema = Type.Object(
+  {
+    input: UsdPerMillion,
+    output: UsdPerMillion,
+    cache_read: Type.Optional({ ...UsdPerMillion, description: 'USD per million cache-read tokens; default input.' }),
+    cache_write: Type.Optional({ ...UsdPerMillion, description: 'USD per million cache-write tokens; default input.' }),
+    reasoning: Type.Optional({ ...UsdPerMillion, description: 'USD per million reasoning tokens; default output.' }),
+  },
+  {
+    additionalProperties: false,
+    description: 'USD per million tokens, each a non-negative finite number.',
+  },
+);
+
 export const PriceTableSchema = Type.Record(Type.String({ minLength: 1 }), ModelPriceSchema, {
   $id: 'price-table',
   description:
@@ -57,5 +72,7 @@ export const PriceTableSchema = Type.Record(Type.String({ minLength: 1 }), Model
 // Compile-time guards: a value the schema accepts is a value the domain takes.
 const policyFits: (value: Static<typeof LimitPolicySchema>) => LimitPolicy = (value) => value;
 const pricesFit: (value: Static<typeof PriceTableSchema>) => PriceTable = (value) => value;
+const priceInputFits: (value: Static<typeof PriceInputSchema>) => ModelPrice = (value) => value;
 void policyFits;
 void pricesFit;
+void priceInputFits;

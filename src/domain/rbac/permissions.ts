@@ -39,6 +39,8 @@ export const PERMISSIONS = [
   { name: 'admin.bindings.write', description: 'Create and delete role bindings (subject to the escalation guard).' },
   { name: 'admin.llm.read', description: 'Read LLM providers, models and routes.' },
   { name: 'admin.llm.write', description: 'Configure LLM providers, models and routes.' },
+  { name: 'admin.prices.read', description: 'Read the model price table cost budgets are charged by.' },
+  { name: 'admin.prices.write', description: 'Set and remove model prices (what cost budgets are charged).' },
   { name: 'admin.mcp.read', description: 'Read MCP servers and tool policy.' },
   { name: 'admin.mcp.write', description: 'Configure MCP servers and tool policy.' },
   { name: 'admin.vault.read', description: 'Read vault service definitions.' },

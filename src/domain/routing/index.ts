@@ -9,6 +9,7 @@ export * from './failures.ts';
 export * from './json-members.ts';
 export * from './key-ring.ts';
 export * from './operation-support.ts';
+export * from './public-model.ts';
 export * from './reasoning.ts';
 export * from './redact.ts';
 export * from './responses/index.ts';

@@ -1,8 +1,8 @@
 /**
  * @module
- * Reads a few top-level members of a large JSON object without parsing the rest. A passthrough reply goes to the
- * client as the upstream's bytes; all the gateway needs from it is that it is one JSON object and its usage
- * members. `JSON.parse` of a 3 MB embeddings reply (100 inputs × 1,536 dimensions) holds the request thread for
+ * Reads a few top-level members of a large JSON object without parsing the rest, or finds where one lies. A
+ * passthrough reply goes to the client as the upstream's bytes; all the gateway needs from it is that it is one
+ * JSON object, its usage members, and the place of its `model` (replaced by the public name in the bytes). `JSON.parse` of a 3 MB embeddings reply (100 inputs × 1,536 dimensions) holds the request thread for
  * ~18 ms on the bench machine, and every other request on the instance waits that long; this reads its usage in
  * ~0.6 ms.
  *
@@ -75,39 +75,46 @@ function parseMember(into: JsonObject, name: string, body: Buffer, start: number
   }
 }
 
+/** Sees one top-level member: its key and its value's bytes `[start, end)`. Returns true to stop the walk. */
+type MemberVisitor = (name: string, start: number, end: number) => boolean;
+
+const STOPPED = 1;
+const COMPLETE = 0;
+const INVALID = -1;
+type WalkResult = typeof STOPPED | typeof COMPLETE | typeof INVALID;
+
 /**
- * The named top-level members of the JSON object in `body`, parsed (absent ones left out), or null when `body` is
- * not structurally one JSON object or a requested member does not parse.
+ * Walks the top-level members of the JSON object opening at the first non-space byte from `from`, in order, until
+ * the visitor stops it. COMPLETE means the object closed with nothing but space after it; INVALID that the bytes
+ * are not structurally one object (a stopped walk has checked only what came before the member it stopped at).
  */
-export function readTopLevelMembers(body: Buffer, names: readonly string[]): JsonObject | null {
-  const start = skipSpace(body, 0);
-  if (body[start] !== OPEN_BRACE) return null;
-  const found: JsonObject = {};
+function walkTopLevel(body: Buffer, from: number, visit: MemberVisitor): WalkResult {
+  const start = skipSpace(body, from);
+  if (body[start] !== OPEN_BRACE) return INVALID;
   const closers: number[] = [];
   const scanner = new NearestByte(body, STRUCTURAL);
-  let capture: { name: string; start: number } | null = null;
+  let open: { name: string; start: number } | null = null;
   for (let at = scanner.find(start); at !== -1; ) {
     const code = body[at] as number;
     if (code === QUOTE) {
       const end = stringEnd(body, at);
-      if (end === -1) return null;
+      if (end === -1) return INVALID;
       let resume = end + 1;
       // Top-level string values are skipped below, so a string met at depth 1 is always a key.
       if (closers.length === 1) {
         const colon = skipSpace(body, end + 1);
-        if (body[colon] !== COLON) return null;
+        if (body[colon] !== COLON) return INVALID;
         const valueStart = skipSpace(body, colon + 1);
         const name = keyName(body, at, end);
-        if (name === null) return null;
-        const wanted = names.includes(name);
+        if (name === null) return INVALID;
         const first = body[valueStart];
         if (first === OPEN_BRACE || first === OPEN_BRACKET) {
-          if (wanted) capture = { name, start: valueStart };
+          open = { name, start: valueStart };
           resume = valueStart;
         } else {
           const valueEnd = first === QUOTE ? stringEnd(body, valueStart) + 1 : primitiveEnd(body, valueStart);
-          if (valueEnd <= valueStart) return null;
-          if (wanted && !parseMember(found, name, body, valueStart, valueEnd)) return null;
+          if (valueEnd <= valueStart) return INVALID;
+          if (visit(name, valueStart, valueEnd)) return STOPPED;
           resume = valueEnd;
         }
       }
@@ -117,14 +124,50 @@ export function readTopLevelMembers(body: Buffer, names: readonly string[]): Jso
     if (code === OPEN_BRACE) closers.push(CLOSE_BRACE);
     else if (code === OPEN_BRACKET) closers.push(CLOSE_BRACKET);
     else {
-      if (closers.pop() !== code) return null;
-      if (closers.length === 1 && capture !== null) {
-        if (!parseMember(found, capture.name, body, capture.start, at + 1)) return null;
-        capture = null;
+      if (closers.pop() !== code) return INVALID;
+      if (closers.length === 1 && open !== null) {
+        const member = open;
+        open = null;
+        if (visit(member.name, member.start, at + 1)) return STOPPED;
       }
-      if (closers.length === 0) return skipSpace(body, at + 1) === body.length ? found : null;
+      if (closers.length === 0) return skipSpace(body, at + 1) === body.length ? COMPLETE : INVALID;
     }
     at = scanner.find(at + 1);
   }
-  return null;
+  return INVALID;
+}
+
+/**
+ * The named top-level members of the JSON object in `body`, parsed (absent ones left out), or null when `body` is
+ * not structurally one JSON object or a requested member does not parse.
+ */
+export function readTopLevelMembers(body: Buffer, names: readonly string[]): JsonObject | null {
+  const found: JsonObject = {};
+  let parsed = true;
+  const result = walkTopLevel(body, 0, (name, start, end) => {
+    parsed = !names.includes(name) || parseMember(found, name, body, start, end);
+    return !parsed;
+  });
+  return result === COMPLETE && parsed ? found : null;
+}
+
+/** Where a top-level member's value lies in a buffer: bytes `[start, end)`. */
+export interface MemberSpan {
+  start: number;
+  end: number;
+}
+
+/**
+ * The bytes of the top-level member `name` of the JSON object opening at or after `from` (an SSE event's data, an
+ * NDJSON line), when its value is a string; null otherwise. Reads up to that member only, so a value early in a
+ * large object costs little, and anything after it (an SSE event's closing blank line) is not looked at.
+ */
+export function findTopLevelString(body: Buffer, name: string, from = 0): MemberSpan | null {
+  let span: MemberSpan | null = null;
+  walkTopLevel(body, from, (key, start, end) => {
+    if (key !== name) return false;
+    if (body[start] === QUOTE) span = { start, end };
+    return true;
+  });
+  return span;
 }

@@ -12,6 +12,7 @@ import { promptLogsMigration } from './010-prompt-logs.ts';
 import { consoleSessionsMigration } from './011-console-sessions.ts';
 import { mcpVirtualOauthMigration } from './012-mcp-virtual-oauth.ts';
 import { usageSessionsMigration } from './013-usage-sessions.ts';
+import { llmPricesMigration } from './014-llm-prices.ts';
 
 /** Ordered migrations; names sort lexically, so they carry a zero-padded sequence number. */
 const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '011-console-sessions': consoleSessionsMigration,
   '012-mcp-virtual-oauth': mcpVirtualOauthMigration,
   '013-usage-sessions': usageSessionsMigration,
+  '014-llm-prices': llmPricesMigration,
   '002-admin': adminMigration,
   '003-usage': usageMigration,
 };

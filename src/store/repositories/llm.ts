@@ -1,5 +1,5 @@
 /**
- * Admin-defined LLM upstreams and model groups. Specs are JSON text validated by the admin API before they get
+ * Admin-defined LLM upstreams, model groups and prices. Specs are JSON text validated by the admin API before they get
  * here; API keys are never in these rows (one envelope per upstream in `secrets`).
  */
 import type { Kysely } from 'kysely';
@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { nextRevision } from '../revisions.ts';
 import type { Database } from '../schema.ts';
 
-export type LlmConfigKind = 'llm_upstreams' | 'llm_model_groups';
+export type LlmConfigKind = 'llm_upstreams' | 'llm_model_groups' | 'llm_prices';
 
 export interface LlmConfigRow {
   id: string;
@@ -18,13 +18,22 @@ export interface LlmConfigRow {
 
 type Db = Kysely<Database>;
 
-const ENTITY: Record<LlmConfigKind, string> = { llm_upstreams: 'upstream', llm_model_groups: 'model group' };
+const ENTITY: Record<LlmConfigKind, string> = {
+  llm_upstreams: 'upstream',
+  llm_model_groups: 'model group',
+  llm_prices: 'price',
+};
 
-/** Highest revision across both tables (tombstones included): instances poll it to notice any change. */
+/** Highest revision across the tables (tombstones included): instances poll it to notice any change. */
 export async function latestLlmRevision(db: Db): Promise<number> {
   const row = await db
     .selectFrom(
-      db.selectFrom('llm_upstreams').select('rev').unionAll(db.selectFrom('llm_model_groups').select('rev')).as('r'),
+      db
+        .selectFrom('llm_upstreams')
+        .select('rev')
+        .unionAll(db.selectFrom('llm_model_groups').select('rev'))
+        .unionAll(db.selectFrom('llm_prices').select('rev'))
+        .as('r'),
     )
     .select((eb) => eb.fn.max('r.rev').as('rev'))
     .executeTakeFirst();
@@ -42,12 +51,27 @@ export async function listLlmConfig(db: Db, kind: LlmConfigKind): Promise<LlmCon
 }
 
 /** Inserts a new row (reviving a tombstone); `ConflictError` when a live row has the id. */
-export async function insertLlmConfig(db: Db, kind: LlmConfigKind, id: string, spec: unknown, now = Date.now()) {
+export function insertLlmConfig(db: Db, kind: LlmConfigKind, id: string, spec: unknown, now = Date.now()) {
+  return writeLlmConfig(db, kind, id, spec, now, false);
+}
+
+/** Inserts or replaces a row; a replaced live row keeps its creation time. */
+export function upsertLlmConfig(db: Db, kind: LlmConfigKind, id: string, spec: unknown, now = Date.now()) {
+  return writeLlmConfig(db, kind, id, spec, now, true);
+}
+
+async function writeLlmConfig(db: Db, kind: LlmConfigKind, id: string, spec: unknown, now: number, replace: boolean) {
   await db.transaction().execute(async (trx) => {
     const rev = await nextRevision(trx);
-    const existing = await trx.selectFrom(kind).select('deleted_at').where('id', '=', id).executeTakeFirst();
-    if (existing && existing.deleted_at === null) throw new ConflictError(ENTITY[kind], 'id', id);
-    const values = { spec: JSON.stringify(spec), created_at: now, updated_at: now, deleted_at: null, rev };
+    const existing = await trx
+      .selectFrom(kind)
+      .select(['deleted_at', 'created_at'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    const live = existing !== undefined && existing.deleted_at === null;
+    if (live && !replace) throw new ConflictError(ENTITY[kind], 'id', id);
+    const createdAt = live ? Number(existing.created_at) : now;
+    const values = { spec: JSON.stringify(spec), created_at: createdAt, updated_at: now, deleted_at: null, rev };
     if (existing) await trx.updateTable(kind).set(values).where('id', '=', id).execute();
     else
       await trx

@@ -68,21 +68,28 @@ const PROBES: Probe[] = [
   { name: 'mcp.servers@platform', method: 'GET', path: () => '/admin/v1/mcp/servers' },
   { name: 'vault.services@platform', method: 'GET', path: () => '/admin/v1/vault/services' },
   { name: 'llm.upstreams@platform', method: 'GET', path: () => '/admin/v1/llm/upstreams' },
+  { name: 'llm.prices@platform', method: 'GET', path: () => '/admin/v1/llm/prices' },
+  {
+    name: 'llm.prices.set@platform',
+    method: 'PUT',
+    path: () => '/admin/v1/llm/prices/matrix-model',
+    body: () => ({ input: 1, output: 2 }),
+  },
   { name: 'roles.list@platform', method: 'GET', path: () => '/admin/v1/roles' },
   { name: 'secrets.list@platform', method: 'GET', path: () => '/admin/v1/secrets' },
 ];
 
 /** `A` = passes authorization (2xx), `D` = 403 permission_denied. Rows: principal; columns: PROBES in order. */
 const EXPECTED: Record<string, string> = {
-  //                  tl tc ga gb tc kA1 kA2 kB1 kcA kcB kgA kgB aq aqA mA mB ms vs lu rl sl
-  'platform-admin': 'A  A  A  A  A  A   A   A   A   A   A   A   A  A   A  A  A  A  A  A  A',
-  'org-admin@A': 'D  D  A  D  A  A   A   D   A   D   A   D   D  A   A  D  D  D  D  D  D',
-  'team-admin@A1': 'D  D  D  D  D  A   D   D   A   D   A   D   D  D   A  D  D  D  D  D  D',
-  'viewer@platform': 'A  D  A  A  D  A   A   A   D   D   A   A   A  A   A  A  A  A  A  A  A',
-  'viewer@A': 'D  D  A  D  D  A   A   D   D   D   A   D   D  A   A  D  D  D  D  D  D',
-  'auditor@platform': 'D D  D  D  D  D   D   D   D   D   D   D   A  A   D  D  D  D  D  D  D',
-  'agent@platform': 'D  D  D  D  D  D   D   D   D   D   D   D   D  D   D  D  D  D  D  D  D',
-  unbound: 'D  D  D  D  D  D   D   D   D   D   D   D   D  D   D  D  D  D  D  D  D',
+  //                  tl tc ga gb tc kA1 kA2 kB1 kcA kcB kgA kgB aq aqA mA mB ms vs lu lp ps rl sl
+  'platform-admin': 'A  A  A  A  A  A   A   A   A   A   A   A   A  A   A  A  A  A  A  A  A  A  A',
+  'org-admin@A': 'D  D  A  D  A  A   A   D   A   D   A   D   D  A   A  D  D  D  D  D  D  D  D',
+  'team-admin@A1': 'D  D  D  D  D  A   D   D   A   D   A   D   D  D   A  D  D  D  D  D  D  D  D',
+  'viewer@platform': 'A  D  A  A  D  A   A   A   D   D   A   A   A  A   A  A  A  A  A  A  D  A  A',
+  'viewer@A': 'D  D  A  D  D  A   A   D   D   D   A   D   D  A   A  D  D  D  D  D  D  D  D',
+  'auditor@platform': 'D D  D  D  D  D   D   D   D   D   D   D   A  A   D  D  D  D  D  D  D  D  D',
+  'agent@platform': 'D  D  D  D  D  D   D   D   D   D   D   D   D  D   D  D  D  D  D  D  D  D  D',
+  unbound: 'D  D  D  D  D  D   D   D   D   D   D   D   D  D   D  D  D  D  D  D  D  D  D',
 };
 
 function tokenOf(row: string): string {

@@ -1,6 +1,6 @@
 /**
- * Migration 004 and the LLM admin repository behave the same on SQLite and PostgreSQL: tombstoned deletes move
- * the revision instances poll, and a deleted id can be created again.
+ * Migrations 004 and 014 and the LLM admin repository behave the same on SQLite and PostgreSQL: tombstoned deletes
+ * move the revision instances poll, and a deleted id can be created again.
  */
 import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +24,19 @@ async function exercise(store: Store): Promise<void> {
   await llmRepository.updateLlmConfig(store.write, 'llm_model_groups', 'g', { targets: [1] });
   expect((await llmRepository.listLlmConfig(store.read, 'llm_upstreams'))[0]?.spec).toEqual({ provider: 'ollama' });
   expect((await llmRepository.listLlmConfig(store.read, 'llm_model_groups'))[0]?.spec).toEqual({ targets: [1] });
+
+  // Prices (migration 014): upserted, their revisions polled with the others, a replaced row keeps its creation.
+  const beforePrice = await llmRepository.latestLlmRevision(store.read);
+  await llmRepository.upsertLlmConfig(store.write, 'llm_prices', 'gpt-4o', { input: 1, output: 2 }, 1_000);
+  expect(await llmRepository.latestLlmRevision(store.read)).toBeGreaterThan(beforePrice);
+  await llmRepository.upsertLlmConfig(store.write, 'llm_prices', 'gpt-4o', { input: 3, output: 4 }, 2_000);
+  expect(await llmRepository.listLlmConfig(store.read, 'llm_prices')).toEqual([
+    { id: 'gpt-4o', spec: { input: 3, output: 4 }, createdAt: 1_000, updatedAt: 2_000 },
+  ]);
+  await llmRepository.deleteLlmConfig(store.write, 'llm_prices', 'gpt-4o');
+  expect(await llmRepository.listLlmConfig(store.read, 'llm_prices')).toEqual([]);
+  await llmRepository.upsertLlmConfig(store.write, 'llm_prices', 'gpt-4o', { input: 5, output: 6 }, 3_000);
+  expect((await llmRepository.listLlmConfig(store.read, 'llm_prices'))[0]).toMatchObject({ createdAt: 3_000 });
 }
 
 const pg = await postgresAvailable();

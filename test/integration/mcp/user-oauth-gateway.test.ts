@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,18 +8,9 @@ import {
 } from '../../helpers/fake-authorization-server.ts';
 import { runCliWithEnv, type TestIdentity } from '../../helpers/gateway.ts';
 import { freePort } from '../../helpers/services.ts';
-import { connectClient, startMcpGateway } from './support.ts';
+import { connectClient, mcpRefusal, startMcpGateway } from './support.ts';
 
 const CLIENT = { id: 'gatehouse', secret: `canary-secret-${randomBytes(8).toString('hex')}` };
-
-async function refusal(promise: Promise<unknown>): Promise<McpError> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(McpError);
-  return error as McpError;
-}
 
 describe('per-user OAuth through the gateway: real SDK client, loopback authorization server, audience-checking upstream', () => {
   let ctx: Awaited<ReturnType<typeof startMcpGateway>>;
@@ -40,7 +30,7 @@ describe('per-user OAuth through the gateway: real SDK client, loopback authoriz
     }
   };
   const authorizeLink = async (identity: TestIdentity) => {
-    const error = await refusal(call(identity));
+    const error = await mcpRefusal(call(identity));
     expect(error.code).toBe(-32015);
     const data = error.data as { code: string; url: string };
     expect(data.code).toBe('mcp_authorization_required');

@@ -34,7 +34,7 @@ describe('ollama adapter and cross-dialect translation', () => {
   });
 
   describe('Ollama client, Ollama upstream (native pass-through)', () => {
-    it('streams /api/chat NDJSON unchanged and reads usage from the done line', async () => {
+    it('streams /api/chat NDJSON unchanged but for the public model name, and reads usage from the done line', async () => {
       const body = { model: 'llama3', messages: [{ role: 'user', content: 'hi' }], keep_alive: '5m' };
       const result = await router.executeWithFailover(
         testCall({
@@ -47,7 +47,9 @@ describe('ollama adapter and cross-dialect translation', () => {
       expect(result.contentType).toBe('application/x-ndjson');
       const { text, audit } = await readStream(result);
       const lines = ndjson(text);
-      expect(lines.at(-1)).toMatchObject({ done: true, model: 'llama3.1:8b' });
+      // Issue 13: the client reads the name it asked for; the upstream's is in the audit (`target`).
+      expect(lines.at(-1)).toMatchObject({ done: true, model: 'llama3' });
+      expect(audit.target).toBe('llama3.1:8b');
       expect(audit.usage).toMatchObject({ completion_tokens: 5 });
       const seen = ollama.requests[0];
       expect(seen?.path).toBe('/api/chat');

@@ -17,13 +17,13 @@ function typeOf(event: SseEvent, data: string): string | null {
 
 /**
  * Messages API SSE in and out, for Anthropic upstreams. Every event goes to the client as the upstream's own
- * bytes, except `message_start` when the public model name differs from the upstream's (the client sees the name
- * it asked for). Usage is split across the stream (Messages API, "Streaming": input and cache counts in
+ * bytes, except `message_start` when it names another model than the client asked for (an alias's target, the
+ * dated snapshot Anthropic reports for an alias): the client sees the name it asked for. Usage is split across the stream (Messages API, "Streaming": input and cache counts in
  * `message_start`, the cumulative output count, and sometimes updated input counts, in `message_delta`), so the
  * two are merged field by field. An upstream `error` event, garbage, or a cut stream ends in an in-band `error`
  * event; never in a `message_stop` the upstream did not send.
  */
-export function createAnthropicPassthrough(publicModel: string, upstreamModel: string): StreamTransform {
+export function createAnthropicPassthrough(publicModel: string): StreamTransform {
   const parser = createSseParser();
   const progress = newStreamProgress();
   let usage: JsonObject = {};
@@ -42,7 +42,7 @@ export function createAnthropicPassthrough(publicModel: string, upstreamModel: s
       return;
     }
     readUsage(payload.message.usage);
-    if (publicModel === upstreamModel || payload.message.model === undefined) {
+    if (payload.message.model === publicModel || payload.message.model === undefined) {
       out.push(event.raw);
       return;
     }

@@ -41,7 +41,7 @@ export interface MessagesPassthrough {
  * Plans an Anthropic Messages call (`anthropic.messages`, `anthropic.count_tokens`) on an Anthropic upstream:
  * the client's bytes go upstream untouched unless the model name must change (the body is then re-serialised
  * with only `model` replaced, every other member kept), its `anthropic-version` and `anthropic-beta` headers
- * with them; the reply's bytes come back untouched unless the public model name differs from the upstream's.
+ * with them; the reply's bytes come back untouched but for its `model`, which names the model the client asked for.
  */
 export function planAnthropicPassthrough(
   operation: LlmOperation,
@@ -53,7 +53,6 @@ export function planAnthropicPassthrough(
   const stream = messages && body.stream === true;
   const sameModel = body.model === ctx.upstreamModel;
   const raw = sameModel && client.raw !== null && rawIsUnambiguous(client.raw) ? client.raw : null;
-  const renamed = ctx.publicModel !== ctx.upstreamModel;
   return {
     operation,
     body: { ...body, model: ctx.upstreamModel },
@@ -62,11 +61,10 @@ export function planAnthropicPassthrough(
     stream,
     contentType: SSE,
     clientWantsUsage: true,
-    translateResponse:
-      messages && renamed ? (json) => ('model' in json ? { ...json, model: ctx.publicModel } : json) : null,
+    translateResponse: null,
     readUsage: messages ? readMessagesUsage : readCountUsage,
     usageMembers: USAGE_MEMBERS,
-    createStreamTransform: () => createAnthropicPassthrough(ctx.publicModel, ctx.upstreamModel),
+    createStreamTransform: () => createAnthropicPassthrough(ctx.publicModel),
   };
 }
 

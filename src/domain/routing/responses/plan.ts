@@ -8,13 +8,8 @@ import { responsesToChatBody } from './request.ts';
 import { createChatToResponsesStream } from './stream-from-chat.ts';
 
 const SSE = 'text/event-stream';
-const RESPONSES_USAGE = ['usage', 'model'] as const;
+const RESPONSES_USAGE = ['usage'] as const;
 const readUsage = (body: JsonObject): Usage | null => readResponsesUsage(body.usage);
-
-/** The public model name in place of the upstream's; every other member is kept as the upstream sent it. */
-function withPublicModel(json: JsonObject, ctx: TranslateContext): JsonObject {
-  return 'model' in json ? { ...json, model: ctx.publicModel } : json;
-}
 
 /**
  * Plans a Responses API call (`responses.create`, `responses.compact`). An upstream that serves the Responses API
@@ -39,7 +34,7 @@ export function planResponsesCall(
       stream,
       contentType: SSE,
       clientWantsUsage: true,
-      translateResponse: (json) => withPublicModel(json, ctx),
+      translateResponse: null,
       readUsage,
       usageMembers: RESPONSES_USAGE,
       createStreamTransform: () => createResponsesPassthrough(ctx.publicModel),

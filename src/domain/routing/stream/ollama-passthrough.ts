@@ -1,3 +1,4 @@
+import type { PublicModelName } from '../public-model.ts';
 import { readOllamaUsage } from '../usage.ts';
 import { measureStringField } from './json-scan.ts';
 import { createNdjsonParser, type NdjsonLine } from './ndjson-parser.ts';
@@ -11,9 +12,10 @@ import {
 
 /**
  * Ollama NDJSON in, Ollama NDJSON out. Lines are forwarded as received; only the first line, the final
- * `"done":true` line (which carries `prompt_eval_count`/`eval_count`) and error lines are parsed.
+ * `"done":true` line (which carries `prompt_eval_count`/`eval_count`) and error lines are parsed. With
+ * `publicModel`, each line names the model the client asked for (lines are whole, so a name is never split).
  */
-export function createOllamaPassthrough(): StreamTransform {
+export function createOllamaPassthrough(publicModel: PublicModelName | null = null): StreamTransform {
   const parser = createNdjsonParser();
   const progress = newStreamProgress();
 
@@ -36,7 +38,7 @@ export function createOllamaPassthrough(): StreamTransform {
       progress.finished = true;
       progress.usage = readOllamaUsage(parsed) ?? progress.usage;
     }
-    out.push(line.raw);
+    out.push(publicModel === null ? line.raw : publicModel.apply(line.raw));
   }
 
   return createStreamTransform(parser, progress, {

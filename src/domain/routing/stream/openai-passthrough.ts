@@ -1,3 +1,4 @@
+import type { PublicModelName } from '../public-model.ts';
 import { readOpenAIUsage } from '../usage.ts';
 import { measureStringField } from './json-scan.ts';
 import { createSseParser, type SseEvent } from './sse-parser.ts';
@@ -16,9 +17,14 @@ const FINISH_REASON = /"finish_reason"\s*:\s*"/;
  * OpenAI SSE in, OpenAI SSE out. Events are forwarded as the upstream's own bytes; only events that mention
  * usage or an error are parsed. The usage-only chunk (`choices: []`, sent because the gateway always asks for
  * `stream_options.include_usage`) is dropped when the client did not ask for it, since clients that never
- * requested it may choke on an empty `choices` array.
+ * requested it may choke on an empty `choices` array. With `publicModel`, each event names the model the client
+ * asked for (the parser hands over whole events, so a name is never split across two).
  */
-export function createOpenAIPassthrough(options: { clientWantsUsage: boolean }): StreamTransform {
+export function createOpenAIPassthrough(options: {
+  clientWantsUsage: boolean;
+  publicModel?: PublicModelName | null;
+}): StreamTransform {
+  const rename = options.publicModel ?? null;
   const parser = createSseParser();
   const progress = newStreamProgress();
   let sawFinishReason = false;
@@ -59,7 +65,7 @@ export function createOpenAIPassthrough(options: { clientWantsUsage: boolean }):
         if (!options.clientWantsUsage && Array.isArray(parsed.choices) && parsed.choices.length === 0) return;
       }
     }
-    out.push(event.raw);
+    out.push(rename === null ? event.raw : rename.apply(event.raw));
   }
 
   return createStreamTransform(parser, progress, {

@@ -1,3 +1,4 @@
+import { PublicModelName } from '../public-model.ts';
 import { applyReasoningTokenField } from '../reasoning.ts';
 import { chainStreamTransforms } from '../stream/chain.ts';
 import { createOllamaPassthrough } from '../stream/ollama-passthrough.ts';
@@ -31,7 +32,10 @@ export interface UpstreamCallPlan {
   contentType: string;
   /** The client asked for the streamed usage chunk (`stream_options.include_usage`). */
   clientWantsUsage: boolean;
-  /** Upstream JSON → client JSON; null when the upstream's bytes go to the client unchanged. */
+  /**
+   * Upstream JSON → client JSON; null when the upstream's bytes go to the client unchanged, but for a top-level
+   * `model`, which always names the model the client asked for (`PublicModelName`).
+   */
   translateResponse: ((upstream: JsonObject) => JsonObject) | null;
   readUsage: (upstream: JsonObject) => Usage | null;
   /** The top-level members `readUsage` reads: all that is parsed of a large reply passed through unchanged. */
@@ -108,7 +112,8 @@ function planOpenAIClient(
       translateResponse: null,
       readUsage: readOpenAI,
       usageMembers: OPENAI_USAGE,
-      createStreamTransform: () => createOpenAIPassthrough({ clientWantsUsage }),
+      createStreamTransform: () =>
+        createOpenAIPassthrough({ clientWantsUsage, publicModel: new PublicModelName(ctx.publicModel) }),
     } satisfies UpstreamCallPlan;
   }
   if (op === 'openai.embeddings') {
@@ -161,7 +166,7 @@ function planOllamaClient(
       translateResponse: null,
       readUsage: embed ? readOllamaEmbed : readOllama,
       usageMembers: embed ? OLLAMA_EMBED_USAGE : OLLAMA_USAGE,
-      createStreamTransform: createOllamaPassthrough,
+      createStreamTransform: () => createOllamaPassthrough(new PublicModelName(ctx.publicModel)),
     } satisfies UpstreamCallPlan;
   }
   if (op === 'ollama.embed' || op === 'ollama.embeddings') {

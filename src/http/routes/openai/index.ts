@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { openaiCallRoutes } from './chat.ts';
 import { llmAdminRoutes } from './llm-admin.ts';
 import { openaiModelRoutes } from './models.ts';
+import { priceAdminRoutes } from './price-admin.ts';
 import type { LlmRoutesOptions } from './relay.ts';
 import { openaiResponsesRoutes } from './responses.ts';
 
@@ -14,6 +15,7 @@ export async function openaiRoutes(app: FastifyInstance, options: LlmRoutesOptio
   await app.register(openaiResponsesRoutes, options);
   await app.register(openaiModelRoutes, options);
   await app.register(llmAdminRoutes, options);
+  await app.register(priceAdminRoutes, options);
 }
 
 export { type LlmRoutesOptions, relayLlmCall } from './relay.ts';

@@ -41,3 +41,29 @@ export const ModelGroupView = Type.Object(
 
 export const UpstreamList = ListOf(UpstreamView);
 export const ModelGroupList = ListOf(ModelGroupView);
+
+const PriceSource = Type.Union([Type.Literal('config'), Type.Literal('admin'), Type.Literal('default')], {
+  description:
+    "`admin`: set through this API (wins); `config`: the config file's `prices`; `default`: the built-in table.",
+});
+const Rate = (description: string) => Type.Number({ minimum: 0, description: `USD per million ${description}` });
+
+export const PriceView = Type.Object(
+  {
+    model: Type.String({ description: 'Public model name; a dated snapshot name falls back to its undated row.' }),
+    input: Rate('uncached input tokens.'),
+    output: Rate('output tokens.'),
+    cache_read: Rate('input tokens read from the prompt cache (the input rate when unset).'),
+    cache_write: Rate('input tokens written to the prompt cache (the input rate when unset).'),
+    reasoning: Rate('reasoning tokens (the output rate when unset).'),
+    source: PriceSource,
+    overrides: Type.Union([PriceSource, Type.Null()], {
+      description: 'For an admin row, the config or default row it replaces (restored when it is removed).',
+    }),
+    created_at: NullableTimestamp,
+    updated_at: NullableTimestamp,
+  },
+  { additionalProperties: false },
+);
+
+export const PriceList = ListOf(PriceView, 'Every price in force, by model name.');

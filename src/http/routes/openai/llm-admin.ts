@@ -22,7 +22,8 @@ const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 256 })
 
 type UpstreamBody = Parameters<LlmAdmin['putUpstream']>[0];
 
-function rethrow(error: unknown): never {
+/** A write the routing tables (or the price table) refuse is a 409 in the admin envelope. */
+export function rethrow(error: unknown): never {
   if (error instanceof LlmConfigConflictError) throw httpError('conflict', { detail: error.message });
   throw error;
 }

@@ -20,13 +20,20 @@ export const ANTHROPIC_CLIENT = { name: 'anthropic-version', dialect: 'anthropic
 
 const ADMIN_AUTH: Surface['auth'] = ['admin_token', 'jwt'];
 
-function adminSurface(id: string, method: string, path: string, write: boolean, description: string): Surface {
+function adminSurface(
+  id: string,
+  method: string,
+  path: string,
+  write: boolean,
+  description: string,
+  family: 'llm' | 'prices' = 'llm',
+): Surface {
   return {
     id,
     method,
     path,
     auth: ADMIN_AUTH,
-    permissions: [write ? 'admin.llm.write' : 'admin.llm.read'],
+    permissions: [`admin.${family}.${write ? 'write' : 'read'}`],
     scope: 'platform',
     auditMeta: ['resource'],
     classification: write ? 'restricted' : 'internal',
@@ -181,5 +188,38 @@ export const openaiSurfaces: Surface[] = [
     '/admin/v1/llm/model_groups/:id',
     true,
     'Removes an admin-defined model group.',
+  ),
+  // Prices have their own permissions: who sets what a budget is charged need not control routing, nor the reverse.
+  adminSurface(
+    'admin.llm.prices.list',
+    'GET',
+    '/admin/v1/llm/prices',
+    false,
+    'Every model price in force (USD per million tokens), with its source: admin, config or the built-in defaults.',
+    'prices',
+  ),
+  adminSurface(
+    'admin.llm.prices.get',
+    'GET',
+    '/admin/v1/llm/prices/:model',
+    false,
+    'The price in force for one model.',
+    'prices',
+  ),
+  adminSurface(
+    'admin.llm.prices.set',
+    'PUT',
+    '/admin/v1/llm/prices/:model',
+    true,
+    "Sets a model's price, over any config or default row; cost budgets use it from the next request, on every instance within a second.",
+    'prices',
+  ),
+  adminSurface(
+    'admin.llm.prices.delete',
+    'DELETE',
+    '/admin/v1/llm/prices/:model',
+    true,
+    'Removes an admin-set price; the config or default row, if any, applies again.',
+    'prices',
   ),
 ];

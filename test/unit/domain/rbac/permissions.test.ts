@@ -24,7 +24,8 @@ describe('permission catalog', () => {
     for (const name of ['llm.chat', 'mcp.tools.call', 'vault.proxy', 'identity.read', 'admin.audit.verify']) {
       expect(isPermission(name)).toBe(true);
     }
-    expect(names.filter((name) => name.startsWith('admin.') && name.endsWith('.write'))).toHaveLength(10);
+    expect(names.filter((name) => name.startsWith('admin.') && name.endsWith('.write'))).toHaveLength(11);
+    expect(isPermission('admin.prices.write')).toBe(true);
   });
 
   it('knows nothing else', () => {
@@ -103,7 +104,7 @@ describe('expandPermissionPattern', () => {
     expect(expandPermissionPattern('*')).toEqual({ ok: true, permissions: names });
     const reads = expandPermissionPattern('admin.*.read');
     expect(reads.ok && reads.permissions.every((name) => /^admin\.[a-z]+\.read$/.test(name))).toBe(true);
-    expect(reads.ok && reads.permissions.length).toBe(12);
+    expect(reads.ok && reads.permissions.length).toBe(13);
     expect(expandPermissionPattern('*.read')).toEqual({ ok: true, permissions: ['identity.read', 'prompts.read'] });
   });
 
