@@ -106,7 +106,7 @@ describe('MCP bad input: clear JSON-RPC errors, nothing forbidden relayed, one a
     identity: TestIdentity = caller,
     path = '/mcp/servers/fixture',
   ) => {
-    const name = typeof params.name === 'string' ? { 'mcp-name': params.name } : {};
+    const name: Record<string, string> = typeof params.name === 'string' ? { 'mcp-name': params.name } : {};
     return post(
       path,
       {
