@@ -17,7 +17,14 @@ import type { ToolPolicyService } from './policy.ts';
 import type { CatalogEvent, CatalogTool, McpRegistry, ServerEntry } from './registry.ts';
 import type { SessionSealer } from './session.ts';
 import type { McpStoreSync } from './store-sync.ts';
-import { type CallRequest, CallTrace, executeToolCall, type RateLimiter, type ToolCallDeps } from './tool-call.ts';
+import {
+  type CallRequest,
+  CallTrace,
+  executeToolCall,
+  type RateLimiter,
+  type ToolCallDeps,
+  type ToolCallObserver,
+} from './tool-call.ts';
 import type { UpstreamConnection } from './upstream.ts';
 import type { UserConnections } from './user-connections.ts';
 import type { UserOAuth } from './user-oauth.ts';
@@ -66,6 +73,7 @@ export class McpService {
     storeSync?: McpStoreSync;
     connectionFor?: ConnectionResolver;
     users?: { oauth: UserOAuth; connections: UserConnections };
+    onToolCall?: ToolCallObserver;
   }) {
     this.config = options.config;
     this.registry = options.registry;
@@ -90,6 +98,7 @@ export class McpService {
           ? (entry, principal) => connections.connectionFor(entry, principal)
           : async (entry) => entry.connection),
       authorize: connections ? (entry, principal) => connections.authorize(entry, principal) : async () => {},
+      onToolCall: options.onToolCall ?? (() => {}),
     };
   }
 

@@ -5,7 +5,7 @@ import { admitRequest } from './admit.ts';
 import { auditAbort, auditResponse, watchResponse } from './audit.ts';
 import { authorizeRequest } from './authorize.ts';
 import type { GatewayPipelineDeps } from './deps.ts';
-import { identifyRequest, startRequest, traceRequest } from './identify.ts';
+import { forwardTrace, identifyRequest, startRequest, traceRequest } from './identify.ts';
 
 /**
  * Runs before the body is read, so an unauthenticated or unauthorized caller never gets one parsed. The stages
@@ -14,6 +14,7 @@ import { identifyRequest, startRequest, traceRequest } from './identify.ts';
 async function enterPipeline(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   startRequest(request, reply);
   if (this.gatehouse.tracer !== null) traceRequest(this.gatehouse.tracer, request, reply);
+  else forwardTrace(request);
   watchResponse(request, reply);
   await identifyRequest(this.gatehouse, request);
   request.gh.trace?.endStage('identify');
@@ -23,7 +24,7 @@ async function enterPipeline(this: FastifyInstance, request: FastifyRequest, rep
 
 /**
  * The pipeline, in its one fixed order (DESIGN §1):
- *   onRequest:  startRequest → traceRequest → watchResponse → identifyRequest → authorizeRequest
+ *   onRequest:  startRequest → traceRequest (or forwardTrace) → watchResponse → identifyRequest → authorizeRequest
  *   preHandler: buildCall → admitRequest          (after body parsing: the route's typed call, then admission)
  *   handler
  *   res.end (the last bytes): measure → audit → hold until the event and ledger delta are durable → end → settle

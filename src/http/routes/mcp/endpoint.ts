@@ -84,6 +84,7 @@ function edgeRequest(request: FastifyRequest, reply: FastifyReply, body: unknown
     method: request.method,
     body,
     signal: controller.signal,
+    outbound: request.gh.outbound,
     header(name) {
       const value = request.headers[name];
       return Array.isArray(value) ? value[0] : value;
