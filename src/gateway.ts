@@ -17,6 +17,7 @@ import { PriceBook } from './domain/limits/index.ts';
 import type { KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
 import { createRbacAuthorizer } from './http/authorizer.ts';
+import { CorsPolicy } from './http/cors.ts';
 import { denialReasonOf } from './http/errors.ts';
 import type { Authenticator } from './http/pipeline/index.ts';
 import { createIdempotencyStore } from './http/routes/admin/index.ts';
@@ -315,6 +316,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     },
   };
 
+  const surfaces = options.surfaces ? [...SURFACES, ...options.surfaces] : SURFACES;
   const app = await buildApp({
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -330,6 +332,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       metrics,
       tracer: telemetryExport.tracer,
       durableTimeoutMs: config.audit.durableTimeoutMs,
+      cors: CorsPolicy.fromConfig(config.cors, surfaces),
       isShuttingDown: () => shuttingDown,
     },
     ops: {
@@ -397,7 +400,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     },
     validateResponses: options.validateResponses,
     families: options.families,
-    surfaces: options.surfaces ? [...SURFACES, ...options.surfaces] : SURFACES,
+    surfaces,
     publicUrl: config.publicUrl,
     vault,
     usage: { store },
