@@ -41,6 +41,12 @@ function corsHeaders(headers: Answer['headers']): string[] {
   return Object.keys(headers).filter((name) => name.startsWith('access-control-'));
 }
 
+/** The events of one request: exactly one is expected of every request (DESIGN §2 invariant 2). */
+async function eventsOf(gw: LlmTestGateway, answer: Answer) {
+  const id = answer.headers['x-gatehouse-request-id'] as string;
+  return (await gw.auditEvents()).filter((event) => event.request_id === id);
+}
+
 function preflight(origin: string, method: string, requestHeaders?: string): Record<string, string> {
   return {
     origin,
@@ -127,7 +133,8 @@ describe('CORS per surface family', () => {
     });
     expect(String(answer.headers['access-control-allow-methods']).split(', ')).toContain('POST');
     expect(answer.headers['access-control-allow-credentials']).toBeUndefined();
-    const event = await gw.auditEventFor(answer.headers['x-gatehouse-request-id'] as string);
+    const [event, ...more] = await eventsOf(gw, answer);
+    expect(more).toEqual([]);
     expect(event).toMatchObject({
       surface: '__preflight__',
       method: 'OPTIONS',
@@ -151,7 +158,8 @@ describe('CORS per surface family', () => {
     const body = JSON.parse(answer.text);
     expect(body.error).toMatchObject({ code: 'cors_not_allowed', type: 'permission_error' });
     expect(body.error.message).toMatch(why);
-    const event = await gw.auditEventFor(answer.headers['x-gatehouse-request-id'] as string);
+    const [event, ...more] = await eventsOf(gw, answer);
+    expect(more).toEqual([]);
     expect(event).toMatchObject({ surface: '__preflight__', status: 403, error_code: 'cors_not_allowed' });
   });
 
