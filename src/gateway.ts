@@ -40,7 +40,13 @@ import type { SecretService } from './secrets/index.ts';
 import { openServices } from './services.ts';
 import type { SharedState } from './state/index.ts';
 import { adminRepository, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
-import { createMetrics, createRequestObserver, type GatewayMetrics, startTelemetryExport } from './telemetry/index.ts';
+import {
+  budgetSeries,
+  createMetrics,
+  createRequestObserver,
+  type GatewayMetrics,
+  startTelemetryExport,
+} from './telemetry/index.ts';
 import { createVault, type Vault } from './vault/index.ts';
 
 export { openServices } from './services.ts';
@@ -228,6 +234,14 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
   const prices = new PriceBook(config.file.prices ?? {}, config.file.price_defaults !== false);
   const limits = createAdmissionService({ config, store, logger, state: options.state, prices });
   await limits.start();
+  const budgetLabels = {
+    tenantLabels: config.telemetry.metrics.tenantLabels,
+    teamLabels: config.telemetry.metrics.teamLabels,
+    tenantOfTeam: (teamId: string) => adminSnapshot.tenantOfTeam(teamId) ?? null,
+  };
+  metrics.addCollector('gatehouse_budget_utilization_ratio', (set) => {
+    for (const series of budgetSeries(limits.budgetUtilization.current, budgetLabels)) set(series.labels, series.value);
+  });
   const vault = createVault({
     store,
     secrets,
@@ -245,6 +259,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     router: {
       ...options.llm?.router,
       onQueueWait: (wait) => metrics.observeUpstreamQueueWait(wait.upstream, wait.outcome, wait.seconds),
+      onAttempt: metrics.countUpstreamAttempt,
     },
     file: config.file,
     store,
@@ -269,6 +284,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     logger,
     state: limits.state,
     onQuarantine: (event) => audit.enqueue(quarantineAuditDraft(event, config.regionId)),
+    onToolCall: metrics.observeMcpToolCall,
   });
   const auditExport = config.audit.export
     ? new AuditStreamExporter({

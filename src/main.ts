@@ -10,7 +10,7 @@ function flagValue(flag: string, what: string): string | undefined {
   const value = args[index + 1];
   if (!value) {
     process.stderr.write(`gatehouse: ${flag} needs ${what}\n`);
-    process.exit(64);
+    process.exit(2);
   }
   return value;
 }
@@ -23,7 +23,7 @@ try {
 } catch (error) {
   if (!(error instanceof WorkerCountError)) throw error;
   process.stderr.write(`gatehouse: ${error.message}\n`);
-  process.exit(64);
+  process.exit(2);
 }
 serve(configPath, { workers }).catch((error) => {
   process.stderr.write(`gatehouse: ${(error as Error).stack ?? String(error)}\n`);

@@ -49,7 +49,7 @@ const PAGES: PageEntry[] = [
   {
     path: 'llm',
     title: 'LLM upstreams',
-    visible: (s) => canAnywhere(s, 'admin.llm.read'),
+    visible: (s) => canAnywhere(s, 'admin.llm.read') || canAnywhere(s, 'admin.prices.read'),
     render: () => <LlmPage />,
   },
   { path: 'mcp', title: 'MCP tools', visible: (s) => canAnywhere(s, 'admin.mcp.read'), render: () => <McpPage /> },

@@ -199,7 +199,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
     snapshotRefreshMs: 250,
     publicUrl,
     oidc: resolveOidcConfig(file.oidc, publicUrl, env.GATEHOUSE_OIDC_CLIENT_SECRET),
-    mcp: resolveMcpConfig(file.mcp, env),
+    mcp: resolveMcpConfig(file.mcp, env, { oidc: file.oidc !== undefined }),
     telemetry: resolveTelemetryConfig(file.telemetry, env),
     file,
   };

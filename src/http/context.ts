@@ -3,7 +3,7 @@ import type { AdmissionTicket } from '../admission/index.ts';
 import type { AuditAuthz, AuditMeta, AuditUpstream, AuditUsage } from '../domain/audit/index.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { ClientCall } from '../llm/index.ts';
-import type { RequestTrace } from '../telemetry/index.ts';
+import type { OutboundTrace, RequestTrace } from '../telemetry/index.ts';
 import type { Surface } from './surfaces.ts';
 
 /**
@@ -40,6 +40,11 @@ export class RequestContext {
   audited = false;
   /** The request's trace when tracing is on (null otherwise: the pipeline then does nothing for it). */
   trace: RequestTrace | null = null;
+  /**
+   * What upstream calls carry and record: the trace itself when on; with it off, the client's trace context passed
+   * on unchanged when it sent one; else null (nothing to propagate).
+   */
+  outbound: OutboundTrace | null = null;
   /** A streaming handler that is still accounting sets this; the audit event waits for it. */
   pending: Promise<void> | null = null;
 

@@ -42,7 +42,7 @@ export interface LlmServiceOptions {
    */
   prices?: PriceBook;
   /** Router tuning (retry policy, pools); tests shorten backoffs with it. */
-  router?: Pick<LlmRouterOptions, 'policy' | 'pool' | 'maxResponseBytes' | 'onQueueWait'>;
+  router?: Pick<LlmRouterOptions, 'policy' | 'pool' | 'maxResponseBytes' | 'onQueueWait' | 'onAttempt'>;
 }
 
 const EMPTY: StoredLlmConfig = { upstreams: [], groups: [], prices: [] };

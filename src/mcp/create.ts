@@ -14,6 +14,7 @@ import { McpRegistry, type QuarantineEvent } from './registry.ts';
 import { McpService, type McpSharedState } from './service.ts';
 import { SessionSealer } from './session.ts';
 import { McpStoreSync } from './store-sync.ts';
+import type { ToolCallObserver } from './tool-call.ts';
 import { UserConnections } from './user-connections.ts';
 import { userOAuthFromConfig } from './user-oauth.ts';
 import { VirtualServerStore } from './virtual-servers.ts';
@@ -25,6 +26,8 @@ export interface CreateMcpServiceOptions {
   logger: Logger;
   state: McpSharedState;
   onQuarantine?(event: QuarantineEvent): void;
+  /** Each tool call relayed upstream, as it ends (the tool-call duration histogram). */
+  onToolCall?: ToolCallObserver;
   /** Environment a stdio server's minimal env is drawn from; defaults to `process.env`. */
   processEnv?: NodeJS.ProcessEnv;
   /** List every server's tools before resolving (default true); tests may defer it. */
@@ -94,6 +97,7 @@ export async function createMcpService(options: CreateMcpServiceOptions): Promis
     virtualServers,
     storeSync,
     ...(users ? { users } : {}),
+    ...(options.onToolCall ? { onToolCall: options.onToolCall } : {}),
   });
   if (options.listAtStart !== false) await registry.refreshAll();
   return service;

@@ -61,21 +61,28 @@ async function checkedPrompt(deps: ToolCallDeps, context: OperationContext, expo
   return { entry: found.entry, name: target.name };
 }
 
-/** Whether `uri` is one of the server's listed resources or fits one of its approved templates. */
-function uriKnown(
+/**
+ * Whether `uri` is reachable only through templates awaiting approval: not a listed resource and fitting no approved
+ * template, yet fitting a quarantined one. Such a read is refused as a quarantined prompt is, so a server cannot
+ * change a template's description after approval and still have URIs under it relayed. A URI no template covers
+ * stays readable (servers need not list what they serve).
+ */
+function onlyQuarantined(
   entry: {
     resources: Array<{ uri: string }>;
     templates: Map<string, { status: string; template: { uriTemplate: string } }>;
   },
   uri: string,
-) {
-  if (entry.resources.some((resource) => resource.uri === uri)) return true;
+): boolean {
+  if (entry.resources.some((resource) => resource.uri === uri)) return false;
+  let quarantined = false;
   for (const template of entry.templates.values()) {
-    if (template.status !== 'approved') continue;
     const pattern = globToRegExp(template.template.uriTemplate.replace(/\{[^}]*\}/g, '*'));
-    if (pattern.test(uri)) return true;
+    if (!pattern.test(uri)) continue;
+    if (template.status === 'approved') return false;
+    quarantined = true;
   }
-  return false;
+  return quarantined;
 }
 
 async function checkedResource(deps: ToolCallDeps, context: OperationContext, exposed: string) {
@@ -85,9 +92,10 @@ async function checkedResource(deps: ToolCallDeps, context: OperationContext, ex
     target !== null &&
     found !== null &&
     context.view.includes('resources', target.server, target.uri) &&
-    isVisible(found.policy.compiled, 'resources', target.server, target.uri);
+    isVisible(found.policy.compiled, 'resources', target.server, target.uri) &&
+    !onlyQuarantined(found.entry, target.uri);
   if (!allowed || !target || !found) throw new McpFailure('mcp_resource_not_found', { uri: exposed }, { param: 'uri' });
-  return { entry: found.entry, uri: target.uri, known: uriKnown(found.entry, target.uri) };
+  return { entry: found.entry, uri: target.uri };
 }
 
 function rewriteContentUris(context: OperationContext, server: string, result: JsonObject): JsonObject {

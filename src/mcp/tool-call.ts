@@ -7,6 +7,7 @@
  */
 import { canonicalJson, canonicalSha256, decideToolCall, isServerVisible, isToolVisible } from '../domain/mcp/index.ts';
 import type { Principal } from '../domain/principal.ts';
+import type { OutboundSpan, OutboundTrace } from '../telemetry/index.ts';
 import type { ArgumentValidator } from './argument-validator.ts';
 import { type CapabilityGuard, CapabilityRefused } from './capabilities.ts';
 import type { McpConfig } from './config.ts';
@@ -31,7 +32,12 @@ export class CallTrace {
   capabilityReason: string | null = null;
   result: 'ok' | 'tool_error' | 'input_required' | 'refused' | 'failed' | null = null;
   upstreamMs: number | null = null;
+  /** The request's trace, set by the route: the upstream call becomes its client span and carries its context. */
+  outbound: OutboundTrace | null = null;
 }
+
+/** A relayed tool call as it ended, for the tool-call duration histogram (the outcome is `CallTrace.result`). */
+export type ToolCallObserver = (server: string, tool: string, outcome: string, seconds: number) => void;
 
 export interface CallRequest {
   server: string;
@@ -56,6 +62,7 @@ export interface ToolCallDeps {
   connectionFor(entry: ServerEntry, principal: Principal): Promise<ServerEntry['connection']>;
   /** Refuses a per-user OAuth server to a principal without a grant (`mcp_authorization_required`). */
   authorize(entry: ServerEntry, principal: Principal): Promise<void>;
+  onToolCall: ToolCallObserver;
 }
 
 async function requireServer(deps: ToolCallDeps, principal: Principal, id: string): Promise<ServerEntry> {
@@ -153,11 +160,17 @@ export async function executeToolCall(
   }
   await admitCapability(deps, principal, request, tool.sha256, args, trace);
   const connection = await deps.connectionFor(entry, principal);
+  const span = startToolSpan(trace, entry, request.tool);
   const started = process.hrtime.bigint();
   trace.result = 'failed';
   try {
     // A 2026 upstream routes on Mcp-Param-* headers too: they are rebuilt from the arguments actually relayed.
-    const headers = connection.info?.era === 'modern' ? mirrorParamHeaders(tool.tool.inputSchema, args) : undefined;
+    let headers = connection.info?.era === 'modern' ? mirrorParamHeaders(tool.tool.inputSchema, args) : undefined;
+    // Trace context travels in HTTP headers: a stdio server has none to receive it.
+    if (span !== null && entry.spec.transport !== 'stdio') {
+      headers ??= {};
+      span.inject(headers);
+    }
     const result = await connection.request(
       'tools/call',
       { ...(request.extra ?? {}), name: request.tool, arguments: args },
@@ -169,5 +182,22 @@ export async function executeToolCall(
     return result;
   } finally {
     trace.upstreamMs = Number(process.hrtime.bigint() - started) / 1e6;
+    deps.onToolCall(request.server, request.tool, trace.result, trace.upstreamMs / 1000);
+    span?.end(trace.result === 'ok' || trace.result === 'input_required' ? null : trace.result);
   }
+}
+
+/**
+ * The upstream call's client span, named as the GenAI conventions name tool execution; `mcp.method.name` and the
+ * server id say where it went. Arguments and results stay out: they may hold what the tool was given to guard.
+ */
+function startToolSpan(trace: CallTrace, entry: ServerEntry, tool: string): OutboundSpan | null {
+  if (trace.outbound === null) return null;
+  return trace.outbound.startSpan(`execute_tool ${tool}`, {
+    'gen_ai.operation.name': 'execute_tool',
+    'gen_ai.tool.name': tool,
+    'mcp.method.name': 'tools/call',
+    'gatehouse.mcp.server': entry.spec.id,
+    'gatehouse.mcp.transport': entry.spec.transport,
+  });
 }

@@ -103,20 +103,4 @@ export class VirtualServerStore {
   async view(name: string): Promise<McpView | null> {
     return (await this.all()).get(name)?.view ?? null;
   }
-
-  isConfigured(name: string): boolean {
-    return this.fromConfig.has(name);
-  }
-
-  async put(definition: VirtualServerDefinition, by: string | null): Promise<void> {
-    const { name, ...rest } = definition;
-    await mcpExtrasRepository.putVirtualServer(this.store.write, name, JSON.stringify(rest), by);
-    this.cache = null;
-  }
-
-  async remove(name: string): Promise<boolean> {
-    const removed = await mcpExtrasRepository.deleteVirtualServer(this.store.write, name);
-    this.cache = null;
-    return removed;
-  }
 }

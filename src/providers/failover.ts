@@ -10,7 +10,10 @@ import {
   parseRetryAfterMs,
   readTopLevelMembers,
   type UpstreamCallPlan,
+  type UpstreamErrorCode,
 } from '../domain/routing/index.ts';
+import type { OutboundSpan } from '../telemetry/index.ts';
+import { replyAttributes, startAttemptSpan, usageAttributes } from './attempt-span.ts';
 import { adjustInFlight, lookupsFor, penalize, timeoutsFor } from './attempt-state.ts';
 import {
   beginAttempt,
@@ -26,7 +29,7 @@ import type { ExchangeFailure } from './http/exchange-failure.ts';
 import type { ReleaseSlot } from './http/slot-gate.ts';
 import { createRelayStream } from './relay-stream.ts';
 import type { ResolvedUpstream, RouterState } from './router-state.ts';
-import type { CallAudit, LlmCall, LlmResult } from './types.ts';
+import type { AttemptRecord, CallAudit, LlmCall, LlmResult } from './types.ts';
 import { tenantOf, waitForSlot } from './upstream-slots.ts';
 
 /**
@@ -74,6 +77,23 @@ interface AttemptContext {
   plan: UpstreamCallPlan;
   /** The upstream slot this attempt holds: given back when the response is read, or when the stream ends. */
   release: ReleaseSlot;
+  /** This attempt's client span; null when the request carries no trace. */
+  span: OutboundSpan | null;
+}
+
+/** Closes an attempt: its audit record, the attempt counter and its span, in one place for every outcome. */
+function endAttempt(
+  ctx: AttemptContext,
+  record: AttemptRecord,
+  outcome: 'ok' | UpstreamErrorCode,
+  status: number | null,
+  now: number,
+): void {
+  finishAttempt(record, outcome, status, now);
+  ctx.state.onAttempt(record.upstream, outcome);
+  if (ctx.span === null || outcome === 'ok') return;
+  if (status !== null) ctx.span.set({ 'http.response.status_code': status });
+  ctx.span.end(outcome);
 }
 
 function succeedJson(ctx: AttemptContext, response: UpstreamResponse, json: JsonObject): LlmResult {
@@ -89,12 +109,23 @@ function succeedJson(ctx: AttemptContext, response: UpstreamResponse, json: Json
   audit.ttft_ms = response.firstByteAt === null ? null : response.firstByteAt - ctx.startedAt;
   audit.latency_ms = state.now() - ctx.startedAt;
   audit.outcome = 'ok';
+  if (ctx.span !== null) {
+    if (ctx.span.recording) {
+      ctx.span.set(replyAttributes(json, audit.usage, ctx.call.recordContent === true));
+      if (response.firstByteAt !== null) ctx.span.event('gen_ai.first_token', response.firstByteAt);
+    }
+    ctx.span.end();
+  }
   return { kind: 'json', status: 200, contentType: 'application/json', body, audit };
 }
 
 function succeedStream(ctx: AttemptContext, start: UpstreamStreamStart): LlmResult {
   const { state, audit, planned } = ctx;
   audit.ttft_ms = start.firstByteAt - ctx.startedAt;
+  if (ctx.span !== null) {
+    ctx.span.set({ 'gen_ai.response.model': planned.target.model, 'gatehouse.stream': true });
+    ctx.span.event('gen_ai.first_token', start.firstByteAt);
+  }
   adjustInFlight(state, planned.key, 1);
   const stream = createRelayStream(start.live, (end) => {
     ctx.release();
@@ -102,7 +133,18 @@ function succeedStream(ctx: AttemptContext, start: UpstreamStreamStart): LlmResu
     if (end.kind === 'truncated' && end.failure !== null && end.failure.verdict.penalizeTarget) {
       state.health.recordFailure(planned.key, state.now());
     }
-    return finishStreamAudit(audit, ctx.call.promptTokens, start.live.transform, end, state.now() - ctx.startedAt);
+    const final = finishStreamAudit(
+      audit,
+      ctx.call.promptTokens,
+      start.live.transform,
+      end,
+      state.now() - ctx.startedAt,
+    );
+    if (ctx.span !== null) {
+      if (final.usage !== null) ctx.span.set(usageAttributes(final.usage));
+      ctx.span.end(final.error_code);
+    }
+    return final;
   });
   return { kind: 'stream', status: 200, contentType: ctx.plan.contentType, stream, audit };
 }
@@ -123,6 +165,7 @@ async function attempt(ctx: AttemptContext): Promise<LlmResult | UpstreamError> 
   );
   // The dialect's own protocol headers win over the adapter's defaults (the client's anthropic-version).
   if (plan.headers !== undefined) Object.assign(request.headers, plan.headers);
+  ctx.span?.inject(request.headers);
   adjustInFlight(state, planned.key, 1);
   let outcome: UpstreamResponse | UpstreamStreamStart;
   try {
@@ -138,7 +181,7 @@ async function attempt(ctx: AttemptContext): Promise<LlmResult | UpstreamError> 
   } catch (error) {
     ctx.release();
     const failure = error as ExchangeFailure;
-    finishAttempt(record, failure.verdict.code, failure.status, state.now());
+    endAttempt(ctx, record, failure.verdict.code, failure.status, state.now());
     penalize(state, planned, upstream, ctx.keyIndex, failure.verdict, null);
     return new UpstreamError(failure.verdict.code, { retryable: failure.verdict.retryable, cause: failure });
   } finally {
@@ -153,18 +196,18 @@ async function attempt(ctx: AttemptContext): Promise<LlmResult | UpstreamError> 
       outcome.headers['retry-after-ms'] as string | undefined,
       now,
     );
-    finishAttempt(record, verdict.code, outcome.status, now);
+    endAttempt(ctx, record, verdict.code, outcome.status, now);
     penalize(state, planned, upstream, ctx.keyIndex, verdict, retryAfter);
     return errorFromResponse(verdict, outcome, upstream.base.spec.api_keys, retryAfter);
   }
   const json = outcome.kind === 'response' ? readReply(outcome.body, plan) : null;
   if (outcome.kind === 'response' && (plan.stream || json === null)) {
-    finishAttempt(record, BAD_RESPONSE.code, outcome.status, now);
+    endAttempt(ctx, record, BAD_RESPONSE.code, outcome.status, now);
     penalize(state, planned, upstream, ctx.keyIndex, BAD_RESPONSE, null);
     return new UpstreamError('upstream_bad_response', { retryable: true, upstreamStatus: outcome.status });
   }
   state.health.recordSuccess(planned.key);
-  finishAttempt(record, 'ok', outcome.status, now);
+  endAttempt(ctx, record, 'ok', outcome.status, now);
   ctx.audit.upstream = planned.target.upstream;
   ctx.audit.target = planned.target.model;
   return outcome.kind === 'stream' ? succeedStream(ctx, outcome) : succeedJson(ctx, outcome, json as JsonObject);
@@ -284,5 +327,6 @@ function planAndAttempt(
     keyIndex,
     plan: callPlan,
     release,
+    span: startAttemptSpan(call, upstream, planned, audit.attempts.length + 1),
   });
 }

@@ -53,6 +53,7 @@ export interface RouterState {
   random: () => number;
   sleep: (ms: number, signal: CallSignal | undefined) => Promise<void>;
   onQueueWait: (wait: QueueWait) => void;
+  onAttempt: (upstream: string, outcome: string) => void;
 }
 
 /** `api_keys` may be omitted (local servers); everything else is `UpstreamSpec`. */

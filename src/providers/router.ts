@@ -40,6 +40,8 @@ export interface LlmRouterOptions extends RoutingConfig {
   sleep?: (ms: number, signal: CallSignal | undefined) => Promise<void>;
   /** Each wait for a slot on a saturated upstream, as it ends (the queue-wait histogram). */
   onQueueWait?: (wait: QueueWait) => void;
+  /** Each attempt against an upstream as it ends, failover included: ok, or the upstream error code. */
+  onAttempt?: (upstream: string, outcome: string) => void;
 }
 
 /** One upstream's gate, for metrics; upstreams on one origin share a pool, so they report the same numbers. */
@@ -108,6 +110,7 @@ export function createLlmRouter(options: LlmRouterOptions): LlmRouter {
     random: options.random ?? Math.random,
     sleep: options.sleep ?? sleepUnlessAborted,
     onQueueWait: options.onQueueWait ?? (() => {}),
+    onAttempt: options.onAttempt ?? (() => {}),
   };
 
   function upstreamOf(id: string): ResolvedUpstream {

@@ -8,6 +8,7 @@ import type {
   UpstreamErrorCode,
   Usage,
 } from '../domain/routing/index.ts';
+import type { OutboundTrace } from '../telemetry/index.ts';
 
 /**
  * How a call is carried out on an upstream of a given dialect: the client's dialect object implements it
@@ -37,6 +38,13 @@ export interface LlmCall {
   signal?: CallSignal | undefined;
   /** Whose turn a call waits for when its upstream is saturated (the caller's tenant; null shares one turn). */
   tenant?: string | null;
+  /**
+   * The request's trace: every attempt is one client span of it, and its request carries that span's
+   * `traceparent` (with tracing off, the client's own, unchanged). Null or absent: nothing is propagated.
+   */
+  trace?: OutboundTrace | null;
+  /** Spans may hold the prompt and the completion (the key opted in to prompt logging); never otherwise. */
+  recordContent?: boolean;
 }
 
 /**

@@ -5,6 +5,7 @@
  * The OpenTelemetry SDK modules are not exported here: `startTelemetryExport` imports them only when an exporter
  * is configured, so a gateway (or a CLI command) with telemetry off never loads them.
  */
+export { type BudgetReading, type BudgetSeriesOptions, budgetSeries } from './budget-series.ts';
 export {
   parseKeyValueList,
   resolveTelemetryConfig,
@@ -13,6 +14,7 @@ export {
   TelemetrySectionSchema,
 } from './config.ts';
 export { startTelemetryExport, type TelemetryExport } from './export.ts';
+export { forwardClientTrace } from './forwarded-trace.ts';
 export {
   type CollectedGauge,
   createMetrics,
@@ -26,4 +28,13 @@ export {
   type RequestObserver,
   type RequestObserverOptions,
 } from './request-observer.ts';
-export type { HeaderBag, PipelineStage, RequestTrace, RequestTracer } from './request-trace.ts';
+export type {
+  HeaderBag,
+  OutboundSpan,
+  OutboundTrace,
+  PipelineStage,
+  RequestTrace,
+  RequestTracer,
+  SpanAttributes,
+  SpanValue,
+} from './request-trace.ts';

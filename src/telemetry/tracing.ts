@@ -1,11 +1,12 @@
 /**
  * @module The OpenTelemetry side of `RequestTracer`: one SERVER span per request, continued from the caller's W3C
- * `traceparent`/`tracestate`; the pipeline stages and, for LLM calls, a GenAI span as its children; exported over
- * OTLP/HTTP in batches. Loaded only when traces are on (see `export.ts`).
+ * `traceparent`/`tracestate`; the pipeline stages and a CLIENT span per upstream call (LLM attempt, MCP tool call,
+ * vault call) as its children; exported over OTLP/HTTP in batches. Loaded only when traces are on (`export.ts`).
  *
  * Stage spans are built when the request ends, from clock marks taken as each stage ends: the request path reads
- * the clock once per stage and allocates nothing else. Attributes come from the audit draft, which by construction
- * holds no credential (DESIGN §2 invariant 4), so no secret can reach a span from here.
+ * the clock once per stage and allocates nothing else. Server-span attributes come from the audit draft, which by
+ * construction holds no credential (DESIGN §2 invariant 4); client spans get theirs from the services that make
+ * the calls, which set only names, counts and ids (the canary test in test/integration/telemetry checks both).
  */
 import {
   type Attributes,
@@ -29,8 +30,14 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import type { AuditEventDraft } from '../domain/audit/index.ts';
-import { genAiOperation } from './genai.ts';
-import type { HeaderBag, PipelineStage, RequestTrace, RequestTracer } from './request-trace.ts';
+import type {
+  HeaderBag,
+  OutboundSpan,
+  PipelineStage,
+  RequestTrace,
+  RequestTracer,
+  SpanAttributes,
+} from './request-trace.ts';
 
 const STAGES: readonly PipelineStage[] = ['identify', 'authorize', 'admit', 'handler', 'settle'];
 const STAGE_INDEX: Record<PipelineStage, number> = { identify: 0, authorize: 1, admit: 2, handler: 3, settle: 4 };
@@ -40,7 +47,7 @@ const headerGetter: TextMapGetter<HeaderBag> = {
   keys: (carrier) => Object.keys(carrier),
   get: (carrier, key) => carrier[key],
 };
-const headerSetter: TextMapSetter<Record<string, string>> = {
+const headerSetter: TextMapSetter<Record<string, string | string[]>> = {
   set: (carrier, key, value) => {
     carrier[key] = value;
   },
@@ -69,23 +76,40 @@ function serverAttributes(draft: AuditEventDraft): Attributes {
   return attributes;
 }
 
-/** GenAI semantic conventions (https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-spans/). */
-function genAiAttributes(operation: string, model: string, draft: AuditEventDraft): Attributes {
-  const attributes: Attributes = { 'gen_ai.operation.name': operation, 'gen_ai.request.model': model };
-  if (draft.upstream !== null) {
-    attributes['gatehouse.upstream'] = draft.upstream.id;
-    attributes['gatehouse.upstream_attempts'] = draft.upstream.attempts;
-    if (draft.upstream.target !== null) attributes['gen_ai.response.model'] = draft.upstream.target;
+/**
+ * One upstream call as a CLIENT span, live from the attempt's start to its end (a stream's last byte), so an
+ * exporter sees its true duration and failover shows as sibling spans under the server span.
+ */
+class OtelOutboundSpan implements OutboundSpan {
+  readonly recording: boolean;
+  readonly #span: Span;
+
+  constructor(span: Span) {
+    this.#span = span;
+    this.recording = span.isRecording();
   }
-  if (draft.usage !== null) {
-    attributes['gen_ai.usage.input_tokens'] = draft.usage.prompt_tokens;
-    attributes['gen_ai.usage.output_tokens'] = draft.usage.completion_tokens;
-    if (draft.usage.cost_usd !== undefined) attributes['gatehouse.cost_usd'] = draft.usage.cost_usd;
+
+  inject(headers: Record<string, string | string[]>): void {
+    // A client's own tracestate goes out inside the span context (the SDK copies it from the parent): never twice.
+    delete headers.tracestate;
+    propagator.inject(trace.setSpan(ROOT_CONTEXT, this.#span), headers, headerSetter);
   }
-  if (typeof draft.meta.stream === 'boolean') attributes['gatehouse.stream'] = draft.meta.stream;
-  if (typeof draft.meta.ttft_ms === 'number') attributes['gatehouse.time_to_first_token_ms'] = draft.meta.ttft_ms;
-  if (draft.outcome !== 'success') attributes['error.type'] = draft.error_code ?? draft.outcome;
-  return attributes;
+
+  set(attributes: SpanAttributes): void {
+    if (this.recording) this.#span.setAttributes(attributes);
+  }
+
+  event(name: string, atMs?: number): void {
+    if (this.recording) this.#span.addEvent(name, atMs);
+  }
+
+  end(errorType?: string | null): void {
+    if (this.recording && errorType !== undefined && errorType !== null) {
+      this.#span.setAttribute('error.type', errorType);
+      this.#span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    this.#span.end();
+  }
 }
 
 class OtelRequestTrace implements RequestTrace {
@@ -112,6 +136,10 @@ class OtelRequestTrace implements RequestTrace {
     propagator.inject(this.#context, headers, headerSetter);
   }
 
+  startSpan(name: string, attributes: SpanAttributes): OutboundSpan {
+    return new OtelOutboundSpan(this.#tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, this.#context));
+  }
+
   finish(draft: AuditEventDraft): void {
     const span = this.#span;
     if (!span.isRecording()) {
@@ -122,33 +150,19 @@ class OtelRequestTrace implements RequestTrace {
     span.setAttributes(serverAttributes(draft));
     if (draft.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     let start = this.#startedAt;
-    let handler: [number, number] | null = null;
     for (let i = 0; i < STAGES.length; i++) {
       const end = this.#marks[i];
       if (end === undefined) continue;
-      const stage = STAGES[i] as PipelineStage;
       this.#tracer
-        .startSpan(`gatehouse.${stage}`, { startTime: start, kind: SpanKind.INTERNAL }, this.#context)
+        .startSpan(
+          `gatehouse.${STAGES[i] as PipelineStage}`,
+          { startTime: start, kind: SpanKind.INTERNAL },
+          this.#context,
+        )
         .end(end);
-      if (stage === 'handler') handler = [start, end];
       start = end;
     }
-    const operation = genAiOperation(draft.authz?.permission);
-    const model = draft.meta.model;
-    if (operation !== null && typeof model === 'string' && handler !== null)
-      this.#genAiSpan(operation, model, draft, handler);
     span.end(ended);
-  }
-
-  #genAiSpan(operation: string, model: string, draft: AuditEventDraft, [start, end]: [number, number]): void {
-    const span = this.#tracer.startSpan(
-      `${operation} ${model}`,
-      { kind: SpanKind.CLIENT, startTime: start, attributes: genAiAttributes(operation, model, draft) },
-      this.#context,
-    );
-    if (typeof draft.meta.ttft_ms === 'number') span.addEvent('gen_ai.first_token', start + draft.meta.ttft_ms);
-    if (draft.outcome !== 'success') span.setStatus({ code: SpanStatusCode.ERROR });
-    span.end(end);
   }
 }
 

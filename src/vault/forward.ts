@@ -7,6 +7,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { OutboundSpan, OutboundTrace } from '../telemetry/index.ts';
 import { type CredentialMaterial, type ResolvedCredential, secretStrings } from './credentials.ts';
 import { mapUpstreamFailure, VaultError } from './errors.ts';
 import { buildUpstreamHeaders, filterResponseHeaders } from './headers.ts';
@@ -26,6 +27,11 @@ export interface ForwardRequest {
   headers: IncomingHttpHeaders;
   body: Buffer | null;
   signal: AbortSignal;
+  /**
+   * The request's trace: the call is one client span of it, and the service receives that span's `traceparent`
+   * in place of the one the agent sent. Null: the agent's own headers pass as they are.
+   */
+  trace: OutboundTrace | null;
 }
 
 export interface ForwardResponse {
@@ -88,11 +94,42 @@ async function obtainToken(deps: ForwarderDeps, input: ForwardRequest, rejected:
   }
 }
 
+/**
+ * One span for the whole call, token refresh and its retry included: the agent made one call, and the attempt
+ * count is on the span. The path is left out (it may carry ids the agent considers private); the service id and
+ * method name the call well enough to find it.
+ */
+function startVaultSpan(input: ForwardRequest): OutboundSpan | null {
+  if (input.trace === null) return null;
+  return input.trace.startSpan(`${input.method} vault ${input.service.id}`, {
+    'http.request.method': input.method,
+    'gatehouse.vault.service': input.service.id,
+  });
+}
+
 export async function forward(deps: ForwarderDeps, input: ForwardRequest): Promise<ForwardResponse> {
+  const span = startVaultSpan(input);
+  try {
+    const response = await forwardAttempts(deps, input, span);
+    span?.set({ 'http.response.status_code': response.statusCode, 'gatehouse.attempts': response.attempts });
+    span?.end(response.statusCode >= 500 ? String(response.statusCode) : null);
+    return response;
+  } catch (error) {
+    span?.end(error instanceof VaultError ? error.code : 'transport');
+    throw error;
+  }
+}
+
+async function forwardAttempts(
+  deps: ForwarderDeps,
+  input: ForwardRequest,
+  span: OutboundSpan | null,
+): Promise<ForwardResponse> {
   const { service, credential } = input;
   const oauth = usesOAuth2(service);
   const credentialHeader = service.auth.type === 'header' ? service.auth.name.toLowerCase() : null;
   const baseHeaders = buildUpstreamHeaders(input.headers, credentialHeader);
+  span?.inject(baseHeaders);
   if (service.auth.type === 'query') {
     // Shadowing the injected parameter through a header of the same name is refused the same way as in the query.
     delete baseHeaders[service.auth.name.toLowerCase()];

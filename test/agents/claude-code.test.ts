@@ -68,6 +68,15 @@ describe('Claude Code CLI through Gatehouse', () => {
     expect(result.code).toBe(0);
     const paths = upstream.requests.map((seen) => seen.path.split('?')[0]);
     expect(paths).toContain(kind === 'native' ? '/v1/messages' : '/v1/chat/completions');
+    if (kind === 'chat') {
+      // Claude Code 2.1.332 sends its environment as a `system` turn inside `messages`: on a chat upstream it must
+      // arrive as a system message in its place (after the hoisted top-level system prompt), not as the user's words.
+      const turns = upstream.requests.flatMap((seen) => {
+        const messages = (seen.body?.messages ?? []) as Array<{ role: string }>;
+        return messages.slice(1).map((message) => message.role);
+      });
+      expect(turns).toContain('system');
+    }
     const events = await eventually(async () => {
       const found = (await gw.auditEvents()).filter((event) => event.meta.model === MODELS[kind]);
       return found.length > 0 ? found : undefined;

@@ -181,6 +181,69 @@ describe('the console in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('shows model prices on the LLM page, overrides one, refuses a bad rate, and removes the override', async () => {
+    await page.getByRole('link', { name: 'LLM upstreams' }).click();
+    await page.getByRole('heading', { name: 'LLM upstreams and model groups' }).waitFor();
+    // The section and its table share the name; the table is the inner (last) region.
+    const groups = page.getByRole('region', { name: 'Model groups' }).last();
+    await groups.getByRole('cell', { name: 'in 1 / out 2' }).waitFor();
+    const prices = page.getByRole('region', { name: 'Prices per model' });
+    const llama = prices.getByRole('row').filter({ has: page.getByRole('cell', { name: 'llama3', exact: true }) });
+    await llama.getByRole('cell', { name: 'config', exact: true }).waitFor();
+    await prices.getByRole('cell', { name: 'gpt-4o', exact: true }).waitFor();
+
+    await prices.getByRole('button', { name: 'Override the price of llama3' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Price of llama3' });
+    await dialog.getByLabel('Input').fill('-1');
+    await dialog.getByRole('button', { name: 'Save price' }).click();
+    await dialog.getByText('greater or equal to 0', { exact: false }).waitFor();
+    expect((await adminApi('GET', '/admin/v1/llm/prices/llama3')).json.source).toBe('config');
+    await dialog.getByLabel('Input').fill('1000');
+    await dialog.getByLabel('Output').fill('2000');
+    await dialog.getByLabel('Cache read').fill('100');
+    await dialog.getByRole('button', { name: 'Save price' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await llama.getByRole('cell', { name: 'admin (over config)' }).waitFor();
+    await groups.getByRole('cell', { name: 'in 1000 / out 2000' }).waitFor();
+    await shoot(page, 'llm-prices');
+    expect((await adminApi('GET', '/admin/v1/llm/prices/llama3')).json).toMatchObject({
+      source: 'admin',
+      input: 1000,
+      output: 2000,
+      cache_read: 100,
+      cache_write: 1000,
+    });
+    expect(world.gateway.llm.prices.table.llama3).toEqual({ input: 1000, output: 2000, cache_read: 100 });
+
+    await prices.getByRole('button', { name: 'Remove the price set for llama3' }).click();
+    await llama.getByRole('cell', { name: 'config', exact: true }).waitFor();
+    await groups.getByRole('cell', { name: 'in 1 / out 2' }).waitFor();
+    expect(problems).toEqual([]);
+  });
+
+  it('shows prices read-only to a viewer', async () => {
+    const user = await adminApi('POST', '/admin/v1/users', { email: 'viewer@example.com' });
+    const token = await adminApi('POST', `/admin/v1/users/${user.json.id}/tokens`, { name: 'browser' });
+    const bound = await adminApi('POST', '/admin/v1/bindings', {
+      principal: `user:${user.json.id}`,
+      role: 'viewer',
+      scope: 'platform',
+      effect: 'allow',
+    });
+    expect(bound.status).toBe(201);
+    const viewer = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const viewerPage = await viewer.newPage();
+    const viewerProblems = watchPage(viewerPage);
+    await signInWithToken(viewerPage, world.baseUrl, token.json.token);
+    await viewerPage.goto(`${world.baseUrl}/console/llm`);
+    const prices = viewerPage.getByRole('region', { name: 'Prices per model' });
+    await prices.getByRole('cell', { name: 'llama3', exact: true }).waitFor();
+    expect(await prices.getByRole('button').count()).toBe(0);
+    expect(await viewerPage.getByRole('button', { name: 'Set a price' }).count()).toBe(0);
+    expect(viewerProblems).toEqual([]);
+    await viewer.close();
+  });
+
   it('approves a quarantined MCP tool after reviewing the diff of its definition', async () => {
     const { tenantId, teamId } = await firstTeam();
     expect(

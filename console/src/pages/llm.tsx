@@ -3,6 +3,7 @@ import { type Answer, api, type BodyOf, must } from '../api.ts';
 import { useSession } from '../scope.tsx';
 import { can } from '../session.ts';
 import { ActionForm, Badge, Dialog, ErrorNote, Field, Section, Select, Table, useLoad } from '../ui.tsx';
+import { describePrice, PricesSection, priceFor } from './prices.tsx';
 
 type Upstream = Answer<'admin.llm.upstreams.list'>['data'][number];
 type Group = Answer<'admin.llm.model_groups.list'>['data'][number];
@@ -125,8 +126,21 @@ function GroupForm(props: { existing: Group | null; upstreams: Upstream[]; onClo
 export function LlmPage() {
   const session = useSession();
   const mayWrite = can(session, 'admin.llm.write', 'platform');
-  const upstreams = useLoad(async () => (await must(api.GET('/admin/v1/llm/upstreams'))).data, []);
-  const groups = useLoad(async () => (await must(api.GET('/admin/v1/llm/model_groups'))).data, []);
+  // The page serves a role that reads routing, prices or both; it asks only for what the role may read.
+  const mayReadLlm = can(session, 'admin.llm.read', 'platform');
+  const upstreams = useLoad(
+    async () => (mayReadLlm ? (await must(api.GET('/admin/v1/llm/upstreams'))).data : []),
+    [mayReadLlm],
+  );
+  const groups = useLoad(
+    async () => (mayReadLlm ? (await must(api.GET('/admin/v1/llm/model_groups'))).data : []),
+    [mayReadLlm],
+  );
+  const mayReadPrices = can(session, 'admin.prices.read', 'platform');
+  const prices = useLoad(
+    async () => (mayReadPrices ? (await must(api.GET('/admin/v1/llm/prices'))).data : []),
+    [mayReadPrices],
+  );
   const [open, setOpen] = useState<
     { kind: 'upstream'; value: Upstream | null } | { kind: 'group'; value: Group | null } | null
   >(null);
@@ -145,111 +159,125 @@ export function LlmPage() {
     <>
       <h1 tabIndex={-1}>LLM upstreams and model groups</h1>
       <ErrorNote error={upstreams.error ?? groups.error ?? error} />
-      <Section
-        title="Upstreams"
-        actions={
-          mayWrite ? (
-            <button type="button" class="primary" onClick={() => setOpen({ kind: 'upstream', value: null })}>
-              Add upstream
-            </button>
-          ) : null
-        }
-      >
-        <Table
-          caption="LLM upstreams"
-          rows={upstreams.data}
-          columns={[
-            { label: 'Id', cell: (u) => <code>{u.id}</code> },
-            { label: 'Provider', cell: (u) => u.provider },
-            { label: 'Base URL', cell: (u) => <code>{u.base_url}</code> },
-            { label: 'Keys', cell: (u) => String(u.api_key_count), numeric: true },
-            {
-              label: 'Health',
-              cell: (u) =>
-                u.health.reachable ? (
-                  <Badge tone="good">reachable</Badge>
-                ) : (
-                  <Badge tone="bad">{u.health.reason ?? 'unreachable'}</Badge>
-                ),
-            },
-            { label: 'Source', cell: (u) => u.source },
-            {
-              label: 'Actions',
-              cell: (u) =>
-                mayWrite && u.source === 'admin' ? (
-                  <div class="row-actions">
-                    <button type="button" onClick={() => setOpen({ kind: 'upstream', value: u })}>
-                      Edit
-                    </button>
-                    <button
-                      type="button"
-                      class="danger"
-                      onClick={() =>
-                        remove(() =>
-                          must(api.DELETE('/admin/v1/llm/upstreams/{id}', { params: { path: { id: u.id } } })),
-                        )
-                      }
-                    >
-                      Delete
-                    </button>
-                  </div>
-                ) : (
-                  <span class="muted">{u.source === 'admin' ? '' : 'read-only (config)'}</span>
-                ),
-            },
-          ]}
-        />
-      </Section>
-      <Section
-        title="Model groups"
-        actions={
-          mayWrite ? (
-            <button type="button" class="primary" onClick={() => setOpen({ kind: 'group', value: null })}>
-              Add model group
-            </button>
-          ) : null
-        }
-      >
-        <Table
-          caption="Model groups"
-          rows={groups.data}
-          columns={[
-            { label: 'Model', cell: (g) => <code>{g.name}</code> },
-            {
-              label: 'Targets',
-              cell: (g) =>
-                g.targets.map((t) => `${t.upstream}/${t.model}${t.weight ? ` ×${t.weight}` : ''}`).join(', '),
-            },
-            { label: 'Fallbacks', cell: (g) => (g.fallbacks ?? []).join(', ') || '—' },
-            { label: 'Prices (USD / 1M tokens)', cell: (g) => describePrice((g as Group & { price?: unknown }).price) },
-            { label: 'Source', cell: (g) => g.source },
-            {
-              label: 'Actions',
-              cell: (g) =>
-                mayWrite && g.source === 'admin' ? (
-                  <div class="row-actions">
-                    <button type="button" onClick={() => setOpen({ kind: 'group', value: g })}>
-                      Edit
-                    </button>
-                    <button
-                      type="button"
-                      class="danger"
-                      onClick={() =>
-                        remove(() =>
-                          must(api.DELETE('/admin/v1/llm/model_groups/{id}', { params: { path: { id: g.name } } })),
-                        )
-                      }
-                    >
-                      Delete
-                    </button>
-                  </div>
-                ) : (
-                  <span class="muted">{g.source === 'admin' ? '' : 'read-only (config)'}</span>
-                ),
-            },
-          ]}
-        />
-      </Section>
+      {mayReadLlm ? (
+        <>
+          <Section
+            title="Upstreams"
+            actions={
+              mayWrite ? (
+                <button type="button" class="primary" onClick={() => setOpen({ kind: 'upstream', value: null })}>
+                  Add upstream
+                </button>
+              ) : null
+            }
+          >
+            <Table
+              caption="LLM upstreams"
+              rows={upstreams.data}
+              columns={[
+                { label: 'Id', cell: (u) => <code>{u.id}</code> },
+                { label: 'Provider', cell: (u) => u.provider },
+                { label: 'Base URL', cell: (u) => <code>{u.base_url}</code> },
+                { label: 'Keys', cell: (u) => String(u.api_key_count), numeric: true },
+                {
+                  label: 'Health',
+                  cell: (u) =>
+                    u.health.reachable ? (
+                      <Badge tone="good">reachable</Badge>
+                    ) : (
+                      <Badge tone="bad">{u.health.reason ?? 'unreachable'}</Badge>
+                    ),
+                },
+                { label: 'Source', cell: (u) => u.source },
+                {
+                  label: 'Actions',
+                  cell: (u) =>
+                    mayWrite && u.source === 'admin' ? (
+                      <div class="row-actions">
+                        <button type="button" onClick={() => setOpen({ kind: 'upstream', value: u })}>
+                          Edit
+                        </button>
+                        <button
+                          type="button"
+                          class="danger"
+                          onClick={() =>
+                            remove(() =>
+                              must(api.DELETE('/admin/v1/llm/upstreams/{id}', { params: { path: { id: u.id } } })),
+                            )
+                          }
+                        >
+                          Delete
+                        </button>
+                      </div>
+                    ) : (
+                      <span class="muted">{u.source === 'admin' ? '' : 'read-only (config)'}</span>
+                    ),
+                },
+              ]}
+            />
+          </Section>
+          <Section
+            title="Model groups"
+            actions={
+              mayWrite ? (
+                <button type="button" class="primary" onClick={() => setOpen({ kind: 'group', value: null })}>
+                  Add model group
+                </button>
+              ) : null
+            }
+          >
+            <Table
+              caption="Model groups"
+              rows={groups.data}
+              columns={[
+                { label: 'Model', cell: (g) => <code>{g.name}</code> },
+                {
+                  label: 'Targets',
+                  cell: (g) =>
+                    g.targets.map((t) => `${t.upstream}/${t.model}${t.weight ? ` ×${t.weight}` : ''}`).join(', '),
+                },
+                { label: 'Fallbacks', cell: (g) => (g.fallbacks ?? []).join(', ') || '—' },
+                ...(mayReadPrices
+                  ? [
+                      {
+                        label: 'Price (USD / 1M tokens)',
+                        cell: (g: Group) => describePrice(priceFor(prices.data ?? [], g.name)),
+                      },
+                    ]
+                  : []),
+                { label: 'Source', cell: (g) => g.source },
+                {
+                  label: 'Actions',
+                  cell: (g) =>
+                    mayWrite && g.source === 'admin' ? (
+                      <div class="row-actions">
+                        <button type="button" onClick={() => setOpen({ kind: 'group', value: g })}>
+                          Edit
+                        </button>
+                        <button
+                          type="button"
+                          class="danger"
+                          onClick={() =>
+                            remove(() =>
+                              must(api.DELETE('/admin/v1/llm/model_groups/{id}', { params: { path: { id: g.name } } })),
+                            )
+                          }
+                        >
+                          Delete
+                        </button>
+                      </div>
+                    ) : (
+                      <span class="muted">{g.source === 'admin' ? '' : 'read-only (config)'}</span>
+                    ),
+                },
+              ]}
+            />
+          </Section>
+        </>
+      ) : null}
+      {mayReadPrices ? (
+        <PricesSection prices={prices} mayWrite={can(session, 'admin.prices.write', 'platform')} />
+      ) : null}
       {open?.kind === 'upstream' ? (
         <UpstreamForm existing={open.value} onClose={() => setOpen(null)} onSaved={upstreams.reload} />
       ) : null}
@@ -263,13 +291,4 @@ export function LlmPage() {
       ) : null}
     </>
   );
-}
-
-/** Prices arrive with the per-model price table (issue 13); until then the column says where prices live. */
-function describePrice(price: unknown): string {
-  if (price && typeof price === 'object') {
-    const p = price as { input?: number; output?: number };
-    return `in ${p.input ?? '—'} / out ${p.output ?? '—'}`;
-  }
-  return 'config prices table';
 }

@@ -9,7 +9,7 @@ function workerCount(value: string): number {
   try {
     return parseWorkerCount(value);
   } catch (error) {
-    throw error instanceof WorkerCountError ? new CliError(error.message, 64) : error;
+    throw error instanceof WorkerCountError ? new CliError(error.message, 2) : error;
   }
 }
 
@@ -20,7 +20,7 @@ export function registerServerCommands(program: Command, io: CliIo): void {
     .option('--workers <n>', 'request processes behind the one port: a number, or auto for one per core')
     .action(async (options: { workers?: string }, command: Command) => {
       const configPath = configPathOf(command);
-      // Refused before anything opens: a bad count names the flag, exit 64 (usage) as commander's own refusals.
+      // Refused before anything opens: a bad count names the flag, exit 2 (bad usage) as commander's own refusals.
       const workers = options.workers === undefined ? undefined : workerCount(options.workers);
       // A bad vault definition fails here, before serve() opens the store and Redis, so the exit (78) is immediate.
       compileConfigServices(loadConfig({ configPath }).file.vault);

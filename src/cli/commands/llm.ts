@@ -1,50 +1,20 @@
 /**
- * @module `gatehouse llm upstream|model list|add|update|remove`: LLM upstreams and model groups, through a running
- * gateway's admin API with the typed client the console uses (src/client), so the CLI, the console and the API
- * cannot disagree on a field. The gateway is `--url`, else `GATEHOUSE_URL`, else the host and port of the same
- * config the server reads; the admin token comes from `GATEHOUSE_ADMIN_TOKEN` (never argv, where `ps` shows it).
+ * @module `gatehouse llm upstream|model list|add|update|remove` and `gatehouse llm price list|set|remove`: LLM
+ * upstreams, model groups and prices, through a running gateway's admin API with the typed client the console uses
+ * (src/client), so the CLI, the console and the API cannot disagree on a field (see `admin-api.ts` for how the
+ * gateway and the token are found).
  */
 import type { Command } from 'commander';
-import { type Answer, type BodyOf, createAdminClient, errorOf } from '../../client/index.ts';
-import { loadConfig } from '../../config/index.ts';
+import type { Answer, BodyOf } from '../../client/index.ts';
 import { parseDuration } from '../../domain/keys/index.ts';
-import { CliError, type CliIo, configPathOf } from '../run.ts';
+import { CliError, type CliIo } from '../run.ts';
+import { call, clientFor } from './admin-api.ts';
+import { registerPriceCommands } from './llm-prices.ts';
 
 type Upstream = Answer<'admin.llm.upstreams.get'>;
 type Group = Answer<'admin.llm.model_groups.get'>;
 type UpstreamBody = BodyOf<'admin.llm.upstreams.create'>;
 type GroupBody = BodyOf<'admin.llm.model_groups.create'>;
-
-function clientFor(command: Command) {
-  const options = command.optsWithGlobals() as { url?: string };
-  const token = process.env.GATEHOUSE_ADMIN_TOKEN;
-  if (!token) throw new CliError('set GATEHOUSE_ADMIN_TOKEN to an admin token (gatehouse admin token create)', 2);
-  let url = options.url ?? process.env.GATEHOUSE_URL;
-  if (!url) {
-    const config = loadConfig({ configPath: configPathOf(command) });
-    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-    url = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
-  }
-  return { client: createAdminClient({ baseUrl: url.replace(/\/+$/, ''), token }), url };
-}
-
-/**
- * An API call's data, or a CliError with the catalog message (exit 1), or "cannot reach" when nothing answers.
- * `run` only sends: bodies are built (and their usage errors thrown) before it.
- */
-async function call<T>(url: string, run: () => Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
-  let result: { data?: T; error?: unknown; response: Response };
-  try {
-    result = await run();
-  } catch {
-    throw new CliError(`cannot reach the gateway at ${url} (is it running? --url or GATEHOUSE_URL names another)`);
-  }
-  if (!result.response.ok) {
-    const error = errorOf(result.error, result.response.status);
-    throw new CliError(`${error.message} (${error.code})`);
-  }
-  return result.data as T;
-}
 
 function printUpstreams(io: CliIo, upstreams: Upstream[]): void {
   for (const u of upstreams) {
@@ -114,7 +84,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function registerLlmCommands(program: Command, io: CliIo): void {
   const llm = program
     .command('llm')
-    .description('LLM upstreams and model groups, through a running gateway (GATEHOUSE_ADMIN_TOKEN)')
+    .description('LLM upstreams, model groups and prices, through a running gateway (GATEHOUSE_ADMIN_TOKEN)')
     .option('--url <url>', 'the gateway (default GATEHOUSE_URL, else host:port of the config)');
 
   const upstream = llm.command('upstream').description('Upstream providers');
@@ -250,4 +220,6 @@ export function registerLlmCommands(program: Command, io: CliIo): void {
       await call(url, () => client.DELETE('/admin/v1/llm/model_groups/{id}', { params: { path: { id: name } } }));
       io.out(`removed model group ${name}`);
     });
+
+  registerPriceCommands(llm, io);
 }

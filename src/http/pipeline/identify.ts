@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { digestsEqual } from '../../domain/keys/index.ts';
-import type { RequestTracer } from '../../telemetry/index.ts';
+import { forwardClientTrace, type RequestTracer } from '../../telemetry/index.ts';
 import { RequestContext } from '../context.ts';
 import { GatehouseError, httpError } from '../errors.ts';
 import { CSRF_HEADER, readCookie, SESSION_COOKIE } from '../session-cookie.ts';
@@ -25,7 +25,16 @@ export function startRequest(request: FastifyRequest, reply: FastifyReply): void
 export function traceRequest(tracer: RequestTracer, request: FastifyRequest, reply: FastifyReply): void {
   const context = request.gh;
   context.trace = tracer.startRequest(request.headers, request.method, context.surface.path, context.surface.id);
+  context.outbound = context.trace;
   reply.header('x-gatehouse-trace-id', context.trace.traceId);
+}
+
+/**
+ * With tracing off, upstreams still receive the client's own `traceparent`/`tracestate` unchanged: the caller's
+ * trace stays joined across the gateway, which adds no span of its own. A request without one costs this lookup.
+ */
+export function forwardTrace(request: FastifyRequest): void {
+  if (request.headers.traceparent !== undefined) request.gh.outbound = forwardClientTrace(request.headers);
 }
 
 /**

@@ -6,7 +6,7 @@ import { admitRequest } from './admit.ts';
 import { auditAbort, auditResponse, watchResponse } from './audit.ts';
 import { authorizeRequest } from './authorize.ts';
 import type { GatewayPipelineDeps } from './deps.ts';
-import { identifyRequest, startRequest, traceRequest } from './identify.ts';
+import { forwardTrace, identifyRequest, startRequest, traceRequest } from './identify.ts';
 
 /**
  * Runs before the body is read, so an unauthenticated or unauthorized caller never gets one parsed. The stages
@@ -15,6 +15,7 @@ import { identifyRequest, startRequest, traceRequest } from './identify.ts';
 async function enterPipeline(this: FastifyInstance, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   startRequest(request, reply);
   if (this.gatehouse.tracer !== null) traceRequest(this.gatehouse.tracer, request, reply);
+  else forwardTrace(request);
   watchResponse(request, reply);
   const cors = this.gatehouse.cors ?? null;
   // A preflight it answered ends here: hooks after a hijacked reply, and the handler, do not run.
@@ -27,7 +28,8 @@ async function enterPipeline(this: FastifyInstance, request: FastifyRequest, rep
 
 /**
  * The pipeline, in its one fixed order (DESIGN §1):
- *   onRequest:  startRequest → traceRequest → watchResponse → applyCors → identifyRequest → authorizeRequest
+ *   onRequest:  startRequest → traceRequest (or forwardTrace) → watchResponse → applyCors → identifyRequest
+ *               → authorizeRequest
  *   preHandler: buildCall → admitRequest          (after body parsing: the route's typed call, then admission)
  *   handler
  *   res.end (the last bytes): measure → audit → hold until the event and ledger delta are durable → end → settle

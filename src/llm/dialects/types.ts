@@ -15,6 +15,7 @@ import type {
   Usage,
 } from '../../domain/routing/index.ts';
 import type { CallPlanner, CallSignal, LlmCall } from '../../providers/index.ts';
+import type { OutboundTrace } from '../../telemetry/index.ts';
 
 /** Request headers as Node parses them (lower-case names). */
 export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
@@ -72,6 +73,10 @@ export class ClientCall implements LlmCall {
   signal: CallSignal | undefined = undefined;
   /** The caller's tenant, set by the route: whose turn the call waits for on a saturated upstream. */
   tenant: string | null = null;
+  /** The request's trace, set by the route: each upstream attempt is a client span of it and carries its context. */
+  trace: OutboundTrace | null = null;
+  /** Whether spans may hold prompt and completion text: set by the route for keys opted in to prompt logging. */
+  recordContent = false;
 
   constructor(
     planner: CallPlanner,

@@ -5,6 +5,7 @@
  * `McpFailure`s, upstream answers `RpcError`s; the adapter renders both.
  */
 import type { Principal } from '../../domain/principal.ts';
+import type { OutboundTrace } from '../../telemetry/index.ts';
 import { McpFailure, RpcError } from '../errors.ts';
 import { GATEHOUSE_META, type ListMethod } from '../listing.ts';
 import type { McpService } from '../service.ts';
@@ -33,14 +34,19 @@ export interface RelayScope {
   render: ErrorRenderer;
 }
 
-export function createScope(
-  principal: Principal,
-  view: McpView,
-  era: Era,
-  capabilityHeader: string | null,
-  render: ErrorRenderer,
-): RelayScope {
-  return { principal, view, era, capabilityHeader, trace: new CallTrace(), notice: null, failure: null, render };
+/** What a scope is made from: the exchange an era adapter answers (either era's has these members). */
+export interface ScopeSource {
+  principal: Principal;
+  view: McpView;
+  capabilityHeader: string | null;
+  request: { outbound: OutboundTrace | null };
+}
+
+export function createScope(exchange: ScopeSource, era: Era, render: ErrorRenderer): RelayScope {
+  const trace = new CallTrace();
+  trace.outbound = exchange.request.outbound;
+  const { principal, view, capabilityHeader } = exchange;
+  return { principal, view, era, capabilityHeader, trace, notice: null, failure: null, render };
 }
 
 const LISTS: readonly string[] = ['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list'];

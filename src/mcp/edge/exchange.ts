@@ -4,6 +4,7 @@
  * WHATWG HTML §9.2 event-stream format, with `:` keep-alive comments as MCP 2026-07-28 asks for long streams).
  */
 import type { ServerResponse } from 'node:http';
+import type { OutboundTrace } from '../../telemetry/index.ts';
 import type { JsonObject } from '../wire.ts';
 
 export interface EdgeRequest {
@@ -14,6 +15,8 @@ export interface EdgeRequest {
   body: unknown;
   /** Aborted when the client's connection closes. */
   signal: AbortSignal;
+  /** The request's trace: tool calls it makes upstream are its client spans and carry its context. */
+  outbound: OutboundTrace | null;
 }
 
 export const INVALID_JSON: unique symbol = Symbol('invalid json');

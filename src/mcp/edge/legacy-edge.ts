@@ -161,7 +161,7 @@ async function runRequest(
   outcome: LegacyOutcome,
 ): Promise<void> {
   const params = isObject(message.params) ? message.params : {};
-  const scope = createScope(exchange.principal, exchange.view, 'legacy', exchange.capabilityHeader, options.render);
+  const scope = createScope(exchange, 'legacy', options.render);
   outcome.scope = scope;
   let stream: ResumableStream | null = null;
   const ensureStream = (): ResumableStream => {
@@ -253,7 +253,7 @@ async function sessionRequest(
 ): Promise<void> {
   const state = sessionState(options, exchange, opened.id);
   const params = isObject(message.params) ? message.params : {};
-  const scope = createScope(exchange.principal, exchange.view, 'legacy', exchange.capabilityHeader, options.render);
+  const scope = createScope(exchange, 'legacy', options.render);
   const ok = (result: JsonObject) => exchange.respond.json(200, { jsonrpc: '2.0', id: message.id, result });
   const fail = (error: unknown) => {
     outcome.failure = error;

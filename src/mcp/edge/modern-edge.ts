@@ -239,7 +239,7 @@ export async function handleModernRequest(
   const mismatch = message.method === 'tools/call' ? await checkParamHeaders(options.service, exchange, params) : null;
   if (mismatch !== null)
     return exchange.respond.json(400, rpcError(message.id, mismatch.code, mismatch.message, mismatch.data));
-  const scope = createScope(exchange.principal, exchange.view, 'modern', exchange.capabilityHeader, options.render);
+  const scope = createScope(exchange, 'modern', options.render);
   outcome.scope = scope;
   const meta = isObject(params._meta) ? params._meta : {};
   const declared = meta[META.clientCapabilities];

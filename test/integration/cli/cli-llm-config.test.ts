@@ -1,5 +1,5 @@
 /**
- * The CLI as issue 16 asks: `gatehouse llm upstream|model` through a running gateway with the typed admin client,
+ * The CLI as issue 16 asks: `gatehouse llm upstream|model` (and issue 13's `gatehouse llm price`) through a running gateway with the typed admin client,
  * the config the server uses found the same way (GATEHOUSE_CONFIG, then ./gatehouse.yaml) and listed by
  * `config check`, exit code 2 for bad usage, and shell completion; the usage API takes tenant and team names.
  */
@@ -82,6 +82,75 @@ describe('gatehouse llm, config discovery, exit codes and completion', () => {
     expect((await runCliWithEnv(env, ['llm', 'model', 'remove', 'chat'])).code).toBe(0);
     expect((await runCliWithEnv(env, ['llm', 'upstream', 'remove', 'fake'])).code).toBe(0);
     expect((await runCliWithEnv(env, ['llm', 'upstream', 'list'])).stdout).not.toContain('fake\t');
+  });
+
+  it('lists, sets and removes model prices through the admin API, and charges the new price', async () => {
+    const defaults = await runCliWithEnv(env, ['llm', 'price', 'list', '--source', 'default']);
+    expect(defaults.code).toBe(0);
+    expect(defaults.out).toContain('gpt-4o\tin=2.5\tout=10\tcache_read=1.25\tcache_write=2.5\treasoning=10\tdefault');
+    const set = await runCliWithEnv(env, [
+      'llm',
+      'price',
+      'set',
+      'gpt-4o',
+      '--input',
+      '3',
+      '--output',
+      '12',
+      '--cache-read',
+      '0.3',
+      '--reasoning',
+      '1.5e1',
+    ]);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toBe('gpt-4o\tin=3\tout=12\tcache_read=0.3\tcache_write=3\treasoning=15\tadmin (over default)');
+    expect(gw.gateway.llm.prices.table['gpt-4o']).toEqual({ input: 3, output: 12, cache_read: 0.3, reasoning: 15 });
+    const admin = await runCliWithEnv(env, ['llm', 'price', 'list', '--source', 'admin', '--json']);
+    expect(JSON.parse(admin.stdout)).toEqual([
+      expect.objectContaining({ model: 'gpt-4o', source: 'admin', overrides: 'default', input: 3 }),
+    ]);
+    const local = await runCliWithEnv(env, ['llm', 'price', 'set', 'llama3.1:8b', '--input', '0', '--output', '0']);
+    expect(local.stdout).toMatch(/^llama3\.1:8b\tin=0\t.*\tadmin$/);
+
+    expect((await runCliWithEnv(env, ['llm', 'price', 'remove', 'gpt-4o'])).code).toBe(0);
+    expect((await runCliWithEnv(env, ['llm', 'price', 'remove', 'llama3.1:8b'])).code).toBe(0);
+    expect(gw.gateway.llm.prices.table['gpt-4o']?.input).toBe(2.5);
+    const config = await runCliWithEnv(env, ['llm', 'price', 'remove', 'gpt-4o']);
+    expect(config.code).toBe(1);
+    expect(config.stderr).toContain('built-in defaults');
+    expect(config.stderr).toContain('(conflict)');
+    const unknown = await runCliWithEnv(env, ['llm', 'price', 'remove', 'no-such-model']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('(resource_not_found)');
+  });
+
+  it('refuses bad prices: usage errors exit 2 before any call, the gateway refusal exits 1, nothing is stored', async () => {
+    const before = gw.gateway.llm.prices.table;
+    const usage: string[][] = [
+      ['llm', 'price', 'set', 'gpt-4o', '--input', 'cheap', '--output', '1'],
+      ['llm', 'price', 'set', 'gpt-4o', '--input', '1'],
+      ['llm', 'price', 'set', 'gpt-4o', '--input', '1', '--output', '1', '--reasoning', '0x10'],
+      ['llm', 'price', 'list', '--source', 'everywhere'],
+    ];
+    for (const argv of usage) {
+      const result = await runCliWithEnv(env, argv);
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stderr.length).toBeGreaterThan(0);
+    }
+    for (const argv of [
+      ['llm', 'price', 'set', 'gpt-4o', '--input', '-1', '--output', '1'],
+      ['llm', 'price', 'set', 'gpt-4o', '--input', '1e400', '--output', '1'],
+      ['llm', 'price', 'set', 'has space', '--input', '1', '--output', '1'],
+    ]) {
+      const refused = await runCliWithEnv(env, argv);
+      expect(refused.code, argv.join(' ')).toBe(1);
+      expect(refused.stderr).toContain('(invalid_request)');
+    }
+    const negative = await runCliWithEnv(env, ['llm', 'price', 'set', 'gpt-4o', '--input', '-1', '--output', '1']);
+    expect(negative.stderr).toContain(
+      'The request is invalid: input: Expected number to be greater or equal to 0. (invalid_request)',
+    );
+    expect(gw.gateway.llm.prices.table).toBe(before);
   });
 
   it('exits 2 for bad usage and 1 for a refused call, naming the problem', async () => {

@@ -96,9 +96,9 @@ describe('[INV-5] configuration errors name the field', () => {
     expect(server.stderr()).toContain(`${path}:port`);
   });
 
-  it('makes npm start exit 64 when --config has no path', async () => {
+  it('makes npm start exit 2 (bad usage) when --config has no path', async () => {
     const server = spawnGatewayProcess(baseEnv, ['--config']);
-    expect((await server.exit).code).toBe(64);
+    expect((await server.exit).code).toBe(2);
     expect(server.stderr()).toContain('--config needs a file path');
   });
 });

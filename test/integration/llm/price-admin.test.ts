@@ -235,6 +235,39 @@ describe('model prices through the admin API', () => {
     expect(a.gateway.llm.prices.table).toBe(tableBefore);
   });
 
+  it('is governed by admin.prices.*, apart from admin.llm.*: a denied write is audited once and stores nothing', async () => {
+    const base = a.baseUrl;
+    const userWith = async (role: string, permissions: string[]) => {
+      expect((await call(base, 'PUT', `/admin/v1/roles/${role}`, token, { permissions })).status).toBe(201);
+      const user = await call(base, 'POST', '/admin/v1/users', token, { email: `${uniqueName(role)}@example.com` });
+      const issued = await call(base, 'POST', `/admin/v1/users/${user.json.id}/tokens`, token, { name: role });
+      const binding = { principal: `user:${user.json.id}`, role, scope: 'platform', effect: 'allow' };
+      expect((await call(base, 'POST', '/admin/v1/bindings', token, binding)).status).toBe(201);
+      return issued.json.token as string;
+    };
+    const pricing = await userWith('pricing', ['admin.prices.*']);
+    const routing = await userWith('routing', ['admin.llm.*']);
+    await a.gateway.adminSnapshot.refresh();
+
+    const set = await call(base, 'PUT', '/admin/v1/llm/prices/house', pricing, { input: 5, output: 6 });
+    expect(set.status).toBe(200);
+    expect((await call(base, 'GET', '/admin/v1/llm/upstreams', pricing)).status).toBe(403);
+    expect((await call(base, 'DELETE', '/admin/v1/llm/prices/house', pricing)).status).toBe(204);
+
+    expect((await call(base, 'GET', '/admin/v1/llm/upstreams', routing)).status).toBe(200);
+    const before = await llmRepository.latestLlmRevision(a.gateway.store.read);
+    const denied = await call(base, 'PUT', '/admin/v1/llm/prices/house', routing, { input: 0, output: 0 });
+    expect(denied.status).toBe(403);
+    expect(denied.json.error).toMatchObject({ code: 'permission_denied', type: 'permission_error' });
+    await a.gateway.audit.flush();
+    const events = (await readAuditEvents(a.gateway.store)).filter((event) => event.request_id === denied.requestId);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ surface: 'admin.llm.prices.set', status: 403 });
+    expect(await llmRepository.latestLlmRevision(a.gateway.store.read)).toBe(before);
+    expect(a.gateway.llm.prices.table.house).toEqual({ input: 1, output: 2, cache_read: 0.5 });
+    expect((await call(base, 'GET', '/admin/v1/llm/prices', routing)).status).toBe(403);
+  });
+
   it('refuses virtual keys and callers without a token', async () => {
     const tenant = await a.gateway.identity.createTenant(uniqueName('tenant'));
     const team = await a.gateway.identity.createTeam(tenant.id, uniqueName('team'));

@@ -1,12 +1,9 @@
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { McpServer, type RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { eventually, type TestIdentity } from '../../helpers/gateway.ts';
-import { startMcpGateway } from './support.ts';
+import { serveMcpOverHttp, startMcpGateway } from './support.ts';
 
 /** A real MCP server (SDK, streamable HTTP) whose tool definition the test can change after approval. */
 async function startMutableServer() {
@@ -16,21 +13,7 @@ async function startMutableServer() {
     { description: 'Weather forecast for a city.', inputSchema: { city: z.string() } },
     async ({ city }) => ({ content: [{ type: 'text', text: `sunny in ${city}` }] }),
   );
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => 'only-session' });
-  await mcp.connect(transport);
-  const server: HttpServer = createServer((req, res) => {
-    transport.handleRequest(req, res).catch(() => res.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`,
-    forecast,
-    async stop() {
-      await mcp.close();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  return { ...(await serveMcpOverHttp(mcp)), forecast };
 }
 
 describe('tool-definition pinning, quarantine and the MCP admin API', () => {

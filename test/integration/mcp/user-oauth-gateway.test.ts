@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,19 +7,9 @@ import {
   startFakeAuthorizationServer,
 } from '../../helpers/fake-authorization-server.ts';
 import { runCliWithEnv, type TestIdentity } from '../../helpers/gateway.ts';
-import { freePort } from '../../helpers/services.ts';
-import { connectClient, startMcpGateway } from './support.ts';
+import { connectClient, mcpRefusal, type startMcpGateway, startUserOAuthGateway } from './support.ts';
 
 const CLIENT = { id: 'gatehouse', secret: `canary-secret-${randomBytes(8).toString('hex')}` };
-
-async function refusal(promise: Promise<unknown>): Promise<McpError> {
-  const error = await promise.then(
-    () => null,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(McpError);
-  return error as McpError;
-}
 
 describe('per-user OAuth through the gateway: real SDK client, loopback authorization server, audience-checking upstream', () => {
   let ctx: Awaited<ReturnType<typeof startMcpGateway>>;
@@ -40,7 +29,7 @@ describe('per-user OAuth through the gateway: real SDK client, loopback authoriz
     }
   };
   const authorizeLink = async (identity: TestIdentity) => {
-    const error = await refusal(call(identity));
+    const error = await mcpRefusal(call(identity));
     expect(error.code).toBe(-32015);
     const data = error.data as { code: string; url: string };
     expect(data.code).toBe('mcp_authorization_required');
@@ -51,28 +40,12 @@ describe('per-user OAuth through the gateway: real SDK client, loopback authoriz
   beforeAll(async () => {
     as = await startFakeAuthorizationServer(CLIENT);
     upstream = await startAudienceCheckingUpstream(as);
-    const port = await freePort();
-    ctx = await startMcpGateway(
-      {
-        oauth_redirect_url: `http://127.0.0.1:${port}/mcp/oauth/callback`,
-        servers: [
-          {
-            id: 'tickets',
-            transport: 'streamable_http',
-            url: upstream.url,
-            user_oauth: {
-              issuer: as.issuer,
-              client_id: CLIENT.id,
-              // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's literal env reference syntax
-              client_secret: '${TICKETS_CLIENT_SECRET}',
-              scopes: ['tickets:read'],
-            },
-          },
-        ],
-      },
-      { TICKETS_CLIENT_SECRET: CLIENT.secret },
-      port,
-    );
+    ctx = await startUserOAuthGateway({
+      upstreamUrl: upstream.url,
+      issuer: as.issuer,
+      client: CLIENT,
+      userOAuth: { scopes: ['tickets:read'] },
+    });
     base = ctx.gateway.baseUrl;
     alice = await ctx.gateway.createIdentity();
     bob = await ctx.gateway.createIdentity();

@@ -15,6 +15,7 @@ import {
   UpstreamError,
 } from '../../../src/providers/index.ts';
 import { createFakeLlmUpstream, type FakeLlmUpstream, type RecordedRequest } from '../../helpers/fake-llm-upstream.ts';
+import { RecordingTrace } from '../../helpers/recording-trace.ts';
 import { MemorySink, noSleep, readJson, readStream, testCall } from './support.ts';
 
 /** How one kind of upstream looks on the wire, for the contract's assertions. */
@@ -174,6 +175,42 @@ export function describeProviderContract(name: string, provider: ProviderCase): 
       expect(read.terminated).toBe(false);
       expect(read.error).not.toBeNull();
       expect(audit).toMatchObject({ truncated: true, outcome: 'truncated', error_code: 'upstream_timeout' });
+    });
+
+    it('trace: each attempt is a GenAI client span whose own traceparent the upstream receives', async () => {
+      const trace = new RecordingTrace();
+      fake.fail({ type: 'status', status: 401 }, { when: (request) => provider.keyOf(request) === keys[0] });
+      const json = await router.executeWithFailover(call('tr1', false, { trace }));
+      expect(json.audit.attempts).toHaveLength(2);
+      const [failed, answered] = trace.spans;
+      expect(trace.spans).toHaveLength(2);
+      expect(fake.requests.map((request) => request.headers.traceparent)).toEqual([
+        failed?.traceparent,
+        answered?.traceparent,
+      ]);
+      expect(failed).toMatchObject({ ended: true, errorType: 'upstream_auth_failed', name: `chat ${TARGET}` });
+      expect(answered).toMatchObject({ ended: true, errorType: null });
+      expect(answered?.attributes).toMatchObject({
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': expect.any(String),
+        'gen_ai.request.model': TARGET,
+        'gatehouse.model': 'chat',
+        'gatehouse.upstream': 'up',
+        'gatehouse.attempt': 2,
+        'gen_ai.usage.output_tokens': fake.replyText.split(' ').length,
+      });
+      expect(answered?.attributes['gen_ai.response.finish_reasons']).toEqual([expect.any(String)]);
+      expect(answered?.attributes['gen_ai.input.messages']).toBeUndefined();
+      expect(JSON.stringify(trace.spans)).not.toContain(keys[0]);
+
+      fake.reset();
+      const streamed = new RecordingTrace();
+      await readStream(await router.executeWithFailover(call('tr2', true, { trace: streamed, recordContent: true })));
+      const [span] = streamed.spans;
+      expect(fake.requests[0]?.headers.traceparent).toBe(span?.traceparent);
+      expect(span).toMatchObject({ ended: true, errorType: null, events: ['gen_ai.first_token'] });
+      expect(span?.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
+      expect(span?.attributes['gen_ai.input.messages']).toEqual(expect.any(String));
     });
 
     it('abort: a client that goes away aborts the upstream at once and keeps the usage so far', async () => {

@@ -1,16 +1,20 @@
 /**
  * Issue 18 "Traces", end to end: the gateway exports over OTLP/HTTP to a real receiver on loopback. Checks the
- * server span continuing the client's `traceparent`, the pipeline stages as its children, the GenAI span of a
- * chat call (with failover) and of a streamed call, the trace id in the response header, the audit event and the
- * audit search, and that no credential appears anywhere in what was exported.
+ * server span continuing the client's `traceparent`, the pipeline stages as its children, a GenAI client span per
+ * upstream attempt (failover: one each) and for a streamed call, the client spans of an MCP tool call and a vault
+ * call, the `traceparent` each upstream received (the same trace, naming its client span), the trace id in the
+ * response header, the audit event and the audit search, and that no credential appears anywhere in the export.
+ * With tracing off, upstreams receive the client's own trace context unchanged.
  */
 import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeLlmUpstream, type FakeLlmUpstream } from '../../helpers/fake-llm-upstream.ts';
-import { eventually } from '../../helpers/gateway.ts';
+import { eventually, uniqueName } from '../../helpers/gateway.ts';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../helpers/otlp-receiver.ts';
+import { type RecordingMcpServer, startRecordingMcpServer } from '../../helpers/recording-mcp-server.ts';
 import { type LlmTestGateway, startLlmGateway } from '../llm/support.ts';
+import { type FakeApi, startFakeApi } from '../vault/fakes.ts';
 
 const CANARY = `sk-canary-${randomBytes(12).toString('hex')}`;
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's literal env reference syntax
@@ -18,10 +22,23 @@ const ENV_REF = '${GATEHOUSE_TEST_TRACE_CANARY}';
 const SERVER = 2;
 const CLIENT = 3;
 
+function traceparent(): { header: string; traceId: string; parentId: string } {
+  const traceId = randomBytes(16).toString('hex');
+  const parentId = randomBytes(8).toString('hex');
+  return { header: `00-${traceId}-${parentId}-01`, traceId, parentId };
+}
+
+/** The `traceparent` a client span's upstream must have received: its trace, its own span id, sampled. */
+function headerOf(span: ReceivedSpan): string {
+  return `00-${span.traceId}-${span.spanId}-01`;
+}
+
 describe('OpenTelemetry traces over OTLP/HTTP', () => {
   let receiver: OtlpReceiver;
   let primary: FakeLlmUpstream;
   let secondary: FakeLlmUpstream;
+  let tools: RecordingMcpServer;
+  let api: FakeApi;
   let gw: LlmTestGateway;
   let key: string;
 
@@ -29,6 +46,8 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     receiver = await startOtlpReceiver();
     primary = await createFakeLlmUpstream();
     secondary = await createFakeLlmUpstream();
+    tools = await startRecordingMcpServer();
+    api = await startFakeApi();
     process.env.GATEHOUSE_TEST_TRACE_CANARY = CANARY;
     gw = await startLlmGateway({
       env: {
@@ -55,23 +74,30 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
           },
           { name: 'traced-backup', targets: [{ upstream: 'secondary', model: 'gpt-4o-mini' }] },
         ],
+        mcp: { servers: [{ id: 'tools', transport: 'streamable_http', url: tools.url }] },
+        vault: { services: [{ id: 'api', base_url: api.url, auth: { type: 'bearer' } }] },
       },
     });
-    key = await gw.createKey();
+    const { identity, vault, mcp, snapshot } = gw.gateway;
+    const tenant = await identity.createTenant(uniqueName('tenant'));
+    const team = await identity.createTeam(tenant.id, uniqueName('team'));
+    const issued = await identity.createKey({ tenant: tenant.id, team: team.id, name: uniqueName('key') });
+    key = issued.key;
+    // The vault credential is the canary too: neither the vault span nor anything else may carry it.
+    await vault.admin.setCredential('api', {}, CANARY);
+    await vault.admin.grant(issued.record.id, ['api']);
+    await mcp.policies.put(team.id, { rules: [{ server: 'tools', tools: ['echo'] }] }, null);
+    await snapshot.refresh();
   });
   afterAll(async () => {
     delete process.env.GATEHOUSE_TEST_TRACE_CANARY;
     await gw?.dispose();
     await primary?.close();
     await secondary?.close();
+    await tools?.stop();
+    await api?.close();
     await receiver?.close();
   });
-
-  function traceparent(): { header: string; traceId: string; parentId: string } {
-    const traceId = randomBytes(16).toString('hex');
-    const parentId = randomBytes(8).toString('hex');
-    return { header: `00-${traceId}-${parentId}-01`, traceId, parentId };
-  }
 
   async function chat(body: Record<string, unknown>, headers: Record<string, string> = {}) {
     const response = await request(`${gw.baseUrl}/v1/chat/completions`, {
@@ -85,6 +111,11 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
       traceId: response.headers['x-gatehouse-trace-id'] as string | undefined,
       requestId: response.headers['x-gatehouse-request-id'] as string,
     };
+  }
+
+  /** Every traceparent the LLM upstreams received (the failover test may leave the primary's circuit open). */
+  function llmTraceparents(): string[] {
+    return [...primary.requests, ...secondary.requests].map((request) => String(request.headers.traceparent));
   }
 
   async function spansOf(traceId: string, count: number): Promise<ReceivedSpan[]> {
@@ -131,16 +162,28 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
       expect(stage.startNs >= server.startNs && stage.endNs <= server.endNs, stage.name).toBe(true);
     }
     const genai = spans.find((span) => span.kind === CLIENT) as ReceivedSpan;
-    expect(genai.name).toBe('chat traced');
+    expect(genai.name).toBe('chat gpt-4o-mini');
     expect(genai.parentSpanId).toBe(server.spanId);
+    expect(genai.startNs >= server.startNs && genai.endNs <= server.endNs).toBe(true);
     expect(genai.attributes).toMatchObject({
       'gen_ai.operation.name': 'chat',
-      'gen_ai.request.model': 'traced',
-      'gen_ai.response.model': 'gpt-4o-mini',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o-mini',
+      'gen_ai.response.model': expect.any(String),
+      'gatehouse.model': 'traced',
       'gatehouse.upstream': 'primary',
+      'gatehouse.attempt': 1,
     });
     expect(genai.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
     expect(genai.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
+    expect(String(genai.attributes['gen_ai.response.finish_reasons'])).toContain('stop');
+    expect(genai.events).toContain('gen_ai.first_token');
+    // No opt-in to prompt logging: no prompt text on the span.
+    expect(genai.attributes['gen_ai.input.messages']).toBeUndefined();
+    // The upstream was called under the gateway's client span, in the caller's trace, with its tracestate.
+    const received = primary.requests.at(-1)?.headers;
+    expect(received?.traceparent).toBe(headerOf(genai));
+    expect(received?.tracestate).toBe('vendor=abc');
 
     const event = await gw.auditEventFor(call.requestId);
     expect(event?.trace_id).toBe(parent.traceId);
@@ -155,16 +198,36 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     expect(found.data.map((e) => e.request_id)).toEqual([call.requestId]);
   });
 
-  it('records failover on the GenAI span: the answering upstream and the attempt count', async () => {
+  it("gives each failover attempt its own client span, and each upstream request that span's traceparent", async () => {
     primary.fail({ type: 'status', status: 503 }, { times: 10 });
+    const primarySeen = primary.requests.length;
+    const secondarySeen = secondary.requests.length;
     const parent = traceparent();
     const call = await chat({}, { traceparent: parent.header });
+    const sent = [
+      ...primary.requests.slice(primarySeen).map((request) => request.headers.traceparent),
+      ...secondary.requests.slice(secondarySeen).map((request) => request.headers.traceparent),
+    ];
     primary.reset();
     expect(call.status).toBe(200);
-    const spans = await spansOf(parent.traceId, 6);
-    const genai = spans.find((span) => span.kind === CLIENT) as ReceivedSpan;
-    expect(genai.attributes['gatehouse.upstream']).toBe('secondary');
-    expect(genai.attributes['gatehouse.upstream_attempts']).toBeGreaterThanOrEqual(2);
+    const event = await gw.auditEventFor(call.requestId);
+    const attempts = event?.upstream?.attempts ?? 0;
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    const spans = await spansOf(parent.traceId, 6 + attempts);
+    const server = spans.find((span) => span.kind === SERVER) as ReceivedSpan;
+    const clients = spans.filter((span) => span.kind === CLIENT).sort((a, b) => Number(a.startNs - b.startNs));
+    expect(clients).toHaveLength(attempts);
+    for (const client of clients) expect(client.parentSpanId).toBe(server.spanId);
+    expect(new Set(clients.map((client) => client.spanId)).size).toBe(attempts);
+    const answered = clients.at(-1) as ReceivedSpan;
+    expect(answered.attributes).toMatchObject({ 'gatehouse.upstream': 'secondary', 'gatehouse.attempt': attempts });
+    expect(answered.attributes['error.type']).toBeUndefined();
+    for (const failed of clients.slice(0, -1)) {
+      expect(failed.attributes).toMatchObject({ 'gatehouse.upstream': 'primary', 'http.response.status_code': 503 });
+      expect(failed.attributes['error.type']).toEqual(expect.stringMatching(/^upstream_/));
+      expect(failed.statusCode).toBe(2);
+    }
+    expect(sent).toEqual(clients.map(headerOf));
   });
 
   it('traces a streamed call with its first token', async () => {
@@ -175,12 +238,63 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     const genai = spans.find((span) => span.kind === CLIENT) as ReceivedSpan;
     expect(genai.attributes['gatehouse.stream']).toBe(true);
     expect(genai.events).toContain('gen_ai.first_token');
-    expect(genai.attributes['gatehouse.time_to_first_token_ms']).toBeGreaterThanOrEqual(0);
+    expect(genai.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
+    expect(llmTraceparents()).toContain(headerOf(genai));
+  });
+
+  it('traces an MCP tool call: a client span with the tool and server, its traceparent at the MCP server', async () => {
+    const parent = traceparent();
+    const seen = tools.headers.length;
+    const response = await request(`${gw.baseUrl}/mcp/v1/servers/tools/tools/echo:call`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', traceparent: parent.header },
+      body: JSON.stringify({ arguments: { text: 'hello' } }),
+    });
+    expect(response.statusCode).toBe(200);
+    await response.body.text();
+    const spans = await spansOf(parent.traceId, 7);
+    const server = spans.find((span) => span.kind === SERVER) as ReceivedSpan;
+    const tool = spans.find((span) => span.kind === CLIENT) as ReceivedSpan;
+    expect(tool.name).toBe('execute_tool echo');
+    expect(tool.parentSpanId).toBe(server.spanId);
+    expect(tool.attributes).toMatchObject({
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'echo',
+      'mcp.method.name': 'tools/call',
+      'gatehouse.mcp.server': 'tools',
+    });
+    const carried = tools.headers.slice(seen).map((headers) => headers.traceparent);
+    expect(carried).toContain(headerOf(tool));
+  });
+
+  it("traces a vault call: a client span with the service, whose traceparent replaces the caller's", async () => {
+    const parent = traceparent();
+    const seen = api.seen.length;
+    const response = await request(`${gw.baseUrl}/vault/api/things`, {
+      headers: { authorization: `Bearer ${key}`, traceparent: parent.header },
+    });
+    expect(response.statusCode).toBe(200);
+    await response.body.text();
+    const spans = await spansOf(parent.traceId, 7);
+    const server = spans.find((span) => span.kind === SERVER) as ReceivedSpan;
+    const vault = spans.find((span) => span.kind === CLIENT) as ReceivedSpan;
+    expect(vault.name).toBe('GET vault api');
+    expect(vault.parentSpanId).toBe(server.spanId);
+    expect(vault.attributes).toMatchObject({
+      'gatehouse.vault.service': 'api',
+      'http.request.method': 'GET',
+      'http.response.status_code': 200,
+    });
+    expect(api.seen.slice(seen).map((entry) => entry.headers.traceparent)).toEqual([headerOf(vault)]);
   });
 
   it('samples by ratio at the root: with ratio 0 and no caller, nothing is exported but the trace id is still given', async () => {
     const call = await chat({});
     expect(call.traceId).toMatch(/^[0-9a-f]{32}$/);
+    // Not sampled, still propagated: the upstream learns the trace id, flagged unsampled.
+    expect(llmTraceparents().filter((header) => header.startsWith(`00-${call.traceId}-`))).toEqual([
+      expect.stringMatching(/-00$/),
+    ]);
     const event = await gw.auditEventFor(call.requestId);
     expect(event?.trace_id).toBe(call.traceId);
     // The other tests' traces arrive within the same export interval; this one must never.
@@ -194,6 +308,8 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
       intervalMs: 100,
     });
     for (const name of [
+      'gatehouse_upstream_attempts_total',
+      'gatehouse_mcp_tool_call_duration_seconds',
       'gen_ai.client.operation.duration',
       'gatehouse_requests_total',
       'gatehouse_request_duration_seconds',
@@ -208,5 +324,47 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     expect(everything).not.toContain(key);
     expect(everything).not.toContain(CANARY);
     expect(everything).not.toContain(key.slice(3, 20));
+  });
+});
+
+describe('trace context with tracing off', () => {
+  let upstream: FakeLlmUpstream;
+  let gw: LlmTestGateway;
+  let key: string;
+
+  beforeAll(async () => {
+    upstream = await createFakeLlmUpstream();
+    gw = await startLlmGateway({
+      file: {
+        upstreams: [{ id: 'plain', provider: 'openai', base_url: `${upstream.origin}/v1`, api_keys: ['sk-plain'] }],
+        models: [{ name: 'plain', targets: [{ upstream: 'plain', model: 'gpt-4o-mini' }] }],
+      },
+    });
+    key = await gw.createKey();
+  });
+  afterAll(async () => {
+    await gw?.dispose();
+    await upstream?.close();
+  });
+
+  async function chat(headers: Record<string, string>) {
+    const response = await request(`${gw.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ model: 'plain', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await response.body.text();
+    return response;
+  }
+
+  it("passes the caller's traceparent and tracestate to the upstream unchanged, and adds none without them", async () => {
+    const parent = traceparent();
+    const traced = await chat({ traceparent: parent.header, tracestate: 'vendor=abc' });
+    expect(traced.statusCode).toBe(200);
+    expect(traced.headers['x-gatehouse-trace-id']).toBeUndefined();
+    expect(upstream.requests.at(-1)?.headers).toMatchObject({ traceparent: parent.header, tracestate: 'vendor=abc' });
+    const plain = await chat({});
+    expect(plain.statusCode).toBe(200);
+    expect(upstream.requests.at(-1)?.headers.traceparent).toBeUndefined();
   });
 });

@@ -223,11 +223,11 @@ describe('gatehouse serve --workers 2', () => {
   it('refuses a bad --workers naming the flag, and a production start without a master key with 78', async () => {
     for (const value of ['0', '-2', 'many']) {
       const server = spawnGatewayProcess(environment.env, ['--workers', value]);
-      expect(await server.exit).toEqual({ code: 64, signal: null });
+      expect(await server.exit).toEqual({ code: 2, signal: null });
       expect(server.stderr()).toContain(`--workers must be a whole number from 1 to 64, or auto; got '${value}'`);
     }
     const cli = await runCliWithEnv(environment.env, ['serve', '--workers', '0']);
-    expect(cli.code).toBe(64);
+    expect(cli.code).toBe(2);
     expect(cli.stderr).toContain('--workers');
 
     const { GATEHOUSE_MASTER_KEY: _key, ...withoutKey } = environment.env;

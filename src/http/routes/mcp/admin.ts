@@ -257,7 +257,7 @@ function policyRoutes(app: FastifyInstance, service: McpService, admin: McpAdmin
   );
 }
 
-function virtualRoutes(app: FastifyInstance, admin: McpAdmin): void {
+function virtualRoutes(app: FastifyInstance, service: McpService, admin: McpAdmin): void {
   app.get(
     '/admin/v1/mcp/virtual-servers',
     { config: { surface: 'admin.mcp.virtual.list' }, schema: { response: { 200: McpVirtualServerList } } },
@@ -282,6 +282,9 @@ function virtualRoutes(app: FastifyInstance, admin: McpAdmin): void {
       const { name } = request.params as { name: string };
       request.gh.setMeta('virtual_server', name);
       const definition = await mapped(() => admin.putVirtualServer(name, request.body, actorOf(request)));
+      // The admin writes the store directly; syncing now makes this instance serve the new definition on the next
+      // request instead of after its next revision poll (a client told 200 must not get 404 from the same instance).
+      await service.syncServers();
       return { object: 'mcp_virtual_server', endpoint: `/mcp/virtual/${name}`, source: 'admin', ...definition };
     },
   );
@@ -296,6 +299,7 @@ function virtualRoutes(app: FastifyInstance, admin: McpAdmin): void {
       const { name } = request.params as { name: string };
       request.gh.setMeta('virtual_server', name);
       await mapped(() => admin.removeVirtualServer(name));
+      await service.syncServers();
       return reply.code(204).send();
     },
   );
@@ -307,5 +311,5 @@ export async function mcpAdminRoutes(app: FastifyInstance, options: McpAdminOpti
   serverRoutes(app, service, admin);
   pinRoutes(app, service, admin);
   policyRoutes(app, service, admin);
-  virtualRoutes(app, admin);
+  virtualRoutes(app, service, admin);
 }

@@ -69,6 +69,7 @@ export async function mcpRestRoutes(app: FastifyInstance, options: { service: Mc
       const body = (request.body ?? {}) as ToolCallBody;
       const header = request.headers['x-gatehouse-capability'];
       const trace = new CallTrace();
+      trace.outbound = request.gh.outbound;
       request.gh.setMeta('mcp_method', 'tools/call');
       try {
         const result = await mapFailures(() =>

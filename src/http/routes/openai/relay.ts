@@ -104,6 +104,9 @@ export async function relayLlmCall(
     // Aborts the upstream as soon as the client's connection closes before the response finished.
     call.signal = signalOnDisconnect(reply.raw);
     call.tenant = context.principal?.tenantId ?? null;
+    call.trace = context.outbound;
+    // Prompt text reaches a span only where it may reach the prompt log: the same opt-in decides both.
+    call.recordContent = capture !== null;
     const started = process.hrtime.bigint();
     let result: LlmResult;
     try {

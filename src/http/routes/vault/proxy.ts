@@ -172,6 +172,7 @@ export function createProxyHandler({ vault }: VaultRoutesOptions) {
         headers: request.headers,
         body,
         signal: controller.signal,
+        trace: context.outbound,
       });
     } catch (error) {
       if (claimId !== null) await idempotency.release(claimId).catch(() => {});
