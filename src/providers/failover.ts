@@ -142,6 +142,8 @@ function succeedStream(ctx: AttemptContext, start: UpstreamStreamStart): LlmResu
     );
     if (ctx.span !== null) {
       if (final.usage !== null) ctx.span.set(usageAttributes(final.usage));
+      const reason = start.live.transform.finishReason;
+      if (reason !== null) ctx.span.set({ 'gen_ai.response.finish_reasons': [reason] });
       ctx.span.end(final.error_code);
     }
     return final;
