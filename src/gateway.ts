@@ -17,6 +17,7 @@ import { PriceBook } from './domain/limits/index.ts';
 import type { KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
 import { createRbacAuthorizer } from './http/authorizer.ts';
+import { CorsPolicy } from './http/cors.ts';
 import { denialReasonOf } from './http/errors.ts';
 import type { Authenticator } from './http/pipeline/index.ts';
 import { createIdempotencyStore } from './http/routes/admin/index.ts';
@@ -331,6 +332,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     },
   };
 
+  const surfaces = options.surfaces ? [...SURFACES, ...options.surfaces] : SURFACES;
   const app = await buildApp({
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -346,6 +348,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       metrics,
       tracer: telemetryExport.tracer,
       durableTimeoutMs: config.audit.durableTimeoutMs,
+      cors: CorsPolicy.fromConfig(config.cors, surfaces),
       isShuttingDown: () => shuttingDown,
     },
     ops: {
@@ -413,7 +416,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     },
     validateResponses: options.validateResponses,
     families: options.families,
-    surfaces: options.surfaces ? [...SURFACES, ...options.surfaces] : SURFACES,
+    surfaces,
     publicUrl: config.publicUrl,
     vault,
     usage: { store },
