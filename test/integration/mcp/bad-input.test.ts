@@ -48,7 +48,21 @@ async function startGarbageUpstream() {
           serverInfo: { name: 'garbage', version: '1' },
         });
       if (message.method === 'tools/list')
-        return reply({ tools: [{ name: 'broken', inputSchema: { type: 'object' } }] });
+        return reply({
+          tools: [
+            { name: 'broken', inputSchema: { type: 'object' } },
+            { name: 'halfway', inputSchema: { type: 'object' } },
+          ],
+        });
+      const tool = (message as { params?: { name?: string } }).params?.name;
+      if (message.method === 'tools/call' && tool === 'halfway') {
+        calls += 1;
+        // A stream that starts well (a log message) and then turns to garbage, never answering the call.
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const log = { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'working' } };
+        res.write(`event: message\ndata: ${JSON.stringify(log)}\n\n`);
+        return void res.end('event: message\ndata: {"jsonrpc":"2.0","id":<html>oops\n\n');
+      }
       if (message.method === 'tools/call') {
         calls += 1;
         return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"jsonrpc":"2.0","id":<html>oops');
@@ -280,6 +294,15 @@ describe('MCP bad input: clear JSON-RPC errors, nothing forbidden relayed, one a
     expect(JSON.stringify(reply.body)).not.toContain('oops');
     expect(events).toHaveLength(1);
     expect(events[0]?.error_code).toEqual(reply.body.error?.data?.code);
+
+    const midStream = await audited(() =>
+      modern('tools/call', { name: 'garbage__halfway', arguments: {} }, {}, caller, '/mcp'),
+    );
+    expect(garbage.calls()).toBe(2);
+    // At once, not at the call timeout: the connection is dropped and the next call reconnects.
+    expect(midStream.reply.body.error).toMatchObject({ code: -32012, data: { code: 'mcp_upstream_unavailable' } });
+    expect(JSON.stringify(midStream.reply.body)).not.toContain('oops');
+    expect(midStream.events).toHaveLength(1);
   });
 
   it('refuses an oversized message, and oversized arguments before they reach the upstream', async () => {
