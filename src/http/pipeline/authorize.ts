@@ -24,6 +24,8 @@ export function authorizeRequest(deps: GatewayPipelineDeps, request: FastifyRequ
   const context = request.gh;
   const { principal, surface } = context;
   if (principal === null) return;
+  // Only the admin API names tenants and teams; the data plane's hot path never pays for the lookup.
+  if (surface.path.startsWith('/admin/')) deps.authorizer.resolveNames?.(principal, request);
   const decision = deps.authorizer.authorize(principal, surface, request);
   context.authz = decision;
   deps.metrics.countAuthz(surface.id, decision.permission ?? '', decision.decision);

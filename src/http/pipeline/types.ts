@@ -10,6 +10,8 @@ import type { Surface } from '../surfaces.ts';
  */
 export interface Authorizer {
   authorize(principal: Principal, surface: Surface, request: FastifyRequest): AuditAuthz;
+  /** Turns tenant and team names in an admin request into ids before `authorize` reads them; absent: ids only. */
+  resolveNames?(principal: Principal, request: FastifyRequest): void;
 }
 
 /** Resolves a bearer credential to a principal, or to the catalog code explaining why not. */
