@@ -159,11 +159,4 @@ describe('admin API: tenant and team names', () => {
     });
     expect(own.status).toBe(200);
   });
-
-  it('still refuses a name where only an id is taken (keys), saying which resources take names', async () => {
-    const reply = await world.call('GET', '/admin/v1/keys/some-key-name', { token: world.root });
-    expect(reply.status).toBe(400);
-    expect(reply.json.error).toMatchObject({ code: 'invalid_request', param: 'key_id' });
-    expect(reply.json.error?.message).toContain('only tenants and teams');
-  });
 });
