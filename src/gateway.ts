@@ -219,6 +219,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     tenantNamed: (name) => adminSnapshot.tenantNamed(name),
     teamNamed: (tenantId, name) => adminSnapshot.teamNamed(tenantId, name),
     teamsOfTenant: (tenantId) => adminSnapshot.teamsOfTenant(tenantId),
+    refreshOnMiss: () => adminSnapshot.refreshOnMiss(),
     teamOfKey: (keyId) => snapshot.getKey(keyId),
   });
   const sessions = new ConsoleSessions({ store, admin: adminSnapshot, pepper });

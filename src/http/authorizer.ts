@@ -182,8 +182,8 @@ export function createRbacAuthorizer(engine: () => PolicyEngine, lookups: ScopeL
   let cachedPolicy: PolicyEngine | null = null;
   let cached = new WeakMap<Principal, WeakMap<Surface, AuditAuthz>>();
   return {
-    resolveNames(principal: Principal, request: FastifyRequest): void {
-      resolveNames(request, principal, lookups, visible);
+    resolveNames(principal: Principal, request: FastifyRequest): Promise<void> {
+      return resolveNames(request, principal, lookups, visible);
     },
     authorize(principal: Principal, surface: Surface, request: FastifyRequest): AuditAuthz {
       const policy = engine();

@@ -21,6 +21,15 @@ export const TeamRef = (description = 'A team id, or a team name within the tena
 export interface NameLookups {
   tenantNamed(name: string): string | undefined;
   teamNamed(tenantId: string, name: string): string | undefined;
+  /** Reloads the snapshot (shared and rate-limited), so a tenant or team created a moment ago elsewhere is found. */
+  refreshOnMiss(): Promise<void>;
+}
+
+async function find(lookups: NameLookups, lookup: () => string | undefined): Promise<string | undefined> {
+  const found = lookup();
+  if (found !== undefined) return found;
+  await lookups.refreshOnMiss();
+  return lookup();
 }
 
 /** The tenants whose names a caller may resolve: it must not learn whether any other tenant or team exists. */
@@ -49,12 +58,12 @@ function isName(value: unknown): value is string {
  * its id. An unknown name, or one outside the caller's visible tenants, is one 404 naming it (the two look alike); a
  * team name with no tenant to look it up in is a 400 saying to add `tenant`.
  */
-export function resolveNames(
+export async function resolveNames(
   request: FastifyRequest,
   principal: Principal,
   lookups: NameLookups,
   visible: TenantVisibility,
-): void {
+): Promise<void> {
   const parts: Record<'params' | 'query', Refs> = {
     params: (request.params ?? {}) as Refs,
     query: (request.query ?? {}) as Refs,
@@ -62,7 +71,7 @@ export function resolveNames(
   for (const [part, key] of TENANT_KEYS) {
     const value = parts[part][key];
     if (!isName(value)) continue;
-    const id = lookups.tenantNamed(value);
+    const id = await find(lookups, () => lookups.tenantNamed(value));
     if (id === undefined || !visible(principal, id)) {
       throw httpError('resource_not_found', { detail: `No tenant named "${value}"` }, key);
     }
@@ -81,7 +90,10 @@ export function resolveNames(
         key,
       );
     }
-    const id = UUID.test(given) && visible(principal, given) ? lookups.teamNamed(given, value) : undefined;
+    const id =
+      UUID.test(given) && visible(principal, given)
+        ? await find(lookups, () => lookups.teamNamed(given, value))
+        : undefined;
     if (id === undefined) throw httpError('resource_not_found', { detail: `No team named "${value}"` }, key);
     parts[part][key] = id;
   }

@@ -57,6 +57,7 @@ function setUp() {
     tenantNamed: () => undefined,
     teamNamed: () => undefined,
     teamsOfTenant: () => [],
+    refreshOnMiss: async () => {},
   });
   return {
     authorizer,
