@@ -17,6 +17,7 @@ import { PriceBook } from './domain/limits/index.ts';
 import type { KekProvider } from './domain/secrets/index.ts';
 import { buildApp } from './http/app.ts';
 import { createRbacAuthorizer } from './http/authorizer.ts';
+import { CorsPolicy } from './http/cors.ts';
 import { denialReasonOf } from './http/errors.ts';
 import type { Authenticator } from './http/pipeline/index.ts';
 import { createIdempotencyStore } from './http/routes/admin/index.ts';
@@ -39,7 +40,13 @@ import type { SecretService } from './secrets/index.ts';
 import { openServices } from './services.ts';
 import type { SharedState } from './state/index.ts';
 import { adminRepository, type ReplicaRouter, registerReplicaMetrics, type Store } from './store/index.ts';
-import { createMetrics, createRequestObserver, type GatewayMetrics, startTelemetryExport } from './telemetry/index.ts';
+import {
+  budgetSeries,
+  createMetrics,
+  createRequestObserver,
+  type GatewayMetrics,
+  startTelemetryExport,
+} from './telemetry/index.ts';
 import { createVault, type Vault } from './vault/index.ts';
 
 export { openServices } from './services.ts';
@@ -231,6 +238,14 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
   const prices = new PriceBook(config.file.prices ?? {}, config.file.price_defaults !== false);
   const limits = createAdmissionService({ config, store, logger, state: options.state, prices });
   await limits.start();
+  const budgetLabels = {
+    tenantLabels: config.telemetry.metrics.tenantLabels,
+    teamLabels: config.telemetry.metrics.teamLabels,
+    tenantOfTeam: (teamId: string) => adminSnapshot.tenantOfTeam(teamId) ?? null,
+  };
+  metrics.addCollector('gatehouse_budget_utilization_ratio', (set) => {
+    for (const series of budgetSeries(limits.budgetUtilization.current, budgetLabels)) set(series.labels, series.value);
+  });
   const vault = createVault({
     store,
     secrets,
@@ -321,6 +336,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     },
   };
 
+  const surfaces = options.surfaces ? [...SURFACES, ...options.surfaces] : SURFACES;
   const app = await buildApp({
     logger,
     bodyLimitBytes: config.bodyLimitBytes,
@@ -336,6 +352,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       metrics,
       tracer: telemetryExport.tracer,
       durableTimeoutMs: config.audit.durableTimeoutMs,
+      cors: CorsPolicy.fromConfig(config.cors, surfaces),
       isShuttingDown: () => shuttingDown,
     },
     ops: {
@@ -403,7 +420,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     },
     validateResponses: options.validateResponses,
     families: options.families,
-    surfaces: options.surfaces ? [...SURFACES, ...options.surfaces] : SURFACES,
+    surfaces,
     publicUrl: config.publicUrl,
     vault,
     usage: { store },

@@ -9,8 +9,10 @@ import type { GatehouseConfig } from '../config/index.ts';
 import { PriceBook } from '../domain/limits/index.ts';
 import { createMemorySharedState, createRedisSharedState, type SharedState } from '../state/index.ts';
 import type { Store } from '../store/index.ts';
+import { BudgetUtilizationTracker } from './budget-utilization.ts';
 import { createGatewayAdmission } from './gateway-admission.ts';
 import { loadScopeSpend } from './ledger-spend.ts';
+import { ScopeLimitCompiler } from './scope-limits.ts';
 import { ScopeSettingsSnapshot } from './scope-settings-snapshot.ts';
 import type { Admission } from './types.ts';
 
@@ -18,6 +20,8 @@ export interface AdmissionService {
   readonly state: SharedState;
   readonly settings: ScopeSettingsSnapshot;
   readonly admission: Admission;
+  /** Spend over budget per tenant and team, read from the ledger on a timer (the utilisation gauge). */
+  readonly budgetUtilization: BudgetUtilizationTracker;
   /** Loads the settings snapshot. */
   start(): Promise<void>;
   /** For `/readyz`: null when the state backend answers, else why not. */
@@ -37,6 +41,8 @@ export interface AdmissionServiceOptions {
    * `prices` and `price_defaults` when absent.
    */
   prices?: PriceBook;
+  /** How often budget utilisation is read from the ledger (default 15 s, a typical scrape interval). */
+  budgetUtilizationMs?: number;
 }
 
 export function createSharedState(config: Pick<GatehouseConfig, 'redisUrl'>, logger: Logger): SharedState {
@@ -63,12 +69,25 @@ export function createAdmissionService(options: AdmissionServiceOptions): Admiss
     ledgerSpend: (scope, window) => loadScopeSpend(store, scope, window),
     logger,
   });
+  const budgetUtilization = new BudgetUtilizationTracker({
+    settings,
+    compiler: new ScopeLimitCompiler(config.file.limits ?? {}),
+    ledgerSpend: (scope, window) => loadScopeSpend(store, scope, window),
+    intervalMs: options.budgetUtilizationMs ?? 15_000,
+    onError: (error) => logger.error({ err: error }, 'reading budget utilisation from the ledger failed'),
+  });
   return {
     state,
     settings,
     admission,
+    budgetUtilization,
     async start() {
       await settings.start();
+      budgetUtilization.start();
+      // The first reading now rather than one interval later; it runs in the background like the ones after it.
+      budgetUtilization
+        .refresh()
+        .catch((error: unknown) => logger.error({ err: error }, 'reading budget utilisation failed'));
     },
     async checkReady() {
       try {
@@ -79,6 +98,7 @@ export function createAdmissionService(options: AdmissionServiceOptions): Admiss
       }
     },
     async close() {
+      budgetUtilization.stop();
       settings.stop();
       if (ownsState) await state.close();
     },

@@ -21,6 +21,7 @@ export {
   createSharedState,
 } from './admission-service.ts';
 export { AdmissionTicket } from './admission-ticket.ts';
+export { type BudgetUtilization, BudgetUtilizationTracker } from './budget-utilization.ts';
 export {
   type LimitsConfig,
   LimitsConfigSchema,

@@ -35,4 +35,13 @@ export class ScopeSettingsSnapshot extends RevisionSnapshot {
   team(id: string): Readonly<Record<string, unknown>> {
     return this.#teams.get(id) ?? NO_SETTINGS;
   }
+
+  /** Every tenant the snapshot holds settings for (budget utilisation walks them off the request path). */
+  tenantIds(): IterableIterator<string> {
+    return this.#tenants.keys();
+  }
+
+  teamIds(): IterableIterator<string> {
+    return this.#teams.keys();
+  }
 }

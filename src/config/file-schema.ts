@@ -6,6 +6,7 @@ import { ModelsSectionSchema, ReasoningModelsSectionSchema, UpstreamsSectionSche
 import { McpFileSectionSchema } from '../mcp/config.ts';
 import { TelemetrySectionSchema } from '../telemetry/config.ts';
 import { VaultConfigSchema } from '../vault/service-schema.ts';
+import { CorsSectionSchema } from './cors.ts';
 import { HttpSectionSchema } from './http.ts';
 import { OidcSectionSchema } from './oidc.ts';
 
@@ -33,6 +34,8 @@ export const FileConfigSchema = Type.Object(
     body_limit_bytes: Type.Optional(Type.Integer({ minimum: 1024 })),
     /** Request parsing limits and the failed-authentication throttle (src/config/http.ts). */
     http: Type.Optional(HttpSectionSchema),
+    /** Browser origins allowed per surface family (src/config/cors.ts); absent: no CORS headers at all. */
+    cors: Type.Optional(CorsSectionSchema),
     database: Type.Optional(
       Type.Object(
         {

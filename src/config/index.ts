@@ -1,3 +1,4 @@
+export { CORS_FAMILIES, type CorsConfig, type CorsFamily, type CorsFamilyConfig } from './cors.ts';
 export { ConfigError } from './errors.ts';
 export type { FileConfig } from './file-schema.ts';
 export type { HttpConfig } from './http.ts';

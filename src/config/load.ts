@@ -7,6 +7,7 @@ import { resolveAuditExport } from '../audit/export-config.ts';
 import type { AuditWebhookSink } from '../audit/stream-export.ts';
 import { type McpConfig, resolveMcpConfig } from '../mcp/config.ts';
 import { resolveTelemetryConfig, type TelemetryConfig } from '../telemetry/config.ts';
+import { type CorsConfig, resolveCorsConfig } from './cors.ts';
 import { ConfigError } from './errors.ts';
 import { type FileConfig, FileConfigSchema } from './file-schema.ts';
 import { type HttpConfig, resolveHttpConfig } from './http.ts';
@@ -28,6 +29,8 @@ export interface GatehouseConfig {
   bodyLimitBytes: number;
   /** Parsing limits and the failed-authentication throttle (`http:`). */
   http: HttpConfig;
+  /** Browser origins allowed per surface family (`cors:`); empty: no CORS headers are ever written. */
+  cors: CorsConfig;
   databaseWriteUrl: string | null;
   databaseReadUrl: string | null;
   /** The replica lag beyond which lag-tolerant reads fall back to the primary (`DATABASE_READ_MAX_LAG_MS`). */
@@ -172,6 +175,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
         ? parseInteger(env.GATEHOUSE_BODY_LIMIT, 'GATEHOUSE_BODY_LIMIT', 1024, 2 ** 31)
         : (file.body_limit_bytes ?? DEFAULT_BODY_LIMIT),
     http: resolveHttpConfig(file.http),
+    cors: resolveCorsConfig(file.cors),
     databaseWriteUrl,
     databaseReadUrl,
     databaseReadMaxLagMs:
@@ -195,7 +199,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatehouseConfig {
     snapshotRefreshMs: 250,
     publicUrl,
     oidc: resolveOidcConfig(file.oidc, publicUrl, env.GATEHOUSE_OIDC_CLIENT_SECRET),
-    mcp: resolveMcpConfig(file.mcp, env),
+    mcp: resolveMcpConfig(file.mcp, env, { oidc: file.oidc !== undefined }),
     telemetry: resolveTelemetryConfig(file.telemetry, env),
     file,
   };

@@ -145,6 +145,11 @@ export const ERROR_CATALOG = {
     type: 'permission_error',
     message: 'Refused as a possible cross-site request: {detail}.',
   },
+  cors_not_allowed: {
+    status: 403,
+    type: 'permission_error',
+    message: 'Cross-origin request refused: {detail}.',
+  },
   insufficient_scope: {
     status: 403,
     type: 'permission_error',

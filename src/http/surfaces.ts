@@ -90,6 +90,22 @@ export const MALFORMED_SURFACE: Surface = {
   description: 'Any request the HTTP parser rejects.',
 };
 
+/**
+ * The pseudo-surface of CORS preflights (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) to a surface
+ * family that `cors:` opens to browsers: answered by the gateway itself, before authentication (a browser sends no
+ * credentials on a preflight). Without `cors:`, preflights are ordinary requests (mostly unmatched, 404).
+ */
+export const PREFLIGHT_SURFACE: Surface = {
+  id: '__preflight__',
+  method: 'OPTIONS',
+  path: '/__preflight__',
+  auth: ['none'],
+  permissions: [],
+  auditMeta: ['cors_family', 'origin', 'requested_method'],
+  classification: 'public',
+  description: 'A CORS preflight to a surface family open to browsers.',
+};
+
 export const SURFACES: readonly Surface[] = [
   ...adminSurfaces,
   ...consoleSurfaces,

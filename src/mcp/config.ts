@@ -51,6 +51,12 @@ export const UserOAuthSchema = Type.Object(
     scopes: Type.Optional(Type.Array(Type.String({ pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' }), { maxItems: 64 })),
     /** RFC 8707 resource indicator; the server's URL when absent. */
     resource: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /**
+     * RFC 8693: exchange the caller's own OIDC access token at the token endpoint for one issued for this server,
+     * so a caller with a JWT needs no browser flow. Off by default: the authorization server must trust the
+     * gateway's identity provider, and the caller's token leaves the gateway (to that server only).
+     */
+    token_exchange: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -162,15 +168,27 @@ function checkIssuerKeys(value: string | undefined): string | null {
   return value;
 }
 
+/** What the rest of the configuration offers the `mcp:` section. */
+export interface McpConfigContext {
+  /** Whether callers may authenticate with OIDC JWTs (the `oidc:` section): only they carry a token to exchange. */
+  oidc: boolean;
+}
+
 function resolveUserOAuth(
   section: Static<typeof UserOAuthSchema> | undefined,
   url: string,
   env: NodeJS.ProcessEnv,
   field: string,
+  context: McpConfigContext,
 ): UserOAuthSpec | null {
   if (!section) return null;
   if (!section.issuer && !(section.authorization_endpoint && section.token_endpoint))
     throw new ConfigError(field, 'set issuer, or both authorization_endpoint and token_endpoint');
+  if (section.token_exchange && !context.oidc)
+    throw new ConfigError(
+      `${field}.token_exchange`,
+      'needs the oidc section: only a caller authenticated with an OIDC token has a token to exchange',
+    );
   return {
     issuer: section.issuer ?? null,
     authorizationEndpoint: section.authorization_endpoint ?? null,
@@ -180,8 +198,7 @@ function resolveUserOAuth(
     clientSecret: section.client_secret === undefined ? null : substituteEnv(section.client_secret, env, field),
     scopes: section.scopes ?? [],
     resource: section.resource ?? url,
-    // RFC 8693 exchange needs the caller's own token at the call, which the MCP edge does not hand over yet.
-    tokenExchange: false,
+    tokenExchange: section.token_exchange ?? false,
   };
 }
 
@@ -193,7 +210,11 @@ function redirectUrl(file: McpFileSection, servers: McpServerSpec[]): string | n
   return file.oauth_redirect_url ?? null;
 }
 
-export function resolveMcpConfig(section: McpFileSection | undefined, env: NodeJS.ProcessEnv): McpConfig {
+export function resolveMcpConfig(
+  section: McpFileSection | undefined,
+  env: NodeJS.ProcessEnv,
+  context: McpConfigContext = { oidc: false },
+): McpConfig {
   const file = section ?? {};
   const callTimeoutMs = file.call_timeout_ms ?? 30_000;
   const allowed = file.stdio_allowed_commands ?? [];
@@ -227,7 +248,7 @@ export function resolveMcpConfig(section: McpFileSection | undefined, env: NodeJ
       transport: server.transport,
       url: server.url,
       headers: substituteEnvAll(server.headers, env, `${field}.headers`),
-      userOAuth: resolveUserOAuth(server.user_oauth, server.url, env, `${field}.user_oauth`),
+      userOAuth: resolveUserOAuth(server.user_oauth, server.url, env, `${field}.user_oauth`, context),
     };
   });
   return {

@@ -8,6 +8,7 @@ import { globToRegExp, isServerVisible, isVisible } from '../domain/mcp/index.ts
 import type { Principal } from '../domain/principal.ts';
 import { McpFailure } from './errors.ts';
 import type { CallTrace, ToolCallDeps } from './tool-call.ts';
+import { tracedRequest } from './upstream-span.ts';
 import type { McpView } from './views.ts';
 import { type CallSinks, isObject, type JsonObject } from './wire.ts';
 
@@ -112,10 +113,13 @@ export async function getPrompt(deps: ToolCallDeps, context: OperationContext, p
   context.trace.server = entry.spec.id;
   context.trace.tool = name;
   const connection = await deps.connectionFor(entry, context.principal);
-  return connection.request(
-    'prompts/get',
-    { ...context.extra, name, arguments: params.arguments ?? {} },
-    context.sinks,
+  return tracedRequest(context.trace.outbound, entry, 'prompts/get', name, (headers) =>
+    connection.request(
+      'prompts/get',
+      { ...context.extra, name, arguments: params.arguments ?? {} },
+      context.sinks,
+      headers ? { headers } : {},
+    ),
   );
 }
 
@@ -124,7 +128,9 @@ export async function readResource(deps: ToolCallDeps, context: OperationContext
   const { entry, uri } = await checkedResource(deps, context, exposed);
   context.trace.server = entry.spec.id;
   const connection = await deps.connectionFor(entry, context.principal);
-  const result = await connection.request('resources/read', { ...context.extra, uri }, context.sinks);
+  const result = await tracedRequest(context.trace.outbound, entry, 'resources/read', null, (headers) =>
+    connection.request('resources/read', { ...context.extra, uri }, context.sinks, headers ? { headers } : {}),
+  );
   return rewriteContentUris(context, entry.spec.id, result);
 }
 
@@ -144,7 +150,14 @@ export async function complete(deps: ToolCallDeps, context: OperationContext, pa
   const entry = deps.registry.server(server);
   if (!entry) throw new McpFailure('mcp_server_not_found', { server });
   const connection = await deps.connectionFor(entry, context.principal);
-  return connection.request('completion/complete', { ...context.extra, ...params, ref: upstreamRef }, context.sinks);
+  return tracedRequest(context.trace.outbound, entry, 'completion/complete', null, (headers) =>
+    connection.request(
+      'completion/complete',
+      { ...context.extra, ...params, ref: upstreamRef },
+      context.sinks,
+      headers ? { headers } : {},
+    ),
+  );
 }
 
 /** The upstream (server, uri) a subscription is for, after the same read check as `resources/read`. */

@@ -173,8 +173,8 @@ export class McpService {
 
   /** A per-user OAuth server is listed only with a grant of the caller's (its token makes the listing). */
   async mayList(entry: ServerEntry, principal: Principal): Promise<boolean> {
-    const oauth = this.users?.oauth;
-    return !oauth?.has(entry.spec.id) || (await oauth.holds(entry.spec.id, principal.id));
+    const users = this.users;
+    return !users?.oauth.has(entry.spec.id) || (await users.connections.hasOrExchanges(entry.spec.id, principal));
   }
 
   /**
@@ -189,8 +189,17 @@ export class McpService {
       const id = entry.spec.id;
       if (!oauth.has(id) || !view.includesServer(id) || !isServerVisible(compiled, id)) continue;
       if (!exposed.startsWith(`${id}${NAMESPACE_SEPARATOR}`)) continue;
-      if (!(await oauth.holds(id, principal.id))) throw await oauth.authorizationRequired(id, principal.id);
+      if (!(await this.users?.connections.hasOrExchanges(id, principal)))
+        throw await oauth.authorizationRequired(id, principal.id);
     }
+  }
+
+  /**
+   * Runs one request's work with the caller's own bearer token (an OIDC JWT, never a virtual key) available for
+   * RFC 8693 exchange at per-user servers configured with `token_exchange`.
+   */
+  withSubjectToken<T>(token: string | null, work: () => Promise<T>): Promise<T> {
+    return this.users && token !== null ? this.users.connections.withSubjectToken(token, work) : work();
   }
 
   /** Runs work as the principal: a per-user server's shared listing connection sends that principal's token. */

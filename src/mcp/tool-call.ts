@@ -7,7 +7,7 @@
  */
 import { canonicalJson, canonicalSha256, decideToolCall, isServerVisible, isToolVisible } from '../domain/mcp/index.ts';
 import type { Principal } from '../domain/principal.ts';
-import type { OutboundSpan, OutboundTrace } from '../telemetry/index.ts';
+import type { OutboundTrace } from '../telemetry/index.ts';
 import type { ArgumentValidator } from './argument-validator.ts';
 import { type CapabilityGuard, CapabilityRefused } from './capabilities.ts';
 import type { McpConfig } from './config.ts';
@@ -15,6 +15,7 @@ import { McpFailure } from './errors.ts';
 import { mirrorParamHeaders } from './param-mirror.ts';
 import type { ToolPolicyService } from './policy.ts';
 import type { McpRegistry, ServerEntry } from './registry.ts';
+import { propagate, startUpstreamSpan } from './upstream-span.ts';
 import { type CallSinks, isObject, type JsonObject, NO_SINKS } from './wire.ts';
 
 /** The shared-state call rate limits need (`SharedState` from src/state satisfies it). */
@@ -160,17 +161,18 @@ export async function executeToolCall(
   }
   await admitCapability(deps, principal, request, tool.sha256, args, trace);
   const connection = await deps.connectionFor(entry, principal);
-  const span = startToolSpan(trace, entry, request.tool);
+  // Named as the GenAI conventions name tool execution (`execute_tool {tool}`).
+  const span = startUpstreamSpan(trace.outbound, entry, `execute_tool ${request.tool}`, {
+    'gen_ai.operation.name': 'execute_tool',
+    'gen_ai.tool.name': request.tool,
+    'mcp.method.name': 'tools/call',
+  });
   const started = process.hrtime.bigint();
   trace.result = 'failed';
   try {
     // A 2026 upstream routes on Mcp-Param-* headers too: they are rebuilt from the arguments actually relayed.
-    let headers = connection.info?.era === 'modern' ? mirrorParamHeaders(tool.tool.inputSchema, args) : undefined;
-    // Trace context travels in HTTP headers: a stdio server has none to receive it.
-    if (span !== null && entry.spec.transport !== 'stdio') {
-      headers ??= {};
-      span.inject(headers);
-    }
+    const mirrored = connection.info?.era === 'modern' ? mirrorParamHeaders(tool.tool.inputSchema, args) : undefined;
+    const headers = propagate(span, entry, mirrored);
     const result = await connection.request(
       'tools/call',
       { ...(request.extra ?? {}), name: request.tool, arguments: args },
@@ -185,19 +187,4 @@ export async function executeToolCall(
     deps.onToolCall(request.server, request.tool, trace.result, trace.upstreamMs / 1000);
     span?.end(trace.result === 'ok' || trace.result === 'input_required' ? null : trace.result);
   }
-}
-
-/**
- * The upstream call's client span, named as the GenAI conventions name tool execution; `mcp.method.name` and the
- * server id say where it went. Arguments and results stay out: they may hold what the tool was given to guard.
- */
-function startToolSpan(trace: CallTrace, entry: ServerEntry, tool: string): OutboundSpan | null {
-  if (trace.outbound === null) return null;
-  return trace.outbound.startSpan(`execute_tool ${tool}`, {
-    'gen_ai.operation.name': 'execute_tool',
-    'gen_ai.tool.name': tool,
-    'mcp.method.name': 'tools/call',
-    'gatehouse.mcp.server': entry.spec.id,
-    'gatehouse.mcp.transport': entry.spec.transport,
-  });
 }

@@ -29,6 +29,14 @@ import { type CallSinks, type Era, isObject, type JsonObject, META, MODERN_VERSI
 
 /** A restart budget window: more than `maxRestarts` reconnects inside it and the server stays down until it ends. */
 const RESTART_WINDOW_MS = 60_000;
+/**
+ * A JSON parse failure, or JSON that is not a JSON-RPC message (the SDK's schema check throws a zod error, matched
+ * by name because the SDK may bundle its own copy of zod).
+ */
+function isMalformedMessage(error: Error): boolean {
+  return error instanceof SyntaxError || error.name === 'ZodError';
+}
+
 /** A connection up this long before it fails starts a fresh backoff episode. */
 const STABLE_UPTIME_MS = 30_000;
 const CLIENT_INFO = { name: 'gatehouse', version: '0.1.0' };
@@ -209,6 +217,11 @@ export class UpstreamConnection {
       // A broken legacy SSE stream takes every pending answer with it while its EventSource reconnects into a new
       // server session: dropping the client fails them now instead of at the call timeout.
       if (error instanceof SseError) this.drop(client, `SSE stream lost: ${error.message}`);
+      // An HTTP server that sends something that is not JSON-RPC on a response stream leaves the call it belongs to
+      // unanswerable (the garbage carries no id we could trust), and the SDK would wait out the call timeout.
+      // Failing the connection's calls now is the honest answer; stdio keeps its own framing rules.
+      else if (this.spec.transport !== 'stdio' && isMalformedMessage(error))
+        this.drop(client, `malformed message from the server: ${error.message}`);
     };
     try {
       await client.connect(transport, { timeout: Math.max(this.spec.timeoutMs, CONNECT_TIMEOUT_FLOOR_MS) });

@@ -20,6 +20,8 @@ export class UserConnections {
   readonly #oauth: UserOAuth;
   readonly #logger: Logger;
   readonly #scope = new AsyncLocalStorage<Principal>();
+  /** The caller's own OIDC token for the request being served, offered only to servers with token exchange on. */
+  readonly #subject = new AsyncLocalStorage<string>();
   readonly #connections = new Map<string, UpstreamConnection>();
 
   constructor(oauth: UserOAuth, logger: Logger) {
@@ -30,6 +32,29 @@ export class UserConnections {
   /** Runs `work` with the principal as the one whose token the shared listing connection sends. */
   as<T>(principal: Principal, work: () => Promise<T>): Promise<T> {
     return this.#scope.run(principal, work);
+  }
+
+  /**
+   * Runs `work` with the caller's own token available for RFC 8693 exchange. The token lives only in this async
+   * context (never in the principal, which is logged and audited) and reaches only a token endpoint of a server
+   * configured with `token_exchange`.
+   */
+  withSubjectToken<T>(token: string, work: () => Promise<T>): Promise<T> {
+    return this.#subject.run(token, work);
+  }
+
+  /** The token to exchange at `serverId`, when it allows exchange and the caller brought one. */
+  #subjectFor(serverId: string): string | null {
+    return this.#oauth.exchanges(serverId) ? (this.#subject.getStore() ?? null) : null;
+  }
+
+  /** Whether the principal holds a grant, or just obtained one by exchanging its own token. */
+  async hasOrExchanges(serverId: string, principal: Principal): Promise<boolean> {
+    if (await this.#oauth.holds(serverId, principal.id)) return true;
+    const subjectToken = this.#subjectFor(serverId);
+    if (subjectToken === null) return false;
+    const token = await this.#oauth.usableToken(serverId, principal.id, { subjectToken }).catch(() => null);
+    return token !== null;
   }
 
   /** The fetch of a per-user server's shared connection; other servers keep the default. */
@@ -47,13 +72,15 @@ export class UserConnections {
    * per-user server; checked before listing or calling it, so a user without a grant never fails the connection.
    */
   async authorize(entry: ServerEntry, principal: Principal): Promise<void> {
-    if (this.#oauth.has(entry.spec.id)) await this.#oauth.accessToken(entry.spec.id, principal.id);
+    const serverId = entry.spec.id;
+    if (this.#oauth.has(serverId))
+      await this.#oauth.accessToken(serverId, principal.id, { subjectToken: this.#subjectFor(serverId) });
   }
 
   async connectionFor(entry: ServerEntry, principal: Principal): Promise<UpstreamConnection> {
     const serverId = entry.spec.id;
     if (!this.#oauth.has(serverId)) return entry.connection;
-    await this.#oauth.accessToken(serverId, principal.id);
+    await this.#oauth.accessToken(serverId, principal.id, { subjectToken: this.#subjectFor(serverId) });
     const key = `${serverId}\u0000${principal.id}`;
     let connection = this.#connections.get(key);
     if (connection && connection.spec !== entry.spec) {
@@ -105,13 +132,16 @@ export class UserConnections {
       headers.set('authorization', `Bearer ${token}`);
       return fetch(url, { ...init, headers });
     };
-    const token = await this.#oauth.accessToken(serverId, principalId).catch(() => null);
+    const subjectToken = this.#subjectFor(serverId);
+    const token = await this.#oauth.accessToken(serverId, principalId, { subjectToken }).catch(() => null);
     if (token === null) return new Response(null, { status: 401 });
     const response = await attempt(token);
     if (response.status !== 401) return response;
     await response.body?.cancel();
     // The upstream refused a token we held as good (revoked or expired early): refresh once, single-flight.
-    const fresh = await this.#oauth.accessToken(serverId, principalId, { rejected: token }).catch(() => null);
+    const fresh = await this.#oauth
+      .accessToken(serverId, principalId, { rejected: token, subjectToken })
+      .catch(() => null);
     if (fresh === null) return new Response(null, { status: 401 });
     return attempt(fresh);
   }

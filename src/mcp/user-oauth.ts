@@ -117,6 +117,11 @@ export class UserOAuth {
     return this.#specs.has(serverId);
   }
 
+  /** Whether the server takes the caller's own token in an RFC 8693 exchange (`token_exchange: true`). */
+  exchanges(serverId: string): boolean {
+    return this.#specs.get(serverId)?.tokenExchange === true;
+  }
+
   #spec(serverId: string): UserOAuthSpec {
     const spec = this.#specs.get(serverId);
     if (!spec) throw new McpFailure('mcp_server_not_found', { server: serverId });
@@ -237,6 +242,20 @@ export class UserOAuth {
     principalId: string,
     options: { rejected?: string | null; subjectToken?: string | null } = {},
   ): Promise<string> {
+    const token = await this.usableToken(serverId, principalId, options);
+    if (token === null) throw await this.authorizationRequired(serverId, principalId);
+    return token;
+  }
+
+  /**
+   * As `accessToken`, but null instead of `mcp_authorization_required`, so a caller that only probes (may this
+   * principal be listed for?) starts no authorization flow and stores no `state`.
+   */
+  async usableToken(
+    serverId: string,
+    principalId: string,
+    options: { rejected?: string | null; subjectToken?: string | null } = {},
+  ): Promise<string | null> {
     const spec = this.#spec(serverId);
     const key = grantKey(serverId, principalId);
     const held = await this.#read(serverId, principalId);
@@ -248,9 +267,7 @@ export class UserOAuth {
       );
       this.#inflight.set(key, flight);
     }
-    const renewed = await flight;
-    if (!renewed) throw await this.authorizationRequired(serverId, principalId);
-    return renewed.accessToken;
+    return (await flight)?.accessToken ?? null;
   }
 
   #expiring(grant: UserGrant): boolean {

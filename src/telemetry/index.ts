@@ -5,6 +5,7 @@
  * The OpenTelemetry SDK modules are not exported here: `startTelemetryExport` imports them only when an exporter
  * is configured, so a gateway (or a CLI command) with telemetry off never loads them.
  */
+export { type BudgetReading, type BudgetSeriesOptions, budgetSeries } from './budget-series.ts';
 export {
   parseKeyValueList,
   resolveTelemetryConfig,

@@ -21,6 +21,8 @@ export interface FakeAuthorizationServer {
   counts: Record<string, number>;
   /** The subject tokens accepted for token exchange, mapped to the user they identify. */
   exchangeable: Map<string, string>;
+  /** Every subject token presented for exchange, accepted or not. */
+  subjectTokens: string[];
   /** Every access and refresh token it issued (for canary checks). */
   issued: string[];
   /** Makes `/authorize` answer with `error=access_denied`. */
@@ -117,6 +119,7 @@ export async function startFakeAuthorizationServer(client: {
         sub = entry.sub;
         resource = entry.resource;
       } else if (grant === 'urn:ietf:params:oauth:grant-type:token-exchange') {
+        fake.subjectTokens.push(form.get('subject_token') ?? '');
         const user = fake.exchangeable.get(form.get('subject_token') ?? '');
         if (!user) return json(400, { error: 'invalid_grant' });
         sub = user;
@@ -147,6 +150,7 @@ export async function startFakeAuthorizationServer(client: {
     counts,
     issued: [],
     exchangeable: new Map(),
+    subjectTokens: [],
     deny: false,
     verify(token, audience) {
       const [body, mac] = token.split('.');

@@ -1,6 +1,6 @@
 /**
  * A real MCP server (SDK, streamable HTTP) on 127.0.0.1:0 with one `echo` tool, that records the headers of every
- * HTTP request it receives: what an MCP upstream sees of the gateway's calls (trace context, for one).
+ * HTTP request it receives (and a `greet` prompt): what an MCP upstream sees of the gateway's calls (trace context, for one).
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +21,9 @@ export async function startRecordingMcpServer(): Promise<RecordingMcpServer> {
     { description: 'Echoes its text.', inputSchema: { text: z.string() } },
     async ({ text }) => ({ content: [{ type: 'text', text }] }),
   );
+  mcp.registerPrompt('greet', { description: 'A greeting.' }, async () => ({
+    messages: [{ role: 'user', content: { type: 'text', text: 'hello' } }],
+  }));
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => 'only-session' });
   await mcp.connect(transport);
   const headers: IncomingHttpHeaders[] = [];

@@ -1,6 +1,7 @@
 import type { Admission } from '../../admission/index.ts';
 import type { AuditSink } from '../../audit/index.ts';
 import type { RequestTracer } from '../../telemetry/index.ts';
+import type { CorsPolicy } from '../cors.ts';
 import type { Authenticator, Authorizer, SessionAuthenticator } from './types.ts';
 
 export interface PipelineMetrics {
@@ -25,6 +26,8 @@ export interface GatewayPipelineDeps {
   metrics: PipelineMetrics;
   /** Null when traces are off. */
   tracer: RequestTracer | null;
+  /** The surface families open to browsers (`cors:`); null or absent: no CORS stage runs at all. */
+  cors?: CorsPolicy | null;
   /** How long a response's last bytes wait for its event's commit before the connection is dropped instead. */
   durableTimeoutMs: number;
   isShuttingDown(): boolean;

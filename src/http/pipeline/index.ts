@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { RequestContext } from '../context.ts';
+import { applyCors } from '../cors.ts';
 import { admitRequest } from './admit.ts';
 import { auditAbort, auditResponse, watchResponse } from './audit.ts';
 import { authorizeRequest } from './authorize.ts';
@@ -16,6 +17,9 @@ async function enterPipeline(this: FastifyInstance, request: FastifyRequest, rep
   if (this.gatehouse.tracer !== null) traceRequest(this.gatehouse.tracer, request, reply);
   else forwardTrace(request);
   watchResponse(request, reply);
+  const cors = this.gatehouse.cors ?? null;
+  // A preflight it answered ends here: hooks after a hijacked reply, and the handler, do not run.
+  if (cors !== null && applyCors(cors, request, reply)) return;
   await identifyRequest(this.gatehouse, request);
   request.gh.trace?.endStage('identify');
   const resolving = authorizeRequest(this.gatehouse, request);
@@ -25,7 +29,8 @@ async function enterPipeline(this: FastifyInstance, request: FastifyRequest, rep
 
 /**
  * The pipeline, in its one fixed order (DESIGN §1):
- *   onRequest:  startRequest → traceRequest (or forwardTrace) → watchResponse → identifyRequest → authorizeRequest
+ *   onRequest:  startRequest → traceRequest (or forwardTrace) → watchResponse → applyCors → identifyRequest
+ *               → authorizeRequest
  *   preHandler: buildCall → admitRequest          (after body parsing: the route's typed call, then admission)
  *   handler
  *   res.end (the last bytes): measure → audit → hold until the event and ledger delta are durable → end → settle

@@ -12,6 +12,7 @@ import {
   type RegisteredResourceTemplate,
   ResourceTemplate,
 } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { SubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type TestIdentity } from '../../helpers/gateway.ts';
@@ -21,11 +22,15 @@ const NOTICE = 'dev.gatehouse/notice';
 
 /** A real MCP server whose prompt and resource template the test can change, counting what reaches it. */
 async function startDocsServer() {
-  const calls = { tool: 0, prompt: 0 };
+  const calls = { tool: 0, prompt: 0, subscribed: [] as string[] };
   const mcp = new McpServer(
     { name: 'docs', version: '1.0.0' },
-    { capabilities: { tools: {}, prompts: { listChanged: true }, resources: { listChanged: true } } },
+    { capabilities: { tools: {}, prompts: { listChanged: true }, resources: { listChanged: true, subscribe: true } } },
   );
+  mcp.server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+    calls.subscribed.push(request.params.uri);
+    return {};
+  });
   mcp.registerTool('delete_page', { description: 'Deletes a page' }, async () => {
     calls.tool += 1;
     return { content: [{ type: 'text', text: 'deleted' }] };
@@ -112,7 +117,7 @@ describe('MCP policy per kind, pins of prompts and resource templates, the empty
       await mcpRefusal(client.callTool({ name: 'docs__delete_page', arguments: {} }));
       await mcpRefusal(client.getPrompt({ name: 'docs__summarise' }));
     });
-    expect(upstream.calls).toEqual({ tool: 0, prompt: 0 });
+    expect(upstream.calls).toMatchObject({ tool: 0, prompt: 0 });
 
     // The editor team, on the same upstream connection, may do all three.
     await withClient(editor, async (client) => {
@@ -121,7 +126,28 @@ describe('MCP policy per kind, pins of prompts and resource templates, the empty
       ]);
       expect((await client.getPrompt({ name: 'docs__summarise' })).messages).toHaveLength(1);
     });
-    expect(upstream.calls).toEqual({ tool: 1, prompt: 1 });
+    expect(upstream.calls).toMatchObject({ tool: 1, prompt: 1 });
+  });
+
+  it('refuses a subscription to a resource the caller may not read, without telling the upstream', async () => {
+    const narrow = await ctx.gateway.createIdentity();
+    await ctx.gateway.gateway.mcp.policies.put(
+      narrow.team.id,
+      { rules: [{ server: 'docs', resources: ['docs://readme'] }] },
+      null,
+    );
+    const before = (await ctx.gateway.auditEvents()).length;
+    await withClient(narrow, async (client) => {
+      const error = await mcpRefusal(client.subscribeResource({ uri: 'gatehouse://docs/docs://pages/1' }));
+      expect(error.data).toMatchObject({ code: 'mcp_resource_not_found' });
+      await mcpRefusal(client.subscribeResource({ uri: 'gatehouse://other/docs://readme' }));
+      await client.subscribeResource({ uri: 'gatehouse://docs/docs://readme' });
+    });
+    expect(upstream.calls.subscribed).toEqual(['docs://readme']);
+    const events = (await ctx.gateway.auditEvents())
+      .slice(before)
+      .filter((event) => event.meta.mcp_method === 'resources/subscribe');
+    expect(events.map((event) => event.error_code)).toEqual(['mcp_resource_not_found', 'mcp_resource_not_found', null]);
   });
 
   it('a list empty because the team has no policy carries a notice, audited per request and logged once', async () => {

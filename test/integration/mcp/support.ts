@@ -69,14 +69,16 @@ export interface McpTestGateway extends TestGateway {
   configPath: string;
 }
 
+/** A gateway whose config file holds `mcpSection` as `mcp:` (and `otherSections`, such as `oidc:`, beside it). */
 export async function startMcpGateway(
   mcpSection: Record<string, unknown>,
   env: Record<string, string> = {},
   port?: number,
+  otherSections: Record<string, unknown> = {},
 ) {
   const environment = await createGatewayEnvironment('sqlite', env);
   const configPath = join(environment.dataDir, 'gatehouse.yaml');
-  writeFileSync(configPath, stringify({ mcp: mcpSection }));
+  writeFileSync(configPath, stringify({ ...otherSections, mcp: mcpSection }));
   environment.env.GATEHOUSE_CONFIG = configPath;
   const gateway = await startGateway({ environment, ...(port === undefined ? {} : { port }) });
   return {
@@ -123,4 +125,40 @@ export async function mcpRefusal(promise: Promise<unknown>): Promise<McpError> {
   );
   expect(error).toBeInstanceOf(McpError);
   return error as McpError;
+}
+
+/**
+ * A gateway with one per-user OAuth server, `tickets`, at `upstreamUrl`, whose authorization server is `issuer`; the
+ * client secret travels as an env reference, as an operator would configure it.
+ */
+export async function startUserOAuthGateway(options: {
+  upstreamUrl: string;
+  issuer: string;
+  client: { id: string; secret: string };
+  userOAuth?: Record<string, unknown>;
+  otherSections?: Record<string, unknown>;
+}) {
+  const port = await freePort();
+  return startMcpGateway(
+    {
+      oauth_redirect_url: `http://127.0.0.1:${port}/mcp/oauth/callback`,
+      servers: [
+        {
+          id: 'tickets',
+          transport: 'streamable_http',
+          url: options.upstreamUrl,
+          user_oauth: {
+            issuer: options.issuer,
+            client_id: options.client.id,
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's literal env reference syntax
+            client_secret: '${TICKETS_CLIENT_SECRET}',
+            ...options.userOAuth,
+          },
+        },
+      ],
+    },
+    { TICKETS_CLIENT_SECRET: options.client.secret },
+    port,
+    options.otherSections,
+  );
 }

@@ -7,8 +7,7 @@ import {
   startFakeAuthorizationServer,
 } from '../../helpers/fake-authorization-server.ts';
 import { runCliWithEnv, type TestIdentity } from '../../helpers/gateway.ts';
-import { freePort } from '../../helpers/services.ts';
-import { connectClient, mcpRefusal, startMcpGateway } from './support.ts';
+import { connectClient, mcpRefusal, type startMcpGateway, startUserOAuthGateway } from './support.ts';
 
 const CLIENT = { id: 'gatehouse', secret: `canary-secret-${randomBytes(8).toString('hex')}` };
 
@@ -41,28 +40,12 @@ describe('per-user OAuth through the gateway: real SDK client, loopback authoriz
   beforeAll(async () => {
     as = await startFakeAuthorizationServer(CLIENT);
     upstream = await startAudienceCheckingUpstream(as);
-    const port = await freePort();
-    ctx = await startMcpGateway(
-      {
-        oauth_redirect_url: `http://127.0.0.1:${port}/mcp/oauth/callback`,
-        servers: [
-          {
-            id: 'tickets',
-            transport: 'streamable_http',
-            url: upstream.url,
-            user_oauth: {
-              issuer: as.issuer,
-              client_id: CLIENT.id,
-              // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's literal env reference syntax
-              client_secret: '${TICKETS_CLIENT_SECRET}',
-              scopes: ['tickets:read'],
-            },
-          },
-        ],
-      },
-      { TICKETS_CLIENT_SECRET: CLIENT.secret },
-      port,
-    );
+    ctx = await startUserOAuthGateway({
+      upstreamUrl: upstream.url,
+      issuer: as.issuer,
+      client: CLIENT,
+      userOAuth: { scopes: ['tickets:read'] },
+    });
     base = ctx.gateway.baseUrl;
     alice = await ctx.gateway.createIdentity();
     bob = await ctx.gateway.createIdentity();

@@ -211,6 +211,7 @@ export function describeProviderContract(name: string, provider: ProviderCase): 
       expect(span).toMatchObject({ ended: true, errorType: null, events: ['gen_ai.first_token'] });
       expect(span?.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
       expect(span?.attributes['gen_ai.input.messages']).toEqual(expect.any(String));
+      expect(span?.attributes['gen_ai.response.finish_reasons']).toEqual([expect.any(String)]);
     });
 
     it('abort: a client that goes away aborts the upstream at once and keeps the usage so far', async () => {

@@ -7,6 +7,8 @@
  * With tracing off, upstreams receive the client's own trace context unchanged.
  */
 import { randomBytes } from 'node:crypto';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeLlmUpstream, type FakeLlmUpstream } from '../../helpers/fake-llm-upstream.ts';
@@ -41,6 +43,8 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
   let api: FakeApi;
   let gw: LlmTestGateway;
   let key: string;
+  /** A key of the same team opted in to prompt logging: its spans may carry the prompt and the completion. */
+  let loggedKey: string;
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
@@ -83,10 +87,17 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     const team = await identity.createTeam(tenant.id, uniqueName('team'));
     const issued = await identity.createKey({ tenant: tenant.id, team: team.id, name: uniqueName('key') });
     key = issued.key;
+    const logged = await identity.createKey({
+      tenant: tenant.id,
+      team: team.id,
+      name: uniqueName('logged'),
+      settings: { prompt_log: { ttl_s: 3600 } },
+    });
+    loggedKey = logged.key;
     // The vault credential is the canary too: neither the vault span nor anything else may carry it.
     await vault.admin.setCredential('api', {}, CANARY);
     await vault.admin.grant(issued.record.id, ['api']);
-    await mcp.policies.put(team.id, { rules: [{ server: 'tools', tools: ['echo'] }] }, null);
+    await mcp.policies.put(team.id, { rules: [{ server: 'tools', tools: ['echo'], prompts: ['greet'] }] }, null);
     await snapshot.refresh();
   });
   afterAll(async () => {
@@ -237,9 +248,24 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     const spans = await spansOf(parent.traceId, 6);
     const genai = spans.find((span) => span.kind === CLIENT) as ReceivedSpan;
     expect(genai.attributes['gatehouse.stream']).toBe(true);
+    expect(genai.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThanOrEqual(0);
+    expect(String(genai.attributes['gen_ai.response.finish_reasons'])).toContain('stop');
     expect(genai.events).toContain('gen_ai.first_token');
     expect(genai.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
     expect(llmTraceparents()).toContain(headerOf(genai));
+  });
+
+  it('records prompt and completion text on the attempt span only for a key opted in to prompt logging', async () => {
+    const parent = traceparent();
+    const call = await chat(
+      { messages: [{ role: 'user', content: 'opted-in prompt text' }] },
+      { traceparent: parent.header, authorization: `Bearer ${loggedKey}` },
+    );
+    expect(call.status).toBe(200);
+    const spans = await spansOf(parent.traceId, 7);
+    const genai = spans.find((span) => span.kind === CLIENT) as ReceivedSpan;
+    expect(genai.attributes['gen_ai.input.messages']).toContain('opted-in prompt text');
+    expect(genai.attributes['gen_ai.output.messages']).toContain('assistant');
   });
 
   it('traces an MCP tool call: a client span with the tool and server, its traceparent at the MCP server', async () => {
@@ -265,6 +291,32 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     });
     const carried = tools.headers.slice(seen).map((headers) => headers.traceparent);
     expect(carried).toContain(headerOf(tool));
+  });
+
+  it('traces the other MCP operations too: prompts/get from an MCP client is a client span at the server', async () => {
+    const parent = traceparent();
+    const seen = tools.headers.length;
+    const client = new Client({ name: 'trace-test', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${gw.baseUrl}/mcp/servers/tools`), {
+        requestInit: { headers: { authorization: `Bearer ${key}`, traceparent: parent.header } },
+      }),
+    );
+    try {
+      const prompt = await client.getPrompt({ name: 'greet' });
+      expect(prompt.messages).toHaveLength(1);
+    } finally {
+      await client.close();
+    }
+    const get = await eventually(
+      () => receiver.spans.find((span) => span.traceId === parent.traceId && span.name === 'prompts/get greet'),
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    expect(get.kind).toBe(CLIENT);
+    expect(get.attributes).toMatchObject({ 'mcp.method.name': 'prompts/get', 'gatehouse.mcp.server': 'tools' });
+    const server = receiver.spans.find((span) => span.spanId === get.parentSpanId);
+    expect(server?.kind).toBe(SERVER);
+    expect(tools.headers.slice(seen).map((headers) => headers.traceparent)).toContain(headerOf(get));
   });
 
   it("traces a vault call: a client span with the service, whose traceparent replaces the caller's", async () => {
@@ -322,6 +374,7 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     await eventually(() => receiver.bodies.length > 0);
     const everything = receiver.bodies.join('\n');
     expect(everything).not.toContain(key);
+    expect(everything).not.toContain(loggedKey);
     expect(everything).not.toContain(CANARY);
     expect(everything).not.toContain(key.slice(3, 20));
   });

@@ -78,6 +78,9 @@ export function createAnthropicPassthrough(publicModel: string): StreamTransform
       }
       readUsage(payload.usage);
       if (STOP_REASON.test(data)) stopped = true;
+      if (isObject(payload.delta) && typeof payload.delta.stop_reason === 'string') {
+        progress.finishReason = payload.delta.stop_reason;
+      }
     } else if (type === 'message_stop') {
       progress.finished = true;
     } else if (type === 'content_block_delta') {

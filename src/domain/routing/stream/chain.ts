@@ -41,5 +41,8 @@ export function chainStreamTransforms(first: StreamTransform, second: StreamTran
     get completionChars() {
       return first.completionChars;
     },
+    get finishReason() {
+      return first.finishReason;
+    },
   };
 }

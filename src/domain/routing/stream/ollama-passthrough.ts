@@ -37,6 +37,7 @@ export function createOllamaPassthrough(publicModel: PublicModelName | null = nu
     if (parsed !== undefined && parsed.done === true) {
       progress.finished = true;
       progress.usage = readOllamaUsage(parsed) ?? progress.usage;
+      if (typeof parsed.done_reason === 'string') progress.finishReason = parsed.done_reason;
     }
     out.push(publicModel === null ? line.raw : publicModel.apply(line.raw));
   }

@@ -11,7 +11,8 @@ import {
 } from './transform.ts';
 
 const DONE = Buffer.from('data: [DONE]\n\n');
-const FINISH_REASON = /"finish_reason"\s*:\s*"/;
+/** Captures the reason word; tested only until a reason arrives, so the stream's other events pay nothing. */
+const FINISH_REASON = /"finish_reason"\s*:\s*"([^"\\]+)"/;
 
 /**
  * OpenAI SSE in, OpenAI SSE out. Events are forwarded as the upstream's own bytes; only events that mention
@@ -57,7 +58,13 @@ export function createOpenAIPassthrough(options: {
     }
     progress.completionChars += measureStringField(data, 'content') + measureStringField(data, 'text');
     progress.completionChars += measureStringField(data, 'reasoning_content');
-    if (!sawFinishReason && FINISH_REASON.test(data)) sawFinishReason = true;
+    if (!sawFinishReason) {
+      const reason = FINISH_REASON.exec(data);
+      if (reason !== null) {
+        sawFinishReason = true;
+        progress.finishReason = reason[1] ?? null;
+      }
+    }
     if (parsed !== undefined && mentionsUsage) {
       const reported = readOpenAIUsage(parsed.usage);
       if (reported !== null) {

@@ -15,10 +15,12 @@ export interface StreamProgress {
   usage: Usage | null;
   /** Characters of generated text seen, for estimating usage when none was reported. */
   completionChars: number;
+  /** Why the upstream says the model stopped, in its own words (`stop`, `end_turn`, `length`…), once it said. */
+  finishReason: string | null;
 }
 
 export function newStreamProgress(): StreamProgress {
-  return { events: 0, fault: null, finished: false, usage: null, completionChars: 0 };
+  return { events: 0, fault: null, finished: false, usage: null, completionChars: 0, finishReason: null };
 }
 
 /**
@@ -91,6 +93,9 @@ export function createStreamTransform<Item>(
     },
     get completionChars() {
       return progress.completionChars;
+    },
+    get finishReason() {
+      return progress.finishReason;
     },
   };
 }

@@ -106,6 +106,7 @@ export function createChatToMessagesStream(ctx: TranslateContext): StreamTransfo
     if (typeof delta.content === 'string' && delta.content !== '') appendText('text', delta.content, out);
     for (const call of asArray(delta.tool_calls)) if (isObject(call) && progress.fault === null) appendCall(call, out);
     if (choice.finish_reason !== undefined && choice.finish_reason !== null) finishReason = choice.finish_reason;
+    if (typeof choice.finish_reason === 'string') progress.finishReason = choice.finish_reason;
   }
 
   function finish(out: Buffer[]): void {

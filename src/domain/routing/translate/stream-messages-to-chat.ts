@@ -114,6 +114,9 @@ export function createMessagesToChatStream(ctx: TranslateContext, clientWantsUsa
         return;
       case 'message_delta':
         if (isObject(body.delta) && body.delta.stop_reason !== undefined) stopReason = body.delta.stop_reason;
+        if (isObject(body.delta) && typeof body.delta.stop_reason === 'string') {
+          progress.finishReason = body.delta.stop_reason;
+        }
         mergeUsage(body.usage);
         return;
       case 'message_stop':

@@ -86,6 +86,7 @@ export function createOllamaToOpenAIStream(
     progress.finished = true;
     progress.usage = readOllamaUsage(body);
     const finishReason = toOpenAIFinishReason(body.done_reason, toolCallCount > 0);
+    if (typeof body.done_reason === 'string') progress.finishReason = body.done_reason;
     out.push(
       kind === 'chat'
         ? chunk({ index: 0, delta: {}, finish_reason: finishReason, logprobs: null })

@@ -97,6 +97,7 @@ export function createOpenAIToOllamaStream(kind: 'chat' | 'generate', ctx: Trans
     const choice = asArray(chunk.choices)[0];
     if (!isObject(choice)) return;
     if (choice.finish_reason !== null && choice.finish_reason !== undefined) finishReason = choice.finish_reason;
+    if (typeof choice.finish_reason === 'string') progress.finishReason = choice.finish_reason;
     const delta = isObject(choice.delta) ? choice.delta : {};
     collectToolCalls(delta);
     const content = typeof delta.content === 'string' ? delta.content : '';

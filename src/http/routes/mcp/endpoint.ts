@@ -166,6 +166,13 @@ class Completion {
   });
 }
 
+/** The caller's OIDC access token, for token exchange; a virtual key is never handed on. */
+function subjectToken(request: FastifyRequest): string | null {
+  if (request.gh.principal?.type !== 'jwt') return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+  return match?.[1] ?? null;
+}
+
 async function viewFor(service: McpService, request: FastifyRequest): Promise<{ view: McpView; endpoint: string }> {
   const params = request.params as { server?: string; name?: string };
   if (params.server !== undefined) {
@@ -210,16 +217,18 @@ export async function mcpEndpointRoutes(app: FastifyInstance, options: McpEndpoi
     const outcome = edge.newOutcome();
     const capability = request.headers['x-gatehouse-capability'];
     try {
-      await edge.handle(
-        {
-          request: edgeRequest(request, reply, body),
-          respond: responder(reply),
-          principal,
-          view,
-          endpoint,
-          capabilityHeader: typeof capability === 'string' ? capability : null,
-        },
-        outcome,
+      await service.withSubjectToken(subjectToken(request), () =>
+        edge.handle(
+          {
+            request: edgeRequest(request, reply, body),
+            respond: responder(reply),
+            principal,
+            view,
+            endpoint,
+            capabilityHeader: typeof capability === 'string' ? capability : null,
+          },
+          outcome,
+        ),
       );
     } finally {
       recordOutcome(request, service, outcome);

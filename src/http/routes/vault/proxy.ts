@@ -81,8 +81,19 @@ async function enforceRateLimit(vault: Vault, service: VaultService, principal: 
   });
 }
 
+/**
+ * The service's answer headers without its CORS ones: a service's CORS statement is about its own origin, and
+ * which browser origins may read the gateway's answers is the gateway's `cors:` setting alone (with none, the
+ * answer carries no CORS header at all, whatever the service said).
+ */
+function withoutServiceCors(headers: Record<string, string | string[]>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) if (!name.startsWith('access-control-')) out[name] = value;
+  return out;
+}
+
 function sendStored(reply: FastifyReply, stored: StoredResponse): FastifyReply {
-  reply.code(stored.status).headers(stored.headers).header('idempotent-replayed', 'true');
+  reply.code(stored.status).headers(withoutServiceCors(stored.headers)).header('idempotent-replayed', 'true');
   return reply.send(stored.body);
 }
 
@@ -196,7 +207,7 @@ export function createProxyHandler({ vault }: VaultRoutesOptions) {
           request.log.error({ err: error, request_id: request.id }, 'storing the idempotent response failed'),
         );
     });
-    reply.code(response.statusCode).headers(response.headers);
+    reply.code(response.statusCode).headers(withoutServiceCors(response.headers));
     return reply.send(response.body);
   };
 }
