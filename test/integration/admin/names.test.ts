@@ -82,6 +82,13 @@ describe('admin API: tenant and team names', () => {
     expect(own.json.team_id).toBe(a1.team.id);
   });
 
+  it('resolves a tenant created a moment ago outside this API (the snapshot reloads on a miss)', async () => {
+    const created = await world.gw.gateway.identity.createTenant(`fresh-${Date.now()}`);
+    const reply = await world.call('GET', `/admin/v1/tenants/${created.name}`, { token: world.root });
+    expect(reply.status).toBe(200);
+    expect(reply.json.id).toBe(created.id);
+  });
+
   it('refuses a team name with no tenant to find it in: a 400 saying to add tenant, audited once', async () => {
     const reply = await world.call('GET', `/admin/v1/audit?team=${world.a1.team.name}`, { token: world.root });
     expect(reply.status).toBe(400);
