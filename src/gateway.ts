@@ -223,6 +223,10 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
   const authorizer = createRbacAuthorizer(() => adminSnapshot.engine, {
     tenantExists: (tenantId) => adminSnapshot.tenantExists(tenantId),
     tenantOfTeam: (teamId) => adminSnapshot.tenantOfTeam(teamId),
+    tenantNamed: (name) => adminSnapshot.tenantNamed(name),
+    teamNamed: (tenantId, name) => adminSnapshot.teamNamed(tenantId, name),
+    teamsOfTenant: (tenantId) => adminSnapshot.teamsOfTenant(tenantId),
+    refreshOnMiss: () => adminSnapshot.refreshOnMiss(),
     teamOfKey: (keyId) => snapshot.getKey(keyId),
   });
   const sessions = new ConsoleSessions({ store, admin: adminSnapshot, pepper });

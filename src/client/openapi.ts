@@ -1809,8 +1809,10 @@ export interface operations {
                 status?: string;
                 /** @description Surface id, e.g. `llm.chat` (see contracts/surfaces.json). */
                 surface?: string;
-                /** @description The principal's team id. */
+                /** @description The principal's team: an id, or a team name within `tenant` (or the caller's tenant). */
                 team?: string;
+                /** @description The principal's tenant: an id or a name. */
+                tenant?: string;
                 /** @description The W3C trace id (the `x-gatehouse-trace-id` header). */
                 trace_id?: string;
                 /** @description Events before this RFC 3339 time. */
@@ -1912,8 +1914,10 @@ export interface operations {
                 status?: string;
                 /** @description Surface id, e.g. `llm.chat` (see contracts/surfaces.json). */
                 surface?: string;
-                /** @description The principal's team id. */
+                /** @description The principal's team: an id, or a team name within `tenant` (or the caller's tenant). */
                 team?: string;
+                /** @description The principal's tenant: an id or a name. */
+                tenant?: string;
                 /** @description The W3C trace id (the `x-gatehouse-trace-id` header). */
                 trace_id?: string;
                 /** @description Events before this RFC 3339 time. */
@@ -3100,7 +3104,10 @@ export interface operations {
     };
     "admin.mcp.policies.get": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A tenant id, or the tenant name. */
+                tenant?: string;
+            };
             header?: never;
             path: {
                 team_id: string;
@@ -3150,7 +3157,10 @@ export interface operations {
     };
     "admin.mcp.policies.put": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A tenant id, or the tenant name. */
+                tenant?: string;
+            };
             header?: never;
             path: {
                 team_id: string;
@@ -4101,8 +4111,10 @@ export interface operations {
                 status?: string;
                 /** @description Surface id, e.g. `llm.chat` (see contracts/surfaces.json). */
                 surface?: string;
-                /** @description The principal's team id. */
+                /** @description The principal's team: an id, or a team name within `tenant` (or the caller's tenant). */
                 team?: string;
+                /** @description The principal's tenant: an id or a name. */
+                tenant?: string;
                 /** @description The W3C trace id (the `x-gatehouse-trace-id` header). */
                 trace_id?: string;
                 /** @description Events before this RFC 3339 time. */
@@ -4710,9 +4722,9 @@ export interface operations {
                 /** @description An agent session id (the session header an agent sent). */
                 session?: string;
                 since?: string;
-                /** @description A team id, or a team name within `tenant`. */
+                /** @description A team id, or a team name within `tenant` (or the caller's tenant). */
                 team?: string;
-                /** @description A tenant id or name. */
+                /** @description A tenant id, or the tenant name. */
                 tenant?: string;
                 until?: string;
             };
@@ -4835,9 +4847,9 @@ export interface operations {
                 /** @description An agent session id (the session header an agent sent). */
                 session?: string;
                 since?: string;
-                /** @description A team id, or a team name within `tenant`. */
+                /** @description A team id, or a team name within `tenant` (or the caller's tenant). */
                 team?: string;
-                /** @description A tenant id or name. */
+                /** @description A tenant id, or the tenant name. */
                 tenant?: string;
                 until?: string;
             };

@@ -3,6 +3,7 @@ import type { AuditAuthz } from '../domain/audit/index.ts';
 import type { Principal } from '../domain/principal.ts';
 import { type Decision, type Permission, type PolicyEngine, scopeChain, scopeCovers } from '../domain/rbac/index.ts';
 import { claimBindingsOf, type JwtPrincipal } from '../identity/index.ts';
+import { type NameLookups, resolveNames } from './names.ts';
 import type { Authorizer } from './pipeline/index.ts';
 import type { Surface } from './surfaces.ts';
 
@@ -18,7 +19,8 @@ export function principalRef(principal: Principal): string {
   return `${principal.type}:${principal.id}`;
 }
 
-export interface ScopeLookups {
+export interface ScopeLookups extends NameLookups {
+  teamsOfTenant(tenantId: string): readonly string[];
   tenantOfTeam(teamId: string): string | undefined;
   teamOfKey(keyId: string): { tenantId: string; teamId: string } | undefined;
   tenantExists(tenantId: string): boolean;
@@ -163,9 +165,26 @@ export function createRbacAuthorizer(engine: () => PolicyEngine, lookups: ScopeL
    * permissions (the MCP endpoint's tool calls). Only keys' principals are snapshot objects; JWT and admin-token
    * principals are made per request and are not kept.
    */
+  /**
+   * A caller bound to a tenant sees that tenant; any other sees the tenants where it holds a role (at the platform,
+   * the tenant or one of its teams), so a name it may not use answers as an unknown one.
+   */
+  function visible(principal: Principal, tenantId: string): boolean {
+    if (principal.tenantId !== null) return principal.tenantId === tenantId;
+    const policy = policyFor(engine(), principal);
+    const who = principalRef(principal);
+    const org = `org:${tenantId}`;
+    return (
+      policy.holdsScope(who, org) ||
+      lookups.teamsOfTenant(tenantId).some((team) => policy.holdsScope(who, `${org}/team:${team}`))
+    );
+  }
   let cachedPolicy: PolicyEngine | null = null;
   let cached = new WeakMap<Principal, WeakMap<Surface, AuditAuthz>>();
   return {
+    resolveNames(principal: Principal, request: FastifyRequest): Promise<void> {
+      return resolveNames(request, principal, lookups, visible);
+    },
     authorize(principal: Principal, surface: Surface, request: FastifyRequest): AuditAuthz {
       const policy = engine();
       const rule = surface.scope ?? 'principal';

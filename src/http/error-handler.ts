@@ -34,7 +34,7 @@ function fromFastifyError(error: FastifyError, bodyLimit: number, contentType: s
     const detail = extra
       ? `unknown field "${extra}"`
       : isIdPattern(first)
-        ? `${param} takes an id (a UUID), not a name: list ids with the matching GET (tenants, teams, keys); the CLI and usage reports accept names`
+        ? `${param} takes an id (a UUID), not a name: only tenants and teams are named by name as well (list ids with the matching GET)`
         : `${param ?? 'body'} ${first?.message ?? 'is invalid'}`;
     return httpError('invalid_request', { detail }, param);
   }

@@ -22,6 +22,11 @@ interface UserView {
   disabled: boolean;
 }
 
+/** Team names are unique within their tenant only; NUL cannot occur in an id or a name. */
+function teamNameKey(tenantId: string, name: string): string {
+  return `${tenantId}\u0000${name}`;
+}
+
 /**
  * The hot-path view of the control plane: admin tokens by hash, the RBAC policy engine (rebuilt when a role or
  * binding changes), and team → tenant so admin routes naming only a team resolve to their full scope.
@@ -33,6 +38,9 @@ export class AdminSnapshot extends RevisionSnapshot {
   #users = new Map<string, UserView>();
   #teamTenant = new Map<string, string>();
   #tenants = new Set<string>();
+  #tenantByName = new Map<string, string>();
+  #teamByName = new Map<string, string>();
+  #teamsOfTenant = new Map<string, string[]>();
   #engine: PolicyEngine = createPolicyEngine({ bindings: [] });
   #policyRev = -1;
 
@@ -56,8 +64,18 @@ export class AdminSnapshot extends RevisionSnapshot {
     this.#users = new Map(
       users.map((u) => [u.id, { email: u.email, tenantId: u.tenantId, disabled: u.disabledAt !== null }]),
     );
-    this.#tenants = new Set((await tenantsRepository.listTenants(db)).map((tenant) => tenant.id));
-    this.#teamTenant = new Map((await tenantsRepository.listAllTeams(db)).map((team) => [team.id, team.tenantId]));
+    const tenants = await tenantsRepository.listTenants(db);
+    this.#tenants = new Set(tenants.map((tenant) => tenant.id));
+    this.#tenantByName = new Map(tenants.map((tenant) => [tenant.name, tenant.id]));
+    const teams = await tenantsRepository.listAllTeams(db);
+    this.#teamTenant = new Map(teams.map((team) => [team.id, team.tenantId]));
+    this.#teamByName = new Map(teams.map((team) => [teamNameKey(team.tenantId, team.name), team.id]));
+    this.#teamsOfTenant = new Map();
+    for (const team of teams) {
+      const list = this.#teamsOfTenant.get(team.tenantId) ?? [];
+      list.push(team.id);
+      this.#teamsOfTenant.set(team.tenantId, list);
+    }
     const policyRev = await adminRepository.policyRevision(db);
     if (policyRev !== this.#policyRev) {
       this.#engine = await this.#buildEngine(db);
@@ -93,6 +111,18 @@ export class AdminSnapshot extends RevisionSnapshot {
 
   tenantOfTeam(teamId: string): string | undefined {
     return this.#teamTenant.get(teamId);
+  }
+
+  tenantNamed(name: string): string | undefined {
+    return this.#tenantByName.get(name);
+  }
+
+  teamNamed(tenantId: string, name: string): string | undefined {
+    return this.#teamByName.get(teamNameKey(tenantId, name));
+  }
+
+  teamsOfTenant(tenantId: string): readonly string[] {
+    return this.#teamsOfTenant.get(tenantId) ?? [];
   }
 
   async authenticate(token: string, now = Date.now()): Promise<KeyAuthResult> {

@@ -79,6 +79,8 @@ interface AttemptContext {
   release: ReleaseSlot;
   /** This attempt's client span; null when the request carries no trace. */
   span: OutboundSpan | null;
+  /** When this attempt's request went out (the call's earlier attempts and backoff excluded). */
+  attemptStartedAt: number;
 }
 
 /** Closes an attempt: its audit record, the attempt counter and its span, in one place for every outcome. */
@@ -123,7 +125,11 @@ function succeedStream(ctx: AttemptContext, start: UpstreamStreamStart): LlmResu
   const { state, audit, planned } = ctx;
   audit.ttft_ms = start.firstByteAt - ctx.startedAt;
   if (ctx.span !== null) {
-    ctx.span.set({ 'gen_ai.response.model': planned.target.model, 'gatehouse.stream': true });
+    ctx.span.set({
+      'gen_ai.response.model': planned.target.model,
+      'gatehouse.stream': true,
+      'gen_ai.response.time_to_first_chunk': (start.firstByteAt - ctx.attemptStartedAt) / 1000,
+    });
     ctx.span.event('gen_ai.first_token', start.firstByteAt);
   }
   adjustInFlight(state, planned.key, 1);
@@ -154,7 +160,8 @@ function succeedStream(ctx: AttemptContext, start: UpstreamStreamStart): LlmResu
 /** Runs one attempt; returns the result, or the error to remember when another attempt may follow. */
 async function attempt(ctx: AttemptContext): Promise<LlmResult | UpstreamError> {
   const { state, call, planned, upstream, plan } = ctx;
-  const record = beginAttempt(ctx.audit, planned, ctx.keyIndex, state.now());
+  ctx.attemptStartedAt = state.now();
+  const record = beginAttempt(ctx.audit, planned, ctx.keyIndex, ctx.attemptStartedAt);
   const timeouts = timeoutsFor(state, call, planned.group, planned.target);
   const keyChoice = ctx.keyIndex < 0 ? null : (upstream.base.spec.api_keys[ctx.keyIndex] ?? null);
   const request = upstream.adapter.buildRequest(
@@ -330,5 +337,6 @@ function planAndAttempt(
     plan: callPlan,
     release,
     span: startAttemptSpan(call, upstream, planned, audit.attempts.length + 1),
+    attemptStartedAt: 0,
   });
 }

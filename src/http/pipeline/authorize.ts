@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditAuthz } from '../../domain/audit/index.ts';
+import type { Principal } from '../../domain/principal.ts';
 import { GatehouseError, httpError } from '../errors.ts';
 import type { GatewayPipelineDeps } from './deps.ts';
 
@@ -16,16 +17,27 @@ export function denialError(decision: AuditAuthz, permissions: readonly string[]
   return httpError('permission_denied', { permission: decision.permission ?? permissions.join(',') });
 }
 
+function decide(deps: GatewayPipelineDeps, request: FastifyRequest, principal: Principal): void {
+  const context = request.gh;
+  const decision = deps.authorizer.authorize(principal, context.surface, request);
+  context.authz = decision;
+  deps.metrics.countAuthz(context.surface.id, decision.permission ?? '', decision.decision);
+  if (decision.decision !== 'allow') throw denialError(decision, context.surface.permissions);
+}
+
 /**
  * Deny by default: a surface that needs a principal gets a decision for it, and anything but an explicit allow is
- * 403. The decision, allow or deny, is kept for the audit event and counted.
+ * 403. The decision, allow or deny, is kept for the audit event and counted. Admin routes first have tenant and
+ * team names turned into ids (the only asynchronous step, so it alone returns a promise: the data plane stays
+ * synchronous here).
  */
-export function authorizeRequest(deps: GatewayPipelineDeps, request: FastifyRequest): void {
-  const context = request.gh;
-  const { principal, surface } = context;
-  if (principal === null) return;
-  const decision = deps.authorizer.authorize(principal, surface, request);
-  context.authz = decision;
-  deps.metrics.countAuthz(surface.id, decision.permission ?? '', decision.decision);
-  if (decision.decision !== 'allow') throw denialError(decision, surface.permissions);
+export function authorizeRequest(deps: GatewayPipelineDeps, request: FastifyRequest): Promise<void> | undefined {
+  const { principal, surface } = request.gh;
+  if (principal === null) return undefined;
+  const resolveNames = deps.authorizer.resolveNames;
+  if (resolveNames !== undefined && surface.path.startsWith('/admin/')) {
+    return resolveNames.call(deps.authorizer, principal, request).then(() => decide(deps, request, principal));
+  }
+  decide(deps, request, principal);
+  return undefined;
 }

@@ -22,7 +22,8 @@ async function enterPipeline(this: FastifyInstance, request: FastifyRequest, rep
   if (cors !== null && applyCors(cors, request, reply)) return;
   await identifyRequest(this.gatehouse, request);
   request.gh.trace?.endStage('identify');
-  authorizeRequest(this.gatehouse, request);
+  const resolving = authorizeRequest(this.gatehouse, request);
+  if (resolving !== undefined) await resolving;
   request.gh.trace?.endStage('authorize');
 }
 

@@ -5,11 +5,13 @@ import type { Surface } from '../surfaces.ts';
 
 /**
  * Decides whether a principal may use a surface. Returns the decision as a value (it goes into the audit event
- * either way); the pipeline turns a deny into 403. Must be fast and synchronous: it runs on every request against
- * an in-memory policy snapshot.
+ * either way); the pipeline turns a deny into 403. `authorize` must be fast and synchronous: it runs on every
+ * request against an in-memory policy snapshot.
  */
 export interface Authorizer {
   authorize(principal: Principal, surface: Surface, request: FastifyRequest): AuditAuthz;
+  /** Turns tenant and team names in an admin request into ids before `authorize` reads them; absent: ids only. */
+  resolveNames?(principal: Principal, request: FastifyRequest): Promise<void>;
 }
 
 /** Resolves a bearer credential to a principal, or to the catalog code explaining why not. */

@@ -56,12 +56,12 @@ describe('[INV-5] admin API: roles, bindings, preconditions and idempotency', ()
     expect(await roleNames()).not.toContain('bad-role');
   });
 
-  it('refuses a name where a path takes an id, saying so and where names are accepted', async () => {
-    const reply = await world.call('GET', `/admin/v1/tenants/${world.a1.tenant.name}/teams`, { token: world.root });
+  it('refuses a name where a path takes only an id, saying which resources take names', async () => {
+    const reply = await world.call('GET', '/admin/v1/keys/a-key-name', { token: world.root });
     expect(reply.status).toBe(400);
-    expect(reply.json.error).toMatchObject({ code: 'invalid_request', param: 'tenant_id' });
-    expect(reply.json.error?.message).toContain('tenant_id takes an id (a UUID), not a name');
-    expect(reply.json.error?.message).toContain('accept names');
+    expect(reply.json.error).toMatchObject({ code: 'invalid_request', param: 'key_id' });
+    expect(reply.json.error?.message).toContain('key_id takes an id (a UUID), not a name');
+    expect(reply.json.error?.message).toContain('only tenants and teams');
   });
 
   it('refuses a role cycle, direct or through another role, and keeps the previous version', async () => {

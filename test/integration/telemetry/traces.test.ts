@@ -248,6 +248,7 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     const spans = await spansOf(parent.traceId, 6);
     const genai = spans.find((span) => span.kind === CLIENT) as ReceivedSpan;
     expect(genai.attributes['gatehouse.stream']).toBe(true);
+    expect(genai.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThanOrEqual(0);
     expect(String(genai.attributes['gen_ai.response.finish_reasons'])).toContain('stop');
     expect(genai.events).toContain('gen_ai.first_token');
     expect(genai.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);

@@ -54,6 +54,10 @@ function setUp() {
     tenantExists: (id) => tenants.has(id),
     tenantOfTeam: (id) => (id === TEAM ? TENANT : undefined),
     teamOfKey: () => undefined,
+    tenantNamed: () => undefined,
+    teamNamed: () => undefined,
+    teamsOfTenant: () => [],
+    refreshOnMiss: async () => {},
   });
   return {
     authorizer,

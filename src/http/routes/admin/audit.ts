@@ -72,7 +72,7 @@ export async function auditRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
       config: { surface: 'admin.audit.query' },
       schema: { querystring: AuditQuery, response: { 200: AuditEventList } },
     },
-    async (request) => listPage(deps, toFilter(request.query, 'desc')),
+    async (request) => listPage(deps, toFilter(request.query, 'desc', request.query.tenant)),
   );
 
   app.get<{ Params: Static<typeof TenantParams>; Querystring: Query }>(
@@ -81,7 +81,14 @@ export async function auditRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
       config: { surface: 'admin.tenant_audit.query' },
       schema: { params: TenantParams, querystring: AuditQuery, response: { 200: AuditEventList } },
     },
-    async (request) => listPage(deps, toFilter(request.query, 'desc', request.params.tenant_id)),
+    async (request) => {
+      // The path fixes the tenant; another one in the query is refused, not silently replaced.
+      const tenant = request.params.tenant_id;
+      if (request.query.tenant !== undefined && request.query.tenant !== tenant) {
+        throw httpError('invalid_request', { detail: 'the tenant is given by the path' }, 'tenant');
+      }
+      return listPage(deps, toFilter(request.query, 'desc', tenant));
+    },
   );
 
   app.get<{ Querystring: Query }>(
@@ -90,7 +97,7 @@ export async function auditRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
     async (request: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
       // `limit` caps the whole export here; it is read page by page so a large one never sits in one query.
       const total = request.query.limit ?? EXPORT_DEFAULT_LIMIT;
-      const filter = toFilter(request.query, 'asc');
+      const filter = toFilter(request.query, 'asc', request.query.tenant);
       const lines: string[] = [];
       let last: { ts: string; id: string } | null = null;
       while (lines.length < total) {

@@ -1,12 +1,16 @@
 import { Type } from '@sinclair/typebox';
 import { ScopeBudgetsSchema, ScopeLimitsSchema } from '../../../admission/config-schema.ts';
+import { TeamRef, TenantRef } from '../../names.ts';
 
 const Name = Type.String({ minLength: 1, maxLength: 64 });
 const Uuid = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
 const Duration = Type.String({ pattern: '^(\\d+(ms|s|m|h|d|w))+$', maxLength: 32 });
 
-export const TenantParams = Type.Object({ tenant_id: Uuid }, { additionalProperties: false });
-export const TeamParams = Type.Object({ tenant_id: Uuid, team_id: Uuid }, { additionalProperties: false });
+export const TenantParams = Type.Object({ tenant_id: TenantRef() }, { additionalProperties: false });
+export const TeamParams = Type.Object(
+  { tenant_id: TenantRef(), team_id: TeamRef('A team id, or the team name within the tenant.') },
+  { additionalProperties: false },
+);
 export const KeyParams = Type.Object({ key_id: Uuid }, { additionalProperties: false });
 
 export const CreateNamedBody = Type.Object({ name: Name }, { additionalProperties: false });
@@ -101,7 +105,10 @@ export const AuditQuery = Type.Object(
     until: AuditFilter(40, 'Events before this RFC 3339 time.'),
     surface: AuditFilter(100, 'Surface id, e.g. `llm.chat` (see contracts/surfaces.json).'),
     principal: AuditFilter(200, 'Principal id: a key id, user id or `issuer#subject`.'),
-    team: AuditFilter(100, "The principal's team id."),
+    tenant: Type.Optional(TenantRef("The principal's tenant: an id or a name.")),
+    team: Type.Optional(
+      TeamRef("The principal's team: an id, or a team name within `tenant` (or the caller's tenant)."),
+    ),
     outcome: Type.Optional(
       Type.String({
         enum: [

@@ -27,6 +27,7 @@ import {
   RegisterServerBodySchema,
   ServerParamsSchema,
   TeamParamsSchema,
+  TeamTenantQuerySchema,
   ToolParamsSchema,
   VirtualParamsSchema,
   VirtualServerBodySchema,
@@ -227,7 +228,7 @@ function policyRoutes(app: FastifyInstance, service: McpService, admin: McpAdmin
     '/admin/v1/mcp/policies/:team_id',
     {
       config: { surface: 'admin.mcp.policies.get' },
-      schema: { params: TeamParamsSchema, response: { 200: McpPolicyView } },
+      schema: { params: TeamParamsSchema, querystring: TeamTenantQuerySchema, response: { 200: McpPolicyView } },
     },
     async (request) => {
       const { team_id: teamId } = request.params as { team_id: string };
@@ -240,7 +241,7 @@ function policyRoutes(app: FastifyInstance, service: McpService, admin: McpAdmin
     '/admin/v1/mcp/policies/:team_id',
     {
       config: { surface: 'admin.mcp.policies.put', body: ToolPolicySchema },
-      schema: { params: TeamParamsSchema, response: { 200: McpPolicyView } },
+      schema: { params: TeamParamsSchema, querystring: TeamTenantQuerySchema, response: { 200: McpPolicyView } },
     },
     async (request) => {
       const { team_id: teamId } = request.params as { team_id: string };

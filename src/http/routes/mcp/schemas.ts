@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { SERVER_ID_PATTERN, ToolPolicySchema } from '../../../domain/mcp/index.ts';
 import { VIRTUAL_NAME_PATTERN, VirtualServerBodySchema } from '../../../mcp/index.ts';
+import { TeamRef, TenantRef } from '../../names.ts';
 
 export { VirtualServerBodySchema };
 
@@ -30,7 +31,13 @@ export const ToolCallBodySchema = Type.Object(
 export type ToolCallBody = Static<typeof ToolCallBodySchema>;
 
 export const TeamParamsSchema = Type.Object(
-  { team_id: Type.String({ minLength: 1, maxLength: 64 }) },
+  { team_id: TeamRef("A team id, or a team name within `tenant` (or the caller's tenant).") },
+  { additionalProperties: false },
+);
+
+/** Only qualifies a team name in the path; the team's own tenant is what counts. */
+export const TeamTenantQuerySchema = Type.Object(
+  { tenant: Type.Optional(TenantRef()) },
   { additionalProperties: false },
 );
 

@@ -7,7 +7,7 @@ import type { RequestContext } from '../../context.ts';
 import { GatehouseError } from '../../errors.ts';
 import { signalOnDisconnect } from './disconnect-signal.ts';
 import { PromptCapture } from './prompt-capture.ts';
-import { toCatalogError } from './upstream-errors.ts';
+import { failedUpstream, toCatalogError } from './upstream-errors.ts';
 
 /** What every LLM route needs; built once at startup. */
 export interface LlmRoutesOptions {
@@ -84,6 +84,24 @@ async function writeStream(
 }
 
 /**
+ * The operator's copy of an upstream failure: the upstream's id and the real cause (refused connection, timeout,
+ * its HTTP status and redacted body), which the client's message leaves out because it carries internal addresses.
+ */
+function logUpstreamFailure(request: FastifyRequest, error: UpstreamError): void {
+  request.log.warn(
+    {
+      request_id: request.id,
+      code: error.code,
+      upstream: failedUpstream(error),
+      upstream_status: error.upstreamStatus,
+      cause: error.cause instanceof Error ? error.cause.message : null,
+      attempts: error.audit?.attempts.length ?? 0,
+    },
+    'upstream call failed',
+  );
+}
+
+/**
  * Runs one typed call for a route (built and admitted before): failover through the router, then the JSON reply
  * or the piped stream. The audit event waits on `context.pending`, settled here once the usage is final, so a client that
  * disconnects at any point still yields one event with the usage consumed so far.
@@ -129,6 +147,7 @@ export async function relayLlmCall(
     reply.code(result.status).type(result.contentType).send(result.body);
   } catch (error) {
     if (error instanceof UpstreamError && error.audit !== null) recordCall(context, error.audit);
+    if (error instanceof UpstreamError && error.code !== 'client_aborted') logUpstreamFailure(request, error);
     context.usage ??= { ...ZERO_USAGE };
     reply.header('x-gatehouse-overhead-ms', overheadMs(context, upstreamNs));
     if (error instanceof UpstreamError || error instanceof UnknownModelError) throw toCatalogError(error);

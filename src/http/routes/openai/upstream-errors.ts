@@ -13,9 +13,15 @@ const CATALOG_CODE: Record<UpstreamError['code'], ErrorCode> = {
   client_aborted: 'client_aborted',
 };
 
+/** The upstream of the failed call's last attempt (the one whose error the client gets), or null when none ran. */
+export function failedUpstream(error: UpstreamError): string | null {
+  return error.audit?.attempts.at(-1)?.upstream ?? null;
+}
+
 /**
  * Maps the router's failures onto the catalog. The router's message is already written for clients (an upstream's
- * own text only for its 4xx, and redacted); the upstream's raw error stays in `cause`, for the logs.
+ * own text only for its 4xx, and redacted); the upstream's raw error, with its address, stays in `cause`, for the
+ * logs. The upstream's configured id is no secret and tells the operator the client quotes where to look.
  */
 export function toCatalogError(error: UpstreamError | UnknownModelError): GatehouseError {
   if (error instanceof UnknownModelError) {
@@ -24,8 +30,10 @@ export function toCatalogError(error: UpstreamError | UnknownModelError): Gateho
   }
   const headers: Record<string, string> = {};
   if (error.retryAfterMs !== null) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
+  const detail = error.message.replace(/\.$/, '');
+  const upstream = failedUpstream(error);
   return new GatehouseError(CATALOG_CODE[error.code], {
-    values: { detail: error.message.replace(/\.$/, '') },
+    values: { detail: upstream === null ? detail : `${detail} (upstream '${upstream}')` },
     headers,
     cause: error,
   });

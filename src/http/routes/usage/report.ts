@@ -1,17 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { buildUsageReport, parseGroupBy, UsageQueryError } from '../../../admission/index.ts';
-import { NotFoundError, type Store, tenantsRepository } from '../../../store/index.ts';
+import type { Store } from '../../../store/index.ts';
 import { GatehouseError, httpError } from '../../errors.ts';
+import { TeamParams } from '../admin/schemas.ts';
 import { type UsageQuery, UsageQuerySchema, UsageReportSchema } from './schemas.ts';
-
-const UUID = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
-const UUID_RE = new RegExp(UUID);
-const TeamPathSchema = {
-  type: 'object',
-  properties: { tenant_id: { type: 'string', pattern: UUID }, team_id: { type: 'string', pattern: UUID } },
-  required: ['tenant_id', 'team_id'],
-  additionalProperties: false,
-} as const;
 
 export interface UsageRoutesDeps {
   store: Store;
@@ -32,39 +24,6 @@ function tenantFilter(request: FastifyRequest, query: UsageQuery): string | unde
     throw httpError('permission_denied', { permission: 'admin.usage.read' }, 'tenant');
   }
   return own;
-}
-
-/**
- * Tenant and team filters given by name become ids, so `?tenant=acme&team=research` reads as the ids would. An
- * unknown name is a 404 naming it rather than an empty report (which would look like no usage).
- */
-async function resolveNames(
-  store: Store,
-  query: UsageQuery,
-  pathTenant: string | null,
-  ownTenant: string | null,
-): Promise<UsageQuery> {
-  const resolved = { ...query };
-  try {
-    if (query.tenant !== undefined && !UUID_RE.test(query.tenant)) {
-      resolved.tenant = (await tenantsRepository.findTenant(store.read, query.tenant)).id;
-    }
-    if (query.team !== undefined && !UUID_RE.test(query.team)) {
-      const tenant = resolved.tenant ?? pathTenant;
-      if (tenant === undefined || tenant === null) {
-        throw httpError('invalid_request', { detail: 'a team name needs its tenant (tenant=)' }, 'team');
-      }
-      resolved.team = (await tenantsRepository.findTeam(store.read, tenant, query.team)).id;
-    }
-  } catch (error) {
-    if (error instanceof NotFoundError) {
-      // A caller bound to one tenant learns nothing about other tenants' names: unknown and foreign look the same.
-      if (ownTenant !== null) throw httpError('permission_denied', { permission: 'admin.usage.read' }, 'tenant');
-      throw httpError('resource_not_found', { detail: error.message });
-    }
-    throw error;
-  }
-  return resolved;
 }
 
 interface TeamPath {
@@ -93,13 +52,8 @@ async function readUsage(
   path: TeamPath | null = null,
 ) {
   if (deps === null) throw httpError('store_unavailable');
-  const named = await resolveNames(
-    deps.store,
-    request.query,
-    path?.tenant_id ?? null,
-    request.gh.principal?.tenantId ?? null,
-  );
-  const query = path === null ? named : teamFilters(path, named);
+  // Names in the path and query are already ids: the pipeline resolves them before authorization.
+  const query = path === null ? request.query : teamFilters(path, request.query);
   const tenantId = path === null ? tenantFilter(request, query) : path.tenant_id;
   try {
     const report = await buildUsageReport(deps.store.read, {
@@ -135,7 +89,7 @@ export async function usageReportRoutes(app: FastifyInstance, options: UsageRout
     '/admin/v1/tenants/:tenant_id/teams/:team_id/usage',
     {
       config: { surface: 'admin.team_usage.read' },
-      schema: { querystring: UsageQuerySchema, params: TeamPathSchema, response: { 200: UsageReportSchema } },
+      schema: { querystring: UsageQuerySchema, params: TeamParams, response: { 200: UsageReportSchema } },
     },
     (request) => readUsage(options.usage, request, request.params),
   );

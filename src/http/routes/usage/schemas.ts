@@ -1,19 +1,16 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { UUID_PATTERN } from '../../../domain/ids.ts';
+import { TeamRef, TenantRef } from '../../names.ts';
 
 /** `YYYY-MM-DD` (a UTC day) or an RFC 3339 timestamp, of which the UTC day counts. */
 const DAY_OR_TIME =
   '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2}))?$';
 
-/** An id (UUID) or a name (the name rules of tenants and teams): `?tenant=acme` works as `?tenant=<id>` does. */
-const REFERENCE = `^(${UUID_PATTERN.replace(/^\^|\$$/g, '')}|[A-Za-z0-9][A-Za-z0-9._-]{0,63})$`;
-
 export const USAGE_GROUPS = ['day', 'tenant', 'team', 'key', 'model', 'session'] as const;
 
 export const UsageQuerySchema = Type.Object(
   {
-    tenant: Type.Optional(Type.String({ pattern: REFERENCE, description: 'A tenant id or name.' })),
-    team: Type.Optional(Type.String({ pattern: REFERENCE, description: 'A team id, or a team name within `tenant`.' })),
+    tenant: Type.Optional(TenantRef()),
+    team: Type.Optional(TeamRef("A team id, or a team name within `tenant` (or the caller's tenant).")),
     key: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     session: Type.Optional(
