@@ -279,6 +279,7 @@ export class UpstreamConnection {
     try {
       return await this.guard(
         client,
+        sinks.signal,
         client.request({ method, params } as JSONRPCRequest, RAW_RESULT, {
           timeout: options.timeoutMs ?? this.spec.timeoutMs,
           resetTimeoutOnProgress: sinks.progress !== null,
@@ -315,12 +316,15 @@ export class UpstreamConnection {
   /**
    * Maps SDK failures to gateway failures. A timeout, a closed connection or a transport error drops the
    * connection (a hung server rarely recovers; a streamable HTTP session lost with a restarted server is never
-   * valid again); an error the server answered with leaves it up and is relayed.
+   * valid again); an error the server answered with leaves it up and is relayed. A call its client cancelled
+   * leaves it up too: the SDK reports the abort as a timeout, yet dropping the connection would fail every other
+   * caller's calls and abort the `notifications/cancelled` the SDK is still sending upstream.
    */
-  private async guard<T>(client: Client, promise: Promise<T>): Promise<T> {
+  private async guard<T>(client: Client, signal: AbortSignal | null, promise: Promise<T>): Promise<T> {
     try {
       return await promise;
     } catch (error) {
+      if (signal?.aborted) throw new DOMException('the client cancelled the call', 'AbortError');
       if (error instanceof ProtocolError) throw new UpstreamRpcError(error.code, error.message, error.data);
       if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) {
         this.drop(client, 'request timed out');

@@ -16,7 +16,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/gateway.ts';
 import { FIXTURE_ENTRY as FIXTURE, startFixtureHttp } from '../integration/mcp/fixture.ts';
-import { startMcpGateway } from '../integration/mcp/support.ts';
+import { keyAllowedEverything, startMcpGateway } from '../integration/mcp/support.ts';
 
 const CAPABILITIES = { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } };
 
@@ -166,13 +166,7 @@ describe('MCP SDK clients of both majors through /mcp/servers/{id}, to upstreams
         { id: 'http-2026', transport: 'streamable_http', url: fixture.url, era: 'modern' },
       ],
     });
-    const identity = await ctx.gateway.createIdentity();
-    key = identity.key;
-    await ctx.gateway.gateway.mcp.policies.put(
-      identity.team.id,
-      { rules: [{ server: '*', tools: ['*'], prompts: ['*'], resources: ['*'] }] },
-      null,
-    );
+    key = await keyAllowedEverything(ctx.gateway);
   }, 60_000);
   afterAll(async () => {
     await ctx?.dispose();

@@ -91,6 +91,17 @@ export async function startMcpGateway(
   };
 }
 
+/** A new key whose team's policy allows every tool, prompt and resource of every server; returns the key. */
+export async function keyAllowedEverything(gateway: TestGateway): Promise<string> {
+  const identity = await gateway.createIdentity();
+  await gateway.gateway.mcp.policies.put(
+    identity.team.id,
+    { rules: [{ server: '*', tools: ['*'], prompts: ['*'], resources: ['*'] }] },
+    null,
+  );
+  return identity.key;
+}
+
 export async function connectClient(baseUrl: string, key: string, capability?: string): Promise<Client> {
   const headers: Record<string, string> = { authorization: `Bearer ${key}` };
   if (capability) headers['x-gatehouse-capability'] = capability;
