@@ -40,6 +40,7 @@ interface Child {
 interface Stats {
   cpuMicros: number;
   loopMicros: number;
+  threadCpuMicros: number;
   gcMicros: number;
   rss: number;
 }
@@ -154,6 +155,7 @@ function headersFor(child: Child, surface: BenchSurface = CHAT): Record<string, 
 interface Measured extends WrkResult {
   cpuPerRequestUs: number;
   loopPerRequestUs: number;
+  threadCpuPerRequestUs: number;
   gcPerRequestUs: number;
   rssMb: number;
 }
@@ -180,6 +182,8 @@ async function measure(
     ...result,
     cpuPerRequestUs: result.requests > 0 ? (after.cpuMicros - before.cpuMicros) / result.requests : Number.NaN,
     loopPerRequestUs: result.requests > 0 ? (after.loopMicros - before.loopMicros) / result.requests : Number.NaN,
+    threadCpuPerRequestUs:
+      result.requests > 0 ? (after.threadCpuMicros - before.threadCpuMicros) / result.requests : Number.NaN,
     gcPerRequestUs: result.requests > 0 ? (after.gcMicros - before.gcMicros) / result.requests : Number.NaN,
     rssMb: after.rss / 1024 / 1024,
   };
@@ -328,9 +332,9 @@ async function stopChild(child: Child): Promise<void> {
   await exited;
 }
 
-/** Tracing off, at 100% and at 1% (bench/telemetry.ts); BENCH_TELEMETRY=0 skips it. */
-function benchTelemetryModes(upstream: Child, bare: Child, gateway: Child, scratchDir: string): Promise<void> {
-  return benchTelemetry(gateway, bare, {
+/** Tracing off (twice: the A/A control), at 100% and at 1% (bench/telemetry.ts); BENCH_TELEMETRY=0 skips it. */
+function benchTelemetryModes(upstream: Child, bare: Child, scratchDir: string): Promise<void> {
+  return benchTelemetry(bare, {
     startSink: () => start('otlp'),
     startGateway: (env) => start('gateway', upstream.url, undefined, env),
     stop: stopChild,
@@ -435,8 +439,7 @@ async function main(): Promise<void> {
         `\nstreaming time to first byte (median of ${TTFT_SAMPLES} sequential): bare ${fmt(bareTtft, 3)} ms, gateway ${fmt(gatewayTtft, 3)} ms, added ${fmt(gatewayTtft - bareTtft, 3)} ms`,
       );
     }
-    if (process.env.BENCH_TELEMETRY !== '0' && runs('telemetry'))
-      await benchTelemetryModes(upstream, bare, gateway, scratchDir);
+    if (process.env.BENCH_TELEMETRY !== '0' && runs('telemetry')) await benchTelemetryModes(upstream, bare, scratchDir);
     if (runs('mcp')) await benchMcpCalls(upstream);
     if (BASE_REF !== 'none' && runs('base')) await compareWithBase(upstream, bare, gateway, scratchDir);
   } finally {

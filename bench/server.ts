@@ -1,11 +1,12 @@
 /**
  * Child-process entry for `npm run bench`: one server per process (`upstream`, `bare <origin>`, `json <origin>`,
  * `gateway <origin>`, `otlp`), so each one's CPU time and RSS can be read on its own. Prints one JSON line with its URL,
- * then answers `stats` messages over IPC with `process.cpuUsage()` and RSS.
+ * then answers `stats` messages over IPC with `process.cpuUsage()`, the main thread's own CPU time and RSS.
  */
 
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -118,12 +119,40 @@ async function main(): Promise<void> {
         cpuMicros: cpu.user + cpu.system,
         // Busy time of the request thread alone (process CPU also counts the audit thread and GC helpers).
         loopMicros: performance.eventLoopUtilization().active * 1000,
+        threadCpuMicros: mainThreadCpuMicros(),
         gcMicros: gcMs * 1000,
         rss: process.memoryUsage().rss,
       });
     }
   });
   process.send?.({ ready });
+}
+
+/** Clock ticks per second of `/proc` CPU times (Linux; usually 100). */
+function clockTicks(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+}
+
+const TICKS = clockTicks();
+
+/**
+ * CPU time (user + system) of the main thread alone, from `/proc/self/task/<pid>/stat` at tick resolution; NaN
+ * where there is no `/proc`. Unlike event-loop busy time it does not grow while a loaded host has the thread
+ * descheduled, and unlike `process.cpuUsage()` it leaves out the audit thread and V8's helper threads.
+ */
+function mainThreadCpuMicros(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name, which may itself contain spaces: utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 main().catch((error) => {
