@@ -23,6 +23,20 @@ export const META = {
   logLevel: 'io.modelcontextprotocol/logLevel',
 } as const;
 
+/** MCP log levels, least severe first (the syslog severities of RFC 5424, server/utilities/logging). */
+const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+/**
+ * Whether a log message of `level` reaches a client that asked for `threshold` and above. A threshold that is
+ * not a known level filters nothing, and a message of an unknown level always passes: a relay must not lose a
+ * message because a server spelled its level oddly.
+ */
+export function meetsLogLevel(level: unknown, threshold: unknown): boolean {
+  const min = LOG_LEVELS.indexOf(String(threshold));
+  const at = LOG_LEVELS.indexOf(String(level));
+  return min < 0 || at < 0 || at >= min;
+}
+
 /** One request for client input (sampling, elicitation, roots), as an `inputRequests` entry carries it. */
 export interface InputRequestSpec {
   method: string;

@@ -1,7 +1,7 @@
 /**
  * Real MCP SDK clients of both majors through the gateway's per-server endpoint for what flows outside a plain
  * request/response: cancellation of an in-flight call, resource subscriptions and list-changed notifications on
- * the 2025 session stream. The upstream is an in-process SDK 1.x server, so the test sees what
+ * the 2025 session stream, and the log level a client asks for. The upstream is an in-process SDK 1.x server, so the test sees what
  * the upstream itself received (its own request ids, its subscriptions).
  */
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
@@ -11,6 +11,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
   CancelledNotificationSchema,
   type LoggingLevel,
+  LoggingMessageNotificationSchema,
   ResourceUpdatedNotificationSchema,
   SetLevelRequestSchema,
   SubscribeRequestSchema,
@@ -43,6 +44,15 @@ function upstreamServer(): McpServer {
       waiting.set(extra.requestId, () => resolve({ content: [{ type: 'text', text: 'cancelled' }] }));
     });
   });
+  mcp.registerTool('log_twice', { description: 'Logs once at info, once at error' }, async (extra) => {
+    for (const [level, data] of [
+      ['info', 'chatty'],
+      ['error', 'important'],
+    ] as const) {
+      await extra.sendNotification({ method: 'notifications/message', params: { level, data } });
+    }
+    return { content: [{ type: 'text', text: 'logged' }] };
+  });
   mcp.registerResource('watched', WATCHED, { mimeType: 'text/plain' }, async (uri) => ({
     contents: [{ uri: uri.href, text: 'watched' }],
   }));
@@ -72,6 +82,9 @@ function upstreamServer(): McpServer {
 interface TestClient {
   /** Starts `wait_for_cancel` with `signal`; resolves to the call's rejection. */
   callUntilAborted(signal: AbortSignal): Promise<unknown>;
+  /** Calls `log_twice`; a 2026-07-28 client asks for log messages of `logLevel` and above in the request. */
+  callLogging(logLevel: LoggingLevel): Promise<unknown>;
+  logs: string[];
   subscribe(uri: string): Promise<unknown>;
   unsubscribe(uri: string): Promise<unknown>;
   setLevel(level: LoggingLevel): Promise<unknown>;
@@ -92,11 +105,14 @@ interface SdkClient {
 function handleFor(
   client: SdkClient,
   call: (signal: AbortSignal) => Promise<unknown>,
+  callLogging: (logLevel: LoggingLevel) => Promise<unknown>,
   close: () => Promise<void>,
 ): TestClient {
   return {
     updates: [],
+    logs: [],
     toolListChanges: 0,
+    callLogging,
     callUntilAborted: (signal) =>
       call(signal).then(
         () => null,
@@ -115,6 +131,7 @@ async function clientV1(url: string, key: string): Promise<TestClient> {
   const handle = handleFor(
     client,
     (signal) => client.callTool(CALL, undefined, { signal }),
+    () => client.callTool({ name: 'log_twice', arguments: {} }),
     async () => {
       await transport.terminateSession();
       await client.close();
@@ -122,6 +139,9 @@ async function clientV1(url: string, key: string): Promise<TestClient> {
   );
   client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (note) => {
     handle.updates.push(note.params.uri);
+  });
+  client.setNotificationHandler(LoggingMessageNotificationSchema, async (note) => {
+    handle.logs.push(String(note.params.data));
   });
   client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
     handle.toolListChanges += 1;
@@ -139,6 +159,12 @@ async function clientV2(url: string, key: string, era: 'modern' | 'legacy'): Pro
   const handle = handleFor(
     client,
     (signal) => client.callTool(CALL, { signal }),
+    (logLevel) =>
+      client.callTool({
+        name: 'log_twice',
+        arguments: {},
+        ...(era === 'modern' ? { _meta: { 'io.modelcontextprotocol/logLevel': logLevel } } : {}),
+      }),
     async () => {
       // A 2026-07-28 client has no session to end.
       if (era === 'legacy') await transport.terminateSession();
@@ -147,6 +173,9 @@ async function clientV2(url: string, key: string, era: 'modern' | 'legacy'): Pro
   );
   client.setNotificationHandler('notifications/resources/updated', async (note) => {
     handle.updates.push(note.params.uri);
+  });
+  client.setNotificationHandler('notifications/message', async (note) => {
+    handle.logs.push(String(note.params.data));
   });
   client.setNotificationHandler('notifications/tools/list_changed', async () => {
     handle.toolListChanges += 1;
@@ -164,7 +193,7 @@ const ALL_CLIENTS = {
   'SDK 2.x (2026-07-28)': (url: string, key: string) => clientV2(url, key, 'modern'),
 };
 
-describe('MCP SDK clients through /mcp/servers/{id}: cancellation, subscriptions, list changes', () => {
+describe('MCP SDK clients through /mcp/servers/{id}: cancellation, subscriptions, list changes, log level', () => {
   let ctx: Awaited<ReturnType<typeof startMcpGateway>>;
   let upstream: Awaited<ReturnType<typeof serveMcpOverHttp>>;
   let mcp: McpServer;
@@ -251,5 +280,29 @@ describe('MCP SDK clients through /mcp/servers/{id}: cancellation, subscriptions
         await client.close();
       }
     }, 60_000);
+    it(`${flavour}: logging/setLevel filters the session's log messages at the gateway`, async () => {
+      reset();
+      const client = await connect(url, key);
+      try {
+        await client.setLevel('warning');
+        await client.callLogging('warning');
+        expect(client.logs).toEqual(['important']);
+        // One upstream connection serves every caller: one session's level must not change what others hear.
+        expect(seen.levels).toEqual([]);
+      } finally {
+        await client.close();
+      }
+    }, 60_000);
   }
+  it("SDK 2.x (2026-07-28): a request's _meta logLevel filters its log messages", async () => {
+    const client = await ALL_CLIENTS['SDK 2.x (2026-07-28)'](url, key);
+    try {
+      await client.callLogging('warning');
+      expect(client.logs).toEqual(['important']);
+      await client.callLogging('debug');
+      expect(client.logs).toEqual(['important', 'chatty', 'important']);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
 });

@@ -19,6 +19,7 @@ import {
   isObject,
   type JsonObject,
   LEGACY_VERSIONS,
+  meetsLogLevel,
   type RequestId,
 } from '../wire.ts';
 import {
@@ -193,7 +194,12 @@ async function runRequest(
               method: 'notifications/progress',
               params: { ...progress, progressToken: clientToken },
             }),
-    log: (log) => ensureStream().push({ jsonrpc: '2.0', method: 'notifications/message', params: log }),
+    // The level a session set with `logging/setLevel` filters here: the upstream connection is shared by every
+    // caller, so relaying one session's level would change what all the others hear.
+    log: (log) => {
+      if (meetsLogLevel(log.level, state.logLevel))
+        ensureStream().push({ jsonrpc: '2.0', method: 'notifications/message', params: log });
+    },
     channel: new StreamChannel(session.clientCapabilities, state, ensureStream),
   };
   let reply: JsonObject;

@@ -21,6 +21,7 @@ import {
   LEGACY_VERSIONS,
   META,
   MODERN_VERSION,
+  meetsLogLevel,
   type RequestId,
 } from '../wire.ts';
 import {
@@ -215,7 +216,10 @@ function sinksFor(leg: Leg, params: JsonObject, channel: CallSinks['channel'], s
     log:
       logLevel === undefined
         ? null
-        : (log) => leg.notify({ jsonrpc: '2.0', method: 'notifications/message', params: log }),
+        : (log) => {
+            if (meetsLogLevel(log.level, logLevel))
+              leg.notify({ jsonrpc: '2.0', method: 'notifications/message', params: log });
+          },
     channel,
   };
   return sinks;
