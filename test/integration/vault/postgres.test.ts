@@ -65,7 +65,11 @@ describe.skipIf(!ok)('vault on PostgreSQL, two instances', () => {
 
   it('replays an idempotent POST across instances', async () => {
     const agent = await a.createAgent(['api']);
-    await eventually(() => b.gateway.vault.snapshot.isGranted(agent.keyId, 'api'));
+    await eventually(
+      () =>
+        a.gateway.vault.snapshot.isGranted(agent.keyId, 'api') &&
+        b.gateway.vault.snapshot.isGranted(agent.keyId, 'api'),
+    );
     await b.gateway.snapshot.refresh();
     const before = api.seen.length;
     const options = { headers: { 'idempotency-key': 'pg-1', 'content-type': 'text/plain' }, body: 'hello' };
