@@ -27,6 +27,7 @@ export abstract class RevisionSnapshot {
   #refreshedAt = 0;
   #stopPolling: (() => void) | null = null;
   #refreshing: Promise<void> | null = null;
+  #followUp: Promise<void> | null = null;
   #lastDemandRefresh = 0;
 
   constructor(options: RevisionSnapshotOptions) {
@@ -55,9 +56,22 @@ export abstract class RevisionSnapshot {
     this.#stopPolling = null;
   }
 
-  /** Loads what changed since the last refresh. Concurrent callers share one round trip. */
+  /**
+   * Loads what changed since the last refresh, and resolves only after a load that began after this call: a caller
+   * that just wrote must see its write, and a load already in flight may have read the revision before it. Callers
+   * that arrive during a load share one follow-up load, so a burst still costs at most two round trips.
+   */
   refresh(): Promise<void> {
-    this.#refreshing ??= this.#load().finally(() => {
+    if (this.#refreshing) {
+      this.#followUp ??= this.#refreshing
+        .catch(() => undefined)
+        .then(() => {
+          this.#followUp = null;
+          return this.refresh();
+        });
+      return this.#followUp;
+    }
+    this.#refreshing = this.#load().finally(() => {
       this.#refreshing = null;
     });
     return this.#refreshing;

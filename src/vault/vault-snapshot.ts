@@ -1,5 +1,12 @@
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { currentRevision, type Store, type VaultChanges, vaultRepository } from '../store/index.ts';
+import {
+  type Database,
+  RevisionSnapshot,
+  type RevisionSnapshotOptions,
+  type VaultChanges,
+  vaultRepository,
+} from '../store/index.ts';
 import { compileService, type VaultService } from './service-definition.ts';
 
 export interface CredentialPointer {
@@ -8,13 +15,9 @@ export interface CredentialPointer {
   updatedAt: number;
 }
 
-export interface VaultSnapshotOptions {
-  store: Store;
+export interface VaultSnapshotOptions extends Omit<RevisionSnapshotOptions, 'onRefreshError'> {
   /** Services from the config file; they win over (and cannot be shadowed by) admin-defined ones. */
   configServices: readonly VaultService[];
-  refreshMs: number;
-  /** Past this age without a successful refresh, grant checks fail closed (DESIGN §2 invariant 3). */
-  maxStalenessMs?: number;
   logger?: Logger;
   /** Told when a credential changed or was removed, so decrypted copies and tokens are dropped. */
   onCredentialChange?: (service: string, scope: string) => void;
@@ -27,7 +30,7 @@ const MAX_LINEAGE = 32;
  * from the store's revision counter (the same mechanism as the key snapshot), so a proxied request reads no row and
  * a grant or revocation reaches every instance within one refresh interval.
  */
-export class VaultSnapshot {
+export class VaultSnapshot extends RevisionSnapshot {
   readonly #options: VaultSnapshotOptions;
   readonly #configServices: Map<string, VaultService>;
   readonly #adminServices = new Map<string, VaultService>();
@@ -35,44 +38,18 @@ export class VaultSnapshot {
   readonly #credentials = new Map<string, CredentialPointer>();
   /** successor key id → predecessor key id. */
   readonly #predecessor = new Map<string, string>();
-  #rev = -1;
-  #refreshedAt = 0;
-  #timer: NodeJS.Timeout | null = null;
-  #refreshing: Promise<void> | null = null;
 
   constructor(options: VaultSnapshotOptions) {
+    super({
+      ...options,
+      onRefreshError: (error) => options.logger?.error({ err: error }, 'vault snapshot refresh failed'),
+    });
     this.#options = options;
     this.#configServices = new Map(options.configServices.map((service) => [service.id, service]));
   }
 
-  async start(): Promise<void> {
-    await this.refresh();
-    this.#timer = setInterval(() => {
-      this.refresh().catch((error) => this.#options.logger?.error({ err: error }, 'vault snapshot refresh failed'));
-    }, this.#options.refreshMs);
-    this.#timer.unref();
-  }
-
-  stop(): void {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-  }
-
-  refresh(): Promise<void> {
-    this.#refreshing ??= this.#load().finally(() => {
-      this.#refreshing = null;
-    });
-    return this.#refreshing;
-  }
-
-  async #load(): Promise<void> {
-    const db = this.#options.store.read;
-    const rev = await currentRevision(db);
-    if (rev !== this.#rev) {
-      this.#apply(await vaultRepository.listVaultChangesSince(db, this.#rev));
-      this.#rev = rev;
-    }
-    this.#refreshedAt = Date.now();
+  protected async apply(db: Kysely<Database>, sinceRev: number): Promise<void> {
+    this.#apply(await vaultRepository.listVaultChangesSince(db, sinceRev));
   }
 
   #apply(changes: VaultChanges): void {
@@ -104,10 +81,6 @@ export class VaultSnapshot {
       if (previous) this.#options.onCredentialChange?.(row.service, row.scope);
     }
     for (const row of changes.lineage) this.#predecessor.set(row.rotatedTo, row.id);
-  }
-
-  isFresh(now = Date.now()): boolean {
-    return now - this.#refreshedAt <= (this.#options.maxStalenessMs ?? 5000);
   }
 
   getService(id: string): VaultService | undefined {
