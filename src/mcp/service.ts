@@ -240,7 +240,7 @@ export class McpService {
     const key = `${entry.spec.id}\u0000${uri}`;
     const count = this.subscriptionCounts.get(key) ?? 0;
     if (count === 0 && entry.connection.info?.capabilities.resources !== undefined) {
-      await entry.connection.request('resources/subscribe', { uri }, NO_SINKS).catch(() => ({}));
+      await entry.connection.ownRequest('resources/subscribe', { uri }).catch(() => ({}));
     }
     this.subscriptionCounts.set(key, count + 1);
     return { server: entry.spec.id, uri, exposed };
@@ -253,7 +253,7 @@ export class McpService {
       this.subscriptionCounts.delete(key);
       const entry = this.registry.server(server);
       if (count === 1 && entry?.connection.state === 'ready') {
-        await entry.connection.request('resources/unsubscribe', { uri }, NO_SINKS).catch(() => ({}));
+        await entry.connection.ownRequest('resources/unsubscribe', { uri }).catch(() => ({}));
       }
       return;
     }
