@@ -8,7 +8,7 @@ import { globToRegExp, isServerVisible, isVisible } from '../domain/mcp/index.ts
 import type { Principal } from '../domain/principal.ts';
 import { McpFailure } from './errors.ts';
 import type { CallTrace, ToolCallDeps } from './tool-call.ts';
-import { tracedRequest } from './upstream-span.ts';
+import { tracedRequest, withHeaders } from './upstream-span.ts';
 import type { McpView } from './views.ts';
 import { type CallSinks, isObject, type JsonObject } from './wire.ts';
 
@@ -113,13 +113,9 @@ export async function getPrompt(deps: ToolCallDeps, context: OperationContext, p
   context.trace.server = entry.spec.id;
   context.trace.tool = name;
   const connection = await deps.connectionFor(entry, context.principal);
-  return tracedRequest(context.trace.outbound, entry, 'prompts/get', name, (headers) =>
-    connection.request(
-      'prompts/get',
-      { ...context.extra, name, arguments: params.arguments ?? {} },
-      context.sinks,
-      headers ? { headers } : {},
-    ),
+  const relayed = { ...context.extra, name, arguments: params.arguments ?? {} };
+  return tracedRequest(context.trace.outbound, entry, 'prompts/get', name, relayed, (carried) =>
+    connection.request('prompts/get', carried.params, context.sinks, withHeaders(carried)),
   );
 }
 
@@ -128,8 +124,9 @@ export async function readResource(deps: ToolCallDeps, context: OperationContext
   const { entry, uri } = await checkedResource(deps, context, exposed);
   context.trace.server = entry.spec.id;
   const connection = await deps.connectionFor(entry, context.principal);
-  const result = await tracedRequest(context.trace.outbound, entry, 'resources/read', null, (headers) =>
-    connection.request('resources/read', { ...context.extra, uri }, context.sinks, headers ? { headers } : {}),
+  const relayed = { ...context.extra, uri };
+  const result = await tracedRequest(context.trace.outbound, entry, 'resources/read', null, relayed, (carried) =>
+    connection.request('resources/read', carried.params, context.sinks, withHeaders(carried)),
   );
   return rewriteContentUris(context, entry.spec.id, result);
 }
@@ -150,13 +147,9 @@ export async function complete(deps: ToolCallDeps, context: OperationContext, pa
   const entry = deps.registry.server(server);
   if (!entry) throw new McpFailure('mcp_server_not_found', { server });
   const connection = await deps.connectionFor(entry, context.principal);
-  return tracedRequest(context.trace.outbound, entry, 'completion/complete', null, (headers) =>
-    connection.request(
-      'completion/complete',
-      { ...context.extra, ...params, ref: upstreamRef },
-      context.sinks,
-      headers ? { headers } : {},
-    ),
+  const relayed = { ...context.extra, ...params, ref: upstreamRef };
+  return tracedRequest(context.trace.outbound, entry, 'completion/complete', null, relayed, (carried) =>
+    connection.request('completion/complete', carried.params, context.sinks, withHeaders(carried)),
   );
 }
 

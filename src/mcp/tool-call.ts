@@ -15,7 +15,7 @@ import { McpFailure } from './errors.ts';
 import { mirrorParamHeaders } from './param-mirror.ts';
 import type { ToolPolicyService } from './policy.ts';
 import type { McpRegistry, ServerEntry } from './registry.ts';
-import { propagate, startUpstreamSpan } from './upstream-span.ts';
+import { propagate, startUpstreamSpan, withHeaders } from './upstream-span.ts';
 import { type CallSinks, isObject, type JsonObject, NO_SINKS } from './wire.ts';
 
 /** The shared-state call rate limits need (`SharedState` from src/state satisfies it). */
@@ -172,13 +172,9 @@ export async function executeToolCall(
   try {
     // A 2026 upstream routes on Mcp-Param-* headers too: they are rebuilt from the arguments actually relayed.
     const mirrored = connection.info?.era === 'modern' ? mirrorParamHeaders(tool.tool.inputSchema, args) : undefined;
-    const headers = propagate(span, entry, mirrored);
-    const result = await connection.request(
-      'tools/call',
-      { ...(request.extra ?? {}), name: request.tool, arguments: args },
-      sinks,
-      headers ? { headers } : {},
-    );
+    const relayed = { ...(request.extra ?? {}), name: request.tool, arguments: args };
+    const carried = propagate(span, entry, relayed, mirrored);
+    const result = await connection.request('tools/call', carried.params, sinks, withHeaders(carried));
     trace.result =
       result.resultType === 'input_required' ? 'input_required' : result.isError === true ? 'tool_error' : 'ok';
     return result;

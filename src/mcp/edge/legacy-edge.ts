@@ -4,8 +4,8 @@
  * dispatcher and is answered with JSON, or with an SSE stream as soon as the call has something to say first
  * (progress, log messages, a server's request for sampling, elicitation or roots, sent to the client on the call's
  * own stream, whose answer the client POSTs back). A 2026 upstream's `input_required` result becomes such
- * requests too. GET opens the server-to-client stream (list changes, resource updates) or resumes a response
- * stream with `Last-Event-ID`; DELETE ends the session.
+ * requests too. GET opens the server-to-client stream (list changes, resource updates), or resumes it or a
+ * response stream with `Last-Event-ID`; DELETE ends the session.
  */
 import { RpcError } from '../errors.ts';
 import type { McpService } from '../service.ts';
@@ -31,7 +31,7 @@ import {
   SERVER_INFO,
 } from './dispatch.ts';
 import { type EdgeRequest, type EdgeResponder, INVALID_JSON, type SseStream } from './exchange.ts';
-import { LegacySessionState, type LegacySessions, type ResumableStream } from './legacy-sessions.ts';
+import { isEventId, LegacySessionState, type LegacySessions, type ResumableStream } from './legacy-sessions.ts';
 import { type ErrorRenderer, rpcError } from './rpc.ts';
 
 export const SESSION_HEADER = 'mcp-session-id';
@@ -170,11 +170,8 @@ async function runRequest(
       const created = state.newStream();
       const live: SseStream = exchange.respond.sse({ [SESSION_HEADER]: exchange.request.header(SESSION_HEADER) ?? '' });
       live.prime(created.eventId(0), RETRY_MS);
-      created.live = live;
       // A 2025 disconnect is not a cancellation (transports §Cancellation): the call runs on, buffered for resumption.
-      live.onClose(() => {
-        if (created.live === live) created.live = null;
-      });
+      created.attach(live);
       stream = created;
     }
     return stream;
@@ -244,7 +241,7 @@ function sessionState(options: LegacyEdgeOptions, exchange: LegacyExchange, id: 
       } else {
         notification = { jsonrpc: '2.0', method: `notifications/${event.kind}/list_changed` };
       }
-      if (notification !== null) for (const stream of state.standalone) stream.send(notification);
+      if (notification !== null) state.serverStream?.push(notification);
     });
   }
   return state;
@@ -362,16 +359,22 @@ export function handleLegacyGet(options: LegacyEdgeOptions, exchange: LegacyExch
   if (opened === null) return exchange.respond.json(404, rpcError(null, -32001, 'Session not found'));
   outcome.session = 'resumed';
   outcome.protocolVersion = opened.session.protocolVersion;
+  const lastEventId = exchange.request.header('last-event-id');
+  if (lastEventId !== undefined && !isEventId(lastEventId)) {
+    return exchange.respond.json(
+      400,
+      rpcError(null, -32000, 'Bad Request: the Last-Event-ID header is not an event id this server sent'),
+    );
+  }
   const state = sessionState(options, exchange, opened.id);
   const live = exchange.respond.sse({ [SESSION_HEADER]: opened.id });
-  const lastEventId = exchange.request.header('last-event-id');
+  // An id this session's streams no longer hold (another session's, another instance's, or too far behind) must
+  // not replay anything (transports §Resumability): the client gets a new stream, as on a GET without one.
   const resumed = lastEventId === undefined ? null : state.locate(lastEventId);
-  if (resumed !== null) {
-    resumed.stream.resume(live, resumed.seq);
-    return;
-  }
-  state.standalone.add(live);
-  live.onClose(() => state.standalone.delete(live));
+  if (resumed !== null) return resumed.stream.resume(live, resumed.seq);
+  const stream = state.openServerStream();
+  live.prime(stream.eventId(0), RETRY_MS);
+  stream.attach(live);
 }
 
 export function handleLegacyDelete(options: LegacyEdgeOptions, exchange: LegacyExchange, outcome: LegacyOutcome) {

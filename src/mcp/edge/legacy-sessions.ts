@@ -1,7 +1,8 @@
 /**
- * @module What a 2025-era session holds on the instance serving it: its response streams (each event numbered,
- * the recent ones kept so a client can resume with `Last-Event-ID`, MCP 2025-11-25 transports §Resumability),
- * its standalone GET streams, the server-to-client requests awaiting the client's answer, the calls it may cancel,
+ * @module What a 2025-era session holds on the instance serving it: its streams (each response stream and its
+ * server-to-client GET stream number their events and keep the recent ones, so a client can resume with
+ * `Last-Event-ID`, MCP 2025-11-25 transports §Resumability), the server-to-client requests awaiting the client's
+ * answer, the calls it may cancel,
  * its resource subscriptions and log level. The session id itself is sealed and valid on every instance; this
  * state is created on first use where a request lands, so resumption and answers to server-to-client requests
  * need the client to come back to the same instance (sticky sessions), which plain requests do not.
@@ -12,6 +13,16 @@ import type { SseStream } from './exchange.ts';
 
 /** Events kept per stream for resumption; a client that falls further behind starts over. */
 const REPLAY_LIMIT = 256;
+/**
+ * The shape of every event id the gateway mints (`s<stream>_<seq>`); anything else in `Last-Event-ID` did not come
+ * from here. Stream numbers are unique on the instance, not just in the session, so another session's id never
+ * names one of this session's streams.
+ */
+const EVENT_ID = /^s(\d{1,15})_(\d{1,15})$/;
+
+export function isEventId(value: string): boolean {
+  return EVENT_ID.test(value);
+}
 /** A session untouched this long (no request, no open stream) is forgotten. */
 const IDLE_MS = 30 * 60_000;
 
@@ -38,9 +49,26 @@ export class ResumableStream {
     this.live?.send(message, this.eventId(this.seq));
   }
 
+  /**
+   * Makes `stream` the connection events go to. One it replaces is left open and idle rather than ended: an SDK
+   * client reconnects when its stream ends, and two readers of one stream would then take it from each other forever.
+   */
+  attach(stream: SseStream): void {
+    this.live = stream;
+    stream.onClose(() => {
+      if (this.live === stream) this.live = null;
+    });
+  }
+
+  /** Whether every event after `seq` is still kept (a client further behind has lost some and starts over). */
+  holdsAfter(seq: number): boolean {
+    const oldest = this.events[0]?.seq ?? this.seq + 1;
+    return seq >= oldest - 1 && seq <= this.seq;
+  }
+
   /** Writes what came after `seq` to a new live stream (a client reconnecting with `Last-Event-ID`). */
   resume(stream: SseStream, afterSeq: number): void {
-    this.live = stream;
+    this.attach(stream);
     for (const event of this.events) if (event.seq > afterSeq) stream.send(event.message, this.eventId(event.seq));
     if (this.finished) stream.end();
   }
@@ -58,23 +86,44 @@ export interface PendingAsk {
 
 export class LegacySessionState {
   readonly streams = new Map<string, ResumableStream>();
-  readonly standalone = new Set<SseStream>();
+  /**
+   * The server-to-client stream of the session's latest GET: list changes and resource updates go here, and are
+   * kept while the client is away (it reconnects with `Last-Event-ID`). One stream, since the transport sends each
+   * message on only one of the client's streams.
+   */
+  serverStream: ResumableStream | null = null;
   readonly pendingAsks = new Map<string, PendingAsk>();
   readonly inFlight = new Map<string, AbortController>();
   /** Exposed URI → the upstream (server, uri) it was subscribed as. */
   readonly subscriptions = new Map<string, { server: string; uri: string }>();
   logLevel: string | null = null;
   lastSeen = Date.now();
-  private nextStream = 0;
+  private readonly streamNumber: () => number;
   private nextAsk = 0;
   /** Drops the session's catalog listener once it has none of its own left. */
   detach: (() => void) | null = null;
 
+  constructor(streamNumber: () => number) {
+    this.streamNumber = streamNumber;
+  }
+
   newStream(): ResumableStream {
-    this.nextStream += 1;
-    const stream = new ResumableStream(`s${this.nextStream}`);
+    const stream = new ResumableStream(`s${this.streamNumber()}`);
     this.streams.set(stream.id, stream);
     return stream;
+  }
+
+  /**
+   * A GET without a resumable `Last-Event-ID`: a new server stream takes over from the session's previous one, whose
+   * connection, if still open, stays open and idle (ending it would make its client reconnect).
+   */
+  openServerStream(): ResumableStream {
+    this.serverStream = this.newStream();
+    return this.serverStream;
+  }
+
+  get listening(): boolean {
+    return this.serverStream?.live != null;
   }
 
   newAskId(): string {
@@ -82,13 +131,13 @@ export class LegacySessionState {
     return `gatehouse-${this.nextAsk}`;
   }
 
-  /** The stream and position a `Last-Event-ID` names, if this instance still has them. */
+  /** The session's own stream and position a `Last-Event-ID` names, if this instance still holds what follows. */
   locate(lastEventId: string): { stream: ResumableStream; seq: number } | null {
-    const cut = lastEventId.lastIndexOf('_');
-    if (cut <= 0) return null;
-    const stream = this.streams.get(lastEventId.slice(0, cut));
-    const seq = Number(lastEventId.slice(cut + 1));
-    return stream && Number.isInteger(seq) ? { stream, seq } : null;
+    const match = EVENT_ID.exec(lastEventId);
+    if (match === null) return null;
+    const stream = this.streams.get(`s${match[1]}`);
+    const seq = Number(match[2]);
+    return stream?.holdsAfter(seq) ? { stream, seq } : null;
   }
 
   static requestKey(id: RequestId): string {
@@ -103,6 +152,8 @@ export class LegacySessions {
   private readonly sessions = new Map<string, LegacySessionState>();
   /** A DELETEd session answers 404 afterwards (transports §Session Management), on the instance that ended it. */
   private readonly ended = new Map<string, number>();
+  private streams = 0;
+  private readonly streamNumber = () => ++this.streams;
 
   isEnded(id: string): boolean {
     return this.ended.has(id);
@@ -112,7 +163,7 @@ export class LegacySessions {
     this.prune();
     let state = this.sessions.get(id);
     if (!state) {
-      state = new LegacySessionState();
+      state = new LegacySessionState(this.streamNumber);
       this.sessions.set(id, state);
     }
     state.lastSeen = Date.now();
@@ -128,7 +179,6 @@ export class LegacySessions {
     const state = this.sessions.get(id);
     this.sessions.delete(id);
     if (state) {
-      for (const stream of state.standalone) stream.end();
       for (const stream of state.streams.values()) stream.finish();
       for (const pending of state.pendingAsks.values()) pending.reject(new Error('session ended'));
       for (const call of state.inFlight.values()) call.abort();
@@ -140,7 +190,7 @@ export class LegacySessions {
   private prune(): void {
     const cutoff = Date.now() - IDLE_MS;
     for (const [id, state] of this.sessions) {
-      if (state.lastSeen < cutoff && state.standalone.size === 0 && state.inFlight.size === 0) this.forget(id);
+      if (state.lastSeen < cutoff && !state.listening && state.inFlight.size === 0) this.forget(id);
     }
   }
 

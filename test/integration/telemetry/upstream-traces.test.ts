@@ -1,0 +1,190 @@
+/**
+ * Issue 18 "Traces", the calls a request alone does not show: W3C trace context in an MCP request's `params._meta`
+ * (SEP-414 keys), seen by a stdio and an HTTP upstream that echo the `_meta` they received, against the client
+ * spans a real OTLP/HTTP receiver on loopback got; with tracing off, the client's own context in `_meta`.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, REPO_ROOT, uniqueName } from '../../helpers/gateway.ts';
+import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../helpers/otlp-receiver.ts';
+import { type LlmTestGateway, startLlmGateway } from '../llm/support.ts';
+import { type MetaEchoHttp, startMetaEchoHttp } from './fixtures/meta-echo-server.ts';
+
+const META_ECHO = join(import.meta.dirname, 'fixtures/meta-echo-server.ts');
+const CLIENT = 3;
+
+function stdioServer(id: string) {
+  return { id, transport: 'stdio', command: process.execPath, args: ['--import', 'tsx', META_ECHO], cwd: REPO_ROOT };
+}
+
+function traceparent(): { header: string; traceId: string } {
+  const traceId = randomBytes(16).toString('hex');
+  return { header: `00-${traceId}-${randomBytes(8).toString('hex')}-01`, traceId };
+}
+
+/** The `traceparent` naming a client span: its trace, its own span id, sampled. */
+function headerOf(span: ReceivedSpan): string {
+  return `00-${span.traceId}-${span.spanId}-01`;
+}
+
+async function grantTools(gw: LlmTestGateway, servers: string[]): Promise<string> {
+  const { identity, mcp, snapshot } = gw.gateway;
+  const tenant = await identity.createTenant(uniqueName('tenant'));
+  const team = await identity.createTeam(tenant.id, uniqueName('team'));
+  const issued = await identity.createKey({ tenant: tenant.id, team: team.id, name: uniqueName('key') });
+  const rules = servers.map((server) => ({ server, tools: ['meta', 'seen'], resources: ['meta://*'] }));
+  await mcp.policies.put(team.id, { rules }, null);
+  await snapshot.refresh();
+  return issued.key;
+}
+
+/** A REST tool call; resolves to the `_meta` the server says it received, and the trace the gateway named. */
+async function restMeta(gw: LlmTestGateway, key: string, server: string, headers: Record<string, string> = {}) {
+  const response = await request(`${gw.baseUrl}/mcp/v1/servers/${server}/tools/meta:call`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ arguments: {} }),
+  });
+  const body = (await response.body.json()) as { content: Array<{ text: string }> };
+  expect(response.statusCode).toBe(200);
+  return {
+    meta: JSON.parse(body.content[0]?.text ?? '{}') as Record<string, unknown>,
+    traceId: response.headers['x-gatehouse-trace-id'] as string | undefined,
+  };
+}
+
+/** An MCP SDK client of one server endpoint, sending `headers` on every HTTP request. */
+async function mcpClient(gw: LlmTestGateway, key: string, server: string, headers: Record<string, string> = {}) {
+  const client = new Client({ name: 'upstream-traces-test', version: '1.0.0' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${gw.baseUrl}/mcp/servers/${server}`), {
+      requestInit: { headers: { authorization: `Bearer ${key}`, ...headers } },
+    }),
+  );
+  return client;
+}
+
+function textOf(result: unknown): string {
+  return ((result as { content: Array<{ text: string }> }).content[0] as { text: string }).text;
+}
+
+describe('trace context in MCP _meta, with tracing on', () => {
+  let receiver: OtlpReceiver;
+  let http: MetaEchoHttp;
+  let gw: LlmTestGateway;
+  let key: string;
+
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    http = await startMetaEchoHttp();
+    gw = await startLlmGateway({
+      env: {
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_TRACES_SAMPLER: 'parentbased_always_on',
+      },
+      file: {
+        mcp: {
+          stdio_allowed_commands: [process.execPath],
+          servers: [stdioServer('metastdio'), { id: 'metahttp', transport: 'streamable_http', url: http.url }],
+        },
+      },
+    });
+    key = await grantTools(gw, ['metastdio', 'metahttp']);
+  });
+  afterAll(async () => {
+    await gw?.dispose();
+    await http?.stop();
+    await receiver?.close();
+  });
+
+  function spanIn(traceId: string, name: string): Promise<ReceivedSpan> {
+    return eventually(() => receiver.spans.find((span) => span.traceId === traceId && span.name === name), {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
+  }
+
+  it('gives a stdio upstream the tool span as traceparent in _meta, with the caller tracestate', async () => {
+    const parent = traceparent();
+    const { meta } = await restMeta(gw, key, 'metastdio', { traceparent: parent.header, tracestate: 'vendor=abc' });
+    const span = await spanIn(parent.traceId, 'execute_tool meta');
+    expect(span.kind).toBe(CLIENT);
+    expect(span.attributes['gatehouse.mcp.transport']).toBe('stdio');
+    expect(meta.traceparent).toBe(headerOf(span));
+    expect(meta.tracestate).toBe('vendor=abc');
+  });
+
+  it.each([
+    ['stdio', 'metastdio'],
+    ['HTTP', 'metahttp'],
+  ])("replaces the client's _meta trace keys for a %s upstream and keeps its other _meta keys", async (_, server) => {
+    const parent = traceparent();
+    const client = await mcpClient(gw, key, server, { traceparent: parent.header });
+    let meta: Record<string, unknown>;
+    try {
+      const result = await client.callTool({
+        name: 'meta',
+        arguments: {},
+        _meta: { 'example.com/note': 'kept', traceparent: '00-client-own', tracestate: 'client=own' },
+      });
+      meta = JSON.parse(textOf(result)) as Record<string, unknown>;
+    } finally {
+      await client.close();
+    }
+    const span = await spanIn(parent.traceId, 'execute_tool meta');
+    expect(meta['example.com/note']).toBe('kept');
+    expect(meta.traceparent).toBe(headerOf(span));
+    // The caller sent no tracestate header: the gateway's span has none, and the client's belonged to its own parent.
+    expect(meta.tracestate).toBeUndefined();
+  });
+
+  it('carries the gateway root trace in _meta when the caller sent no context', async () => {
+    const { meta, traceId } = await restMeta(gw, key, 'metastdio');
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const span = await spanIn(traceId as string, 'execute_tool meta');
+    expect(meta.traceparent).toBe(headerOf(span));
+  });
+});
+
+describe('trace context in MCP _meta, with tracing off', () => {
+  let gw: LlmTestGateway;
+  let key: string;
+
+  beforeAll(async () => {
+    gw = await startLlmGateway({
+      file: { mcp: { stdio_allowed_commands: [process.execPath], servers: [stdioServer('metastdio')] } },
+    });
+    key = await grantTools(gw, ['metastdio']);
+  });
+  afterAll(async () => {
+    await gw?.dispose();
+  });
+
+  it("passes the caller's traceparent and tracestate into _meta unchanged", async () => {
+    const parent = traceparent();
+    const { meta, traceId } = await restMeta(gw, key, 'metastdio', {
+      traceparent: parent.header,
+      tracestate: 'vendor=abc',
+    });
+    expect(traceId).toBeUndefined();
+    expect(meta).toMatchObject({ traceparent: parent.header, tracestate: 'vendor=abc' });
+  });
+
+  it("adds nothing without a caller context, and leaves a client's own _meta trace keys as they are", async () => {
+    const { meta } = await restMeta(gw, key, 'metastdio');
+    expect(meta.traceparent).toBeUndefined();
+    const own = traceparent();
+    const client = await mcpClient(gw, key, 'metastdio');
+    try {
+      const result = await client.callTool({ name: 'meta', arguments: {}, _meta: { traceparent: own.header } });
+      expect(JSON.parse(textOf(result))).toMatchObject({ traceparent: own.header });
+    } finally {
+      await client.close();
+    }
+  });
+});
