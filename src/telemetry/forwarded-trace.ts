@@ -30,6 +30,7 @@ class ForwardedTrace implements OutboundTrace, OutboundSpan {
   set(): void {}
   event(): void {}
   end(): void {}
+  link(): void {}
 }
 
 /**

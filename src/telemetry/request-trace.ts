@@ -25,6 +25,11 @@ export interface OutboundSpan {
   event(name: string, atMs?: number): void;
   /** Ends the span; an `errorType` marks it failed (`error.type`, status ERROR). */
   end(errorType?: string | null): void;
+  /**
+   * A span link to `other`: work this call waited on that another request started (a shared token refresh), so the
+   * wait can be traced to its cause without the work belonging to two parents.
+   */
+  link(other: OutboundSpan): void;
 }
 
 /** The part of a request's trace the services see: one client span per outgoing call, under the server span. */

@@ -110,6 +110,10 @@ class OtelOutboundSpan implements OutboundSpan {
     }
     this.#span.end();
   }
+
+  link(other: OutboundSpan): void {
+    if (this.recording && other instanceof OtelOutboundSpan) this.#span.addLink({ context: other.#span.spanContext() });
+  }
 }
 
 class OtelRequestTrace implements RequestTrace {

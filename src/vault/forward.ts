@@ -81,9 +81,14 @@ export interface ForwarderDeps {
   tokens: OAuthTokens;
 }
 
-async function obtainToken(deps: ForwarderDeps, input: ForwardRequest, rejected: string | null): Promise<string> {
+async function obtainToken(
+  deps: ForwarderDeps,
+  input: ForwardRequest,
+  rejected: string | null,
+  span: OutboundSpan | null,
+): Promise<string> {
   try {
-    return await deps.tokens.accessToken(input.service, input.credential, rejected);
+    return await deps.tokens.accessToken(input.service, input.credential, rejected, { trace: input.trace, span });
   } catch (error) {
     if (error instanceof OAuthRefreshError) {
       throw new VaultError('vault_token_unavailable', `vault service ${input.service.id}: ${error.message}`, {
@@ -134,7 +139,7 @@ async function forwardAttempts(
     // Shadowing the injected parameter through a header of the same name is refused the same way as in the query.
     delete baseHeaders[service.auth.name.toLowerCase()];
   }
-  let token = oauth ? await obtainToken(deps, input, null) : null;
+  let token = oauth ? await obtainToken(deps, input, null, span) : null;
   let tokenRefreshed = false;
   for (let attempt = 1; ; attempt++) {
     const injection = inject(service, credential.material, token, input.query);
@@ -157,7 +162,7 @@ async function forwardAttempts(
     // RFC 6750 §3.1: 401 means the token was not accepted (expired or revoked early); one refresh, one retry.
     if (oauth && response.statusCode === 401 && attempt === 1) {
       await response.body.dump().catch(() => {});
-      token = await obtainToken(deps, input, token);
+      token = await obtainToken(deps, input, token, span);
       tokenRefreshed = true;
       continue;
     }

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { SecretService } from '../secrets/index.ts';
 import type { SharedState } from '../state/index.ts';
+import type { OutboundSpan, OutboundTrace } from '../telemetry/index.ts';
 import { type ResolvedCredential, tokenName } from './credentials.ts';
 import type { VaultService } from './service-definition.ts';
 import type { UpstreamPools } from './upstream-pools.ts';
@@ -50,6 +51,27 @@ export interface OAuthTokensOptions {
   onHealth?: (health: CredentialHealth) => void;
 }
 
+/**
+ * The request asking for a token: its trace, and its own vault call's span. A refresh it starts is a client span
+ * of its trace; a refresh it only waits on gets a link from its vault span, since it belongs to whoever started it.
+ */
+export interface TokenCaller {
+  trace: OutboundTrace | null;
+  span: OutboundSpan | null;
+}
+
+const UNTRACED: TokenCaller = { trace: null, span: null };
+
+/** One in-flight refresh of a credential, shared by every request that needs it meanwhile. */
+interface Flight {
+  token: Promise<TokenState>;
+  span: OutboundSpan | null;
+  waiters: number;
+}
+
+/** How a refresh span ended (`gatehouse.vault.refresh.outcome`). */
+type RefreshOutcome = 'refreshed' | 'shared' | 'failed';
+
 const TOKEN_TIMEOUT_MS = 10_000;
 const LOCK_TTL_MS = 30_000;
 const WAIT_FOR_PEER_MS = 15_000;
@@ -63,7 +85,7 @@ function formEncode(value: string): string {
 export class OAuthTokens {
   readonly #options: OAuthTokensOptions;
   readonly #tokens = new Map<string, TokenState>();
-  readonly #inflight = new Map<string, Promise<TokenState>>();
+  readonly #inflight = new Map<string, Flight>();
   readonly #health = new Map<string, CredentialHealth>();
 
   constructor(options: OAuthTokensOptions) {
@@ -79,16 +101,53 @@ export class OAuthTokens {
    * A usable access token: from memory while it is more than the skew away from expiry, else refreshed. Pass the
    * token the service just answered 401 to as `rejected` to force a new one.
    */
-  async accessToken(service: VaultService, credential: ResolvedCredential, rejected: string | null = null) {
+  async accessToken(
+    service: VaultService,
+    credential: ResolvedCredential,
+    rejected: string | null = null,
+    caller: TokenCaller = UNTRACED,
+  ) {
     const id = credentialKey(credential.service, credential.scope);
     const held = this.#tokens.get(id);
     if (this.#usable(held, credential, rejected)) return (held as TokenState).accessToken;
     let flight = this.#inflight.get(id);
-    if (!flight) {
-      flight = this.#obtain(service, credential, rejected).finally(() => this.#inflight.delete(id));
+    if (flight) {
+      flight.waiters += 1;
+      if (flight.span !== null) caller.span?.link(flight.span);
+    } else {
+      const span = startRefreshSpan(caller.trace, service);
+      flight = {
+        token: this.#traced(service, credential, rejected, span).finally(() => this.#inflight.delete(id)),
+        span,
+        waiters: 0,
+      };
       this.#inflight.set(id, flight);
     }
-    return (await flight).accessToken;
+    return (await flight.token).accessToken;
+  }
+
+  /** How many calls wait on the credential's in-flight refresh besides the one that started it (0 with none). */
+  waiters(serviceId: string, scope: string): number {
+    return this.#inflight.get(credentialKey(serviceId, scope))?.waiters ?? 0;
+  }
+
+  async #traced(
+    service: VaultService,
+    credential: ResolvedCredential,
+    rejected: string | null,
+    span: OutboundSpan | null,
+  ): Promise<TokenState> {
+    const outcome = { value: 'failed' as RefreshOutcome };
+    try {
+      const token = await this.#obtain(service, credential, rejected, span, outcome);
+      span?.set({ 'gatehouse.vault.refresh.outcome': outcome.value });
+      span?.end();
+      return token;
+    } catch (error) {
+      span?.set({ 'gatehouse.vault.refresh.outcome': 'failed' });
+      span?.end('vault_token_unavailable');
+      throw error;
+    }
   }
 
   /** Every token string currently held for a credential, for response redaction. */
@@ -115,7 +174,13 @@ export class OAuthTokens {
     }
   }
 
-  async #obtain(service: VaultService, credential: ResolvedCredential, rejected: string | null): Promise<TokenState> {
+  async #obtain(
+    service: VaultService,
+    credential: ResolvedCredential,
+    rejected: string | null,
+    span: OutboundSpan | null,
+    outcome: { value: RefreshOutcome },
+  ): Promise<TokenState> {
     const id = credentialKey(credential.service, credential.scope);
     const lockKey = `vault:oauth:${credential.secretId}`;
     const deadline = Date.now() + WAIT_FOR_PEER_MS;
@@ -123,6 +188,7 @@ export class OAuthTokens {
       const stored = await this.#readStored(credential);
       if (this.#usable(stored, credential, rejected)) {
         this.#tokens.set(id, stored as TokenState);
+        outcome.value = 'shared';
         return stored as TokenState;
       }
       const lock = await this.#options.state.tryLock(lockKey, LOCK_TTL_MS);
@@ -131,10 +197,12 @@ export class OAuthTokens {
           const again = await this.#readStored(credential);
           if (this.#usable(again, credential, rejected)) {
             this.#tokens.set(id, again as TokenState);
+            outcome.value = 'shared';
             return again as TokenState;
           }
           const previous = again?.credentialVersion === credential.version ? again : null;
-          const fresh = await this.#exchange(service, credential, previous);
+          const fresh = await this.#exchange(service, credential, previous, span);
+          outcome.value = 'refreshed';
           await this.#options.secrets.put(credential.owner, tokenName(credential.scope), JSON.stringify(fresh));
           this.#tokens.set(id, fresh);
           this.#setHealth(credential, null);
@@ -169,6 +237,7 @@ export class OAuthTokens {
     service: VaultService,
     credential: ResolvedCredential,
     previous: TokenState | null,
+    span: OutboundSpan | null,
   ): Promise<TokenState> {
     const { auth } = service;
     const { material } = credential;
@@ -204,6 +273,7 @@ export class OAuthTokens {
       add('client_id', material.clientId);
       if (material.clientSecret !== null) add('client_secret', material.clientSecret);
     }
+    span?.inject(headers);
     const url = new URL(auth.token_url);
     const requestedAt = Date.now();
     let status: number;
@@ -218,6 +288,7 @@ export class OAuthTokens {
         bodyTimeout: TOKEN_TIMEOUT_MS,
       });
       status = response.statusCode;
+      span?.set({ 'http.response.status_code': status });
       text = await readLimited(response.body, MAX_TOKEN_RESPONSE);
     } catch (error) {
       throw new OAuthRefreshError(
@@ -253,6 +324,18 @@ export class OAuthTokens {
       credentialVersion: credential.version,
     };
   }
+}
+
+/**
+ * The refresh as a client span of the request that started it: the service and grant type, never the token
+ * endpoint's form, a token or the client secret. Its context goes to the token endpoint as `traceparent`.
+ */
+function startRefreshSpan(trace: OutboundTrace | null, service: VaultService): OutboundSpan | null {
+  if (trace === null) return null;
+  return trace.startSpan(`vault token refresh ${service.id}`, {
+    'gatehouse.vault.service': service.id,
+    'gatehouse.vault.grant_type': service.auth.type === 'oauth2_refresh_token' ? 'refresh_token' : 'client_credentials',
+  });
 }
 
 async function readLimited(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<string> {

@@ -18,6 +18,7 @@ interface OtlpSpan {
   endTimeUnixNano: string;
   attributes?: Array<{ key: string; value: AnyValue }>;
   events?: Array<{ name: string; timeUnixNano: string }>;
+  links?: Array<{ traceId: string; spanId: string }>;
   status?: { code?: number };
 }
 
@@ -32,6 +33,8 @@ export interface ReceivedSpan {
   endNs: bigint;
   attributes: Record<string, string | number | boolean>;
   events: string[];
+  /** The spans this one links to (OTLP span links), by trace and span id. */
+  links: Array<{ traceId: string; spanId: string }>;
   statusCode: number;
   resource: Record<string, string | number | boolean>;
 }
@@ -90,6 +93,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
                 endNs: BigInt(span.endTimeUnixNano),
                 attributes: decodeAttributes(span.attributes),
                 events: (span.events ?? []).map((event) => event.name),
+                links: (span.links ?? []).map((link) => ({ traceId: link.traceId, spanId: link.spanId })),
                 statusCode: span.status?.code ?? 0,
                 resource,
               });

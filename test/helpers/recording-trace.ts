@@ -10,6 +10,7 @@ export class RecordedSpan implements OutboundSpan {
   readonly spanId = randomBytes(8).toString('hex');
   readonly attributes: SpanAttributes;
   readonly events: string[] = [];
+  readonly links: OutboundSpan[] = [];
   ended = false;
   errorType: string | null = null;
 
@@ -41,6 +42,10 @@ export class RecordedSpan implements OutboundSpan {
     if (this.ended) throw new Error(`span ${this.name} ended twice`);
     this.ended = true;
     this.errorType = errorType ?? null;
+  }
+
+  link(other: OutboundSpan): void {
+    this.links.push(other);
   }
 }
 

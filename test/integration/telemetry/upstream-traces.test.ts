@@ -12,10 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, REPO_ROOT, uniqueName } from '../../helpers/gateway.ts';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../helpers/otlp-receiver.ts';
 import { type LlmTestGateway, startLlmGateway } from '../llm/support.ts';
+import { type FakeApi, type FakeTokenEndpoint, startFakeApi, startFakeTokenEndpoint } from '../vault/fakes.ts';
 import { type MetaEchoHttp, startMetaEchoHttp } from './fixtures/meta-echo-server.ts';
 
 const META_ECHO = join(import.meta.dirname, 'fixtures/meta-echo-server.ts');
+const SERVER = 2;
 const CLIENT = 3;
+const CANARY = `cs-canary-${randomBytes(12).toString('hex')}`;
 
 function stdioServer(id: string) {
   return { id, transport: 'stdio', command: process.execPath, args: ['--import', 'tsx', META_ECHO], cwd: REPO_ROOT };
@@ -31,13 +34,14 @@ function headerOf(span: ReceivedSpan): string {
   return `00-${span.traceId}-${span.spanId}-01`;
 }
 
-async function grantTools(gw: LlmTestGateway, servers: string[]): Promise<string> {
-  const { identity, mcp, snapshot } = gw.gateway;
+async function grantTools(gw: LlmTestGateway, servers: string[], vaultServices: string[] = []): Promise<string> {
+  const { identity, mcp, vault, snapshot } = gw.gateway;
   const tenant = await identity.createTenant(uniqueName('tenant'));
   const team = await identity.createTeam(tenant.id, uniqueName('team'));
   const issued = await identity.createKey({ tenant: tenant.id, team: team.id, name: uniqueName('key') });
   const rules = servers.map((server) => ({ server, tools: ['meta', 'seen'], resources: ['meta://*'] }));
   await mcp.policies.put(team.id, { rules }, null);
+  if (vaultServices.length > 0) await vault.admin.grant(issued.record.id, vaultServices);
   await snapshot.refresh();
   return issued.key;
 }
@@ -72,15 +76,19 @@ function textOf(result: unknown): string {
   return ((result as { content: Array<{ text: string }> }).content[0] as { text: string }).text;
 }
 
-describe('trace context in MCP _meta, with tracing on', () => {
+describe('MCP _meta trace context and vault refresh spans, with tracing on', () => {
   let receiver: OtlpReceiver;
   let http: MetaEchoHttp;
+  let api: FakeApi;
+  let tokens: FakeTokenEndpoint;
   let gw: LlmTestGateway;
   let key: string;
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
     http = await startMetaEchoHttp();
+    api = await startFakeApi();
+    tokens = await startFakeTokenEndpoint(api, { id: 'gatehouse-client', secret: CANARY });
     gw = await startLlmGateway({
       env: {
         OTEL_TRACES_EXPORTER: 'otlp',
@@ -92,15 +100,50 @@ describe('trace context in MCP _meta, with tracing on', () => {
           stdio_allowed_commands: [process.execPath],
           servers: [stdioServer('metastdio'), { id: 'metahttp', transport: 'streamable_http', url: http.url }],
         },
+        vault: {
+          services: [
+            {
+              id: 'cc',
+              base_url: api.url,
+              auth: { type: 'oauth2_client_credentials', token_url: `${tokens.url}/token` },
+            },
+          ],
+        },
       },
     });
-    key = await grantTools(gw, ['metastdio', 'metahttp']);
+    // The client secret is the canary: neither it nor an access token may reach the export.
+    await gw.gateway.vault.admin.setCredential(
+      'cc',
+      {},
+      JSON.stringify({ client_id: 'gatehouse-client', client_secret: CANARY }),
+    );
+    key = await grantTools(gw, ['metastdio', 'metahttp'], ['cc']);
   });
   afterAll(async () => {
     await gw?.dispose();
     await http?.stop();
+    await tokens?.close();
+    await api?.close();
     await receiver?.close();
   });
+
+  async function vaultCall(headers: Record<string, string>) {
+    const response = await request(`${gw.baseUrl}/vault/cc/oauth/me`, {
+      headers: { authorization: `Bearer ${key}`, ...headers },
+    });
+    await response.body.text();
+    return response.statusCode;
+  }
+
+  /** Drops the held and the stored token, so the next vault call must refresh. */
+  async function forgetToken(): Promise<void> {
+    gw.gateway.vault.tokens.forget('cc', 'service');
+    await gw.gateway.store.write
+      .deleteFrom('secrets')
+      .where('owner', '=', 'vault:cc')
+      .where('name', '=', 'service#token')
+      .execute();
+  }
 
   function spanIn(traceId: string, name: string): Promise<ReceivedSpan> {
     return eventually(() => receiver.spans.find((span) => span.traceId === traceId && span.name === name), {
@@ -148,6 +191,64 @@ describe('trace context in MCP _meta, with tracing on', () => {
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
     const span = await spanIn(traceId as string, 'execute_tool meta');
     expect(meta.traceparent).toBe(headerOf(span));
+  });
+
+  it('makes a token refresh its own client span under the request that started it, traceparent at the endpoint', async () => {
+    await forgetToken();
+    const parent = traceparent();
+    const before = tokens.requests.length;
+    expect(await vaultCall({ traceparent: parent.header })).toBe(200);
+    expect(tokens.requests.length).toBe(before + 1);
+    const refresh = await spanIn(parent.traceId, 'vault token refresh cc');
+    const call = await spanIn(parent.traceId, 'GET vault cc');
+    const server = receiver.spans.find((span) => span.spanId === call.parentSpanId);
+    expect(server?.kind).toBe(SERVER);
+    expect(refresh.kind).toBe(CLIENT);
+    expect(refresh.parentSpanId).toBe(server?.spanId);
+    expect(refresh.attributes).toMatchObject({
+      'gatehouse.vault.service': 'cc',
+      'gatehouse.vault.grant_type': 'client_credentials',
+      'gatehouse.vault.refresh.outcome': 'refreshed',
+      'http.response.status_code': 200,
+    });
+    expect(tokens.requests.at(-1)?.headers.traceparent).toBe(headerOf(refresh));
+  });
+
+  it('links the vault span of a request that waited on another request refresh to that refresh span', async () => {
+    await forgetToken();
+    const before = tokens.requests.length;
+    let release = () => {};
+    tokens.gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const first = traceparent();
+    const second = traceparent();
+    const starting = vaultCall({ traceparent: first.header });
+    await eventually(() => tokens.requests.length > before);
+    const waiting = vaultCall({ traceparent: second.header });
+    await eventually(() => gw.gateway.vault.tokens.waiters('cc', 'service') === 1);
+    release();
+    tokens.gate = null;
+    expect(await Promise.all([starting, waiting])).toEqual([200, 200]);
+    expect(tokens.requests.length).toBe(before + 1);
+    const refresh = await spanIn(first.traceId, 'vault token refresh cc');
+    const waited = await spanIn(second.traceId, 'GET vault cc');
+    expect(waited.links).toContainEqual({ traceId: first.traceId, spanId: refresh.spanId });
+    expect(receiver.spans.filter((span) => span.traceId === second.traceId && span.name.includes('refresh'))).toEqual(
+      [],
+    );
+  });
+
+  it('exports neither the client secret nor any access token the vault obtained', async () => {
+    await eventually(() => receiver.bodies.length > 0);
+    const everything = receiver.bodies.join('\n');
+    expect(everything).not.toContain(CANARY);
+    const issued = api.seen
+      .map((seen) => String(seen.headers.authorization ?? '').replace(/^Bearer /, ''))
+      .filter((token) => token.startsWith('access-token-'));
+    expect(issued.length).toBeGreaterThan(0);
+    for (const token of issued) expect(everything).not.toContain(token);
+    expect(everything).not.toContain(key);
   });
 });
 

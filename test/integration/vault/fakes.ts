@@ -108,6 +108,7 @@ export async function startFakeApi(): Promise<FakeApi> {
 export interface TokenRequest {
   form: URLSearchParams;
   authorization: string | undefined;
+  headers: IncomingMessage['headers'];
 }
 
 export interface FakeTokenEndpoint extends FakeServer {
@@ -120,6 +121,8 @@ export interface FakeTokenEndpoint extends FakeServer {
   currentRefreshToken: string;
   /** Delay before answering, so concurrent callers overlap. */
   delayMs: number;
+  /** When set, answers wait for it: a test holds a refresh in flight until its other callers are lined up. */
+  gate: Promise<unknown> | null;
 }
 
 export async function startFakeTokenEndpoint(api: FakeApi, client: { id: string; secret: string }) {
@@ -130,12 +133,14 @@ export async function startFakeTokenEndpoint(api: FakeApi, client: { id: string;
     failWith: null as { status: number; error: string } | null,
     currentRefreshToken: 'refresh-1',
     delayMs: 0,
+    gate: null as Promise<unknown> | null,
   };
   const expectedBasic = `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`;
   const server = createServer(async (request, response) => {
     const form = new URLSearchParams(await readBody(request));
-    requests.push({ form, authorization: request.headers.authorization });
+    requests.push({ form, authorization: request.headers.authorization, headers: request.headers });
     if (endpoint.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, endpoint.delayMs));
+    await endpoint.gate;
     const reply = (status: number, body: unknown) =>
       response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (endpoint.failWith) return reply(endpoint.failWith.status, { error: endpoint.failWith.error });
