@@ -93,7 +93,7 @@ export interface Gateway {
   llm: LlmService;
   /** The MCP tool gateway: upstream servers, tool pins, team tool policies, capabilities. */
   mcp: McpService;
-  /** Opt-in prompt logs: recorded for keys with `settings.prompt_log`, purged when their TTL passes. */
+  /** Opt-in prompt logs: recorded for keys or teams with `settings.prompt_log`, purged when their TTL passes. */
   promptLogs: PromptLogStore;
   /** Stops accepting requests, lets in-flight ones finish, drains the audit queue, then closes the store. */
   close(): Promise<void>;
@@ -301,7 +301,13 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       })
     : null;
   auditExport?.start();
-  const promptLogs = new PromptLogStore({ store, kek, maxTtlS: config.telemetry.promptLogMaxTtlS, logger });
+  const promptLogs = new PromptLogStore({
+    store,
+    kek,
+    maxTtlS: config.telemetry.promptLogMaxTtlS,
+    teamSettings: (teamId) => limits.settings.team(teamId),
+    logger,
+  });
   promptLogs.start();
   let shuttingDown = false;
   const observeRequest = createRequestObserver({
@@ -408,7 +414,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       promptLogs,
       engine: () => adminSnapshot.engine,
       refreshSnapshots: async () => {
-        await Promise.all([snapshot.refresh(), adminSnapshot.refresh()]);
+        await Promise.all([snapshot.refresh(), adminSnapshot.refresh(), limits.settings.refresh()]);
       },
     },
     console: {

@@ -10,6 +10,7 @@ import { registerLimitCommands } from './commands/limits.ts';
 import { registerLlmCommands } from './commands/llm.ts';
 import { registerMcpCommands } from './commands/mcp.ts';
 import { registerMigrateCommands } from './commands/migrate.ts';
+import { registerPromptLogCommands } from './commands/prompt-log.ts';
 import { registerSecretCommands } from './commands/secrets.ts';
 import { registerTenantCommands } from './commands/tenants.ts';
 import { registerUsageCommands } from './commands/usage.ts';
@@ -32,6 +33,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerAuditCommands(program, io);
   registerSecretCommands(program, io);
   registerLimitCommands(program, io);
+  registerPromptLogCommands(program, io);
   registerUsageCommands(program, io);
   registerVaultCommands(program, io);
   registerCapabilityCommands(program, io);

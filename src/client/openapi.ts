@@ -754,6 +754,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/tenants/{tenant_id}/teams/{team_id}/prompt-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Opt a team in to prompt logging (`ttl_s`), or out (`0`): applies to the team's keys without a setting of their own. */
+        put: operations["admin.teams.prompt_log"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/tenants/{tenant_id}/teams/{team_id}/usage": {
         parameters: {
             query?: never;
@@ -2201,8 +2218,9 @@ export interface operations {
                             tpm_burst?: number;
                         };
                         prompt_log?: {
+                            /** @description Seconds each entry is kept: 60 up to the operator's telemetry.prompt_log.max_ttl_s; 0 turns it off. */
                             ttl_s: number;
-                        };
+                        } | null;
                     };
                 };
             };
@@ -4593,8 +4611,9 @@ export interface operations {
                             tpm_burst?: number;
                         };
                         prompt_log?: {
+                            /** @description Seconds each entry is kept: 60 up to the operator's telemetry.prompt_log.max_ttl_s; 0 turns it off. */
                             ttl_s: number;
-                        };
+                        } | null;
                     };
                 };
             };
@@ -4682,6 +4701,51 @@ export interface operations {
                         /** @description Units admitted at once from idle; defaults to the rate. */
                         tpm_burst?: number;
                     };
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        created_at: string;
+                        id: string;
+                        name: string;
+                        /** @constant */
+                        object: "team";
+                        settings: {
+                            [key: string]: unknown;
+                        };
+                        tenant_id: string;
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    "admin.teams.prompt_log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team_id: string;
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Seconds each entry is kept: 60 up to the operator's telemetry.prompt_log.max_ttl_s; 0 turns it off. */
+                    ttl_s: number;
                 };
             };
         };

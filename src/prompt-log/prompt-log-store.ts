@@ -1,13 +1,16 @@
 /**
  * @module Opt-in prompt logging (DESIGN §2 invariant 4: prompts are never logged unless the key opted in, then with
- * a TTL and purge). A key opts in with `settings.prompt_log.ttl_s`; the operator caps every TTL
- * (`telemetry.prompt_log.max_ttl_s`, 0 turns the feature off). Each logged call is one envelope, encrypted under
- * the KEK like every secret with AAD binding it to its request id, so a row copied onto another request does not
- * open. Expired rows are unreadable at once and deleted by the purge that runs every minute.
+ * a TTL and purge). A key opts in with `settings.prompt_log.ttl_s`, or a whole team does with the same setting on
+ * the team (see `opt-in.ts` for which wins); the operator caps every TTL (`telemetry.prompt_log.max_ttl_s`, 0
+ * turns the feature off). Each logged call is one envelope, encrypted under the KEK like every secret with AAD
+ * binding it to its request id, so a row copied onto another request does not open. Expired rows are unreadable
+ * at once and deleted by the purge that runs every minute.
  */
 import type { Logger } from 'pino';
+import type { Principal } from '../domain/principal.ts';
 import { type KekProvider, parseEnvelope } from '../domain/secrets/index.ts';
 import type { Store } from '../store/index.ts';
+import { type PromptLogOptIn, resolvePromptLogOptIn } from './opt-in.ts';
 
 const OWNER = 'prompt-log';
 const PURGE_INTERVAL_MS = 60_000;
@@ -17,8 +20,8 @@ export interface PromptLogRecord {
   keyId: string;
   tenantId: string | null;
   teamId: string | null;
-  /** The key's opt-in (`settings.prompt_log`); nothing is stored without one. */
-  optIn: unknown;
+  /** The caller's opt-in as resolved when the call began (`optInFor`); nothing is stored without one. */
+  optIn: PromptLogOptIn | null;
   request: unknown;
   response: string;
 }
@@ -37,23 +40,21 @@ export interface PromptLogEntry {
 export interface PromptLogStoreOptions {
   store: Store;
   kek: KekProvider;
-  /** The operator's cap on every key's TTL, in seconds; 0 disables prompt logging whatever keys ask for. */
+  /** The operator's cap on every TTL, in seconds; 0 disables prompt logging whatever keys and teams ask for. */
   maxTtlS: number;
+  /**
+   * A team's settings as the hot path holds them (the tenant/team settings snapshot, refreshed from the store's
+   * revision counter on every instance); absent, no team opt-in applies.
+   */
+  teamSettings?: (teamId: string) => Readonly<Record<string, unknown>>;
   logger?: Logger;
   now?: () => number;
 }
 
-/** The TTL in ms a key's settings ask for, capped; null when the key did not opt in (or the cap is 0). */
-export function promptLogTtlMs(optIn: unknown, maxTtlS: number): number | null {
-  if (maxTtlS <= 0 || typeof optIn !== 'object' || optIn === null) return null;
-  const ttl = (optIn as { ttl_s?: unknown }).ttl_s;
-  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) return null;
-  return Math.min(ttl, maxTtlS) * 1000;
-}
-
-/** What the LLM routes use: whether an opt-in stores anything (so nothing is captured otherwise), and the write. */
+/** What the LLM routes use: whether a caller's calls are stored (so nothing is captured otherwise), and the write. */
 export interface PromptLogRecorder {
-  accepts(optIn: unknown): boolean;
+  /** The opt-in that applies to `principal`'s calls now: its key's setting, else its team's; null for anyone else. */
+  optInFor(principal: Principal): PromptLogOptIn | null;
   record(record: PromptLogRecord): Promise<boolean>;
 }
 
@@ -67,14 +68,25 @@ export class PromptLogStore implements PromptLogRecorder {
     this.#now = options.now ?? Date.now;
   }
 
-  accepts(optIn: unknown): boolean {
-    return promptLogTtlMs(optIn, this.#options.maxTtlS) !== null;
+  /** The operator's cap, in seconds (0: prompt logging is off). */
+  get maxTtlS(): number {
+    return this.#options.maxTtlS;
   }
 
-  /** Stores the call when its key opted in; returns whether it did. Never stores for a key that did not. */
+  optInFor(principal: Principal): PromptLogOptIn | null {
+    if (principal.type !== 'key') return null;
+    const team =
+      principal.teamId === null || this.#options.teamSettings === undefined
+        ? undefined
+        : this.#options.teamSettings(principal.teamId).prompt_log;
+    return resolvePromptLogOptIn(principal.settings.prompt_log, team, this.#options.maxTtlS);
+  }
+
+  /** Stores the call when its caller opted in; returns whether it did. Never stores for one that did not. */
   async record(record: PromptLogRecord): Promise<boolean> {
-    const ttlMs = promptLogTtlMs(record.optIn, this.#options.maxTtlS);
-    if (ttlMs === null) return false;
+    if (record.optIn === null || this.#options.maxTtlS <= 0) return false;
+    const ttlMs = Math.min(record.optIn.ttlMs, this.#options.maxTtlS * 1000);
+    if (!(ttlMs > 0)) return false;
     const plaintext = JSON.stringify({ request: record.request, response: record.response });
     const envelope = this.#options.kek.encrypt(plaintext, { owner: OWNER, id: record.requestId });
     const now = this.#now();

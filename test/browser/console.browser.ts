@@ -130,7 +130,7 @@ describe('the console in Chromium', () => {
       keyId: call.principal.id,
       tenantId: call.tenant_id,
       teamId: call.team_id,
-      optIn: { ttl_s: 3600 },
+      optIn: { source: 'key', ttlMs: 3_600_000 },
       request: { model: 'llama3', messages: [{ role: 'user', content: 'hello from the console test' }] },
       response: `a reply with ${payload}`,
     });

@@ -6,7 +6,8 @@ import { type CliIo, type Services, withServices } from '../run.ts';
 type LimitsOptions = LimitFlagValues & { clear?: boolean; json?: boolean };
 type SettingsTarget = { table: scopeSettingsRepository.SettingsTable; id: string; label: string };
 
-function subcommand(program: Command, name: string): Command {
+/** The existing `name` command of `program`, or a new one (`team` and `key` are registered by several modules). */
+export function subcommand(program: Command, name: string): Command {
   const found = program.commands.find((command) => command.name() === name);
   return found ?? program.command(name);
 }

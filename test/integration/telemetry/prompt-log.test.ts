@@ -1,15 +1,20 @@
 /**
- * Issue 18 "Prompt logging, opt-in": entries exist only for keys that opted in, are envelope-encrypted at rest,
- * readable only with the dedicated `prompts.read` permission (no built-in admin, viewer or auditor role has it),
- * capped by the operator's TTL, unreadable once expired, and deleted by the purge.
+ * Issue 18 "Prompt logging, opt-in": entries exist only for keys that opted in (themselves or through their team),
+ * are envelope-encrypted at rest, readable only with the dedicated `prompts.read` permission (no built-in admin,
+ * viewer or auditor role has it), capped by the operator's TTL, unreadable once expired, and deleted by the purge.
  */
 import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PromptLogStore } from '../../../src/prompt-log/index.ts';
+import type { Principal } from '../../../src/domain/principal.ts';
+import { PromptLogStore, resolvePromptLogOptIn } from '../../../src/prompt-log/index.ts';
 import { startGateway, type TestGateway } from '../../helpers/gateway.ts';
 
 const CANARY = `canary-prompt-${randomBytes(8).toString('hex')}`;
+
+function keyPrincipal(settings: Record<string, unknown>, teamId: string | null = 'team-1'): Principal {
+  return { type: 'key', id: 'key-1', tenantId: 't-1', teamId, name: 'k', settings, expiresAt: null };
+}
 
 describe('opt-in prompt logging', () => {
   let gw: TestGateway;
@@ -44,7 +49,7 @@ describe('opt-in prompt logging', () => {
       keyId: 'key-1',
       tenantId: 't-1',
       teamId: 'm-1',
-      optIn: { ttl_s: 3600 },
+      optIn: { source: 'key', ttlMs: 3_600_000 },
       request: { model: 'm', messages: [{ role: 'user', content: CANARY }] },
       response: `{"choices":[{"message":{"content":"echo ${CANARY}"}}]}`,
     });
@@ -66,20 +71,63 @@ describe('opt-in prompt logging', () => {
     expect(JSON.stringify(denied.body)).not.toContain(CANARY);
   });
 
-  it('never stores a call of a key that did not opt in', async () => {
+  it("resolves the opt-in: the key's own setting wins, else the team's, both under the operator's cap", () => {
+    const cap = 7200;
+    const cases: Array<[unknown, unknown, ReturnType<typeof resolvePromptLogOptIn>]> = [
+      [undefined, undefined, null],
+      [{ ttl_s: 3600 }, undefined, { source: 'key', ttlMs: 3_600_000 }],
+      [undefined, { ttl_s: 600 }, { source: 'team', ttlMs: 600_000 }],
+      [null, { ttl_s: 600 }, { source: 'team', ttlMs: 600_000 }],
+      [{ ttl_s: 3600 }, { ttl_s: 600 }, { source: 'key', ttlMs: 3_600_000 }],
+      // A key's explicit 0 opts it out of its team's opt-in; a malformed setting of its own counts as off too.
+      [{ ttl_s: 0 }, { ttl_s: 600 }, null],
+      [{}, { ttl_s: 600 }, null],
+      [{ ttl_s: 'forever' }, { ttl_s: 600 }, null],
+      [undefined, { ttl_s: 0 }, null],
+      [undefined, 'yes', null],
+      [{ ttl_s: 86_400 }, undefined, { source: 'key', ttlMs: 7_200_000 }],
+      [undefined, { ttl_s: 86_400 }, { source: 'team', ttlMs: 7_200_000 }],
+    ];
+    for (const [key, team, expected] of cases) {
+      expect([key, team, resolvePromptLogOptIn(key, team, cap)]).toEqual([key, team, expected]);
+    }
+    expect(resolvePromptLogOptIn({ ttl_s: 3600 }, { ttl_s: 3600 }, 0)).toBeNull();
+  });
+
+  it('never stores a call of a key that did not opt in, nor of a team that did not', async () => {
     const requestId = `req-${randomBytes(6).toString('hex')}`;
-    for (const optIn of [undefined, null, {}, { ttl_s: 0 }, { ttl_s: 'forever' }]) {
-      const stored = await gw.gateway.promptLogs.record({
+    const teams: Record<string, Record<string, unknown>> = {
+      'team-in': { prompt_log: { ttl_s: 600 } },
+      'team-off': {},
+    };
+    const store = new PromptLogStore({
+      store: gw.gateway.store,
+      kek: gw.gateway.kek,
+      maxTtlS: 3600,
+      teamSettings: (id) => teams[id] ?? {},
+    });
+    const principals = [
+      keyPrincipal({}, 'team-off'),
+      keyPrincipal({}, null),
+      keyPrincipal({ prompt_log: { ttl_s: 0 } }, 'team-in'),
+      keyPrincipal({ prompt_log: { ttl_s: 'forever' } }, 'team-in'),
+      { ...keyPrincipal({ prompt_log: { ttl_s: 600 } }, 'team-in'), type: 'user' as const },
+    ];
+    for (const principal of principals) {
+      const optIn = store.optInFor(principal);
+      expect(optIn).toBeNull();
+      const stored = await store.record({
         requestId,
-        keyId: 'key-2',
+        keyId: principal.id,
         tenantId: null,
-        teamId: null,
+        teamId: principal.teamId,
         optIn,
         request: { content: CANARY },
         response: CANARY,
       });
       expect(stored).toBe(false);
     }
+    expect(store.optInFor(keyPrincipal({}, 'team-in'))).toEqual({ source: 'team', ttlMs: 600_000 });
     const row = await gw.gateway.store.read
       .selectFrom('prompt_logs')
       .select('request_id')
@@ -89,36 +137,46 @@ describe('opt-in prompt logging', () => {
     expect((await read(requestId, platform)).status).toBe(404);
   });
 
-  it("caps a key's TTL at the operator's, hides an expired entry at once, and the purge deletes it", async () => {
+  it("caps a key's and a team's TTL at the operator's, hides an expired entry at once, and the purge deletes it", async () => {
     let now = Date.UTC(2026, 11, 4, 12, 0, 0);
-    const store = new PromptLogStore({ store: gw.gateway.store, kek: gw.gateway.kek, maxTtlS: 120, now: () => now });
-    const requestId = `req-${randomBytes(6).toString('hex')}`;
-    await store.record({
-      requestId,
-      keyId: 'k',
-      tenantId: null,
-      teamId: null,
-      optIn: { ttl_s: 86_400 },
-      request: {},
-      response: '',
+    const store = new PromptLogStore({
+      store: gw.gateway.store,
+      kek: gw.gateway.kek,
+      maxTtlS: 120,
+      now: () => now,
+      teamSettings: () => ({ prompt_log: { ttl_s: 86_400 } }),
     });
-    const row = await gw.gateway.store.read
+    const ids = [`req-${randomBytes(6).toString('hex')}`, `req-${randomBytes(6).toString('hex')}`];
+    const principals = [keyPrincipal({ prompt_log: { ttl_s: 86_400 } }), keyPrincipal({})];
+    for (const [index, principal] of principals.entries()) {
+      await store.record({
+        requestId: ids[index] as string,
+        keyId: 'k',
+        tenantId: null,
+        teamId: principal.teamId,
+        optIn: store.optInFor(principal),
+        request: {},
+        response: '',
+      });
+    }
+    const rows = await gw.gateway.store.read
       .selectFrom('prompt_logs')
-      .select(['created_at', 'expires_at'])
-      .where('request_id', '=', requestId)
-      .executeTakeFirstOrThrow();
-    expect(Number(row.expires_at) - Number(row.created_at)).toBe(120_000);
-    expect(await store.read(requestId)).not.toBeNull();
+      .select(['request_id', 'created_at', 'expires_at'])
+      .where('request_id', 'in', ids)
+      .execute();
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(Number(row.expires_at) - Number(row.created_at)).toBe(120_000);
+    for (const id of ids) expect(await store.read(id)).not.toBeNull();
 
     now += 120_001;
-    expect(await store.read(requestId)).toBeNull();
-    expect(await store.purgeExpired()).toBeGreaterThanOrEqual(1);
+    for (const id of ids) expect(await store.read(id)).toBeNull();
+    expect(await store.purgeExpired()).toBeGreaterThanOrEqual(2);
     const gone = await gw.gateway.store.read
       .selectFrom('prompt_logs')
       .select('request_id')
-      .where('request_id', '=', requestId)
-      .executeTakeFirst();
-    expect(gone).toBeUndefined();
+      .where('request_id', 'in', ids)
+      .execute();
+    expect(gone).toEqual([]);
   });
 
   it('keys opt in through their settings; a malformed opt-in is refused', async () => {

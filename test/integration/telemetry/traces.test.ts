@@ -11,6 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scopeSettingsRepository } from '../../../src/store/index.ts';
 import { createFakeLlmUpstream, type FakeLlmUpstream } from '../../helpers/fake-llm-upstream.ts';
 import { eventually, uniqueName } from '../../helpers/gateway.ts';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../helpers/otlp-receiver.ts';
@@ -45,6 +46,8 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
   let key: string;
   /** A key of the same team opted in to prompt logging: its spans may carry the prompt and the completion. */
   let loggedKey: string;
+  /** A key without a setting of its own in a team that opted in: the team's opt-in decides for its spans too. */
+  let teamLoggedKey: string;
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
@@ -94,6 +97,14 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
       settings: { prompt_log: { ttl_s: 3600 } },
     });
     loggedKey = logged.key;
+    const loggedTeam = await identity.createTeam(tenant.id, uniqueName('logged-team'));
+    await scopeSettingsRepository.updateSettings(gw.gateway.store.write, 'teams', loggedTeam.id, () => ({
+      prompt_log: { ttl_s: 3600 },
+    }));
+    await gw.gateway.limits.settings.refresh();
+    teamLoggedKey = (
+      await identity.createKey({ tenant: tenant.id, team: loggedTeam.id, name: uniqueName('team-logged') })
+    ).key;
     // The vault credential is the canary too: neither the vault span nor anything else may carry it.
     await vault.admin.setCredential('api', {}, CANARY);
     await vault.admin.grant(issued.record.id, ['api']);
@@ -255,11 +266,14 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     expect(llmTraceparents()).toContain(headerOf(genai));
   });
 
-  it('records prompt and completion text on the attempt span only for a key opted in to prompt logging', async () => {
+  it.each([
+    ['a key opted in to prompt logging', () => loggedKey],
+    ["a key without a setting of its own whose team opted in (the prompt log's own rule)", () => teamLoggedKey],
+  ])('records prompt and completion text on the attempt span for %s', async (_name, loggedBy) => {
     const parent = traceparent();
     const call = await chat(
       { messages: [{ role: 'user', content: 'opted-in prompt text' }] },
-      { traceparent: parent.header, authorization: `Bearer ${loggedKey}` },
+      { traceparent: parent.header, authorization: `Bearer ${loggedBy()}` },
     );
     expect(call.status).toBe(200);
     const spans = await spansOf(parent.traceId, 7);

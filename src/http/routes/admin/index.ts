@@ -3,6 +3,7 @@ import { accessRoutes } from './access.ts';
 import { auditRoutes } from './audit.ts';
 import type { AdminRoutesDeps } from './deps.ts';
 import { keyRoutes } from './keys.ts';
+import { promptLoggingRoutes } from './prompt-logging.ts';
 import { secretRoutes } from './secrets.ts';
 import { tenantRoutes } from './tenants.ts';
 
@@ -10,6 +11,7 @@ import { tenantRoutes } from './tenants.ts';
 export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): Promise<void> {
   await tenantRoutes(app, deps);
   await keyRoutes(app, deps);
+  await promptLoggingRoutes(app, deps);
   await accessRoutes(app, deps);
   await auditRoutes(app, deps);
   await secretRoutes(app, deps);

@@ -5,6 +5,7 @@ import { keysRepository } from '../../../store/index.ts';
 import { httpError } from '../../errors.ts';
 import { checkIfMatch, etagOf, withIdempotency } from './common.ts';
 import type { AdminRoutesDeps } from './deps.ts';
+import { checkPromptLogSetting, promptLogCap, withoutNulls } from './prompt-logging.ts';
 import { KeyView, NoBody, RotatedKeyView } from './responses.ts';
 import { KeyParams, RotateKeyBody, UpdateKeyBody } from './schemas.ts';
 import { durationMs } from './tenants.ts';
@@ -33,7 +34,9 @@ export async function keyRoutes(app: FastifyInstance, deps: AdminRoutesDeps): Pr
       const current = await identity.findKey(request.params.key_id);
       checkIfMatch(request, etagOf('key', current.rev));
       const expectedRev = request.headers['if-match'] ? current.rev : null;
-      const settings = request.body.settings ? { ...current.settings, ...request.body.settings } : undefined;
+      const patch = request.body.settings;
+      checkPromptLogSetting(patch?.prompt_log, promptLogCap(deps), 'settings.prompt_log.ttl_s');
+      const settings = patch ? withoutNulls({ ...current.settings, ...patch }) : undefined;
       const updated = await keysRepository.updateKey(
         store.write,
         current.id,

@@ -16,6 +16,23 @@ export const KeyParams = Type.Object({ key_id: Uuid }, { additionalProperties: f
 export const CreateNamedBody = Type.Object({ name: Name }, { additionalProperties: false });
 
 /**
+ * Opt-in prompt logging: request and response bodies of LLM calls are kept, encrypted, for `ttl_s` seconds,
+ * readable with `prompts.read`. The admin routes refuse 1–59 and anything above the operator's
+ * `telemetry.prompt_log.max_ttl_s` (see `prompt-logging.ts`).
+ */
+export const PromptLogSetting = Type.Object(
+  {
+    ttl_s: Type.Integer({
+      minimum: 0,
+      maximum: 31_536_000,
+      description:
+        "Seconds each entry is kept: 60 up to the operator's telemetry.prompt_log.max_ttl_s; 0 turns it off.",
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/**
  * Per-key settings the gateway acts on, and nothing else: an unknown field is an error, never stored and ignored.
  * (Vault services and MCP tools are granted through their own routes, not here.)
  */
@@ -25,12 +42,10 @@ export const KeySettings = Type.Object(
     limits: Type.Optional(ScopeLimitsSchema),
     budgets: Type.Optional(ScopeBudgetsSchema),
     /**
-     * Opt-in prompt logging: request and response bodies of this key's LLM calls are kept, encrypted, for
-     * `ttl_s` seconds (capped by the operator's `telemetry.prompt_log.max_ttl_s`), readable with `prompts.read`.
+     * The key's own prompt-log choice, which wins over its team's: `{"ttl_s": N}` opts in, `{"ttl_s": 0}` opts out
+     * even when the team opted in, and `null` removes the key's own choice so the team's applies.
      */
-    prompt_log: Type.Optional(
-      Type.Object({ ttl_s: Type.Integer({ minimum: 60, maximum: 31_536_000 }) }, { additionalProperties: false }),
-    ),
+    prompt_log: Type.Optional(Type.Union([PromptLogSetting, Type.Null()])),
   },
   { additionalProperties: false },
 );

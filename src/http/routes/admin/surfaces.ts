@@ -93,6 +93,18 @@ export const adminSurfaces: Surface[] = [
     description: "Replace a team's limits and budgets.",
   },
   {
+    id: 'admin.teams.prompt_log',
+    method: 'PUT',
+    path: '/admin/v1/tenants/:tenant_id/teams/:team_id/prompt-log',
+    auth: ADMIN_AUTH,
+    permissions: ['admin.teams.write'],
+    scope: 'team_param',
+    auditMeta: [],
+    classification: 'confidential',
+    description:
+      "Opt a team in to prompt logging (`ttl_s`), or out (`0`): applies to the team's keys without a setting of their own.",
+  },
+  {
     id: 'admin.keys.list',
     method: 'GET',
     path: '/admin/v1/tenants/:tenant_id/teams/:team_id/keys',

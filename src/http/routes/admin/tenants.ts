@@ -6,6 +6,7 @@ import { keysRepository, scopeSettingsRepository, tenantsRepository } from '../.
 import { httpError } from '../../errors.ts';
 import { ListQuerySchema, paginate, withIdempotency } from './common.ts';
 import type { AdminRoutesDeps } from './deps.ts';
+import { checkPromptLogSetting, promptLogCap, withoutNulls } from './prompt-logging.ts';
 import { IssuedKeyView, KeyView, ListOf, TeamView, TenantView } from './responses.ts';
 import { CreateKeyBody, CreateNamedBody, ScopeLimitsBody, TeamParams, TenantParams } from './schemas.ts';
 
@@ -150,12 +151,13 @@ export async function tenantRoutes(app: FastifyInstance, deps: AdminRoutesDeps):
     },
     async (request, reply) =>
       withIdempotency(deps.idempotency, request, reply, async () => {
+        checkPromptLogSetting(request.body.settings?.prompt_log, promptLogCap(deps), 'settings.prompt_log.ttl_s');
         const issued = await identity.createKey({
           tenant: request.params.tenant_id,
           team: request.params.team_id,
           name: request.body.name,
           expiresInMs: durationMs('expires_in', request.body.expires_in),
-          settings: request.body.settings ?? {},
+          settings: withoutNulls(request.body.settings ?? {}),
         });
         await deps.refreshSnapshots();
         return { status: 201, body: { ...describeKey(issued.record), key: issued.key } };

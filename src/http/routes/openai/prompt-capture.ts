@@ -1,12 +1,13 @@
 /**
- * @module Prompt logging on the LLM routes (issue 18): for a key that opted in, the request body and what the client
+ * @module Prompt logging on the LLM routes (issue 18): for a key that opted in (itself, or through its team), the
+ * request body and what the client
  * received (a JSON reply, or every byte of a stream, in the dialect's own events) are recorded once the call is
  * over. Nothing is captured for any other key, and the write is never awaited by the request: the store's insert
  * runs after the response, off the request path, and a failure is logged, not answered.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Principal } from '../../../domain/principal.ts';
-import type { PromptLogRecorder } from '../../../prompt-log/index.ts';
+import type { PromptLogOptIn, PromptLogRecorder } from '../../../prompt-log/index.ts';
 import type { ResponseSink } from '../../../providers/index.ts';
 
 /** Caps what one entry holds of a stream; a longer one is cut and says so (the call itself is never limited). */
@@ -17,27 +18,36 @@ export class PromptCapture {
   readonly #principal: Principal;
   readonly #requestId: string;
   readonly #request: unknown;
+  /** Resolved once, as the call begins: a setting changed mid-call applies from the next call. */
+  readonly #optIn: PromptLogOptIn;
   readonly #chunks: Buffer[] = [];
   #bytes = 0;
   #truncated = false;
 
-  private constructor(recorder: PromptLogRecorder, principal: Principal, requestId: string, request: unknown) {
+  private constructor(
+    recorder: PromptLogRecorder,
+    principal: Principal,
+    requestId: string,
+    request: unknown,
+    optIn: PromptLogOptIn,
+  ) {
     this.#recorder = recorder;
     this.#principal = principal;
     this.#requestId = requestId;
     this.#request = request;
+    this.#optIn = optIn;
   }
 
-  /** A capture when the calling key opted in (and the operator allows it); null for everyone else. */
+  /** A capture when the calling key opted in, or its team did (and the operator allows it); null for all others. */
   static forCall(
     recorder: PromptLogRecorder | null,
     principal: Principal | null,
     requestId: string,
     request: unknown,
   ): PromptCapture | null {
-    if (recorder === null || principal === null || principal.type !== 'key') return null;
-    if (!recorder.accepts(principal.settings.prompt_log)) return null;
-    return new PromptCapture(recorder, principal, requestId, request);
+    if (recorder === null || principal === null) return null;
+    const optIn = recorder.optInFor(principal);
+    return optIn === null ? null : new PromptCapture(recorder, principal, requestId, request, optIn);
   }
 
   #keep(chunk: Buffer | undefined): void {
@@ -83,7 +93,7 @@ export class PromptCapture {
           keyId: this.#principal.id,
           tenantId: this.#principal.tenantId,
           teamId: this.#principal.teamId,
-          optIn: this.#principal.settings.prompt_log,
+          optIn: this.#optIn,
           request: this.#request,
           response: this.#truncated ? `${text}\n[truncated at ${MAX_CAPTURED_BYTES} bytes]` : text,
         })
