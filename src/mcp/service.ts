@@ -9,7 +9,7 @@ import type { Principal } from '../domain/principal.ts';
 import { ArgumentValidator } from './argument-validator.ts';
 import { CapabilityGuard, type ReplayGuard } from './capabilities.ts';
 import type { McpConfig } from './config.ts';
-import { McpFailure } from './errors.ts';
+import { McpFailure, RpcError } from './errors.ts';
 import { type ListMethod, listForView } from './listing.ts';
 import * as operations from './operations.ts';
 import type { PinBook } from './pins.ts';
@@ -57,6 +57,7 @@ export class McpService {
   private readonly storeSync: McpStoreSync | null;
   private readonly listeners = new Set<(event: CatalogEvent) => void>();
   private readonly subscriptionCounts = new Map<string, number>();
+  private readonly subscribing = new Map<string, Promise<void>>();
   private readonly deps: ToolCallDeps;
   private readonly noticed = new Set<string>();
   /** Per-user OAuth upstreams' grants and connections; null when no server uses per-user OAuth. */
@@ -230,24 +231,51 @@ export class McpService {
 
   /**
    * Subscribes upstream once per (server, URI) however many clients subscribe (the upstream connection is shared);
-   * returns the key the caller's stream filters `resources/updated` events on.
+   * returns the key the caller's stream filters `resources/updated` events on. A refused or failed upstream
+   * subscription fails the caller's and counts no subscriber.
    */
   async subscribe(
     context: operations.OperationContext,
     params: JsonObject,
   ): Promise<{ server: string; uri: string; exposed: string }> {
     const { entry, uri, exposed } = await operations.subscriptionTarget(this.deps, context, params);
-    const key = `${entry.spec.id}\u0000${uri}`;
-    const count = this.subscriptionCounts.get(key) ?? 0;
-    if (count === 0 && entry.connection.info?.capabilities.resources !== undefined) {
-      await entry.connection.request('resources/subscribe', { uri }, NO_SINKS).catch(() => ({}));
+    const key = subscriptionKey(entry.spec.id, uri);
+    if ((this.subscriptionCounts.get(key) ?? 0) === 0) {
+      // Single-flight: clients subscribing at once share the one upstream request and its outcome.
+      let pending = this.subscribing.get(key);
+      if (pending === undefined) {
+        pending = subscribeUpstream(entry, uri).finally(() => this.subscribing.delete(key));
+        this.subscribing.set(key, pending);
+      }
+      await pending;
     }
-    this.subscriptionCounts.set(key, count + 1);
+    this.subscriptionCounts.set(key, (this.subscriptionCounts.get(key) ?? 0) + 1);
     return { server: entry.spec.id, uri, exposed };
   }
 
+  /**
+   * Subscribes a reconnected server's new process or session (which knows nothing of the old one's subscriptions)
+   * to every URI some session still holds, once per URI.
+   */
+  async resubscribe(server: string): Promise<void> {
+    const entry = this.registry.server(server);
+    if (entry === undefined) return;
+    const prefix = subscriptionKey(server, '');
+    const uris = [...this.subscriptionCounts.keys()]
+      .filter((key) => key.startsWith(prefix))
+      .map((key) => key.slice(prefix.length));
+    const outcomes = await Promise.allSettled(uris.map((uri) => subscribeUpstream(entry, uri)));
+    const failed = outcomes.filter((outcome) => outcome.status === 'rejected').length;
+    if (failed > 0) {
+      throw new McpFailure('mcp_upstream_error', {
+        server,
+        detail: `${failed} of ${uris.length} resource subscriptions could not be renewed`,
+      });
+    }
+  }
+
   async unsubscribe(server: string, uri: string): Promise<void> {
-    const key = `${server}\u0000${uri}`;
+    const key = subscriptionKey(server, uri);
     const count = this.subscriptionCounts.get(key) ?? 0;
     if (count <= 1) {
       this.subscriptionCounts.delete(key);
@@ -258,6 +286,28 @@ export class McpService {
       return;
     }
     this.subscriptionCounts.set(key, count - 1);
+  }
+}
+
+function subscriptionKey(server: string, uri: string): string {
+  return `${server}\u0000${uri}`;
+}
+
+/**
+ * The gateway's own upstream subscription, shared by every subscriber, so a refusal is reported as the gateway's
+ * failure with the server's error code and without its message (which may name the server's internals).
+ */
+async function subscribeUpstream(entry: ServerEntry, uri: string): Promise<void> {
+  if (entry.connection.info?.capabilities.resources === undefined) return;
+  try {
+    await entry.connection.request('resources/subscribe', { uri }, NO_SINKS);
+  } catch (error) {
+    if (!(error instanceof RpcError)) throw error;
+    throw new McpFailure(
+      'mcp_upstream_error',
+      { server: entry.spec.id, detail: `resources/subscribe was refused (JSON-RPC error ${error.code})` },
+      { cause: error },
+    );
   }
 }
 
