@@ -68,6 +68,7 @@ export async function createMcpService(options: CreateMcpServiceOptions): Promis
     processEnv: options.processEnv,
     fetchFor: (spec) => users?.connections.sharedFetch(spec.id),
     onCatalogEvent: (event) => service?.publish(event),
+    onReconnected: async (server) => service?.resubscribe(server),
     onQuarantine: (event) => {
       logger.warn(
         { mcpServer: event.server, tool: event.tool, sha256: event.sha256 },

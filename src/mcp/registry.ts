@@ -66,6 +66,8 @@ export interface McpRegistryOptions {
   spans?: OutboundTrace | null;
   onQuarantine(event: QuarantineEvent): void;
   onCatalogEvent?(event: CatalogEvent): void;
+  /** A server reconnected (a new process or session): what the old one held, such as subscriptions, is gone. */
+  onReconnected?(server: string): Promise<void>;
   processEnv?: NodeJS.ProcessEnv;
   /** The fetch a server's shared connection uses (per-user OAuth servers add the caller's token). */
   fetchFor?(spec: McpServerSpec): FetchLike | undefined;
@@ -116,6 +118,14 @@ export class McpRegistry {
           this.refresh(spec.id).catch((error) =>
             this.options.logger.warn({ err: error, mcpServer: spec.id }, 'relisting after a reconnect failed'),
           );
+          this.options
+            .onReconnected?.(spec.id)
+            .catch((error) =>
+              this.options.logger.warn(
+                { err: error, mcpServer: spec.id },
+                'renewing subscriptions after a reconnect failed',
+              ),
+            );
         },
       }),
     };

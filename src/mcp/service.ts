@@ -253,6 +253,27 @@ export class McpService {
     return { server: entry.spec.id, uri, exposed };
   }
 
+  /**
+   * Subscribes a reconnected server's new process or session (which knows nothing of the old one's subscriptions)
+   * to every URI some session still holds, once per URI.
+   */
+  async resubscribe(server: string): Promise<void> {
+    const entry = this.registry.server(server);
+    if (entry === undefined) return;
+    const prefix = subscriptionKey(server, '');
+    const uris = [...this.subscriptionCounts.keys()]
+      .filter((key) => key.startsWith(prefix))
+      .map((key) => key.slice(prefix.length));
+    const outcomes = await Promise.allSettled(uris.map((uri) => subscribeUpstream(entry, uri)));
+    const failed = outcomes.filter((outcome) => outcome.status === 'rejected').length;
+    if (failed > 0) {
+      throw new McpFailure('mcp_upstream_error', {
+        server,
+        detail: `${failed} of ${uris.length} resource subscriptions could not be renewed`,
+      });
+    }
+  }
+
   async unsubscribe(server: string, uri: string): Promise<void> {
     const key = subscriptionKey(server, uri);
     const count = this.subscriptionCounts.get(key) ?? 0;

@@ -179,8 +179,66 @@ describe('MCP resource subscriptions through the gateway: renewed after an upstr
     await upstream.stop();
   });
 
+  const count = (updates: string[], uri: string) => updates.filter((update) => update === uri).length;
   const mcpEvents = async (since: number) =>
     (await ctx.gateway.auditEvents()).slice(since).filter((event) => event.surface.startsWith('mcp.'));
+
+  it('renews every URI still subscribed, once each, after the upstream restarts; a subscription made while it was down is refused and not renewed', async () => {
+    const v1 = await clientV1(url, key);
+    const v2 = await clientV2(url, key);
+    try {
+      for (const client of [v1, v2]) {
+        await client.subscribe(WATCHED);
+        await client.subscribe(LATER);
+        // The session's GET stream opens beside the requests: wait until updates reach it.
+        await expect
+          .poll(
+            () => {
+              void upstream.life.mcp.server.sendResourceUpdated({ uri: WATCHED });
+              return count(client.updates, WATCHED);
+            },
+            { timeout: 10_000 },
+          )
+          .toBeGreaterThan(0);
+      }
+      await v2.subscribe(DROPPED);
+      await v2.unsubscribe(DROPPED);
+      expect([...new Set(upstream.life.subscribed)].sort()).toEqual([DROPPED, LATER, WATCHED].sort());
+
+      await upstream.stop();
+      const before = (await ctx.gateway.auditEvents()).length;
+      const down = await refusal(v1.subscribe(DOWNTIME));
+      expect(down.code).toBe(-32012);
+      expect(down.message).not.toContain('127.0.0.1');
+      expect(down.message).not.toContain(String(new URL(upstream.url).port));
+      expect((down.data as { code?: string }).code).toBe('mcp_upstream_unavailable');
+      const events = await mcpEvents(before);
+      expect(events).toHaveLength(1);
+      expect(events[0]?.error_code).toBe('mcp_upstream_unavailable');
+
+      await upstream.start();
+      const restarted = upstream.life;
+      // The gateway reconnects on the next call (the first may still meet the dead session and fail).
+      await expect
+        .poll(
+          () =>
+            v1.read(WATCHED).then(
+              () => true,
+              () => false,
+            ),
+          { timeout: 20_000, interval: 250 },
+        )
+        .toBe(true);
+      await expect.poll(() => [...restarted.subscribed].sort(), { timeout: 10_000 }).toEqual([LATER, WATCHED].sort());
+
+      await restarted.mcp.server.sendResourceUpdated({ uri: LATER });
+      for (const client of [v1, v2]) await expect.poll(() => count(client.updates, LATER), { timeout: 10_000 }).toBe(1);
+      expect(restarted.subscribed.sort()).toEqual([LATER, WATCHED].sort());
+    } finally {
+      await v1.close();
+      await v2.close();
+    }
+  }, 90_000);
 
   for (const [flavour, connect] of Object.entries(CLIENTS)) {
     it(`${flavour}: an upstream's refused resources/subscribe is a JSON-RPC error without its message, audited once, no subscription kept`, async () => {
