@@ -289,6 +289,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     state: limits.state,
     onQuarantine: (event) => audit.enqueue(quarantineAuditDraft(event, config.regionId)),
     onToolCall: metrics.observeMcpToolCall,
+    tracer: telemetryExport.tracer,
   });
   const auditExport = config.audit.export
     ? new AuditStreamExporter({

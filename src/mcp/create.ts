@@ -7,6 +7,7 @@ import { hkdfSync } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { SecretService } from '../secrets/index.ts';
 import type { Store } from '../store/index.ts';
+import type { OutboundTrace } from '../telemetry/index.ts';
 import type { McpConfig } from './config.ts';
 import { PinBook } from './pins.ts';
 import { ToolPolicyService } from './policy.ts';
@@ -34,6 +35,8 @@ export interface CreateMcpServiceOptions {
   listAtStart?: boolean;
   /** How often the store's revision counter is polled for admin changes made on any instance (default 250 ms). */
   refreshMs?: number;
+  /** The gateway's tracer, when traces are exported: upstream connects and lists outside a request are its roots. */
+  tracer?: OutboundTrace | null;
 }
 
 /**
@@ -61,6 +64,7 @@ export async function createMcpService(options: CreateMcpServiceOptions): Promis
   const registry = new McpRegistry({
     pins,
     logger,
+    spans: options.tracer ?? null,
     processEnv: options.processEnv,
     fetchFor: (spec) => users?.connections.sharedFetch(spec.id),
     onCatalogEvent: (event) => service?.publish(event),

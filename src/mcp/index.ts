@@ -33,6 +33,7 @@ export {
   type SseStream,
 } from './edge/index.ts';
 export { McpFailure, type McpFailureCode, RpcError, UpstreamRpcError } from './errors.ts';
+export { withUpstreamTrace } from './lifecycle-span.ts';
 export { GATEHOUSE_META, type ListMethod } from './listing.ts';
 export type { OperationContext } from './operations.ts';
 export { PinBook } from './pins.ts';

@@ -7,6 +7,7 @@
 import type { FetchLike } from '@modelcontextprotocol/client';
 import type { Logger } from 'pino';
 import { type PinnableTool, pinKey, pinnedPromptDefinition, pinnedTemplateDefinition } from '../domain/mcp/index.ts';
+import type { OutboundTrace } from '../telemetry/index.ts';
 import type { McpServerSpec } from './config.ts';
 import { McpFailure } from './errors.ts';
 import type { PinBook } from './pins.ts';
@@ -61,6 +62,8 @@ export type CatalogEvent = { server: string; kind: ListKind } | { server: string
 export interface McpRegistryOptions {
   pins: PinBook;
   logger: Logger;
+  /** The gateway's tracer, for the root spans of connects and lists outside a request (null: tracing off). */
+  spans?: OutboundTrace | null;
   onQuarantine(event: QuarantineEvent): void;
   onCatalogEvent?(event: CatalogEvent): void;
   /** A server reconnected (a new process or session): what the old one held, such as subscriptions, is gone. */
@@ -100,6 +103,7 @@ export class McpRegistry {
         logger: this.options.logger,
         processEnv: this.options.processEnv,
         fetch: this.options.fetchFor?.(spec),
+        spans: this.options.spans ?? null,
         onListChanged: (kind) => {
           if (this.entries.get(spec.id) !== entry) return;
           this.refresh(spec.id)

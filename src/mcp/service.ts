@@ -281,7 +281,7 @@ export class McpService {
       this.subscriptionCounts.delete(key);
       const entry = this.registry.server(server);
       if (count === 1 && entry?.connection.state === 'ready') {
-        await entry.connection.request('resources/unsubscribe', { uri }, NO_SINKS).catch(() => ({}));
+        await entry.connection.ownRequest('resources/unsubscribe', { uri }).catch(() => ({}));
       }
       return;
     }
@@ -303,7 +303,7 @@ async function subscribeUpstream(entry: ServerEntry, uri: string): Promise<void>
   // is not asked.
   if (info === null || info.era === 'modern' || info.capabilities.resources === undefined) return;
   try {
-    await entry.connection.request('resources/subscribe', { uri }, NO_SINKS);
+    await entry.connection.ownRequest('resources/subscribe', { uri });
   } catch (error) {
     if (!(error instanceof RpcError)) throw error;
     throw new McpFailure(

@@ -7,6 +7,7 @@
  * span: they may hold what the server was given to guard.
  */
 import type { OutboundSpan, OutboundTrace, SpanAttributes } from '../telemetry/index.ts';
+import type { McpServerSpec } from './config.ts';
 import { McpFailure, RpcError } from './errors.ts';
 import type { ServerEntry } from './registry.ts';
 import { isObject, type JsonObject } from './wire.ts';
@@ -37,7 +38,7 @@ export interface Carried {
  */
 export function propagate(
   span: OutboundSpan | null,
-  entry: ServerEntry,
+  entry: { spec: McpServerSpec },
   params: JsonObject,
   headers: Record<string, string> | undefined,
 ): Carried {

@@ -21,10 +21,13 @@ import {
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { restartDelayMs } from '../domain/mcp/index.ts';
+import type { OutboundTrace } from '../telemetry/index.ts';
 import type { McpServerSpec } from './config.ts';
 import { McpFailure, UpstreamRpcError } from './errors.ts';
 import { InFlightCalls } from './in-flight.ts';
+import { lifecycleSpan } from './lifecycle-span.ts';
 import { minimalEnvironment, ProcessGroupStdioTransport } from './stdio-transport.ts';
+import { propagate, withHeaders } from './upstream-span.ts';
 import { type CallSinks, type Era, isObject, type JsonObject, META, MODERN_VERSION } from './wire.ts';
 
 /** A restart budget window: more than `maxRestarts` reconnects inside it and the server stays down until it ends. */
@@ -59,6 +62,11 @@ function withoutEnvelope(meta: JsonObject): JsonObject {
   return Object.fromEntries(Object.entries(meta).filter(([key]) => !ENVELOPE_KEYS.has(key)));
 }
 
+/** Sinks of a request of the gateway's own: a new object each time, since in-flight calls are counted by identity. */
+function ownSinks(): CallSinks {
+  return { signal: null, progress: null, log: null, channel: null };
+}
+
 export type UpstreamState = 'idle' | 'connecting' | 'ready' | 'down' | 'closed';
 export type ListKind = 'tools' | 'prompts' | 'resources';
 
@@ -73,6 +81,8 @@ export interface UpstreamOptions {
   onReconnected?(): void;
   /** The HTTP transports' fetch (a per-user OAuth server's adds the user's own token). */
   fetch?: FetchLike;
+  /** The gateway's tracer: connects, lists and subscriptions outside any request are its root spans. */
+  spans?: OutboundTrace | null;
 }
 
 export interface UpstreamInfo {
@@ -224,7 +234,10 @@ export class UpstreamConnection {
         this.drop(client, `malformed message from the server: ${error.message}`);
     };
     try {
-      await client.connect(transport, { timeout: Math.max(this.spec.timeoutMs, CONNECT_TIMEOUT_FLOOR_MS) });
+      await lifecycleSpan(this.options.spans ?? null, this.spec, 'connect', {}, async (span) => {
+        await client.connect(transport, { timeout: Math.max(this.spec.timeoutMs, CONNECT_TIMEOUT_FLOOR_MS) });
+        span?.set({ 'mcp.protocol.version': client.getNegotiatedProtocolVersion() ?? 'unknown' });
+      });
     } catch (error) {
       this.state = 'down';
       this.recordFailure(`connect failed: ${(error as Error).message}`, false);
@@ -295,22 +308,28 @@ export class UpstreamConnection {
   }
 
   /** Every page of a list (`tools/list`, `prompts/list`, `resources/list`, `resources/templates/list`). */
-  async listAll(method: string, key: string): Promise<JsonObject[]> {
-    const items: JsonObject[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < 100; page++) {
-      const result = await this.request(method, cursor ? { cursor } : {}, {
-        signal: null,
-        progress: null,
-        log: null,
-        channel: null,
-      });
-      const list = result[key];
-      if (Array.isArray(list)) items.push(...(list as JsonObject[]));
-      cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
-      if (!cursor) break;
-    }
-    return items;
+  listAll(method: string, key: string): Promise<JsonObject[]> {
+    return lifecycleSpan(this.options.spans ?? null, this.spec, method, { 'mcp.method.name': method }, async (span) => {
+      const items: JsonObject[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 100; page++) {
+        const carried = propagate(span, this, cursor ? { cursor } : {}, undefined);
+        const result = await this.request(method, carried.params, ownSinks(), withHeaders(carried));
+        const list = result[key];
+        if (Array.isArray(list)) items.push(...(list as JsonObject[]));
+        cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
+        if (!cursor) break;
+      }
+      return items;
+    });
+  }
+
+  /** A request the gateway makes on its own account rather than relays for one client (a subscription), traced. */
+  ownRequest(method: string, params: JsonObject): Promise<JsonObject> {
+    return lifecycleSpan(this.options.spans ?? null, this.spec, method, { 'mcp.method.name': method }, (span) => {
+      const carried = propagate(span, this, params, undefined);
+      return this.request(method, carried.params, ownSinks(), withHeaders(carried));
+    });
   }
 
   /**

@@ -7,7 +7,16 @@
  * Attributes are names, counts and the upstream's own reason words; no header, key or body goes in, except the
  * prompt and completion text for a key that opted in to prompt logging (`LlmCall.recordContent`).
  */
-import type { JsonObject, LlmOperation, PlannedAttempt, UpstreamKind, Usage } from '../domain/routing/index.ts';
+import {
+  findStringMembers,
+  type JsonObject,
+  type LlmOperation,
+  type PlannedAttempt,
+  responseFinishReason,
+  type StreamText,
+  type UpstreamKind,
+  type Usage,
+} from '../domain/routing/index.ts';
 import type { OutboundSpan, SpanAttributes } from '../telemetry/index.ts';
 import type { ResolvedUpstream } from './router-state.ts';
 import type { LlmCall } from './types.ts';
@@ -99,9 +108,9 @@ export function finishReasons(reply: JsonObject): string[] {
   }
   if (typeof reply.stop_reason === 'string') reasons.push(reply.stop_reason);
   if (typeof reply.done_reason === 'string') reasons.push(reply.done_reason);
-  if (reply.object === 'response' && typeof reply.status === 'string') {
-    const detail = isObject(reply.incomplete_details) ? reply.incomplete_details.reason : undefined;
-    reasons.push(typeof detail === 'string' ? detail : reply.status);
+  if (reply.object === 'response') {
+    const reason = responseFinishReason(reply);
+    if (reason !== null) reasons.push(reason);
   }
   return reasons;
 }
@@ -117,5 +126,54 @@ export function replyAttributes(reply: JsonObject, usage: Usage, recordContent: 
     const output = reply.choices ?? reply.content ?? reply.output ?? reply.message ?? reply.response;
     if (output !== undefined) attributes['gen_ai.output.messages'] = JSON.stringify(output);
   }
+  return attributes;
+}
+
+/** OpenAI's `n` is at most 128: no reply has more finish reasons than that. */
+const MAX_FINISH_REASONS = 128;
+
+/**
+ * The finish reasons of a reply too large to parse whole (`choices[].finish_reason`, found in its bytes), as the
+ * span attribute; none for embeddings, which have none and are the largest replies, so they are not searched.
+ */
+export function scannedFinishReasons(body: Buffer, operation: LlmOperation): SpanAttributes {
+  if (OPERATION_NAME[operation] === 'embeddings') return {};
+  const reasons = findStringMembers(body, 'finish_reason', MAX_FINISH_REASONS);
+  return reasons.length === 0 ? {} : { 'gen_ai.response.finish_reasons': reasons };
+}
+
+/**
+ * A stream's generated text as `gen_ai.output.messages`, in the shape the upstream's JSON reply gives its output
+ * (`choices`, `content`, `output`, `message`, `response`: what `replyAttributes` records for JSON replies), so one
+ * attribute reads the same for streamed and JSON calls. Text only: reasoning and tool-call arguments are left out.
+ */
+export function streamedOutputAttributes(
+  operation: LlmOperation,
+  text: StreamText,
+  reason: string | null,
+): SpanAttributes {
+  const content = text.value;
+  let output: unknown;
+  switch (operation) {
+    case 'openai.completions':
+      output = [{ index: 0, text: content, finish_reason: reason }];
+      break;
+    case 'anthropic.messages':
+      output = [{ type: 'text', text: content }];
+      break;
+    case 'responses.create':
+      output = [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: content }] }];
+      break;
+    case 'ollama.chat':
+      output = { role: 'assistant', content };
+      break;
+    case 'ollama.generate':
+      output = content;
+      break;
+    default:
+      output = [{ index: 0, message: { role: 'assistant', content }, finish_reason: reason }];
+  }
+  const attributes: SpanAttributes = { 'gen_ai.output.messages': JSON.stringify(output) };
+  if (text.truncated) attributes['gatehouse.output.truncated'] = true;
   return attributes;
 }

@@ -9,11 +9,18 @@ import {
   PublicModelName,
   parseRetryAfterMs,
   readTopLevelMembers,
+  type StreamTransform,
   type UpstreamCallPlan,
   type UpstreamErrorCode,
 } from '../domain/routing/index.ts';
 import type { OutboundSpan } from '../telemetry/index.ts';
-import { replyAttributes, startAttemptSpan, usageAttributes } from './attempt-span.ts';
+import {
+  replyAttributes,
+  scannedFinishReasons,
+  startAttemptSpan,
+  streamedOutputAttributes,
+  usageAttributes,
+} from './attempt-span.ts';
 import { adjustInFlight, lookupsFor, penalize, timeoutsFor } from './attempt-state.ts';
 import {
   beginAttempt,
@@ -39,10 +46,21 @@ import { tenantOf, waitForSlot } from './upstream-slots.ts';
  */
 const FULL_PARSE_MAX_BYTES = 64 * 1024;
 
+/**
+ * Also read of a large reply, for its span: small top-level values (the id, and how it ended on the Anthropic,
+ * Ollama and Responses APIs), parsed only when present. Chat's `choices[].finish_reason` is found in the bytes.
+ */
+const SPAN_MEMBERS = ['id', 'object', 'status', 'incomplete_details', 'stop_reason', 'done_reason'] as const;
+
+/** Whether the reply is read member by member rather than parsed whole (see `FULL_PARSE_MAX_BYTES`). */
+function readsInPart(body: Buffer, plan: UpstreamCallPlan): boolean {
+  return plan.translateResponse === null && body.length > FULL_PARSE_MAX_BYTES;
+}
+
 function readReply(body: Buffer, plan: UpstreamCallPlan): JsonObject | null {
-  if (plan.translateResponse === null && body.length > FULL_PARSE_MAX_BYTES) {
+  if (readsInPart(body, plan)) {
     // `model` too: whether the name the client reads must be replaced (see `passedThrough`).
-    return readTopLevelMembers(body, [...plan.usageMembers, 'model']);
+    return readTopLevelMembers(body, [...plan.usageMembers, 'model', ...SPAN_MEMBERS]);
   }
   return parseJson(body);
 }
@@ -113,7 +131,10 @@ function succeedJson(ctx: AttemptContext, response: UpstreamResponse, json: Json
   audit.outcome = 'ok';
   if (ctx.span !== null) {
     if (ctx.span.recording) {
-      ctx.span.set(replyAttributes(json, audit.usage, ctx.call.recordContent === true));
+      const whole = !readsInPart(response.body, plan);
+      const attributes = replyAttributes(json, audit.usage, ctx.call.recordContent === true && whole);
+      if (!whole) Object.assign(attributes, scannedFinishReasons(response.body, plan.operation));
+      ctx.span.set(attributes);
       if (response.firstByteAt !== null) ctx.span.event('gen_ai.first_token', response.firstByteAt);
     }
     ctx.span.end();
@@ -150,11 +171,20 @@ function succeedStream(ctx: AttemptContext, start: UpstreamStreamStart): LlmResu
       if (final.usage !== null) ctx.span.set(usageAttributes(final.usage));
       const reason = start.live.transform.finishReason;
       if (reason !== null) ctx.span.set({ 'gen_ai.response.finish_reasons': [reason] });
+      const text = start.live.transform.text;
+      if (text !== null) ctx.span.set(streamedOutputAttributes(ctx.plan.operation, text, reason));
       ctx.span.end(final.error_code);
     }
     return final;
   });
   return { kind: 'stream', status: 200, contentType: ctx.plan.contentType, stream, audit };
+}
+
+/** The plan's stream transform, keeping the generated text for the span when the caller may have it recorded. */
+function streamTransform(ctx: AttemptContext): StreamTransform {
+  const transform = ctx.plan.createStreamTransform();
+  if (ctx.call.recordContent === true && ctx.span?.recording === true) transform.keepText(FULL_PARSE_MAX_BYTES);
+  return transform;
 }
 
 /** Runs one attempt; returns the result, or the error to remember when another attempt may follow. */
@@ -181,7 +211,7 @@ async function attempt(ctx: AttemptContext): Promise<LlmResult | UpstreamError> 
     outcome = await runExchange({
       dispatcher: upstream.dispatcher,
       request,
-      transform: plan.stream ? plan.createStreamTransform() : null,
+      transform: plan.stream ? streamTransform(ctx) : null,
       ...timeouts,
       maxBodyBytes: state.maxResponseBytes,
       signal: call.signal,

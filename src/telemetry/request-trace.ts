@@ -49,7 +49,8 @@ export interface RequestTrace extends OutboundTrace {
   finish(draft: AuditEventDraft): void;
 }
 
-export interface RequestTracer {
+/** Its own `startSpan` opens a root CLIENT span: work the gateway does outside any request (an MCP connect). */
+export interface RequestTracer extends OutboundTrace {
   /** Starts the server span for a request, continuing the caller's W3C trace context when it sent one. */
   startRequest(headers: HeaderBag, method: string, route: string, surface: string): RequestTrace;
   shutdown(): Promise<void>;

@@ -209,6 +209,9 @@ export function createOtelRequestTracer(options: OtelTracerOptions): RequestTrac
       );
       return new OtelRequestTrace(tracer, span, startedAt);
     },
+    startSpan(name, attributes) {
+      return new OtelOutboundSpan(tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, ROOT_CONTEXT));
+    },
     shutdown: () => provider.shutdown(),
   };
 }

@@ -171,3 +171,28 @@ export function findTopLevelString(body: Buffer, name: string, from = 0): Member
   });
   return span;
 }
+
+/**
+ * The string values of every member named `name`, at any depth, in document order and at most `limit` of them, in
+ * a body `readTopLevelMembers` has checked (a large reply's `choices[].finish_reason`). No parse: a quote inside a
+ * string is always escaped, so an unescaped `"name"` followed by a colon can only be a key.
+ */
+export function findStringMembers(body: Buffer, name: string, limit: number): string[] {
+  const needle = Buffer.from(`"${name}"`);
+  const values: string[] = [];
+  for (let at = body.indexOf(needle); at !== -1 && values.length < limit; at = body.indexOf(needle, at + 1)) {
+    let backslashes = 0;
+    while (body[at - 1 - backslashes] === BACKSLASH) backslashes++;
+    if (backslashes % 2 !== 0) continue;
+    const colon = skipSpace(body, at + needle.length);
+    if (body[colon] !== COLON) continue;
+    const start = skipSpace(body, colon + 1);
+    if (body[start] !== QUOTE) continue;
+    const end = stringEnd(body, start);
+    if (end === -1) break;
+    const value = keyName(body, start, end);
+    if (value !== null) values.push(value);
+    at = end;
+  }
+  return values;
+}

@@ -72,6 +72,13 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
         upstreams: [
           { id: 'primary', provider: 'openai', base_url: `${primary.origin}/v1`, api_keys: [ENV_REF] },
           { id: 'secondary', provider: 'openai', base_url: `${secondary.origin}/v1`, api_keys: [ENV_REF] },
+          {
+            id: 'responder',
+            provider: 'openai',
+            base_url: `${primary.origin}/v1`,
+            api_keys: [ENV_REF],
+            responses_api: true,
+          },
         ],
         models: [
           {
@@ -80,6 +87,7 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
             fallbacks: ['traced-backup'],
           },
           { name: 'traced-backup', targets: [{ upstream: 'secondary', model: 'gpt-4o-mini' }] },
+          { name: 'traced-responses', targets: [{ upstream: 'responder', model: 'gpt-4o-mini' }] },
         ],
         mcp: { servers: [{ id: 'tools', transport: 'streamable_http', url: tools.url }] },
         vault: { services: [{ id: 'api', base_url: api.url, auth: { type: 'bearer' } }] },
@@ -121,11 +129,19 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     await receiver?.close();
   });
 
-  async function chat(body: Record<string, unknown>, headers: Record<string, string> = {}) {
-    const response = await request(`${gw.baseUrl}/v1/chat/completions`, {
+  async function chat(
+    body: Record<string, unknown>,
+    headers: Record<string, string> = {},
+    path = '/v1/chat/completions',
+  ) {
+    const defaults =
+      path === '/v1/responses'
+        ? { model: 'traced-responses', input: 'trace me' }
+        : { model: 'traced', messages: [{ role: 'user', content: 'trace me' }] };
+    const response = await request(`${gw.baseUrl}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ model: 'traced', messages: [{ role: 'user', content: 'trace me' }], ...body }),
+      body: JSON.stringify({ ...defaults, ...body }),
     });
     await response.body.text();
     return {
@@ -264,6 +280,79 @@ describe('OpenTelemetry traces over OTLP/HTTP', () => {
     expect(genai.events).toContain('gen_ai.first_token');
     expect(genai.attributes['gen_ai.usage.output_tokens']).toBeGreaterThan(0);
     expect(llmTraceparents()).toContain(headerOf(genai));
+    // No opt-in to prompt logging: no completion text either.
+    expect(genai.attributes['gen_ai.output.messages']).toBeUndefined();
+  });
+
+  /** The GenAI client span of one call, once exported. */
+  async function attemptSpan(
+    body: Record<string, unknown>,
+    headers: Record<string, string> = {},
+    path?: string,
+  ): Promise<ReceivedSpan> {
+    const parent = traceparent();
+    const call = await chat(body, { traceparent: parent.header, ...headers }, path);
+    expect(call.status).toBe(200);
+    const spans = await spansOf(parent.traceId, 6);
+    return spans.find((span) => span.kind === CLIENT) as ReceivedSpan;
+  }
+
+  /** Runs `action` with both LLM upstreams answering `text` (the failover test may leave the primary cooling down). */
+  async function withReplyText<T>(text: string, action: () => Promise<T>): Promise<T> {
+    const before = [primary.replyText, secondary.replyText] as const;
+    primary.replyText = text;
+    secondary.replyText = text;
+    try {
+      return await action();
+    } finally {
+      [primary.replyText, secondary.replyText] = before;
+    }
+  }
+
+  it('gives a stream from a Responses API upstream its finish reason, as a JSON Response gives its status', async () => {
+    const streamed = await attemptSpan({ stream: true }, {}, '/v1/responses');
+    expect(streamed.attributes['gatehouse.stream']).toBe(true);
+    expect(String(streamed.attributes['gen_ai.response.finish_reasons'])).toContain('"completed"');
+    const json = await attemptSpan({}, {}, '/v1/responses');
+    expect(String(json.attributes['gen_ai.response.finish_reasons'])).toContain('"completed"');
+  });
+
+  it('gives a JSON reply over 64 KiB (read member by member, never parsed whole) its finish reason', async () => {
+    const genai = await withReplyText('long answer words '.repeat(5000), () => attemptSpan({}));
+    expect(String(genai.attributes['gen_ai.response.finish_reasons'])).toContain('stop');
+    expect(genai.attributes['gen_ai.response.id']).toEqual(expect.any(String));
+    // 15,000 words, one token each in the fake's usage: the reply was the large one.
+    expect(genai.attributes['gen_ai.usage.output_tokens']).toBe(15_000);
+  });
+
+  it('records the streamed completion text for an opted-in key, in the shape a JSON reply records it', async () => {
+    const logged = { authorization: `Bearer ${loggedKey}` };
+    const chatStream = await attemptSpan({ stream: true }, logged);
+    const chatJson = await attemptSpan({}, logged);
+    const streamedChoices = JSON.parse(String(chatStream.attributes['gen_ai.output.messages']));
+    expect(streamedChoices).toEqual([
+      { index: 0, message: { role: 'assistant', content: primary.replyText }, finish_reason: 'stop' },
+    ]);
+    expect(JSON.parse(String(chatJson.attributes['gen_ai.output.messages']))).toMatchObject(streamedChoices);
+
+    const responses = await attemptSpan({ stream: true }, logged, '/v1/responses');
+    expect(JSON.parse(String(responses.attributes['gen_ai.output.messages']))).toEqual([
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: primary.replyText }] },
+    ]);
+    const notLogged = await attemptSpan({ stream: true }, {}, '/v1/responses');
+    expect(notLogged.attributes['gen_ai.output.messages']).toBeUndefined();
+    expect(notLogged.attributes['gen_ai.input.messages']).toBeUndefined();
+  });
+
+  it('cuts the streamed completion text at 64 KiB and says so', async () => {
+    const long = 'streamed words '.repeat(5000);
+    const genai = await withReplyText(long, () =>
+      attemptSpan({ stream: true }, { authorization: `Bearer ${loggedKey}` }),
+    );
+    const [choice] = JSON.parse(String(genai.attributes['gen_ai.output.messages']));
+    expect(Buffer.byteLength(choice.message.content)).toBe(64 * 1024);
+    expect(long.startsWith(choice.message.content)).toBe(true);
+    expect(genai.attributes['gatehouse.output.truncated']).toBe(true);
   });
 
   it.each([

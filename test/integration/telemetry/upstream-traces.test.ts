@@ -193,6 +193,46 @@ describe('MCP _meta trace context and vault refresh spans, with tracing on', () 
     expect(meta.traceparent).toBe(headerOf(span));
   });
 
+  it('traces the connects and lists at start as root client spans named for the server', async () => {
+    const connect = await eventually(
+      () => receiver.spans.find((span) => span.name === 'connect metastdio' && span.parentSpanId === null),
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    expect(connect.kind).toBe(CLIENT);
+    expect(connect.attributes).toMatchObject({
+      'gatehouse.mcp.server': 'metastdio',
+      'gatehouse.mcp.transport': 'stdio',
+      'mcp.protocol.version': expect.any(String),
+    });
+    const list = await eventually(() =>
+      receiver.spans.find((span) => span.name === 'tools/list metahttp' && span.parentSpanId === null),
+    );
+    expect(list.attributes).toMatchObject({
+      'mcp.method.name': 'tools/list',
+      'gatehouse.mcp.transport': 'streamable_http',
+    });
+  });
+
+  it('traces the subscribe and unsubscribe relays under the requests that caused them, context in _meta', async () => {
+    const parent = traceparent();
+    const client = await mcpClient(gw, key, 'metastdio', { traceparent: parent.header });
+    let seen: Array<{ method: string; meta: Record<string, unknown> }>;
+    try {
+      await client.subscribeResource({ uri: 'meta://watched' });
+      await client.unsubscribeResource({ uri: 'meta://watched' });
+      seen = JSON.parse(textOf(await client.callTool({ name: 'seen', arguments: {} })));
+    } finally {
+      await client.close();
+    }
+    for (const method of ['resources/subscribe', 'resources/unsubscribe']) {
+      const span = await spanIn(parent.traceId, `${method} metastdio`);
+      expect(span.kind).toBe(CLIENT);
+      expect(span.attributes).toMatchObject({ 'mcp.method.name': method, 'gatehouse.mcp.server': 'metastdio' });
+      expect(receiver.spans.find((other) => other.spanId === span.parentSpanId)?.kind).toBe(SERVER);
+      expect(seen.find((entry) => entry.method === method)?.meta.traceparent).toBe(headerOf(span));
+    }
+  });
+
   it('makes a token refresh its own client span under the request that started it, traceparent at the endpoint', async () => {
     await forgetToken();
     const parent = traceparent();

@@ -1,4 +1,4 @@
-import { measureStringField } from '../stream/json-scan.ts';
+import { keepStringField, measureStringField } from '../stream/json-scan.ts';
 import { createSseParser, type SseEvent } from '../stream/sse-parser.ts';
 import { createStreamTransform, newStreamProgress, type StreamTransform, tryParseObject } from '../stream/transform.ts';
 import { readAnthropicUsage } from '../translate/anthropic-shared.ts';
@@ -88,6 +88,8 @@ export function createAnthropicPassthrough(publicModel: string): StreamTransform
         measureStringField(data, 'text') +
         measureStringField(data, 'partial_json') +
         measureStringField(data, 'thinking');
+      const keep = progress.text;
+      if (keep !== null) keepStringField(data, 'text', (text) => keep.add(text));
     }
     out.push(event.raw);
   }

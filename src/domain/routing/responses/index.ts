@@ -5,6 +5,6 @@
 export { ResponseEventWriter } from './events.ts';
 export { createResponsesPassthrough } from './passthrough.ts';
 export { planResponsesCall } from './plan.ts';
-export { chatToResponse, readResponsesUsage, responseIds } from './reply.ts';
+export { chatToResponse, readResponsesUsage, responseFinishReason, responseIds } from './reply.ts';
 export { invalidInputItem, responsesInputToMessages, responsesToChatBody, statefulFeature } from './request.ts';
 export { createChatToResponsesStream } from './stream-from-chat.ts';

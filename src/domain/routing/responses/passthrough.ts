@@ -1,10 +1,10 @@
-import { measureStringField } from '../stream/json-scan.ts';
+import { keepStringField, measureStringField } from '../stream/json-scan.ts';
 import { createSseParser, type SseEvent } from '../stream/sse-parser.ts';
 import { createStreamTransform, newStreamProgress, type StreamTransform, tryParseObject } from '../stream/transform.ts';
 import { isObject } from '../translate/shared.ts';
 import type { JsonObject } from '../types.ts';
 import { ResponseEventWriter } from './events.ts';
-import { readResponsesUsage } from './reply.ts';
+import { readResponsesUsage, responseFinishReason } from './reply.ts';
 
 /** The lifecycle events: each carries the whole response object, with the model name and, at the end, usage. */
 const LIFECYCLE = new Set([
@@ -45,7 +45,12 @@ export function createResponsesPassthrough(publicModel: string): StreamTransform
     } else {
       out.push(Buffer.from(`event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`));
     }
-    if (TERMINAL.has(type)) progress.finished = true;
+    if (TERMINAL.has(type)) {
+      progress.finished = true;
+      // How it ended, as a JSON reply's status says (`finishReasons` on the span); else the event's own word.
+      const said = isObject(payload.response) ? responseFinishReason(last) : null;
+      progress.finishReason = said ?? type.slice('response.'.length);
+    }
   }
 
   function relay(event: SseEvent, out: Buffer[]): void {
@@ -76,6 +81,9 @@ export function createResponsesPassthrough(publicModel: string): StreamTransform
       return;
     }
     progress.completionChars += measureStringField(data, 'delta');
+    const keep = progress.text;
+    if (keep !== null && type === 'response.output_text.delta')
+      keepStringField(data, 'delta', (text) => keep.add(text));
     out.push(event.raw);
   }
 

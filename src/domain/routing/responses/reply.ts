@@ -59,6 +59,16 @@ export function readResponsesUsage(value: unknown): Usage | null {
   return withDetails(usage, value.input_tokens_details, value.output_tokens_details);
 }
 
+/**
+ * Why a response ended, as a finish reason: `incomplete_details.reason` when it was cut short
+ * (`max_output_tokens`, `content_filter`), else its `status` (`completed`, `failed`); null when it names neither.
+ */
+export function responseFinishReason(response: JsonObject): string | null {
+  const detail = isObject(response.incomplete_details) ? response.incomplete_details.reason : undefined;
+  if (typeof detail === 'string') return detail;
+  return typeof response.status === 'string' ? response.status : null;
+}
+
 /** Chat finish reasons → the response's status and why it is incomplete (Responses API: `incomplete_details`). */
 export function statusOf(finishReason: unknown): { status: ResponseStatus; incomplete: JsonObject | null } {
   if (finishReason === 'length') return { status: 'incomplete', incomplete: { reason: 'max_output_tokens' } };

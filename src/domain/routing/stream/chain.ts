@@ -26,6 +26,8 @@ export function chainStreamTransforms(first: StreamTransform, second: StreamTran
       return second.end(out);
     },
     fail: second.fail,
+    // The upstream's text, as `first` reads it: what `second` writes is the same text in the client's dialect.
+    keepText: (limitBytes) => first.keepText(limitBytes),
     get events() {
       return first.events;
     },
@@ -43,6 +45,9 @@ export function chainStreamTransforms(first: StreamTransform, second: StreamTran
     },
     get finishReason() {
       return first.finishReason;
+    },
+    get text() {
+      return first.text;
     },
   };
 }

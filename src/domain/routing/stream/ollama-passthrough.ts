@@ -1,6 +1,6 @@
 import type { PublicModelName } from '../public-model.ts';
 import { readOllamaUsage } from '../usage.ts';
-import { measureStringField } from './json-scan.ts';
+import { keepStringField, measureStringField } from './json-scan.ts';
 import { createNdjsonParser, type NdjsonLine } from './ndjson-parser.ts';
 import {
   createStreamTransform,
@@ -34,6 +34,11 @@ export function createOllamaPassthrough(publicModel: PublicModelName | null = nu
     }
     progress.completionChars += measureStringField(text, 'content') + measureStringField(text, 'response');
     progress.completionChars += measureStringField(text, 'thinking');
+    if (progress.text !== null) {
+      const keep = progress.text;
+      keepStringField(text, 'content', (value) => keep.add(value));
+      keepStringField(text, 'response', (value) => keep.add(value));
+    }
     if (parsed !== undefined && parsed.done === true) {
       progress.finished = true;
       progress.usage = readOllamaUsage(parsed) ?? progress.usage;

@@ -1,6 +1,6 @@
 import type { PublicModelName } from '../public-model.ts';
 import { readOpenAIUsage } from '../usage.ts';
-import { measureStringField } from './json-scan.ts';
+import { keepStringField, measureStringField } from './json-scan.ts';
 import { createSseParser, type SseEvent } from './sse-parser.ts';
 import {
   createStreamTransform,
@@ -58,6 +58,11 @@ export function createOpenAIPassthrough(options: {
     }
     progress.completionChars += measureStringField(data, 'content') + measureStringField(data, 'text');
     progress.completionChars += measureStringField(data, 'reasoning_content');
+    if (progress.text !== null) {
+      const keep = progress.text;
+      keepStringField(data, 'content', (text) => keep.add(text));
+      keepStringField(data, 'text', (text) => keep.add(text));
+    }
     if (!sawFinishReason) {
       const reason = FINISH_REASON.exec(data);
       if (reason !== null) {

@@ -17,10 +17,56 @@ export interface StreamProgress {
   completionChars: number;
   /** Why the upstream says the model stopped, in its own words (`stop`, `end_turn`, `length`…), once it said. */
   finishReason: string | null;
+  /** The generated text (no reasoning, no tool arguments), kept only once `keepText` asked for it; else null. */
+  text: StreamText | null;
 }
 
 export function newStreamProgress(): StreamProgress {
-  return { events: 0, fault: null, finished: false, usage: null, completionChars: 0, finishReason: null };
+  return { events: 0, fault: null, finished: false, usage: null, completionChars: 0, finishReason: null, text: null };
+}
+
+/**
+ * Generated text of a stream, kept for the span of a caller opted in to prompt logging, up to `limit` UTF-8 bytes:
+ * the rest is dropped as it arrives, so a long stream costs no more memory than its first `limit` bytes.
+ */
+export class StreamText {
+  readonly #limit: number;
+  readonly #parts: string[] = [];
+  #bytes = 0;
+  #truncated = false;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  add(text: string): void {
+    if (this.#truncated || text === '') return;
+    const size = Buffer.byteLength(text);
+    const room = this.#limit - this.#bytes;
+    if (size <= room) {
+      this.#parts.push(text);
+      this.#bytes += size;
+      return;
+    }
+    // Cut on a character boundary: a multi-byte character split by the byte cut decodes to U+FFFD, dropped here.
+    this.#parts.push(
+      Buffer.from(text)
+        .subarray(0, room)
+        .toString('utf8')
+        .replace(/\uFFFD$/, ''),
+    );
+    this.#bytes = this.#limit;
+    this.#truncated = true;
+  }
+
+  /** True once text was dropped for the limit. */
+  get truncated(): boolean {
+    return this.#truncated;
+  }
+
+  get value(): string {
+    return this.#parts.join('');
+  }
 }
 
 /**
@@ -37,6 +83,8 @@ export interface StreamTransform extends Readonly<StreamProgress> {
   end(out: Buffer[]): boolean;
   /** Appends an in-band error for the client. Never appends a terminal marker (`[DONE]`, `"done":true`). */
   fail(code: string, message: string, out: Buffer[]): void;
+  /** From now on, keeps the upstream's generated text in `text`, up to `limitBytes`. */
+  keepText(limitBytes: number): void;
 }
 
 /** Splits upstream bytes into whole items (SSE events, NDJSON lines); false when the stream is malformed. */
@@ -79,6 +127,9 @@ export function createStreamTransform<Item>(
       return steps.end(out);
     },
     fail: steps.fail,
+    keepText(limitBytes) {
+      progress.text = new StreamText(limitBytes);
+    },
     get events() {
       return progress.events;
     },
@@ -96,6 +147,9 @@ export function createStreamTransform<Item>(
     },
     get finishReason() {
       return progress.finishReason;
+    },
+    get text() {
+      return progress.text;
     },
   };
 }

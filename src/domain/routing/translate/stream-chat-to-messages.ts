@@ -67,6 +67,7 @@ export function createChatToMessagesStream(ctx: TranslateContext): StreamTransfo
       );
     }
     progress.completionChars += text.length;
+    if (kind === 'text') progress.text?.add(text);
     const delta = kind === 'text' ? { type: 'text_delta', text } : { type: 'thinking_delta', thinking: text };
     out.push(encodeAnthropicEvent({ type: 'content_block_delta', index: blocks - 1, delta }));
   }

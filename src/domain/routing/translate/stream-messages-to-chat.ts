@@ -56,6 +56,7 @@ export function createMessagesToChatStream(ctx: TranslateContext, clientWantsUsa
       out.push(chunk({ tool_calls: [{ index: call, id: block.id, type: 'function', function: fn }] }));
     } else if (block.type === 'text' && typeof block.text === 'string' && block.text !== '') {
       progress.completionChars += block.text.length;
+      progress.text?.add(block.text);
       out.push(chunk({ content: block.text }));
     }
   }
@@ -64,6 +65,7 @@ export function createMessagesToChatStream(ctx: TranslateContext, clientWantsUsa
     const change = isObject(event.delta) ? event.delta : {};
     if (change.type === 'text_delta' && typeof change.text === 'string') {
       progress.completionChars += change.text.length;
+      progress.text?.add(change.text);
       out.push(chunk({ content: change.text }));
     } else if (change.type === 'thinking_delta' && typeof change.thinking === 'string') {
       progress.completionChars += change.thinking.length;

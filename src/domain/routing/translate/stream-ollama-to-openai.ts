@@ -72,7 +72,10 @@ export function createOllamaToOpenAIStream(
     }
     const message = isObject(body.message) ? body.message : {};
     const text = kind === 'chat' ? message.content : body.response;
-    if (typeof text === 'string') progress.completionChars += text.length;
+    if (typeof text === 'string') {
+      progress.completionChars += text.length;
+      progress.text?.add(text);
+    }
     if (typeof message.thinking === 'string') progress.completionChars += message.thinking.length;
     if (kind === 'chat') {
       const delta = chatDelta(message);

@@ -101,6 +101,7 @@ export function createOpenAIToOllamaStream(kind: 'chat' | 'generate', ctx: Trans
     const delta = isObject(choice.delta) ? choice.delta : {};
     collectToolCalls(delta);
     const content = typeof delta.content === 'string' ? delta.content : '';
+    progress.text?.add(content);
     const thinking = typeof delta.reasoning_content === 'string' ? delta.reasoning_content : undefined;
     progress.completionChars +=
       measureStringField(event.data, 'content') + measureStringField(event.data, 'reasoning_content');

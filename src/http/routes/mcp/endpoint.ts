@@ -18,6 +18,7 @@ import {
   type McpSharedState,
   McpView,
   NodeSseStream,
+  withUpstreamTrace,
 } from '../../../mcp/index.ts';
 import { httpError } from '../../errors.ts';
 import { exceedsJsonDepth, jsonTooDeep } from '../../json-body.ts';
@@ -217,17 +218,19 @@ export async function mcpEndpointRoutes(app: FastifyInstance, options: McpEndpoi
     const outcome = edge.newOutcome();
     const capability = request.headers['x-gatehouse-capability'];
     try {
-      await service.withSubjectToken(subjectToken(request), () =>
-        edge.handle(
-          {
-            request: edgeRequest(request, reply, body),
-            respond: responder(reply),
-            principal,
-            view,
-            endpoint,
-            capabilityHeader: typeof capability === 'string' ? capability : null,
-          },
-          outcome,
+      await withUpstreamTrace(context.outbound, () =>
+        service.withSubjectToken(subjectToken(request), () =>
+          edge.handle(
+            {
+              request: edgeRequest(request, reply, body),
+              respond: responder(reply),
+              principal,
+              view,
+              endpoint,
+              capabilityHeader: typeof capability === 'string' ? capability : null,
+            },
+            outcome,
+          ),
         ),
       );
     } finally {

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { namespaceToolName } from '../../../domain/mcp/index.ts';
-import { CallTrace, McpFailure, type McpService } from '../../../mcp/index.ts';
+import { CallTrace, McpFailure, type McpService, withUpstreamTrace } from '../../../mcp/index.ts';
 import { httpError } from '../../errors.ts';
 import { McpServerList, McpToolList, McpToolResult } from './answers.ts';
 import { recordTrace, toGatehouseError } from './failures.ts';
@@ -16,9 +16,10 @@ function principalOf(request: FastifyRequest) {
   return principal;
 }
 
-async function mapFailures<T>(work: () => Promise<T>): Promise<T> {
+/** Runs a request's MCP work under its trace (connects and lists it sets off are its spans), mapping failures. */
+async function mapFailures<T>(request: FastifyRequest, work: () => Promise<T>): Promise<T> {
   try {
-    return await work();
+    return await withUpstreamTrace(request.gh.outbound, work);
   } catch (error) {
     if (error instanceof McpFailure) throw toGatehouseError(error);
     throw error;
@@ -40,7 +41,7 @@ export async function mcpRestRoutes(app: FastifyInstance, options: { service: Mc
     async (request) => {
       const { server } = request.params as { server: string };
       request.gh.setMeta('server', server);
-      const tools = await mapFailures(() => service.listTools(principalOf(request), server));
+      const tools = await mapFailures(request, () => service.listTools(principalOf(request), server));
       return {
         object: 'list',
         data: tools.map(({ tool, sha256 }) => ({
@@ -72,7 +73,7 @@ export async function mcpRestRoutes(app: FastifyInstance, options: { service: Mc
       trace.outbound = request.gh.outbound;
       request.gh.setMeta('mcp_method', 'tools/call');
       try {
-        const result = await mapFailures(() =>
+        const result = await mapFailures(request, () =>
           service.callTool(
             principalOf(request),
             { server, tool, args: body.arguments ?? {}, capability: typeof header === 'string' ? header : null },

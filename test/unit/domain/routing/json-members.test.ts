@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readTopLevelMembers } from '../../../../src/domain/routing/json-members.ts';
+import { findStringMembers, readTopLevelMembers } from '../../../../src/domain/routing/json-members.ts';
 
 /** Deterministic pseudo-random values covering every JSON type, escapes, quotes, backslashes and non-ASCII text. */
 function generator(seed: number) {
@@ -89,5 +89,41 @@ describe('readTopLevelMembers', () => {
     });
     expect(readTopLevelMembers(Buffer.from(raw), ['usage'])).toEqual({ usage: { prompt_tokens: 2 } });
     expect(readTopLevelMembers(Buffer.from(JSON.stringify({ data: [{ usage: 1 }] })), ['usage'])).toEqual({});
+  });
+});
+
+describe('findStringMembers', () => {
+  it('finds string values of a key at any depth, in order, never a look-alike inside a string', () => {
+    const reply = {
+      id: 'x',
+      choices: [
+        { index: 0, message: { content: 'say "finish_reason": "fake" \\', role: 'assistant' }, finish_reason: 'stop' },
+        { index: 1, message: { content: '\\"finish_reason\\":"also fake"' }, finish_reason: 'length' },
+        { index: 2, finish_reason: null },
+        { index: 3, nested: { finish_reason: 'ünï "q"' } },
+      ],
+    };
+    const body = Buffer.from(JSON.stringify(reply, null, 1));
+    expect(findStringMembers(body, 'finish_reason', 10)).toEqual(['stop', 'length', 'ünï "q"']);
+    expect(findStringMembers(body, 'finish_reason', 2)).toEqual(['stop', 'length']);
+    expect(findStringMembers(Buffer.from('{"data":[1,2]}'), 'finish_reason', 10)).toEqual([]);
+  });
+
+  it('agrees with a full parse on random documents', () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const document = generator(seed).object(0);
+      const expected: string[] = [];
+      const walk = (value: unknown): void => {
+        if (Array.isArray(value)) value.forEach(walk);
+        else if (value !== null && typeof value === 'object') {
+          for (const [key, member] of Object.entries(value)) {
+            if (key === 'usage' && typeof member === 'string') expected.push(member);
+            walk(member);
+          }
+        }
+      };
+      walk(document);
+      expect(findStringMembers(Buffer.from(JSON.stringify(document)), 'usage', 1000)).toEqual(expected);
+    }
   });
 });

@@ -327,6 +327,33 @@ describe('Responses passthrough', () => {
     expect(transform.usage).toEqual({ prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 });
   });
 
+  it('reports how the response ended as its finish reason: the status, or why it is incomplete', () => {
+    const completed = createResponsesPassthrough('public');
+    run(completed, text);
+    expect(completed.finishReason).toBe('completed');
+    const cut = text.replace(
+      /event: response\.completed\ndata: .*\n\n$/,
+      `event: response.incomplete\ndata: ${JSON.stringify({
+        type: 'response.incomplete',
+        sequence_number: 2,
+        response: { id: 'r', status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } },
+      })}\n\n`,
+    );
+    const incomplete = createResponsesPassthrough('public');
+    expect(run(incomplete, cut).complete).toBe(true);
+    expect(incomplete.finishReason).toBe('max_output_tokens');
+    const unfinished = createResponsesPassthrough('public');
+    unfinished.push(Buffer.from(text.slice(0, text.indexOf('event: response.completed'))), []);
+    expect(unfinished.finishReason).toBeNull();
+  });
+
+  it('keeps the output text deltas only when asked', () => {
+    const kept = createResponsesPassthrough('public');
+    kept.keepText(1024);
+    run(kept, text);
+    expect(kept.text?.value).toBe('Hi');
+  });
+
   it('numbers its failure events after the upstream last one', () => {
     const transform = createResponsesPassthrough('public');
     const out: Buffer[] = [];

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
+  chainStreamTransforms,
   createNdjsonParser,
   createOllamaPassthrough,
   createOpenAIPassthrough,
   createSseParser,
+  keepStringField,
   MAX_EVENT_BYTES,
   measureStringField,
   type NdjsonLine,
   type SseEvent,
+  StreamText,
   type StreamTransform,
 } from '../../../../src/domain/routing/index.ts';
 
@@ -137,6 +140,52 @@ describe('measureStringField', () => {
   it('counts decoded characters of every occurrence', () => {
     expect(measureStringField('{"content":"ab\\"c\\u00e9"} {"content": "xy"}', 'content')).toBe(7);
     expect(measureStringField('{"content":null}', 'content')).toBe(0);
+  });
+});
+
+describe('keepStringField and StreamText (the streamed text of an opted-in caller)', () => {
+  it('hands over every string value of the field, decoded, and skips other types', () => {
+    const kept: string[] = [];
+    keepStringField(
+      '{"content":"ab\\"c\\u00e9"} {"content": "xy"} {"content":null} {"content":"\\\\"}',
+      'content',
+      (text) => kept.push(text),
+    );
+    expect(kept).toEqual(['ab"cé', 'xy', '\\']);
+  });
+
+  it('keeps text up to its byte limit, cut on a character boundary, and says it cut', () => {
+    const text = new StreamText(10);
+    text.add('abc');
+    text.add('');
+    expect([text.value, text.truncated]).toEqual(['abc', false]);
+    text.add('défg€h');
+    expect([text.value, text.truncated]).toEqual(['abcdéfg', true]);
+    expect(Buffer.byteLength(text.value)).toBeLessThanOrEqual(10);
+    text.add('more');
+    expect(text.value).toBe('abcdéfg');
+  });
+
+  it('keeps nothing unless asked, and the content text only (a chain keeps what its first transform reads)', () => {
+    const plain = createOpenAIPassthrough({ clientWantsUsage: false });
+    runTransform(plain, [openAIStream(true)]);
+    expect(plain.text).toBeNull();
+    const reasoning = Buffer.from(
+      'data: {"choices":[{"index":0,"delta":{"reasoning_content":"hmm","tool_calls":[{"function":{"arguments":"{}"}}]}}]}\n\n',
+    );
+    for (const chunks of allSingleSplits(Buffer.concat([reasoning, openAIStream(true)]))) {
+      const kept = createOpenAIPassthrough({ clientWantsUsage: false });
+      kept.keepText(1024);
+      runTransform(kept, chunks);
+      expect(kept.text?.value).toBe('Hi there');
+    }
+    const chained = chainStreamTransforms(
+      createOpenAIPassthrough({ clientWantsUsage: false }),
+      createOpenAIPassthrough({ clientWantsUsage: false }),
+    );
+    chained.keepText(4);
+    runTransform(chained, [openAIStream(true)]);
+    expect([chained.text?.value, chained.text?.truncated]).toEqual(['Hi t', true]);
   });
 });
 
