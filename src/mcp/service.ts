@@ -298,7 +298,10 @@ function subscriptionKey(server: string, uri: string): string {
  * failure with the server's error code and without its message (which may name the server's internals).
  */
 async function subscribeUpstream(entry: ServerEntry, uri: string): Promise<void> {
-  if (entry.connection.info?.capabilities.resources === undefined) return;
+  const info = entry.connection.info;
+  // 2026-07-28 has no `resources/subscribe` (a client names its URIs in `subscriptions/listen`), so a 2026 server
+  // is not asked.
+  if (info === null || info.era === 'modern' || info.capabilities.resources === undefined) return;
   try {
     await entry.connection.ownRequest('resources/subscribe', { uri });
   } catch (error) {

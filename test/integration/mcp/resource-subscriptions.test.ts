@@ -19,6 +19,7 @@ import {
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFixtureHttp } from './fixture.ts';
 import { keyAllowedEverything, startMcpGateway } from './support.ts';
 
 const WATCHED = 'test://watched';
@@ -166,10 +167,16 @@ describe('MCP resource subscriptions through the gateway: renewed after an upstr
   let key: string;
   let url: string;
 
+  let modern: Awaited<ReturnType<typeof startFixtureHttp>>;
+
   beforeAll(async () => {
     await upstream.start();
+    modern = await startFixtureHttp();
     ctx = await startMcpGateway({
-      servers: [{ id: 'watch', transport: 'streamable_http', url: upstream.url, era: 'legacy', timeout_ms: 5000 }],
+      servers: [
+        { id: 'watch', transport: 'streamable_http', url: upstream.url, era: 'legacy', timeout_ms: 5000 },
+        { id: 'modern', transport: 'streamable_http', url: modern.url, era: 'modern' },
+      ],
     });
     key = await keyAllowedEverything(ctx.gateway);
     url = `${ctx.gateway.baseUrl}/mcp/servers/watch`;
@@ -177,7 +184,18 @@ describe('MCP resource subscriptions through the gateway: renewed after an upstr
   afterAll(async () => {
     await ctx?.dispose();
     await upstream.stop();
+    await modern?.stop();
   });
+
+  it('subscribes a 2025 client to a resource of a 2026-07-28 upstream without asking it (that revision has no resources/subscribe)', async () => {
+    const client = await clientV1(`${ctx.gateway.baseUrl}/mcp/servers/modern`, key);
+    try {
+      expect(await client.subscribe('test://static-text')).toEqual({});
+      expect(await client.unsubscribe('test://static-text')).toEqual({});
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
 
   const count = (updates: string[], uri: string) => updates.filter((update) => update === uri).length;
   const mcpEvents = async (since: number) =>
