@@ -1,7 +1,10 @@
 /**
- * Issue 18 "Traces", the calls a request alone does not show: W3C trace context in an MCP request's `params._meta`
- * (SEP-414 keys), seen by a stdio and an HTTP upstream that echo the `_meta` they received, against the client
- * spans a real OTLP/HTTP receiver on loopback got; with tracing off, the client's own context in `_meta`.
+ * Issue 18 "Traces", the calls a request alone does not show, against what a real OTLP/HTTP receiver on loopback
+ * got: W3C trace context in an MCP request's `params._meta` (SEP-414 keys), seen by a stdio and an HTTP upstream
+ * that echo the `_meta` they received (with tracing off, the client's own context); MCP connects, lists and
+ * subscription relays as root spans or children of the request that set them off; a vault OAuth2 token refresh as
+ * its own span, its `traceparent` at the token endpoint, linked from a request that waited on it; and neither the
+ * client secret nor an access token anywhere in the export.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -9,6 +12,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { McpAdmin } from '../../../src/mcp/index.ts';
 import { eventually, REPO_ROOT, uniqueName } from '../../helpers/gateway.ts';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../helpers/otlp-receiver.ts';
 import { type LlmTestGateway, startLlmGateway } from '../llm/support.ts';
@@ -211,6 +215,24 @@ describe('MCP _meta trace context and vault refresh spans, with tracing on', () 
       'mcp.method.name': 'tools/list',
       'gatehouse.mcp.transport': 'streamable_http',
     });
+  });
+
+  it('traces the first connect and lists of a server under the request that needed them', async () => {
+    // Registered through the admin API, a server is connected on its first use, not at start.
+    const admin = new McpAdmin(gw.gateway.store, gw.gateway.secrets, gw.gateway.mcp.config);
+    await admin.registerServer({ id: 'metalate', transport: 'streamable_http', url: http.url });
+    await eventually(() => gw.gateway.mcp.registry.server('metalate'));
+    const lateKey = await grantTools(gw, ['metalate']);
+    const parent = traceparent();
+    await restMeta(gw, lateKey, 'metalate', { traceparent: parent.header });
+    const tool = await spanIn(parent.traceId, 'execute_tool meta');
+    const connect = await spanIn(parent.traceId, 'connect metalate');
+    const list = await spanIn(parent.traceId, 'tools/list metalate');
+    for (const span of [connect, list]) {
+      expect(span.kind).toBe(CLIENT);
+      expect(span.parentSpanId).toBe(tool.parentSpanId);
+    }
+    expect(receiver.spans.find((span) => span.spanId === tool.parentSpanId)?.kind).toBe(SERVER);
   });
 
   it('traces the subscribe and unsubscribe relays under the requests that caused them, context in _meta', async () => {
