@@ -147,7 +147,9 @@ export async function complete(deps: ToolCallDeps, context: OperationContext, pa
   const entry = deps.registry.server(server);
   if (!entry) throw new McpFailure('mcp_server_not_found', { server });
   const connection = await deps.connectionFor(entry, context.principal);
-  const relayed = { ...context.extra, ...params, ref: upstreamRef };
+  // Only the request's own members: the client's raw `_meta` (gateway keys, its progress token) stays filtered.
+  const relayed: JsonObject = { ...context.extra, ref: upstreamRef, argument: params.argument ?? {} };
+  if (params.context !== undefined) relayed.context = params.context;
   return tracedRequest(context.trace.outbound, entry, 'completion/complete', null, relayed, (carried) =>
     connection.request('completion/complete', carried.params, context.sinks, withHeaders(carried)),
   );

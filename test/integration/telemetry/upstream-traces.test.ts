@@ -350,4 +350,21 @@ describe('trace context in MCP _meta, with tracing off', () => {
       await client.close();
     }
   });
+  it("relays a completion's client _meta without the gateway's own keys or the client's progress token", async () => {
+    const client = await mcpClient(gw, key, 'metastdio');
+    try {
+      const result = await client.complete({
+        ref: { type: 'ref/resource', uri: 'meta://watched' },
+        argument: { name: 'x', value: '' },
+        _meta: { 'example.com/note': 'kept', 'dev.gatehouse/forged': 'dropped', progressToken: 'client-token' },
+      });
+      const meta = JSON.parse(result.completion.values[0] ?? '{}') as Record<string, unknown>;
+      expect(meta['example.com/note']).toBe('kept');
+      expect(meta['dev.gatehouse/forged']).toBeUndefined();
+      // The upstream connection may set a progress token of its own; the client's is never passed through.
+      expect(meta.progressToken).not.toBe('client-token');
+    } finally {
+      await client.close();
+    }
+  });
 });
