@@ -8,7 +8,7 @@ import { BindingSchema, RoleSchema, ScopeSchema } from '../domain/rbac/index.ts'
 import { ModelGroupSpecSchema, UpstreamSpecSchema } from '../domain/routing/index.ts';
 import { SecretEnvelopeSchema } from '../domain/secrets/index.ts';
 import { VaultServiceSchema } from '../vault/service-schema.ts';
-import { ErrorBodySchema } from './error-schema.ts';
+import { AnthropicErrorBodySchema, ErrorBodySchema, OllamaErrorBodySchema } from './error-schema.ts';
 import { SurfaceSchema } from './surface-schema.ts';
 
 /**
@@ -25,6 +25,8 @@ export const contracts: ContractEntry[] = [
   { name: 'audit-event', schema: AuditEventSchema },
   { name: 'audit-checkpoint', schema: AuditCheckpointSchema },
   { name: 'error', schema: ErrorBodySchema },
+  { name: 'anthropic-error', schema: AnthropicErrorBodySchema },
+  { name: 'ollama-error', schema: OllamaErrorBodySchema },
   { name: 'surface', schema: SurfaceSchema },
   { name: 'secret-envelope', schema: SecretEnvelopeSchema },
   { name: 'limit-policy', schema: LimitPolicySchema },

@@ -18,6 +18,7 @@ export {
 } from './config-schema.ts';
 export { DEFAULT_OLLAMA_UPSTREAM_ID, DEFAULT_OLLAMA_URL, normalizeOllamaUrl } from './default-ollama.ts';
 export {
+  ANTHROPIC_ENVELOPE_TYPES,
   ANTHROPIC_ERROR_TYPES,
   AnthropicDialect,
   type BodyValidator,

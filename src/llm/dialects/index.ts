@@ -3,7 +3,7 @@
  * schemas, parse into the typed call, upstream plan, usage reader and error envelope.
  */
 
-export { ANTHROPIC_ERROR_TYPES } from './anthropic/errors.ts';
+export { ANTHROPIC_ENVELOPE_TYPES, ANTHROPIC_ERROR_TYPES } from './anthropic/errors.ts';
 export { AnthropicDialect } from './anthropic/index.ts';
 export { OllamaDialect } from './ollama/index.ts';
 export { OpenAIDialect } from './openai/index.ts';

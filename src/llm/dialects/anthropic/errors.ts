@@ -18,8 +18,15 @@ export const ANTHROPIC_ERROR_TYPES: Readonly<Record<string, string>> = Object.fr
   api_error: 'api_error',
 });
 
+const TOO_LARGE = 'request_too_large';
+
+/** Every `error.type` the envelope can carry: the closed set `contracts/schemas/anthropic-error.schema.json` lists. */
+export const ANTHROPIC_ENVELOPE_TYPES: readonly string[] = Object.freeze([
+  ...new Set([...Object.values(ANTHROPIC_ERROR_TYPES), TOO_LARGE, 'api_error']),
+]);
+
 /** `{"type":"error","error":{"type","message"}}`; a 413 is Anthropic's `request_too_large` whatever its type. */
 export function anthropicErrorBody(error: ErrorFields): unknown {
-  const type = error.status === 413 ? 'request_too_large' : (ANTHROPIC_ERROR_TYPES[error.type] ?? 'api_error');
+  const type = error.status === 413 ? TOO_LARGE : (ANTHROPIC_ERROR_TYPES[error.type] ?? 'api_error');
   return { type: 'error', error: { type, message: error.message, code: error.code, param: error.param } };
 }
