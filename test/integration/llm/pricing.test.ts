@@ -1,27 +1,42 @@
 /**
- * Issue 13 §5: the cache and reasoning tokens upstreams report are read on chat and Responses, JSON and streamed,
- * recorded in the audit event, priced at their own rates, and what a cost budget is charged; the agent session
+ * Issue 13 §5: the cache and reasoning tokens upstreams report are read on chat, Responses and Messages (cache
+ * reads and writes from an Anthropic upstream), JSON and streamed, recorded in the audit event, priced at their own
+ * rates, and what a cost budget is charged; the agent session
  * headers are recorded in the event and the ledger, and the usage report groups by session and shows unpriced use.
  */
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../../src/domain/audit/index.ts';
 import { usageRepository } from '../../../src/store/index.ts';
+import { countInputTokens } from '../../helpers/fake-anthropic-api.ts';
 import { createFakeLlmUpstream, type FakeLlmUpstream } from '../../helpers/fake-llm-upstream.ts';
 import { eventually, uniqueName } from '../../helpers/gateway.ts';
 import { type LlmTestGateway, startLlmGateway } from './support.ts';
 
-const PRICE = { input: 100, output: 200, cache_read: 10, reasoning: 1000 };
+interface Price {
+  input: number;
+  output: number;
+  cache_read: number;
+  cache_write?: number;
+  reasoning?: number;
+}
 
-function expectedCost(usage: AuditEvent['usage']): number {
+const PRICE: Price = { input: 100, output: 200, cache_read: 10, reasoning: 1000 };
+/** Every rate distinct, so a cache write priced at the input or cache read rate shows in the cost. */
+const CLAUDE_PRICE: Price = { input: 100, output: 200, cache_read: 10, cache_write: 125 };
+
+/** The README's formula ("Prices"), an unset cache write or reasoning rate falling back as it says. */
+function expectedCost(usage: AuditEvent['usage'], price: Price = PRICE): number {
   if (usage === null || usage === undefined) throw new Error('no usage');
   const cached = usage.cache_read_tokens ?? 0;
+  const written = usage.cache_write_tokens ?? 0;
   const reasoning = usage.reasoning_tokens ?? 0;
   return (
-    ((usage.prompt_tokens - cached) * PRICE.input +
-      cached * PRICE.cache_read +
-      (usage.completion_tokens - reasoning) * PRICE.output +
-      reasoning * PRICE.reasoning) /
+    ((usage.prompt_tokens - cached - written) * price.input +
+      cached * price.cache_read +
+      written * (price.cache_write ?? price.input) +
+      (usage.completion_tokens - reasoning) * price.output +
+      reasoning * (price.reasoning ?? price.output)) /
     1e6
   );
 }
@@ -37,16 +52,19 @@ describe('prices: cache and reasoning tokens', () => {
         upstreams: [
           { id: 'chat', provider: 'openai', base_url: `${upstream.origin}/v1` },
           { id: 'native', provider: 'openai', base_url: `${upstream.origin}/v1`, responses_api: true },
+          { id: 'claude', provider: 'anthropic', base_url: upstream.origin, api_keys: ['sk-ant-fake'] },
         ],
         models: [
           { name: 'priced', targets: [{ upstream: 'chat', model: 'up-priced' }] },
           { name: 'priced-native', targets: [{ upstream: 'native', model: 'up-native' }] },
+          { name: 'priced-claude', targets: [{ upstream: 'claude', model: 'up-claude' }] },
           { name: 'cache-dear', targets: [{ upstream: 'chat', model: 'up-dear' }] },
           { name: 'free-local', targets: [{ upstream: 'chat', model: 'up-free' }] },
         ],
         prices: {
           priced: PRICE,
           'priced-native': PRICE,
+          'priced-claude': CLAUDE_PRICE,
           // Cache reads far above the input rate: only cache-aware pricing can exhaust the budget below.
           'cache-dear': { input: 1, output: 1, cache_read: 10_000 },
         },
@@ -116,6 +134,36 @@ describe('prices: cache and reasoning tokens', () => {
     // The fake Responses upstream reports 2 cached and 1 reasoning token.
     expect(event.usage).toMatchObject({ cache_read_tokens: 2, reasoning_tokens: 1 });
     expect(event.usage?.cost_usd).toBeCloseTo(expectedCost(event.usage), 12);
+  });
+
+  it.each([false, true])('Messages (stream %s): cache reads and writes are recorded and priced', async (stream) => {
+    const key = await newKey();
+    const reply = await call(key.authorization, '/v1/messages', chatBody('priced-claude', stream), {
+      'anthropic-version': '2023-06-01',
+    });
+    expect(reply.status).toBe(200);
+    const sent = upstream.requests.at(-1);
+    expect(sent?.path).toBe('/v1/messages');
+    // The fake Anthropic upstream reports its uncached input, 3 cache writes, 5 cache reads and one output token
+    // per word; streamed, the input counts come in message_start and the output count in message_delta.
+    const input = countInputTokens(sent?.body ?? {});
+    const output = upstream.replyText.split(' ').length;
+    const event = await eventually(() => gw.auditEventFor(reply.requestId));
+    expect(event.meta).toMatchObject({ model: 'priced-claude', stream });
+    expect(event.usage).toMatchObject({
+      prompt_tokens: input + 3 + 5,
+      completion_tokens: output,
+      cache_read_tokens: 5,
+      cache_write_tokens: 3,
+    });
+    const cost = (input * 100 + 5 * 10 + 3 * 125 + output * 200) / 1e6;
+    expect(expectedCost(event.usage, CLAUDE_PRICE)).toBeCloseTo(cost, 12);
+    expect(event.usage?.cost_usd).toBeCloseTo(cost, 12);
+    const rows = await eventually(async () => {
+      const found = await usageRepository.queryUsage(gw.gateway.store.read, { keyId: key.id }, []);
+      return found.length > 0 ? found : undefined;
+    });
+    expect(rows[0]?.cost_usd).toBeCloseTo(cost, 12);
   });
 
   it('a cost budget is charged at the cache rate and refuses once spent', async () => {
