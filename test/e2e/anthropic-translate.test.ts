@@ -1,11 +1,13 @@
 /**
  * Issue 13 §4: translation between the Anthropic Messages dialect and the chat family, with the real SDKs. The
  * real `@anthropic-ai/sdk` against OpenAI-compatible and Ollama fakes (Messages → chat, Messages → chat → Ollama),
- * the real `openai` SDK (chat and Responses) against an Anthropic fake (chat → Messages), streaming and not, tool
+ * the real `openai` SDK (chat and Responses) against an Anthropic fake (chat → Messages, Responses → chat →
+ * Messages), streaming and not, tool
  * use round trips, failover between targets of different kinds, and bad input in the client's own envelope.
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFakeLlmUpstream, type FakeLlmUpstream } from '../helpers/fake-llm-upstream.ts';
 import { eventually } from '../helpers/gateway.ts';
@@ -293,6 +295,66 @@ describe('translation between Anthropic Messages and the chat family', () => {
       expect(data.output_text).toBe(REPLY);
       expect(data.model).toBe(MODELS.anthropic);
       expect(upstream.requests.at(-1)?.path).toBe('/v1/messages');
+    });
+
+    it('streams a Responses client through chat: typed events in order, final usage, one audit event', async () => {
+      const { data: stream, response } = await openai.responses
+        .create({ model: MODELS.anthropic, instructions: 'Be brief.', input: 'hi', stream: true, store: false })
+        .withResponse();
+      const events: ResponseStreamEvent[] = [];
+      for await (const event of stream) events.push(event);
+      const seen = upstream.requests.at(-1);
+      expect(seen?.path).toBe('/v1/messages');
+      expect(seen?.body).toMatchObject({ model: 'claude-sonnet-4-5', system: 'Be brief.', stream: true });
+
+      expect(events.map((event) => event.type)).toEqual([
+        'response.created',
+        'response.in_progress',
+        'response.output_item.added',
+        'response.content_part.added',
+        ...REPLY.split(/(?<= )/).map(() => 'response.output_text.delta'),
+        'response.output_text.done',
+        'response.content_part.done',
+        'response.output_item.done',
+        'response.completed',
+      ]);
+      expect(events.map((event) => event.sequence_number)).toEqual(events.map((_, index) => index));
+      const text = events.flatMap((event) => (event.type === 'response.output_text.delta' ? [event.delta] : []));
+      expect(text.join('')).toBe(REPLY);
+
+      const done = events.at(-1) as Extract<ResponseStreamEvent, { type: 'response.completed' }>;
+      expect(done.response).toMatchObject({
+        model: MODELS.anthropic,
+        status: 'completed',
+        output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: REPLY }] }],
+      });
+      const usage = done.response.usage;
+      // The fake Anthropic upstream reports 3 cache writes and 5 cache reads beside the uncached input, and one
+      // output token per word: the Responses usage counts every input token, the cache reads as cached.
+      expect(usage?.input_tokens_details.cached_tokens).toBe(5);
+      expect(usage?.input_tokens).toBeGreaterThan(8);
+      expect(usage?.output_tokens).toBe(REPLY.split(' ').length);
+      expect(usage?.total_tokens).toBe((usage?.input_tokens ?? 0) + (usage?.output_tokens ?? 0));
+
+      const requestId = response.headers.get('x-gatehouse-request-id') as string;
+      const audited = await eventually(async () => {
+        const found = (await gw.auditEvents()).filter((event) => event.request_id === requestId);
+        return found.length > 0 ? found : undefined;
+      });
+      expect(audited).toHaveLength(1);
+      expect(audited[0]).toMatchObject({
+        status: 200,
+        outcome: 'success',
+        surface: 'llm.responses',
+        upstream: { id: 'anthropic', target: 'claude-sonnet-4-5' },
+      });
+      expect(audited[0]?.meta).toMatchObject({ model: MODELS.anthropic, stream: true, truncated: false });
+      expect(audited[0]?.usage).toMatchObject({
+        prompt_tokens: usage?.input_tokens,
+        completion_tokens: usage?.output_tokens,
+        cache_read_tokens: 5,
+        cache_write_tokens: 3,
+      });
     });
   });
 
