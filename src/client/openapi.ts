@@ -1699,6 +1699,16 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AnthropicError: {
+            error: {
+                code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "feature_needs_native_upstream" | "operation_not_supported" | "response_not_stored" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "auth_throttled" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "cors_not_allowed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "prompt_not_found" | "mcp_resource_not_found" | "mcp_method_not_allowed" | "mcp_request_state_invalid" | "mcp_input_unavailable" | "mcp_authorization_required" | "mcp_authorization_failed" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "upstream_saturated" | "client_aborted" | "internal_error";
+                message: string;
+                param: string | null;
+                type: "invalid_request_error" | "authentication_error" | "permission_error" | "not_found_error" | "rate_limit_error" | "billing_error" | "overloaded_error" | "api_error" | "request_too_large";
+            };
+            /** @constant */
+            type: "error";
+        };
         Error: {
             error: {
                 code: "invalid_json" | "json_too_deep" | "malformed_request" | "invalid_path" | "path_parameter_too_long" | "headers_too_large" | "request_timeout" | "invalid_request" | "feature_needs_native_upstream" | "operation_not_supported" | "response_not_stored" | "body_too_large" | "unsupported_media_type" | "missing_api_key" | "invalid_authorization_header" | "invalid_api_key" | "key_revoked" | "key_expired" | "credential_not_accepted" | "auth_throttled" | "invalid_token" | "token_expired" | "session_invalid" | "session_expired" | "oidc_login_failed" | "oidc_not_configured" | "console_unavailable" | "csrf_failed" | "cors_not_allowed" | "insufficient_scope" | "permission_denied" | "not_found" | "resource_not_found" | "conflict" | "precondition_failed" | "identity_unavailable" | "store_unavailable" | "audit_backpressure" | "shutting_down" | "mcp_server_not_found" | "tool_not_found" | "tool_quarantined" | "tool_not_allowed" | "tool_arguments_denied" | "tool_arguments_invalid" | "tool_arguments_too_large" | "tool_rate_limited" | "capability_required" | "capability_invalid" | "capability_expired" | "capability_mismatch" | "capability_replayed" | "mcp_upstream_unavailable" | "mcp_upstream_timeout" | "mcp_upstream_error" | "prompt_not_found" | "mcp_resource_not_found" | "mcp_method_not_allowed" | "mcp_request_state_invalid" | "mcp_input_unavailable" | "mcp_authorization_required" | "mcp_authorization_failed" | "mcp_origin_not_allowed" | "method_not_allowed" | "vault_service_not_found" | "vault_service_not_granted" | "vault_method_not_allowed" | "vault_path_not_allowed" | "vault_invalid_path" | "vault_invalid_header" | "vault_rate_limited" | "vault_credential_missing" | "vault_credential_unreadable" | "vault_token_unavailable" | "vault_upstream_timeout" | "vault_upstream_unreachable" | "vault_unavailable" | "idempotency_key_invalid" | "idempotency_key_reused" | "idempotency_key_in_progress" | "rate_limit_exceeded" | "request_too_large" | "concurrency_limit_exceeded" | "budget_exceeded" | "state_unavailable" | "model_not_found" | "model_not_allowed" | "ollama_endpoint_blocked" | "upstream_unavailable" | "upstream_timeout" | "upstream_bad_response" | "upstream_rate_limited" | "upstream_auth_failed" | "upstream_rejected" | "upstream_saturated" | "client_aborted" | "internal_error";
@@ -1707,8 +1717,20 @@ export interface components {
                 type: "invalid_request_error" | "not_found_error" | "authentication_error" | "rate_limit_error" | "service_unavailable" | "permission_error" | "conflict_error" | "upstream_error" | "api_error" | "insufficient_quota";
             };
         };
+        OllamaError: {
+            error: string;
+        };
     };
     responses: {
+        /** @description An error from the catalog in Anthropic's envelope. */
+        AnthropicError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["AnthropicError"];
+            };
+        };
         /** @description An error from the catalog (see the README error table). */
         Error: {
             headers: {
@@ -1716,6 +1738,15 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description An error from the catalog in Ollama's envelope. */
+        OllamaError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OllamaError"];
             };
         };
     };
@@ -5422,10 +5453,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            400: components["responses"]["Error"];
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            400: components["responses"]["OllamaError"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.blobs.put": {
@@ -5439,10 +5470,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            400: components["responses"]["Error"];
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            400: components["responses"]["OllamaError"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.blobs.post": {
@@ -5456,10 +5487,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            400: components["responses"]["Error"];
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            400: components["responses"]["OllamaError"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.blobs.delete": {
@@ -5473,10 +5504,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            400: components["responses"]["Error"];
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            400: components["responses"]["OllamaError"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.blobs.patch": {
@@ -5490,10 +5521,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            400: components["responses"]["Error"];
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            400: components["responses"]["OllamaError"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.chat": {
@@ -5527,10 +5558,10 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            400: components["responses"]["Error"];
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            400: components["responses"]["OllamaError"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.copy.get": {
@@ -5542,9 +5573,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.copy.put": {
@@ -5556,9 +5587,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.copy.post": {
@@ -5570,9 +5601,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.copy.delete": {
@@ -5584,9 +5615,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.copy.patch": {
@@ -5598,9 +5629,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.create.get": {
@@ -5612,9 +5643,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.create.put": {
@@ -5626,9 +5657,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.create.post": {
@@ -5640,9 +5671,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.create.delete": {
@@ -5654,9 +5685,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.create.patch": {
@@ -5668,9 +5699,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.delete.get": {
@@ -5682,9 +5713,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.delete.put": {
@@ -5696,9 +5727,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.delete.post": {
@@ -5710,9 +5741,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.delete.delete": {
@@ -5724,9 +5755,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.delete.patch": {
@@ -5738,9 +5769,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.embed": {
@@ -5771,10 +5802,10 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            400: components["responses"]["Error"];
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            400: components["responses"]["OllamaError"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.embeddings": {
@@ -5803,10 +5834,10 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            400: components["responses"]["Error"];
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            400: components["responses"]["OllamaError"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.generate": {
@@ -5839,10 +5870,10 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            400: components["responses"]["Error"];
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            400: components["responses"]["OllamaError"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.ps": {
@@ -5876,9 +5907,9 @@ export interface operations {
                     };
                 };
             };
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.pull.get": {
@@ -5890,9 +5921,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.pull.put": {
@@ -5904,9 +5935,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.pull.post": {
@@ -5918,9 +5949,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.pull.delete": {
@@ -5932,9 +5963,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.pull.patch": {
@@ -5946,9 +5977,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.push.get": {
@@ -5960,9 +5991,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.push.put": {
@@ -5974,9 +6005,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.push.post": {
@@ -5988,9 +6019,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.push.delete": {
@@ -6002,9 +6033,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.blocked.push.patch": {
@@ -6016,9 +6047,9 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.show": {
@@ -6049,10 +6080,10 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["Error"];
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            400: components["responses"]["OllamaError"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.tags": {
@@ -6086,9 +6117,9 @@ export interface operations {
                     };
                 };
             };
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "ollama.version": {
@@ -6111,9 +6142,9 @@ export interface operations {
                     };
                 };
             };
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            401: components["responses"]["OllamaError"];
+            403: components["responses"]["OllamaError"];
+            default: components["responses"]["OllamaError"];
         };
     };
     "console.page": {
@@ -7074,10 +7105,10 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            400: components["responses"]["Error"];
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            400: components["responses"]["AnthropicError"];
+            401: components["responses"]["AnthropicError"];
+            403: components["responses"]["AnthropicError"];
+            default: components["responses"]["AnthropicError"];
         };
     };
     "llm.messages.count_tokens": {
@@ -7116,10 +7147,10 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            400: components["responses"]["Error"];
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            default: components["responses"]["Error"];
+            400: components["responses"]["AnthropicError"];
+            401: components["responses"]["AnthropicError"];
+            403: components["responses"]["AnthropicError"];
+            default: components["responses"]["AnthropicError"];
         };
     };
     "llm.models.list": {

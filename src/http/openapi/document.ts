@@ -3,7 +3,7 @@
  * querystring, body, response) and its surface entry (auth modes, permissions, scope, classification). Nothing is
  * written by hand, so the document cannot drift from the routes.
  */
-import { ErrorBodySchema } from '../../contracts/error-schema.ts';
+import { AnthropicErrorBodySchema, ErrorBodySchema, OllamaErrorBodySchema } from '../../contracts/error-schema.ts';
 import { CSRF_HEADER, SESSION_COOKIE } from '../session-cookie.ts';
 import { type AuthMode, acceptsSession, type Surface } from '../surfaces.ts';
 import type { CollectedRoute } from './collector.ts';
@@ -117,6 +117,18 @@ function parametersOf(route: CollectedRoute, pathParams: string[]): JsonObject[]
   return parameters;
 }
 
+/** The error response of a route: the envelope its surface's clients read (`errorBodyFor`), else the default. */
+function errorResponseOf(surface: Surface): JsonObject {
+  switch (surface.dialect) {
+    case 'anthropic':
+      return { $ref: '#/components/responses/AnthropicError' };
+    case 'ollama':
+      return { $ref: '#/components/responses/OllamaError' };
+    default:
+      return { $ref: '#/components/responses/Error' };
+  }
+}
+
 function responsesOf(route: CollectedRoute, hasInput: boolean): JsonObject {
   const declared = (route.schema?.response ?? {}) as Record<string, unknown>;
   const responses: JsonObject = {};
@@ -130,7 +142,7 @@ function responsesOf(route: CollectedRoute, hasInput: boolean): JsonObject {
     responses[status] = { description: 'Success.', content: { [mediaType]: { schema: plain } } };
   }
   if (Object.keys(responses).length === 0 && !route.alwaysRefused) responses['2XX'] = { description: 'Success.' };
-  const error = { $ref: '#/components/responses/Error' };
+  const error = errorResponseOf(route.surface);
   if (hasInput) responses['400'] = error;
   if (!route.surface.auth.includes('none')) {
     responses['401'] = error;
@@ -169,6 +181,10 @@ function operationOf(route: CollectedRoute, method: string, pathParams: string[]
   };
 }
 
+function errorResponse(description: string, schema: string): JsonObject {
+  return { description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } } };
+}
+
 export function buildOpenApiDocument(routes: readonly CollectedRoute[], options: OpenApiOptions): JsonObject {
   const paths: Record<string, Record<string, JsonObject>> = {};
   const tags = new Set<string>();
@@ -188,19 +204,24 @@ export function buildOpenApiDocument(routes: readonly CollectedRoute[], options:
       title: 'Gatehouse',
       version: options.version,
       description:
-        'One gateway between AI agents and LLMs, MCP tools and third-party APIs. Every error body is ' +
-        '`{"error":{"message","type","code","param"}}`; `x-gatehouse-permissions` names what RBAC checks.',
+        'One gateway between AI agents and LLMs, MCP tools and third-party APIs. Error bodies are ' +
+        '`{"error":{"message","type","code","param"}}`, except on the Anthropic Messages routes (AnthropicError) ' +
+        'and the Ollama routes (OllamaError); every error response carries its code in `x-gatehouse-error-code`. ' +
+        '`x-gatehouse-permissions` names what RBAC checks.',
     },
     ...(options.publicUrl ? { servers: [{ url: options.publicUrl }] } : {}),
     tags: [...tags].sort().map((name) => ({ name, description: TAG_DESCRIPTIONS[name] ?? name })),
     paths: sortedPaths,
     components: {
-      schemas: { Error: plainSchema(ErrorBodySchema) },
+      schemas: {
+        Error: plainSchema(ErrorBodySchema),
+        AnthropicError: plainSchema(AnthropicErrorBodySchema),
+        OllamaError: plainSchema(OllamaErrorBodySchema),
+      },
       responses: {
-        Error: {
-          description: 'An error from the catalog (see the README error table).',
-          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-        },
+        Error: errorResponse('An error from the catalog (see the README error table).', 'Error'),
+        AnthropicError: errorResponse("An error from the catalog in Anthropic's envelope.", 'AnthropicError'),
+        OllamaError: errorResponse("An error from the catalog in Ollama's envelope.", 'OllamaError'),
       },
       securitySchemes: Object.fromEntries(Object.values(SECURITY_SCHEMES)),
     },

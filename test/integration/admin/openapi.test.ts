@@ -135,6 +135,17 @@ describe('OpenAPI 3.1 document and reference page', () => {
     );
   });
 
+  it("names each route's error envelope: Anthropic's on /v1/messages, Ollama's on /api/*, the default elsewhere", () => {
+    const paths = document.paths as Record<string, Record<string, { responses: Record<string, Json> }>>;
+    const errorOf = (path: string, method: string) => paths[path]?.[method]?.responses.default;
+    expect(errorOf('/v1/messages', 'post')).toEqual({ $ref: '#/components/responses/AnthropicError' });
+    expect(errorOf('/api/chat', 'post')).toEqual({ $ref: '#/components/responses/OllamaError' });
+    expect(errorOf('/v1/chat/completions', 'post')).toEqual({ $ref: '#/components/responses/Error' });
+    const schemas = (document.components as { schemas: Record<string, Json> }).schemas;
+    expect(schemas.AnthropicError).toMatchObject({ required: ['type', 'error'] });
+    expect(schemas.OllamaError).toMatchObject({ properties: { error: { type: 'string' } } });
+  });
+
   it('has an operation for every surface, carrying its permissions, scope and auth', () => {
     const operations = new Map<string, Json>();
     for (const item of Object.values(document.paths as Record<string, Record<string, Json>>)) {
