@@ -4808,6 +4808,22 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description When the filters name one key, team or tenant: every budget that applies to its requests (the key's, its team's and its tenant's, most specific first), with the spend in the budget's current UTC window from the same ledger. `since`, `until`, `model` and `session` do not narrow it. */
+                        budget_status?: {
+                            budget: "tokens" | "usd";
+                            id: string;
+                            level: "tenant" | "team" | "key";
+                            limit: number;
+                            /** @description limit − used, never below 0. */
+                            remaining: number;
+                            /** @description End of the window; null for total. */
+                            resets_at: string | null;
+                            /** @description First UTC day of the window; null for total. */
+                            since: string | null;
+                            /** @description Settled spend in the window; requests in flight are not in it yet. */
+                            used: number;
+                            window: "daily" | "monthly" | "total";
+                        }[];
                         data: ({
                             /** @description Prompt tokens read from the provider cache. */
                             cache_read_tokens: number;
@@ -4930,6 +4946,22 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description When the filters name one key, team or tenant: every budget that applies to its requests (the key's, its team's and its tenant's, most specific first), with the spend in the budget's current UTC window from the same ledger. `since`, `until`, `model` and `session` do not narrow it. */
+                        budget_status?: {
+                            budget: "tokens" | "usd";
+                            id: string;
+                            level: "tenant" | "team" | "key";
+                            limit: number;
+                            /** @description limit − used, never below 0. */
+                            remaining: number;
+                            /** @description End of the window; null for total. */
+                            resets_at: string | null;
+                            /** @description First UTC day of the window; null for total. */
+                            since: string | null;
+                            /** @description Settled spend in the window; requests in flight are not in it yet. */
+                            used: number;
+                            window: "daily" | "monthly" | "total";
+                        }[];
                         data: ({
                             /** @description Prompt tokens read from the provider cache. */
                             cache_read_tokens: number;
