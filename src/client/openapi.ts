@@ -1813,7 +1813,7 @@ export interface operations {
                 /** @description The model an LLM call asked for (its public name). */
                 model?: string;
                 /** @description The event outcome. */
-                outcome?: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "upstream_error" | "error" | "aborted";
+                outcome?: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "budget_exceeded" | "upstream_error" | "error" | "aborted";
                 /** @description Principal id: a key id, user id or `issuer#subject`. */
                 principal?: string;
                 /** @description The request id (the `x-gatehouse-request-id` response header). */
@@ -1918,7 +1918,7 @@ export interface operations {
                 /** @description The model an LLM call asked for (its public name). */
                 model?: string;
                 /** @description The event outcome. */
-                outcome?: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "upstream_error" | "error" | "aborted";
+                outcome?: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "budget_exceeded" | "upstream_error" | "error" | "aborted";
                 /** @description Principal id: a key id, user id or `issuer#subject`. */
                 principal?: string;
                 /** @description The request id (the `x-gatehouse-request-id` response header). */
@@ -4116,7 +4116,7 @@ export interface operations {
                 /** @description The model an LLM call asked for (its public name). */
                 model?: string;
                 /** @description The event outcome. */
-                outcome?: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "upstream_error" | "error" | "aborted";
+                outcome?: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "budget_exceeded" | "upstream_error" | "error" | "aborted";
                 /** @description Principal id: a key id, user id or `issuer#subject`. */
                 principal?: string;
                 /** @description The request id (the `x-gatehouse-request-id` response header). */

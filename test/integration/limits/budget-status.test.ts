@@ -161,6 +161,31 @@ describe('budgets used and remaining, in the CLI and the usage API', () => {
     expect((JSON.parse(teamShown.stdout) as { budget_status: Status[] }).budget_status).toEqual([team]);
   });
 
+  it('finds a budget refusal by its outcome, budget_exceeded, in the audit search', async () => {
+    const key = await spendingKey({ tokens_daily: 1 });
+    const refused = await request(`${gw.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello there' }] }),
+    });
+    await refused.body.dump();
+    expect(refused.statusCode).toBe(429);
+    await gw.gateway.audit.flush();
+    const reply = await request(`${gw.baseUrl}/admin/v1/audit?outcome=budget_exceeded&principal=${key.keyId}`, {
+      headers: { authorization: `Bearer ${rootToken}` },
+    });
+    expect(reply.statusCode).toBe(200);
+    const found = (await reply.body.json()) as { data: Array<{ request_id: string; outcome: string }> };
+    expect(found.data.map((event) => [event.request_id, event.outcome])).toEqual([
+      [refused.headers['x-gatehouse-request-id'], 'budget_exceeded'],
+    ]);
+    // Nothing was spent: the refusal reserved, found the budget short and never reached the upstream.
+    const shown = await runCliWithEnv(cliEnv, ['key', 'limits', 'show', key.keyId, '--json']);
+    expect((JSON.parse(shown.stdout) as { budget_status: Status[] }).budget_status).toMatchObject([
+      { budget: 'tokens', window: 'daily', limit: 1, used: 0, remaining: 1 },
+    ]);
+  });
+
   it('lists no budget status without a single scope, and none of another tenant', async () => {
     const own = await spendingKey({ tokens_daily: 1000 });
     const foreign = await spendingKey({ tokens_daily: 2000 });
