@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import {
   addLimitFlags,
   type BudgetStatus,
+  InvalidLimitSettingsError,
   type LimitFlagValues,
   mergeLimitSettings,
   parseLimitFlags,
@@ -9,7 +10,7 @@ import {
   ScopeLimitCompiler,
 } from '../../admission/index.ts';
 import { keysRepository, scopeSettingsRepository, tenantsRepository } from '../../store/index.ts';
-import { type CliIo, type Services, withServices } from '../run.ts';
+import { CliError, type CliIo, type Services, withServices } from '../run.ts';
 
 type LimitsOptions = LimitFlagValues & { clear?: boolean; json?: boolean };
 type SettingsTarget = { table: scopeSettingsRepository.SettingsTable; id: string; label: string };
@@ -95,7 +96,16 @@ function addSetCommand(
         // status lists every budget enforced here, not only the ones stored on the row.
         const compiler = new ScopeLimitCompiler(services.config.file.limits ?? {});
         const scope = { level: LEVELS[target.table], id: target.id, settings: current };
-        printLimits(io, target, current, options.json, await readBudgetStatus(services.store, compiler, scope));
+        let status: BudgetStatus[];
+        try {
+          status = await readBudgetStatus(services.store, compiler, scope);
+        } catch (error) {
+          if (!(error instanceof InvalidLimitSettingsError)) throw error;
+          // The settings are what the operator needs to see to fix them; only the status cannot be computed.
+          printLimits(io, target, current, options.json);
+          throw new CliError(error.message, 1);
+        }
+        printLimits(io, target, current, options.json, status);
       });
     },
   );

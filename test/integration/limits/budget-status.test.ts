@@ -186,6 +186,16 @@ describe('budgets used and remaining, in the CLI and the usage API', () => {
     ]);
   });
 
+  it('still prints stored budgets that do not validate, and fails rather than guess their status', async () => {
+    const key = await spendingKey({ tokens_daily: -1 });
+    const shown = await runCliWithEnv(cliEnv, ['key', 'limits', 'show', key.keyId, '--json']);
+    expect(shown.code).toBe(1);
+    expect(JSON.parse(shown.stdout)).toEqual({ key_id: key.keyId, limits: {}, budgets: { tokens_daily: -1 } });
+    expect(shown.stderr).toContain('budgets/tokens_daily');
+    const reply = await usage(`?key=${key.keyId}`);
+    expect(reply.status).toBe(500);
+  });
+
   it('lists no budget status without a single scope, and none of another tenant', async () => {
     const own = await spendingKey({ tokens_daily: 1000 });
     const foreign = await spendingKey({ tokens_daily: 2000 });
