@@ -430,7 +430,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
     surfaces,
     publicUrl: config.publicUrl,
     vault,
-    usage: { store },
+    usage: { store, compiler: limits.compiler },
     llm,
     promptLogs,
     mcp: { service: mcp, store, secrets, state: limits.state, loopbackOnly: isLoopbackHost(config.host) },

@@ -22,6 +22,8 @@ export interface AdmissionService {
   readonly admission: Admission;
   /** Spend over budget per tenant and team, read from the ledger on a timer (the utilisation gauge). */
   readonly budgetUtilization: BudgetUtilizationTracker;
+  /** Compiles a scope's settings over the config file's defaults, as admission does (for budget status reads). */
+  readonly compiler: ScopeLimitCompiler;
   /** Loads the settings snapshot. */
   start(): Promise<void>;
   /** For `/readyz`: null when the state backend answers, else why not. */
@@ -69,9 +71,10 @@ export function createAdmissionService(options: AdmissionServiceOptions): Admiss
     ledgerSpend: (scope, window) => loadScopeSpend(store, scope, window),
     logger,
   });
+  const compiler = new ScopeLimitCompiler(config.file.limits ?? {});
   const budgetUtilization = new BudgetUtilizationTracker({
     settings,
-    compiler: new ScopeLimitCompiler(config.file.limits ?? {}),
+    compiler,
     ledgerSpend: (scope, window) => loadScopeSpend(store, scope, window),
     intervalMs: options.budgetUtilizationMs ?? 15_000,
     onError: (error) => logger.error({ err: error }, 'reading budget utilisation from the ledger failed'),
@@ -81,6 +84,7 @@ export function createAdmissionService(options: AdmissionServiceOptions): Admiss
     settings,
     admission,
     budgetUtilization,
+    compiler,
     async start() {
       await settings.start();
       budgetUtilization.start();

@@ -21,6 +21,13 @@ export {
   createSharedState,
 } from './admission-service.ts';
 export { AdmissionTicket } from './admission-ticket.ts';
+export {
+  type BudgetFilter,
+  type BudgetScope,
+  type BudgetStatus,
+  readBudgetStatus,
+  readBudgetStatusFor,
+} from './budget-status.ts';
 export { type BudgetUtilization, BudgetUtilizationTracker } from './budget-utilization.ts';
 export {
   type LimitsConfig,

@@ -6,7 +6,7 @@ import { type BudgetWindow, type ScopeRef, utcDay } from '../domain/limits/index
 import { type Store, usageRepository } from '../store/index.ts';
 
 /** The first UTC day of `window` containing `today`, or null for `total` (all time). */
-function windowStartDay(window: BudgetWindow, today: string): string | null {
+export function windowStartDay(window: BudgetWindow, today: string): string | null {
   if (window === 'daily') return today;
   if (window === 'monthly') return `${today.slice(0, 7)}-01`;
   return null;

@@ -1844,7 +1844,7 @@ export interface operations {
                 /** @description The model an LLM call asked for (its public name). */
                 model?: string;
                 /** @description The event outcome. */
-                outcome?: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "upstream_error" | "error" | "aborted";
+                outcome?: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "budget_exceeded" | "upstream_error" | "error" | "aborted";
                 /** @description Principal id: a key id, user id or `issuer#subject`. */
                 principal?: string;
                 /** @description The request id (the `x-gatehouse-request-id` response header). */
@@ -1949,7 +1949,7 @@ export interface operations {
                 /** @description The model an LLM call asked for (its public name). */
                 model?: string;
                 /** @description The event outcome. */
-                outcome?: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "upstream_error" | "error" | "aborted";
+                outcome?: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "budget_exceeded" | "upstream_error" | "error" | "aborted";
                 /** @description Principal id: a key id, user id or `issuer#subject`. */
                 principal?: string;
                 /** @description The request id (the `x-gatehouse-request-id` response header). */
@@ -4147,7 +4147,7 @@ export interface operations {
                 /** @description The model an LLM call asked for (its public name). */
                 model?: string;
                 /** @description The event outcome. */
-                outcome?: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "upstream_error" | "error" | "aborted";
+                outcome?: "success" | "client_error" | "denied" | "unauthenticated" | "rate_limited" | "budget_exceeded" | "upstream_error" | "error" | "aborted";
                 /** @description Principal id: a key id, user id or `issuer#subject`. */
                 principal?: string;
                 /** @description The request id (the `x-gatehouse-request-id` response header). */
@@ -4839,6 +4839,22 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description When the filters name one key, team or tenant: every budget that applies to its requests (the key's, its team's and its tenant's, most specific first), with the spend in the budget's current UTC window from the same ledger. `since`, `until`, `model` and `session` do not narrow it. */
+                        budget_status?: {
+                            budget: "tokens" | "usd";
+                            id: string;
+                            level: "tenant" | "team" | "key";
+                            limit: number;
+                            /** @description limit − used, never below 0. */
+                            remaining: number;
+                            /** @description End of the window; null for total. */
+                            resets_at: string | null;
+                            /** @description First UTC day of the window; null for total. */
+                            since: string | null;
+                            /** @description Settled spend in the window; requests in flight are not in it yet. */
+                            used: number;
+                            window: "daily" | "monthly" | "total";
+                        }[];
                         data: ({
                             /** @description Prompt tokens read from the provider cache. */
                             cache_read_tokens: number;
@@ -4961,6 +4977,22 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description When the filters name one key, team or tenant: every budget that applies to its requests (the key's, its team's and its tenant's, most specific first), with the spend in the budget's current UTC window from the same ledger. `since`, `until`, `model` and `session` do not narrow it. */
+                        budget_status?: {
+                            budget: "tokens" | "usd";
+                            id: string;
+                            level: "tenant" | "team" | "key";
+                            limit: number;
+                            /** @description limit − used, never below 0. */
+                            remaining: number;
+                            /** @description End of the window; null for total. */
+                            resets_at: string | null;
+                            /** @description First UTC day of the window; null for total. */
+                            since: string | null;
+                            /** @description Settled spend in the window; requests in flight are not in it yet. */
+                            used: number;
+                            window: "daily" | "monthly" | "total";
+                        }[];
                         data: ({
                             /** @description Prompt tokens read from the provider cache. */
                             cache_read_tokens: number;

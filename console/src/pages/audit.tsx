@@ -16,6 +16,7 @@ const OUTCOMES = [
   'unauthenticated',
   'denied',
   'rate_limited',
+  'budget_exceeded',
   'upstream_error',
   'error',
   'aborted',
@@ -23,7 +24,7 @@ const OUTCOMES = [
 
 function tone(outcome: string): 'good' | 'bad' | 'warn' | 'neutral' {
   if (outcome === 'success') return 'good';
-  if (outcome === 'rate_limited' || outcome === 'client_error') return 'warn';
+  if (outcome === 'rate_limited' || outcome === 'budget_exceeded' || outcome === 'client_error') return 'warn';
   return 'bad';
 }
 

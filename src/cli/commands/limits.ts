@@ -1,10 +1,21 @@
 import type { Command } from 'commander';
-import { addLimitFlags, type LimitFlagValues, mergeLimitSettings, parseLimitFlags } from '../../admission/index.ts';
+import {
+  addLimitFlags,
+  type BudgetStatus,
+  InvalidLimitSettingsError,
+  type LimitFlagValues,
+  mergeLimitSettings,
+  parseLimitFlags,
+  readBudgetStatus,
+  ScopeLimitCompiler,
+} from '../../admission/index.ts';
 import { keysRepository, scopeSettingsRepository, tenantsRepository } from '../../store/index.ts';
-import { type CliIo, type Services, withServices } from '../run.ts';
+import { CliError, type CliIo, type Services, withServices } from '../run.ts';
 
 type LimitsOptions = LimitFlagValues & { clear?: boolean; json?: boolean };
 type SettingsTarget = { table: scopeSettingsRepository.SettingsTable; id: string; label: string };
+
+const LEVELS = { tenants: 'tenant', teams: 'team', virtual_keys: 'key' } as const;
 
 /** The existing `name` command of `program`, or a new one (`team` and `key` are registered by several modules). */
 export function subcommand(program: Command, name: string): Command {
@@ -23,10 +34,33 @@ async function applyLimits(
   );
 }
 
-function printLimits(io: CliIo, target: SettingsTarget, settings: Record<string, unknown>, json?: boolean): void {
-  const view = { limits: settings.limits ?? {}, budgets: settings.budgets ?? {} };
-  if (json) io.out(JSON.stringify({ [target.table === 'virtual_keys' ? 'key_id' : 'id']: target.id, ...view }));
-  else io.out(`${target.label}: limits ${JSON.stringify(view.limits)} budgets ${JSON.stringify(view.budgets)}`);
+function printLimits(
+  io: CliIo,
+  target: SettingsTarget,
+  settings: Record<string, unknown>,
+  json?: boolean,
+  status?: BudgetStatus[],
+): void {
+  const view = {
+    limits: settings.limits ?? {},
+    budgets: settings.budgets ?? {},
+    ...(status === undefined ? {} : { budget_status: status }),
+  };
+  if (json) {
+    io.out(JSON.stringify({ [target.table === 'virtual_keys' ? 'key_id' : 'id']: target.id, ...view }));
+    return;
+  }
+  io.out(`${target.label}: limits ${JSON.stringify(view.limits)} budgets ${JSON.stringify(view.budgets)}`);
+  for (const line of status ?? []) io.out(`  ${describeBudget(line)}`);
+}
+
+const WINDOW_WORDS = { daily: 'today', monthly: 'this month', total: 'in all' } as const;
+
+function describeBudget(status: BudgetStatus): string {
+  const amount = (value: number) => (status.budget === 'usd' ? `$${value.toFixed(6)}` : String(value));
+  const unit = status.budget === 'usd' ? 'USD' : 'tokens';
+  const window = status.since === null ? '' : ` (since ${status.since}, resets ${status.resets_at})`;
+  return `${unit} ${status.window}: used ${amount(status.used)} of ${amount(status.limit)} ${WINDOW_WORDS[status.window]}, ${amount(status.remaining)} remaining${window}`;
 }
 
 function addSetCommand(
@@ -49,12 +83,29 @@ function addSetCommand(
       printLimits(io, target, await applyLimits(services, target, options), options.json);
     });
   });
-  describe(limits.command('show').description('Show limits and budgets').option('--json', 'print JSON')).action(
+  const show = limits
+    .command('show')
+    .description('Show limits and budgets, with each budget used and remaining in its current UTC window (ledger)')
+    .option('--json', 'print JSON');
+  describe(show).action(
     async (reference: string, options: { json?: boolean } & Record<string, string>, command: Command) => {
       await withServices(command, async (services) => {
         const target = await resolve(services, reference, options);
         const current = await scopeSettingsRepository.readSettings(services.store.read, target.table, target.id);
-        printLimits(io, target, current, options.json);
+        // The config file's defaults count too (admission merges them under the scope's own settings), so the
+        // status lists every budget enforced here, not only the ones stored on the row.
+        const compiler = new ScopeLimitCompiler(services.config.file.limits ?? {});
+        const scope = { level: LEVELS[target.table], id: target.id, settings: current };
+        let status: BudgetStatus[];
+        try {
+          status = await readBudgetStatus(services.store, compiler, scope);
+        } catch (error) {
+          if (!(error instanceof InvalidLimitSettingsError)) throw error;
+          // The settings are what the operator needs to see to fix them; only the status cannot be computed.
+          printLimits(io, target, current, options.json);
+          throw new CliError(error.message, 1);
+        }
+        printLimits(io, target, current, options.json, status);
       });
     },
   );

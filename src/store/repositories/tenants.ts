@@ -107,6 +107,12 @@ export async function findTeam(db: Kysely<Database>, tenantId: string, reference
   return toTeam(row);
 }
 
+/** The team with id `id`, of whichever tenant; undefined when there is none. */
+export async function findTeamById(db: Kysely<Database>, id: string): Promise<TeamRecord | undefined> {
+  const row = await db.selectFrom('teams').selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : toTeam(row);
+}
+
 export async function listTeams(db: Kysely<Database>, tenantId: string): Promise<TeamRecord[]> {
   const rows = await db.selectFrom('teams').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute();
   return rows.map(toTeam);

@@ -104,13 +104,17 @@ describe('issue 14: fuzzing every surface family', () => {
     await environment?.dispose();
   });
 
-  // Each surface's own envelope (issue 13): Ollama's routes answer `{"error":"<message>"}`, MCP JSON-RPC, every
-  // other one the OpenAI-style object. The stable code is in `x-gatehouse-error-code` on every routed refusal.
+  // Each surface's own envelope (issue 13): Ollama's routes answer `{"error":"<message>"}`, MCP JSON-RPC, the
+  // Anthropic Messages routes `{"type":"error","error":{…}}`, every other one the OpenAI-style object. The stable
+  // code is in `x-gatehouse-error-code` on every routed refusal. `anthropic`: the request was routed to
+  // `/v1/messages`, so only Anthropic's envelope will do; a raw request's path may or may not have matched a route,
+  // so there Anthropic's envelope is accepted under `/v1/messages` only.
   function checkShape(
     path: string,
     status: number,
     text: string,
     headers: Record<string, string | string[] | undefined>,
+    anthropic = false,
   ): string | null {
     if (status < 400) return null;
     const parsed = JSON.parse(text) as Record<string, unknown>;
@@ -123,6 +127,14 @@ describe('issue 14: fuzzing every surface family', () => {
     }
     const headerCode = headers['x-gatehouse-error-code'];
     expect(headerCode).toEqual(expect.any(String));
+    if (anthropic || (path.startsWith('/v1/messages') && parsed.type === 'error')) {
+      expect(Object.keys(parsed).sort()).toEqual(['error', 'type']);
+      expect(parsed.type).toBe('error');
+      const error = parsed.error as Record<string, unknown>;
+      expect(Object.keys(error).sort()).toEqual(['code', 'message', 'param', 'type']);
+      expect(error.code).toBe(headerCode);
+      return error.code as string;
+    }
     expect(Object.keys(parsed)).toEqual(['error']);
     if (typeof parsed.error === 'string') {
       expect(path.startsWith('/api/')).toBe(true);
@@ -139,6 +151,7 @@ describe('issue 14: fuzzing every surface family', () => {
     ['openai', '/v1/chat/completions', () => key],
     ['openai embeddings', '/v1/embeddings', () => key],
     ['openai responses', '/v1/responses', () => key],
+    ['anthropic messages', '/v1/messages', () => key],
     ['ollama', '/api/chat', () => key],
     ['admin', '/admin/v1/tenants', () => adminToken],
     ['mcp', '/mcp', () => key],
@@ -161,7 +174,7 @@ describe('issue 14: fuzzing every surface family', () => {
           const requestId = response.headers['x-gatehouse-request-id'] as string;
           expect(requestId).toBeTruthy();
           seen.push({ requestId, status: response.statusCode });
-          const code = checkShape(path, response.statusCode, text, response.headers);
+          const code = checkShape(path, response.statusCode, text, response.headers, path === '/v1/messages');
           if (response.statusCode >= 500) expect(code).toMatch(UPSTREAM_CAUSED);
           if (path === '/admin/v1/tenants' && response.statusCode === 201) created++;
         }),
@@ -207,7 +220,17 @@ describe('issue 14: fuzzing every surface family', () => {
   );
   const target = fc
     .tuple(
-      fc.constantFrom('/vault/svc', '/v1', '/api', '/mcp', '/admin/v1', '/gatehouse/v1', ''),
+      fc.constantFrom(
+        '/vault/svc',
+        '/v1',
+        '/v1/messages',
+        '/v1/responses',
+        '/api',
+        '/mcp',
+        '/admin/v1',
+        '/gatehouse/v1',
+        '',
+      ),
       fc.array(segment, { maxLength: 5 }),
     )
     .map(([prefix, parts]) => `${prefix}/${parts.join('/')}`);

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { ScopeBudgetsSchema, ScopeLimitsSchema } from '../../../admission/config-schema.ts';
+import { AuditOutcomeSchema } from '../../../domain/audit/index.ts';
 import { TeamRef, TenantRef } from '../../names.ts';
 
 const Name = Type.String({ minLength: 1, maxLength: 64 });
@@ -126,16 +127,8 @@ export const AuditQuery = Type.Object(
     ),
     outcome: Type.Optional(
       Type.String({
-        enum: [
-          'success',
-          'client_error',
-          'denied',
-          'unauthenticated',
-          'rate_limited',
-          'upstream_error',
-          'error',
-          'aborted',
-        ],
+        // From the event schema itself: a hand-kept copy missed `budget_exceeded` (issue 14) and refused the filter.
+        enum: AuditOutcomeSchema.anyOf.map((literal) => literal.const),
         description: 'The event outcome.',
       }),
     ),

@@ -1,5 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { buildUsageReport, parseGroupBy, UsageQueryError } from '../../../admission/index.ts';
+import {
+  buildUsageReport,
+  InvalidLimitSettingsError,
+  parseGroupBy,
+  readBudgetStatusFor,
+  type ScopeLimitCompiler,
+  UsageQueryError,
+} from '../../../admission/index.ts';
 import type { Store } from '../../../store/index.ts';
 import { GatehouseError, httpError } from '../../errors.ts';
 import { TeamParams } from '../admin/schemas.ts';
@@ -7,6 +14,8 @@ import { type UsageQuery, UsageQuerySchema, UsageReportSchema } from './schemas.
 
 export interface UsageRoutesDeps {
   store: Store;
+  /** Compiles budgets as admission does (the config file's defaults under each scope's own settings). */
+  compiler: ScopeLimitCompiler;
 }
 
 export interface UsageRoutesOptions {
@@ -55,11 +64,14 @@ async function readUsage(
   // Names in the path and query are already ids: the pipeline resolves them before authorization.
   const query = path === null ? request.query : teamFilters(path, request.query);
   const tenantId = path === null ? tenantFilter(request, query) : path.tenant_id;
+  const scope = {
+    ...(tenantId === undefined ? {} : { tenantId }),
+    ...(query.team === undefined ? {} : { teamId: query.team }),
+    ...(query.key === undefined ? {} : { keyId: query.key }),
+  };
   try {
     const report = await buildUsageReport(deps.store.read, {
-      ...(tenantId === undefined ? {} : { tenantId }),
-      ...(query.team === undefined ? {} : { teamId: query.team }),
-      ...(query.key === undefined ? {} : { keyId: query.key }),
+      ...scope,
       ...(query.model === undefined ? {} : { model: query.model }),
       ...(query.session === undefined ? {} : { session: query.session }),
       ...(query.since === undefined ? {} : { since: query.since }),
@@ -68,9 +80,12 @@ async function readUsage(
     });
     request.gh.setMeta('group_by', report.group_by.join(','));
     request.gh.setMeta('rows', report.data.length);
-    return report;
+    const budgets = await readBudgetStatusFor(deps.store, deps.compiler, scope);
+    return budgets === null ? report : { ...report, budget_status: budgets };
   } catch (error) {
     if (error instanceof UsageQueryError) throw httpError('invalid_request', { detail: error.message }, error.field);
+    // Stored settings that fail validation: admission refuses their requests with the same code.
+    if (error instanceof InvalidLimitSettingsError) throw new GatehouseError('internal_error', { cause: error });
     if (error instanceof GatehouseError) throw error;
     throw new GatehouseError('store_unavailable', { cause: error });
   }

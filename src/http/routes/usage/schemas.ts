@@ -45,6 +45,21 @@ const Totals = {
   cost_usd: Type.Number(),
 };
 
+const BudgetStatusSchema = Type.Object(
+  {
+    level: Type.Union([Type.Literal('tenant'), Type.Literal('team'), Type.Literal('key')]),
+    id: Type.String(),
+    budget: Type.Union([Type.Literal('tokens'), Type.Literal('usd')]),
+    window: Type.Union([Type.Literal('daily'), Type.Literal('monthly'), Type.Literal('total')]),
+    since: Type.Union([Type.String(), Type.Null()], { description: 'First UTC day of the window; null for total.' }),
+    resets_at: Type.Union([Type.String(), Type.Null()], { description: 'End of the window; null for total.' }),
+    limit: Type.Number(),
+    used: Type.Number({ description: 'Settled spend in the window; requests in flight are not in it yet.' }),
+    remaining: Type.Number({ description: 'limit − used, never below 0.' }),
+  },
+  { additionalProperties: false },
+);
+
 export const UsageReportSchema = Type.Object(
   {
     object: Type.Literal('usage_report'),
@@ -67,6 +82,14 @@ export const UsageReportSchema = Type.Object(
       ),
     ),
     totals: Type.Object(Totals, { additionalProperties: false }),
+    budget_status: Type.Optional(
+      Type.Array(BudgetStatusSchema, {
+        description:
+          "When the filters name one key, team or tenant: every budget that applies to its requests (the key's, " +
+          "its team's and its tenant's, most specific first), with the spend in the budget's current UTC window " +
+          'from the same ledger. `since`, `until`, `model` and `session` do not narrow it.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
