@@ -16,8 +16,8 @@ export interface Series {
   /** `right`: a second unit, on its own scale. */
   axis?: 'left' | 'right';
   format?(value: number): string;
-  /** Dashed, so two series are told apart without relying on colour alone (WCAG 1.4.1). */
-  dash?: boolean;
+  /** A dash pattern (px), so series are told apart without relying on colour alone (WCAG 1.4.1). */
+  dash?: number[];
 }
 
 const AXIS = '#57606a';
@@ -70,7 +70,7 @@ export function DayChart(props: { title: string; days: string[]; series: Series[
             scale: s.axis === 'right' ? 'y2' : 'y',
             stroke: s.color,
             width: 2,
-            dash: s.dash ? [6, 4] : undefined,
+            dash: s.dash,
             fill: s.axis === 'right' ? undefined : `${s.color}22`,
             value: (_u: uPlot, value: number | null) => (value === null ? '--' : formatOf(s)(value)),
           })),
@@ -127,7 +127,7 @@ export function TokensAndCostChart(props: { days: string[]; rows: UsageRow[] }) 
           color: '#8250df',
           axis: 'right',
           format: formatUsd,
-          dash: true,
+          dash: [6, 4],
         },
       ]}
     />

@@ -192,23 +192,25 @@ export function OverviewPage() {
             </div>
           </section>
           <div class="grid2">
-            <Section title="Requests and errors, last 14 days">
+            <Section title={errors.data ? 'Requests and errors, last 14 days' : 'Requests, last 14 days'}>
               <DayChart
-                title="Requests and errors per day"
+                title={errors.data ? 'Requests and errors per day' : 'Requests per day'}
                 days={byDay.loading || errors.loading ? [] : days}
                 series={[
                   { label: 'Requests', values: perDay(rows, days, (r) => r.requests), color: '#0b5cad' },
                   ...(errors.data
                     ? [
-                        { label: 'Errors 4xx', values: errors.data.count(days, '4xx'), color: '#9a6700', dash: true },
-                        { label: 'Errors 5xx', values: errors.data.count(days, '5xx'), color: '#cf222e', dash: true },
+                        { label: 'Errors 4xx', values: errors.data.count(days, '4xx'), color: '#9a6700', dash: [6, 4] },
+                        { label: 'Errors 5xx', values: errors.data.count(days, '5xx'), color: '#cf222e', dash: [2, 3] },
                       ]
                     : []),
                 ]}
               />
               <p class="muted">
-                Requests: LLM calls (usage). Errors: every audited request answered 4xx or 5xx, on any surface
-                {errors.data?.capped ? `; the newest ${formatNumber(ERROR_PAGES * 1000)} of each class` : ''}.
+                Requests: LLM calls, from usage.
+                {errors.data
+                  ? ` Errors: every audited request answered 4xx or 5xx, on any surface${errors.data.capped ? `; the newest ${formatNumber(ERROR_PAGES * 1000)} of each class` : ''}.`
+                  : ''}
               </p>
             </Section>
             <Section title="Tokens and cost, last 14 days">
