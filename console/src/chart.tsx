@@ -36,6 +36,37 @@ function axisValues(series: Series | undefined) {
   return (_u: uPlot, splits: number[]) => splits.map((value) => format(value));
 }
 
+/** Tick steps for counts: whole numbers only, or a tick at 2.5 requests would be labelled "3". */
+const WHOLE_STEPS = Array.from({ length: 16 }, (_, power) => [1, 2, 5].map((m) => m * 10 ** power)).flat();
+
+/** Room for the longest tick label (about 7 px a character in uPlot's 12 px axis font), so "$0.000015" is not cut. */
+function fitLabels(_u: uPlot, values: string[] | null): number {
+  const longest = Math.max(3, ...(values ?? []).map((value) => value.length));
+  return Math.ceil(20 + 7.2 * longest);
+}
+
+function axisOf(series: Series | undefined, scale: 'y' | 'y2'): uPlot.Axis {
+  return {
+    stroke: AXIS,
+    scale,
+    size: fitLabels,
+    values: axisValues(series),
+    ...(series?.format ? {} : { incrs: WHOLE_STEPS }),
+    ...(scale === 'y2' ? { side: 1, grid: { show: false } } : {}),
+  };
+}
+
+const usdFine = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumSignificantDigits: 3 });
+
+/**
+ * USD for a chart: a day's cost can be a few millionths of a dollar (a handful of tokens), where the tables' four
+ * decimals would label every tick "$0.0000"; three significant digits keep the ticks apart.
+ */
+export function formatUsdFine(value: number): string {
+  if (value === 0) return '$0';
+  return Math.abs(value) >= 1 ? formatUsd(value) : usdFine.format(value);
+}
+
 export function DayChart(props: { title: string; days: string[]; series: Series[]; height?: number }) {
   const box = useRef<HTMLDivElement>(null);
   const height = props.height ?? 220;
@@ -56,13 +87,7 @@ export function DayChart(props: { title: string; days: string[]; series: Series[
         // west of Greenwich would carry the previous day's date.
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
         scales: { x: { time: true }, y: { range: fromZero }, y2: { range: fromZero } },
-        axes: [
-          { stroke: AXIS },
-          { stroke: AXIS, scale: 'y', size: 60, values: axisValues(left) },
-          ...(right
-            ? [{ stroke: AXIS, scale: 'y2', side: 1, size: 70, grid: { show: false }, values: axisValues(right) }]
-            : []),
-        ],
+        axes: [{ stroke: AXIS }, axisOf(left, 'y'), ...(right ? [axisOf(right, 'y2')] : [])],
         series: [
           {},
           ...props.series.map((s) => ({
@@ -126,7 +151,7 @@ export function TokensAndCostChart(props: { days: string[]; rows: UsageRow[] }) 
           values: perDay(props.rows, props.days, (r) => r.cost_usd),
           color: '#8250df',
           axis: 'right',
-          format: formatUsd,
+          format: formatUsdFine,
           dash: [6, 4],
         },
       ]}
