@@ -2,14 +2,19 @@
  * Builds the web console into `console/dist/`: one JS bundle and one CSS file, content-hashed (served immutable),
  * precompressed with brotli and gzip, and `index.html` pointing at them. Run by `npm run build`, and by `npm install`
  * (`prepare`) and `npm start` (`prestart`), so a fresh checkout serves the console with no second command.
+ * `--console-dir <dir>` builds elsewhere (tests build their own copy rather than replace one a server may be reading);
+ * not `--outdir`, which `npm run build -- --outdir` hands to this script too, meaning the server's folder.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const root = resolve(import.meta.dirname, '..');
-const outdir = join(root, 'console', 'dist');
+const { values } = parseArgs({ options: { 'console-dir': { type: 'string' } }, strict: false });
+const target = values['console-dir'];
+const outdir = typeof target === 'string' ? resolve(target) : join(root, 'console', 'dist');
 const started = Date.now();
 
 rmSync(outdir, { recursive: true, force: true });
@@ -17,6 +22,8 @@ mkdirSync(join(outdir, 'assets'), { recursive: true });
 
 const result = await build({
   entryPoints: [join(root, 'console', 'src', 'main.tsx')],
+  // The metafile's output paths are relative to this; they are resolved against `root` below.
+  absWorkingDir: root,
   bundle: true,
   minify: true,
   sourcemap: false,

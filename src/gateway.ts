@@ -111,6 +111,8 @@ export interface CreateGatewayOptions {
   validateResponses?: boolean;
   /** The shared state to use instead of one made from the config: a `--workers` worker's is the primary's. */
   state?: SharedState;
+  /** The console's build (default `console/dist`); tests serve one built into a folder of their own. */
+  consoleAssetsDir?: string;
 }
 
 /**
@@ -418,6 +420,7 @@ export async function createGateway(config: GatehouseConfig, options: CreateGate
       },
     },
     console: {
+      assetsDir: options.consoleAssetsDir,
       sessions,
       login: consoleLogin,
       issuer: config.oidc?.issuer ?? null,

@@ -136,6 +136,8 @@ export interface StartGatewayOptions {
    */
   families?: Array<(app: FastifyInstance) => Promise<void>>;
   surfaces?: readonly Surface[];
+  /** Serve this console build instead of the checkout's `console/dist`. */
+  consoleAssetsDir?: string;
 }
 
 export interface TestGateway {
@@ -177,6 +179,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
     families: options.families,
     surfaces: options.surfaces,
     validateResponses: true,
+    consoleAssetsDir: options.consoleAssetsDir,
   });
   const app = gateway.app;
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });

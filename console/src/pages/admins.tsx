@@ -197,6 +197,7 @@ export function AdminsPage() {
             columns={[
               { label: 'Role', cell: (r) => <code>{r.name}</code> },
               { label: 'Kind', cell: (r) => (r.builtin ? 'built-in' : 'custom') },
+              { label: 'Description', cell: (r) => r.description || '—' },
               { label: 'Permissions', cell: (r) => r.permissions.join(', ') },
             ]}
           />

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { type Answer, api, must } from '../api.ts';
-import { DayChart } from '../chart.tsx';
+import { DayChart, TokensAndCostChart } from '../chart.tsx';
 import { navigate } from '../router.ts';
 import { useSession } from '../scope.tsx';
 import { can, canAnywhere } from '../session.ts';
@@ -21,6 +21,48 @@ import { KeyUsageHelp } from './keys.tsx';
 
 type Row = Answer<'admin.usage.read'>['data'][number];
 type Upstream = Answer<'admin.llm.upstreams.list'>['data'][number];
+
+/** Pages of 1000 events read per status class: bounds the Overview's cost on a gateway that fails a lot. */
+const ERROR_PAGES = 5;
+
+interface ErrorsPerDay {
+  total: number;
+  /** True when a class had more events than were read: the oldest days then count fewer than happened. */
+  capped: boolean;
+  count(days: string[], status: '4xx' | '5xx'): number[];
+}
+
+/** Audited requests answered 4xx or 5xx since `since` (a UTC day), per UTC day, read with the audit's own filters. */
+async function errorsPerDay(since: string): Promise<ErrorsPerDay> {
+  const perClass = new Map<string, Map<string, number>>();
+  let total = 0;
+  let capped = false;
+  for (const status of ['4xx', '5xx'] as const) {
+    const byDay = new Map<string, number>();
+    perClass.set(status, byDay);
+    let cursor: string | undefined;
+    for (let page = 0; page < ERROR_PAGES; page++) {
+      const answer = await must(
+        api.GET('/admin/v1/audit', {
+          params: { query: { since: `${since}T00:00:00Z`, status, limit: 1000, ...(cursor ? { cursor } : {}) } },
+        }),
+      );
+      for (const event of answer.data) {
+        const day = event.ts.slice(0, 10);
+        byDay.set(day, (byDay.get(day) ?? 0) + 1);
+      }
+      total += answer.data.length;
+      cursor = answer.next_cursor ?? undefined;
+      if (!cursor) break;
+      if (page === ERROR_PAGES - 1) capped = true;
+    }
+  }
+  return {
+    total,
+    capped,
+    count: (days, status) => days.map((day) => perClass.get(status)?.get(day) ?? 0),
+  };
+}
 
 /** From nothing to a working key in one form: a tenant, a team in it and a key for it (shown once). */
 function QuickStart(props: { onDone(): void }) {
@@ -111,13 +153,10 @@ export function OverviewPage() {
     async () => (canAnywhere(session, 'admin.llm.read') ? (await must(api.GET('/admin/v1/llm/upstreams'))).data : null),
     [],
   );
-  const errors = useLoad(async () => {
-    if (!canAnywhere(session, 'admin.audit.read') || !platform) return null;
-    const page = await must(
-      api.GET('/admin/v1/audit', { params: { query: { since: `${since}T00:00:00Z`, limit: 1000 } } }),
-    );
-    return page.data.filter((event) => event.status >= 400).length;
-  }, []);
+  const errors = useLoad(
+    async () => (canAnywhere(session, 'admin.audit.read') && platform ? errorsPerDay(since) : null),
+    [],
+  );
   const [verify, setVerify] = useState<Answer<'admin.audit.verify'> | null>(null);
   const rows = byDay.data?.data ?? [];
   const totals = byDay.data?.totals;
@@ -147,19 +186,37 @@ export function OverviewPage() {
             </div>
             <div class="tile">
               <span>Errors (audit)</span>
-              <strong>{errors.data === null ? '—' : formatNumber(errors.data)}</strong>
+              <strong>
+                {errors.data === null ? '—' : `${formatNumber(errors.data.total)}${errors.data.capped ? '+' : ''}`}
+              </strong>
             </div>
           </section>
-          <Section title="Requests and tokens, last 14 days">
-            <DayChart
-              title="Requests and tokens per day"
-              days={byDay.loading ? [] : days}
-              series={[
-                { label: 'Requests', values: perDay(rows, days, (r) => r.requests), color: '#0b5cad' },
-                { label: 'Tokens / 100', values: perDay(rows, days, (r) => r.total_tokens / 100), color: '#1a7f37' },
-              ]}
-            />
-          </Section>
+          <div class="grid2">
+            <Section title={errors.data ? 'Requests and errors, last 14 days' : 'Requests, last 14 days'}>
+              <DayChart
+                title={errors.data ? 'Requests and errors per day' : 'Requests per day'}
+                days={byDay.loading || errors.loading ? [] : days}
+                series={[
+                  { label: 'Requests', values: perDay(rows, days, (r) => r.requests), color: '#0b5cad' },
+                  ...(errors.data
+                    ? [
+                        { label: 'Errors 4xx', values: errors.data.count(days, '4xx'), color: '#9a6700', dash: [6, 4] },
+                        { label: 'Errors 5xx', values: errors.data.count(days, '5xx'), color: '#cf222e', dash: [2, 3] },
+                      ]
+                    : []),
+                ]}
+              />
+              <p class="muted">
+                Requests: LLM calls, from usage.
+                {errors.data
+                  ? ` Errors: every audited request answered 4xx or 5xx, on any surface${errors.data.capped ? `; the newest ${formatNumber(ERROR_PAGES * 1000)} of each class` : ''}.`
+                  : ''}
+              </p>
+            </Section>
+            <Section title="Tokens and cost, last 14 days">
+              <TokensAndCostChart days={byDay.loading ? [] : days} rows={rows} />
+            </Section>
+          </div>
           <div class="grid3">
             <Section title="Top keys">
               <Top title="Key" rows={byKey.data?.data ?? null} label={(r) => r.key_id ?? '—'} />

@@ -1,8 +1,8 @@
-import { DayChart } from '../chart.tsx';
+import { TokensAndCostChart } from '../chart.tsx';
 import { setParams, useRoute } from '../router.ts';
 import { useSession } from '../scope.tsx';
 import { type Column, ErrorNote, Field, formatNumber, formatUsd, Section, Select, Table, useLoad } from '../ui.tsx';
-import { daysBetween, perDay, toCsv, type UsageRow, usageReport, utcDay } from '../usage-data.ts';
+import { daysBetween, toCsv, type UsageRow, usageReport, utcDay } from '../usage-data.ts';
 
 const GROUPS = [
   { value: 'tenant', label: 'Tenant' },
@@ -84,14 +84,7 @@ export function UsagePage() {
       </form>
       <ErrorNote error={grouped.error ?? daily.error} />
       <Section title="Per day">
-        <DayChart
-          title="Tokens and cost per day"
-          days={daily.loading ? [] : days}
-          series={[
-            { label: 'Tokens', values: perDay(rows, days, (r) => r.total_tokens), color: '#1a7f37' },
-            { label: 'Requests', values: perDay(rows, days, (r) => r.requests), color: '#0b5cad' },
-          ]}
-        />
+        <TokensAndCostChart days={daily.loading ? [] : days} rows={rows} />
       </Section>
       <Section
         title={`By ${GROUPS.find((g) => g.value === group)?.label.toLowerCase() ?? group}`}
