@@ -31,6 +31,7 @@ const RUNS: Run[] = [
   { label: '2025-06-18', path: '/mcp/servers/conformance', args: ['--spec-version', '2025-06-18'] },
   { label: '2025-11-25', path: '/mcp/servers/conformance', args: ['--spec-version', '2025-11-25'] },
   { label: '2026-07-28', path: '/mcp/servers/conformance', args: ['--suite', 'all', '--spec-version', '2026-07-28'] },
+  { label: '2025-06-18 over stdio', path: '/mcp/servers/conformance-stdio', args: ['--spec-version', '2025-06-18'] },
   { label: '2025-11-25 over stdio', path: '/mcp/servers/conformance-stdio', args: ['--spec-version', '2025-11-25'] },
   {
     label: '2026-07-28 over stdio',

@@ -4,78 +4,106 @@
  * the 2025 session stream, and the log level a client asks for. The upstream is an in-process SDK 1.x server, so the test sees what
  * the upstream itself received (its own request ids, its subscriptions).
  */
+/**
+ * Real MCP SDK clients of both majors through the gateway's per-server endpoint for what flows outside a plain
+ * request/response: cancellation of an in-flight call, resource subscriptions and list-changed notifications on
+ * the 2025 session stream, and the log level a client asks for. The upstream records what it received (its own
+ * request ids, its subscriptions), and the checks run against three of them: an in-process SDK 1.x server over
+ * streamable HTTP (2025 session), the same server over stdio, and an SDK 2.x server answering 2026-07-28 requests
+ * statelessly. A 2026-07-28 upstream has no `resources/subscribe`, and the gateway opens no `subscriptions/listen`
+ * for resource URIs there (README, resource subscriptions), so its run checks cancellation and list changes only.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
-  CancelledNotificationSchema,
   type LoggingLevel,
   LoggingMessageNotificationSchema,
   ResourceUpdatedNotificationSchema,
-  SetLevelRequestSchema,
-  SubscribeRequestSchema,
   ToolListChangedNotificationSchema,
-  UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTempDir, REPO_ROOT } from '../helpers/gateway.ts';
+import {
+  createWatchServer,
+  emptySeen,
+  type Seen,
+  startModernWatchHttp,
+  WATCH_ENTRY,
+  WATCHED,
+} from '../integration/mcp/fixtures/watch-server.ts';
 import { keyAllowedEverything, serveMcpOverHttp, startMcpGateway } from '../integration/mcp/support.ts';
 
-const WATCHED = 'test://watched';
+/** An upstream the checks run against: its entry in the gateway's config, and what it has seen so far. */
+interface WatchUpstream {
+  server: Record<string, unknown>;
+  seen(): Seen;
+  /** Sends `notifications/resources/updated` for `test://watched`; absent where the era has no such subscription. */
+  touch: (() => void) | null;
+  /** Adds a tool, so the upstream announces `notifications/tools/list_changed`. */
+  addTool(): void;
+  stop(): Promise<void>;
+}
 
-/** What the upstream received, reset before each test. */
-const seen = {
-  started: [] as Array<string | number>,
-  cancelled: [] as Array<string | number>,
-  subscribed: [] as string[],
-  unsubscribed: [] as string[],
-  levels: [] as string[],
-};
-const waiting = new Map<string | number, () => void>();
+async function inProcessHttp(): Promise<WatchUpstream> {
+  const seen = emptySeen();
+  const mcp = createWatchServer(seen, new Map());
+  const upstream = await serveMcpOverHttp(mcp);
+  let added = 0;
+  return {
+    server: { id: 'watch', transport: 'streamable_http', url: upstream.url, era: 'legacy' },
+    seen: () => seen,
+    touch: () => void mcp.server.sendResourceUpdated({ uri: WATCHED }),
+    addTool() {
+      added += 1;
+      mcp.registerTool(`added_${added}`, { description: 'Appears mid-session' }, async () => ({ content: [] }));
+    },
+    stop: () => upstream.stop(),
+  };
+}
 
-function upstreamServer(): McpServer {
-  const mcp = new McpServer(
-    { name: 'watch', version: '1.0.0' },
-    { capabilities: { tools: { listChanged: true }, resources: { subscribe: true, listChanged: true }, logging: {} } },
-  );
-  mcp.registerTool('wait_for_cancel', { description: 'Runs until the caller cancels it' }, (extra) => {
-    seen.started.push(extra.requestId);
-    return new Promise((resolve) => {
-      waiting.set(extra.requestId, () => resolve({ content: [{ type: 'text', text: 'cancelled' }] }));
-    });
-  });
-  mcp.registerTool('log_twice', { description: 'Logs once at info, once at error' }, async (extra) => {
-    for (const [level, data] of [
-      ['info', 'chatty'],
-      ['error', 'important'],
-    ] as const) {
-      await extra.sendNotification({ method: 'notifications/message', params: { level, data } });
+/** The same server as a stdio process the gateway starts; it reports through a file and takes signals. */
+async function stdioProcess(): Promise<WatchUpstream> {
+  const file = join(createTempDir('gatehouse-watch-'), 'seen.json');
+  const read = (): Seen & { pid?: number } => {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as Seen & { pid: number };
+    } catch {
+      return emptySeen();
     }
-    return { content: [{ type: 'text', text: 'logged' }] };
-  });
-  mcp.registerResource('watched', WATCHED, { mimeType: 'text/plain' }, async (uri) => ({
-    contents: [{ uri: uri.href, text: 'watched' }],
-  }));
-  // Replaces the SDK's own cancellation handler so the test sees the notification's request id as sent.
-  mcp.server.setNotificationHandler(CancelledNotificationSchema, async (note) => {
-    const id = note.params.requestId;
-    if (id === undefined) return;
-    seen.cancelled.push(id);
-    waiting.get(id)?.();
-  });
-  mcp.server.setRequestHandler(SubscribeRequestSchema, async (request) => {
-    seen.subscribed.push(request.params.uri);
-    return {};
-  });
-  mcp.server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
-    seen.unsubscribed.push(request.params.uri);
-    return {};
-  });
-  mcp.server.setRequestHandler(SetLevelRequestSchema, async (request) => {
-    seen.levels.push(request.params.level);
-    return {};
-  });
-  return mcp;
+  };
+  const signal = (name: NodeJS.Signals) => {
+    const { pid } = read();
+    if (pid !== undefined) process.kill(pid, name);
+  };
+  return {
+    server: {
+      id: 'watch',
+      transport: 'stdio',
+      command: process.execPath,
+      args: ['--import', 'tsx', WATCH_ENTRY],
+      cwd: REPO_ROOT,
+      env: { WATCH_SEEN_FILE: file },
+    },
+    seen: read,
+    touch: () => signal('SIGUSR2'),
+    addTool: () => signal('SIGHUP'),
+    // The gateway ends the process group on shutdown.
+    stop: async () => {},
+  };
+}
+
+async function modernHttp(): Promise<WatchUpstream> {
+  const host = await startModernWatchHttp();
+  return {
+    server: { id: 'watch', transport: 'streamable_http', url: host.url, era: 'modern' },
+    seen: () => host.seen,
+    touch: null,
+    addTool: () => host.addTool(),
+    stop: () => host.stop(),
+  };
 }
 
 /** One SDK client, whichever major, reduced to what these tests drive. */
@@ -193,116 +221,155 @@ const ALL_CLIENTS = {
   'SDK 2.x (2026-07-28)': (url: string, key: string) => clientV2(url, key, 'modern'),
 };
 
-describe('MCP SDK clients through /mcp/servers/{id}: cancellation, subscriptions, list changes, log level', () => {
-  let ctx: Awaited<ReturnType<typeof startMcpGateway>>;
-  let upstream: Awaited<ReturnType<typeof serveMcpOverHttp>>;
-  let mcp: McpServer;
-  let key: string;
-  let url: string;
-  let added = 0;
+/** The entries of `seen()[list]` recorded since this call. */
+function recordedSince<K extends keyof Seen>(upstream: WatchUpstream, list: K): () => Seen[K] {
+  const from = upstream.seen()[list].length;
+  return () => upstream.seen()[list].slice(from) as Seen[K];
+}
 
-  beforeAll(async () => {
-    mcp = upstreamServer();
-    upstream = await serveMcpOverHttp(mcp);
-    ctx = await startMcpGateway({
-      servers: [{ id: 'watch', transport: 'streamable_http', url: upstream.url, era: 'legacy' }],
-    });
-    key = await keyAllowedEverything(ctx.gateway);
-    url = `${ctx.gateway.baseUrl}/mcp/servers/watch`;
-  }, 60_000);
-  afterAll(async () => {
-    await ctx?.dispose();
-    await upstream?.stop();
-  });
+function describeThrough(
+  label: string,
+  start: () => Promise<WatchUpstream>,
+  checks: { subscriptions: boolean; logLevels: boolean },
+) {
+  describe(`MCP SDK clients through /mcp/servers/{id} to ${label}`, () => {
+    let ctx: Awaited<ReturnType<typeof startMcpGateway>>;
+    let upstream: WatchUpstream;
+    let key: string;
+    let url: string;
 
-  const reset = () => {
-    for (const list of Object.values(seen)) list.length = 0;
-    waiting.clear();
-  };
-
-  for (const [flavour, connect] of Object.entries(ALL_CLIENTS)) {
-    it(`${flavour}: aborting an in-flight tools/call cancels the upstream's own request, audited once`, async () => {
-      reset();
-      const before = (await ctx.gateway.auditEvents()).length;
-      const client = await connect(url, key);
-      try {
-        const abort = new AbortController();
-        const outcome = client.callUntilAborted(abort.signal);
-        await expect.poll(() => seen.started.length, { timeout: 10_000 }).toBe(1);
-        abort.abort('the user gave up');
-        expect(await outcome).toBeTruthy();
-        await expect.poll(() => seen.cancelled, { timeout: 10_000 }).toEqual(seen.started);
-      } finally {
-        await client.close();
-      }
-      await expect
-        .poll(
-          async () =>
-            (await ctx.gateway.auditEvents())
-              .slice(before)
-              .filter((event) => (event.meta as { tool?: string } | null)?.tool === 'wait_for_cancel').length,
-          { timeout: 10_000 },
-        )
-        .toBe(1);
+    beforeAll(async () => {
+      upstream = await start();
+      ctx = await startMcpGateway({ stdio_allowed_commands: [process.execPath], servers: [upstream.server] });
+      key = await keyAllowedEverything(ctx.gateway);
+      url = `${ctx.gateway.baseUrl}/mcp/servers/watch`;
     }, 60_000);
-  }
+    afterAll(async () => {
+      await ctx?.dispose();
+      await upstream?.stop();
+    });
 
-  for (const [flavour, connect] of Object.entries(SESSION_CLIENTS)) {
-    it(`${flavour}: resources/updated reaches a subscriber, stops after unsubscribe; tools/list_changed reaches the session stream`, async () => {
-      reset();
-      const client = await connect(url, key);
-      try {
-        await client.subscribe(WATCHED);
-        expect(seen.subscribed).toEqual([WATCHED]);
-        // The session's GET stream opens beside the requests; updates sent before it is up are not kept.
+    for (const [flavour, connect] of Object.entries(ALL_CLIENTS)) {
+      it(`${flavour}: aborting an in-flight tools/call cancels the upstream's own request, audited once`, async () => {
+        const before = (await ctx.gateway.auditEvents()).length;
+        const started = recordedSince(upstream, 'started');
+        const cancelled = recordedSince(upstream, 'cancelled');
+        const client = await connect(url, key);
+        try {
+          const abort = new AbortController();
+          const outcome = client.callUntilAborted(abort.signal);
+          await expect.poll(() => started().length, { timeout: 10_000 }).toBe(1);
+          abort.abort('the user gave up');
+          expect(await outcome).toBeTruthy();
+          await expect.poll(cancelled, { timeout: 10_000 }).toEqual(started());
+        } finally {
+          await client.close();
+        }
         await expect
           .poll(
-            () => {
-              void mcp.server.sendResourceUpdated({ uri: WATCHED });
-              return client.updates.length;
-            },
+            async () =>
+              (await ctx.gateway.auditEvents())
+                .slice(before)
+                .filter((event) => (event.meta as { tool?: string } | null)?.tool === 'wait_for_cancel').length,
             { timeout: 10_000 },
           )
-          .toBeGreaterThan(0);
-        expect(new Set(client.updates)).toEqual(new Set([WATCHED]));
-
-        await client.unsubscribe(WATCHED);
-        expect(seen.unsubscribed).toEqual([WATCHED]);
-        const updates = client.updates.length;
-        await mcp.server.sendResourceUpdated({ uri: WATCHED });
-        // An upstream sends in order and the gateway relays list changes only after re-listing, so once the
-        // list change has arrived an update relayed in error would have arrived before it.
-        added += 1;
-        mcp.registerTool(`added_${added}`, { description: 'Appears mid-session' }, async () => ({ content: [] }));
-        await expect.poll(() => client.toolListChanges, { timeout: 10_000 }).toBeGreaterThan(0);
-        expect(client.updates).toHaveLength(updates);
-      } finally {
-        await client.close();
-      }
-    }, 60_000);
-    it(`${flavour}: logging/setLevel filters the session's log messages at the gateway`, async () => {
-      reset();
-      const client = await connect(url, key);
-      try {
-        await client.setLevel('warning');
-        await client.callLogging('warning');
-        expect(client.logs).toEqual(['important']);
-        // One upstream connection serves every caller: one session's level must not change what others hear.
-        expect(seen.levels).toEqual([]);
-      } finally {
-        await client.close();
-      }
-    }, 60_000);
-  }
-  it("SDK 2.x (2026-07-28): a request's _meta logLevel filters its log messages", async () => {
-    const client = await ALL_CLIENTS['SDK 2.x (2026-07-28)'](url, key);
-    try {
-      await client.callLogging('warning');
-      expect(client.logs).toEqual(['important']);
-      await client.callLogging('debug');
-      expect(client.logs).toEqual(['important', 'chatty', 'important']);
-    } finally {
-      await client.close();
+          .toBe(1);
+      }, 60_000);
     }
-  }, 60_000);
+
+    for (const [flavour, connect] of Object.entries(SESSION_CLIENTS)) {
+      const touch = () => upstream.touch?.();
+      if (checks.subscriptions) {
+        it(`${flavour}: resources/updated reaches a subscriber, stops after unsubscribe; tools/list_changed reaches the session stream`, async () => {
+          const subscribed = recordedSince(upstream, 'subscribed');
+          const unsubscribed = recordedSince(upstream, 'unsubscribed');
+          const client = await connect(url, key);
+          try {
+            await client.subscribe(WATCHED);
+            expect(subscribed()).toEqual([WATCHED]);
+            // The session's GET stream opens beside the requests; updates sent before it is up are not kept.
+            await expect
+              .poll(
+                () => {
+                  touch();
+                  return client.updates.length;
+                },
+                { timeout: 10_000 },
+              )
+              .toBeGreaterThan(0);
+            expect(new Set(client.updates)).toEqual(new Set([WATCHED]));
+
+            await client.unsubscribe(WATCHED);
+            expect(unsubscribed()).toEqual([WATCHED]);
+            const updates = client.updates.length;
+            touch();
+            // An upstream sends in order and the gateway relays list changes only after re-listing, so once the
+            // list change has arrived an update relayed in error would have arrived before it.
+            upstream.addTool();
+            await expect.poll(() => client.toolListChanges, { timeout: 10_000 }).toBeGreaterThan(0);
+            expect(client.updates).toHaveLength(updates);
+          } finally {
+            await client.close();
+          }
+        }, 60_000);
+      } else {
+        it(`${flavour}: tools/list_changed from the upstream reaches the session stream`, async () => {
+          const client = await connect(url, key);
+          try {
+            // Nothing shows when the session's GET stream is up, and a change announced before it is not kept. The
+            // gateway's SDK client debounces list changes (300 ms), so announcing faster would never let one through.
+            await expect
+              .poll(
+                () => {
+                  upstream.addTool();
+                  return client.toolListChanges;
+                },
+                { timeout: 15_000, interval: 1000 },
+              )
+              .toBeGreaterThan(0);
+          } finally {
+            await client.close();
+          }
+        }, 60_000);
+      }
+      if (checks.logLevels) {
+        it(`${flavour}: logging/setLevel filters the session's log messages at the gateway`, async () => {
+          const levels = recordedSince(upstream, 'levels');
+          const client = await connect(url, key);
+          try {
+            await client.setLevel('warning');
+            await client.callLogging('warning');
+            expect(client.logs).toEqual(['important']);
+            // One upstream connection serves every caller: one session's level must not change what others hear.
+            expect(levels()).toEqual([]);
+          } finally {
+            await client.close();
+          }
+        }, 60_000);
+      }
+    }
+    if (checks.logLevels) {
+      it("SDK 2.x (2026-07-28): a request's _meta logLevel filters its log messages", async () => {
+        const client = await ALL_CLIENTS['SDK 2.x (2026-07-28)'](url, key);
+        try {
+          await client.callLogging('warning');
+          expect(client.logs).toEqual(['important']);
+          await client.callLogging('debug');
+          expect(client.logs).toEqual(['important', 'chatty', 'important']);
+        } finally {
+          await client.close();
+        }
+      }, 60_000);
+    }
+  });
+}
+
+describeThrough('an SDK 1.x server over streamable HTTP (2025 session)', inProcessHttp, {
+  subscriptions: true,
+  logLevels: true,
+});
+describeThrough('the same server over stdio', stdioProcess, { subscriptions: true, logLevels: false });
+describeThrough('an SDK 2.x server over stateless HTTP (2026-07-28)', modernHttp, {
+  subscriptions: false,
+  logLevels: false,
 });

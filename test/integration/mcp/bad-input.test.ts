@@ -176,6 +176,45 @@ describe('MCP bad input: clear JSON-RPC errors, nothing forbidden relayed, one a
     await garbage?.close();
   });
 
+  it('answers an unknown method with -32601 in a 2025 session and in 2026-07-28, on /mcp and /mcp/servers/{id}', async () => {
+    const LEGACY = '2025-11-25';
+    for (const path of ['/mcp', '/mcp/servers/fixture']) {
+      const opened = await request(`${ctx.gateway.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { ...caller.headers, 'content-type': 'application/json', accept: ACCEPT },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: { protocolVersion: LEGACY, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+        }),
+      });
+      await opened.body.text();
+      const session = opened.headers['mcp-session-id'];
+      expect(typeof session, path).toBe('string');
+      const unknown = { jsonrpc: '2.0', id: 2, method: 'tools/frobnicate', params: {} };
+      const legacy = await audited(() =>
+        post(path, unknown, { 'mcp-session-id': session as string, 'mcp-protocol-version': LEGACY }),
+      );
+      expect({ path, code: legacy.reply.body.error?.code, id: legacy.reply.body.id }).toEqual({
+        path,
+        code: -32601,
+        id: 2,
+      });
+      expect(legacy.reply.body.result).toBeUndefined();
+      expect(legacy.events).toHaveLength(1);
+
+      const stateless = await audited(() => modern('tools/frobnicate', {}, {}, caller, path));
+      expect({ path, status: stateless.reply.status, code: stateless.reply.body.error?.code }).toEqual({
+        path,
+        status: 404,
+        code: -32601,
+      });
+      expect(stateless.reply.body.result).toBeUndefined();
+      expect(stateless.events).toHaveLength(1);
+    }
+  });
+
   it('refuses JSON-RPC batches in both eras with -32600', async () => {
     const legacyBatch = [
       { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} },

@@ -1,30 +1,42 @@
 /**
  * Issue 18 "Audit search": every filter of `GET /admin/v1/audit` and the CLI, keyset cursor pages with nothing
- * repeated or skipped, and bad input answered with a 400 naming the parameter and exactly one audit event.
+ * repeated or skipped, and bad input answered with a 400 naming the parameter and exactly one audit event. Tracing
+ * is on (to a loopback OTLP receiver) so that each event has a trace id to search by.
  */
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../../src/domain/audit/index.ts';
 import { createFakeLlmUpstream, type FakeLlmUpstream } from '../../helpers/fake-llm-upstream.ts';
 import { runCliWithEnv } from '../../helpers/gateway.ts';
+import { type OtlpReceiver, startOtlpReceiver } from '../../helpers/otlp-receiver.ts';
 import { type LlmTestGateway, startLlmGateway } from '../llm/support.ts';
 
 describe('audit search', () => {
   let upstream: FakeLlmUpstream;
+  let receiver: OtlpReceiver;
   let gw: LlmTestGateway;
   let admin: Record<string, string>;
-  const calls: Array<{ status: number; requestId: string }> = [];
+  const calls: Array<{ status: number; requestId: string; traceId: string }> = [];
   let keyA: string;
 
-  async function chat(key: string, model: string) {
+  /** A chat call; `session` goes in `x-gatehouse-session`, the agent session header of any client. */
+  async function chat(key: string, model: string, session?: string) {
     const response = await request(`${gw.baseUrl}/v1/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        ...(session ? { 'x-gatehouse-session': session } : {}),
+      },
       body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
     });
     await response.body.text();
-    calls.push({ status: response.statusCode, requestId: response.headers['x-gatehouse-request-id'] as string });
-    return calls.at(-1) as { status: number; requestId: string };
+    calls.push({
+      status: response.statusCode,
+      requestId: response.headers['x-gatehouse-request-id'] as string,
+      traceId: response.headers['x-gatehouse-trace-id'] as string,
+    });
+    return calls.at(-1) as { status: number; requestId: string; traceId: string };
   }
 
   async function search(query: string) {
@@ -39,7 +51,9 @@ describe('audit search', () => {
 
   beforeAll(async () => {
     upstream = await createFakeLlmUpstream();
+    receiver = await startOtlpReceiver();
     gw = await startLlmGateway({
+      env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint },
       file: {
         upstreams: [{ id: 'primary', provider: 'openai', base_url: `${upstream.origin}/v1` }],
         models: [
@@ -54,15 +68,16 @@ describe('audit search', () => {
     keyA = await gw.createKey(undefined, { limits: { rpm: 3 } });
     const keyB = await gw.createKey();
     await chat(keyA, 'alpha');
-    await chat(keyA, 'beta');
-    await chat(keyA, 'alpha');
+    await chat(keyA, 'beta', 'agent-run-1');
+    await chat(keyA, 'alpha', 'agent-run-1');
     await chat(keyA, 'alpha'); // the fourth in a minute: 429
-    await chat(keyB, 'beta');
+    await chat(keyB, 'beta', 'agent-run-2');
     await gw.gateway.audit.flush();
   });
   afterAll(async () => {
     await gw?.dispose();
     await upstream?.close();
+    await receiver?.close();
   });
 
   it('filters by request id, model, status, status class, outcome, surface, principal and team', async () => {
@@ -149,6 +164,40 @@ describe('audit search', () => {
     ]);
     const exported = await runCliWithEnv(env, ['audit', 'export', '--request-id', calls[3]?.requestId as string]);
     expect(exported.out.map((line) => (JSON.parse(line) as AuditEvent).status)).toEqual([429]);
+    const requestIds = (run: { out: string[] }) => run.out.map((line) => (JSON.parse(line) as AuditEvent).request_id);
+
+    // Each call is its own trace; export and tail each find exactly the one event of the trace named.
+    expect(new Set(calls.map((call) => call.traceId)).size).toBe(calls.length);
+    for (const call of [calls[2], calls[4]]) {
+      const traceId = call?.traceId as string;
+      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+      for (const command of ['export', 'tail']) {
+        const byTrace = await runCliWithEnv(env, ['audit', command, '--trace-id', traceId]);
+        expect(byTrace.code, byTrace.stderr).toBe(0);
+        expect(requestIds(byTrace), `${command} --trace-id`).toEqual([call?.requestId]);
+      }
+    }
+
+    // A session's events, oldest first; tail -n keeps the newest; other filters still apply beside it.
+    const session = await runCliWithEnv(env, ['audit', 'export', '--session', 'agent-run-1']);
+    expect(session.code, session.stderr).toBe(0);
+    expect(requestIds(session)).toEqual([calls[1]?.requestId, calls[2]?.requestId]);
+    const newest = await runCliWithEnv(env, ['audit', 'tail', '--session', 'agent-run-1', '-n', '1']);
+    expect(requestIds(newest)).toEqual([calls[2]?.requestId]);
+    const other = await runCliWithEnv(env, ['audit', 'tail', '--session', 'agent-run-2']);
+    expect(requestIds(other)).toEqual([calls[4]?.requestId]);
+    const none = await runCliWithEnv(env, ['audit', 'export', '--session', 'agent-run-1', '--model', 'gamma']);
+    expect([none.code, none.out]).toEqual([0, []]);
+    const traceOfOther = await runCliWithEnv(env, [
+      'audit',
+      'export',
+      '--session',
+      'agent-run-2',
+      '--trace-id',
+      calls[2]?.traceId as string,
+    ]);
+    expect(traceOfOther.out).toEqual([]);
+
     const bad = await runCliWithEnv(env, ['audit', 'tail', '--status', 'teapot']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--status');

@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeLlmUpstream, type FakeLlmUpstream } from '../../helpers/fake-llm-upstream.ts';
 import { memoryLogger } from '../../helpers/memory-logger.ts';
+import { metricSample } from '../../helpers/prometheus.ts';
 import { type LlmTestGateway, startLlmGateway } from '../llm/support.ts';
 
 const CANARY_UPSTREAM_KEY = 'sk-canary-metrics-0123456789abcdef';
@@ -59,14 +60,6 @@ describe('metrics and access log', () => {
     return response.body.text();
   }
 
-  function sample(text: string, name: string, labels: Record<string, string>): number | null {
-    for (const line of text.split('\n')) {
-      if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-      if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.split(' ').at(-1));
-    }
-    return null;
-  }
-
   it('records request duration, GenAI tokens, duration and time to first token, and writes one access line', async () => {
     const key = await gw.createKey();
     const json = await chat(key);
@@ -74,20 +67,22 @@ describe('metrics and access log', () => {
     expect([json.status, streamed.status]).toEqual([200, 200]);
     const [event] = (await gw.auditEvents()).filter((e) => e.request_id === json.requestId);
     const text = await scrape();
-    expect(sample(text, 'gatehouse_requests_total', { surface: 'llm.chat', status: '2xx' })).toBeGreaterThanOrEqual(2);
     expect(
-      sample(text, 'gatehouse_request_duration_seconds_count', { surface: 'llm.chat', status: '2xx' }),
+      metricSample(text, 'gatehouse_requests_total', { surface: 'llm.chat', status: '2xx' }),
+    ).toBeGreaterThanOrEqual(2);
+    expect(
+      metricSample(text, 'gatehouse_request_duration_seconds_count', { surface: 'llm.chat', status: '2xx' }),
     ).toBeGreaterThanOrEqual(2);
     const tokenLabels = { operation: 'chat', model: 'gpt-obs', upstream: 'primary', type: 'input' };
-    expect(sample(text, 'gatehouse_llm_token_usage_tokens_count', tokenLabels)).toBe(2);
-    expect(sample(text, 'gatehouse_llm_token_usage_tokens_sum', tokenLabels)).toBe(
+    expect(metricSample(text, 'gatehouse_llm_token_usage_tokens_count', tokenLabels)).toBe(2);
+    expect(metricSample(text, 'gatehouse_llm_token_usage_tokens_sum', tokenLabels)).toBe(
       2 * (event?.usage?.prompt_tokens as number),
     );
     expect(
-      sample(text, 'gatehouse_llm_operation_duration_seconds_count', { model: 'gpt-obs', outcome: 'success' }),
+      metricSample(text, 'gatehouse_llm_operation_duration_seconds_count', { model: 'gpt-obs', outcome: 'success' }),
     ).toBe(2);
     expect(
-      sample(text, 'gatehouse_llm_time_to_first_token_seconds_count', { model: 'gpt-obs' }),
+      metricSample(text, 'gatehouse_llm_time_to_first_token_seconds_count', { model: 'gpt-obs' }),
     ).toBeGreaterThanOrEqual(1);
 
     const line = log.lines.find((entry) => entry.kind === 'access' && entry.request_id === json.requestId);
@@ -112,7 +107,7 @@ describe('metrics and access log', () => {
     expect(denied.status).toBe(429);
     const text = await scrape();
     expect(
-      sample(text, 'gatehouse_admission_denials_total', { surface: 'llm.chat', reason: 'rate' }),
+      metricSample(text, 'gatehouse_admission_denials_total', { surface: 'llm.chat', reason: 'rate' }),
     ).toBeGreaterThanOrEqual(1);
     const line = log.lines.find((entry) => entry.request_id === denied.requestId);
     expect(line).toMatchObject({ outcome: 'rate_limited', error_code: 'rate_limit_exceeded', status: 429 });
@@ -128,7 +123,7 @@ describe('metrics and access log', () => {
     expect(text).not.toContain(key);
     expect(text).not.toContain(CANARY_UPSTREAM_KEY);
     // Tenant labels are on in this file's config, team labels are not: the team label stays empty (absent).
-    const cost = sample(text, 'gatehouse_llm_cost_usd_total', {
+    const cost = metricSample(text, 'gatehouse_llm_cost_usd_total', {
       tenant: event?.principal?.tenant_id as string,
       team: '',
     });

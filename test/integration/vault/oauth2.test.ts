@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/gateway.ts';
+import { metricSample } from '../../helpers/prometheus.ts';
 import { type FakeApi, type FakeTokenEndpoint, startFakeApi, startFakeTokenEndpoint } from './fakes.ts';
 import { startVaultGateway, type VaultAgent, type VaultGateway } from './harness.ts';
 
@@ -150,6 +151,46 @@ describe('vault OAuth2', () => {
     expect(gw.gateway.vault.admin.describe(gw.gateway.vault.admin.requireService('cc')).credentials[0]?.healthy).toBe(
       true,
     );
+  });
+
+  it('counts each token exchange in gatehouse_vault_token_refreshes_total by service and outcome', async () => {
+    const refreshes = async (service: string, outcome: string) =>
+      metricSample((await gw.call(null, 'GET', '/metrics')).text, 'gatehouse_vault_token_refreshes_total', {
+        service,
+        outcome,
+      }) ?? 0;
+    const counts = async () => ({
+      ccSuccess: await refreshes('cc', 'success'),
+      ccFailure: await refreshes('cc', 'failure'),
+      rtSuccess: await refreshes('rt', 'success'),
+    });
+    tokens.expiresIn = 3600;
+    const start = await counts();
+
+    await resetToken('cc');
+    expect((await gw.call(agent, 'GET', '/vault/cc/oauth/me')).status).toBe(200);
+    // A fresh held token is reused, and a stored one read back (as another instance's refresh would be) is no
+    // exchange: neither counts.
+    expect((await gw.call(agent, 'GET', '/vault/cc/oauth/me')).status).toBe(200);
+    gw.gateway.vault.tokens.forget('cc', 'service');
+    expect((await gw.call(agent, 'GET', '/vault/cc/oauth/me')).status).toBe(200);
+    expect(await counts()).toEqual({ ...start, ccSuccess: start.ccSuccess + 1 });
+
+    await resetToken('cc');
+    tokens.failWith = { status: 400, error: 'invalid_grant' };
+    const refused = await gw.call(agent, 'GET', '/vault/cc/oauth/me');
+    tokens.failWith = null;
+    expect(refused.status).toBe(502);
+    expect(await counts()).toEqual({ ...start, ccSuccess: start.ccSuccess + 1, ccFailure: start.ccFailure + 1 });
+
+    // The refresh-token grant, started by the service's 401.
+    api.validTokens.clear();
+    expect((await gw.call(agent, 'GET', '/vault/rt/oauth/me')).status).toBe(200);
+    expect(await counts()).toEqual({
+      ccSuccess: start.ccSuccess + 1,
+      ccFailure: start.ccFailure + 1,
+      rtSuccess: start.rtSuccess + 1,
+    });
   });
 
   it('never exposes client secrets, refresh or access tokens in responses, audit or logs', async () => {
