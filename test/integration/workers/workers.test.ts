@@ -106,6 +106,10 @@ let environment: GatewayEnvironment;
 let upstream: HeldUpstream;
 
 async function createKey(name: string, ...limits: string[]): Promise<string> {
+  return (await createKeyRecord(name, ...limits)).key;
+}
+
+async function createKeyRecord(name: string, ...limits: string[]): Promise<{ key: string; id: string }> {
   const created = await runCliWithEnv(environment.env, [
     'key',
     'create',
@@ -119,7 +123,7 @@ async function createKey(name: string, ...limits: string[]): Promise<string> {
     '--json',
   ]);
   expect(created.code, created.stderr).toBe(0);
-  return (JSON.parse(created.stdout) as { key: string }).key;
+  return JSON.parse(created.stdout) as { key: string; id: string };
 }
 
 async function startWorkers(): Promise<{ server: GatewayProcess; baseUrl: string }> {
@@ -218,6 +222,69 @@ describe('gatehouse serve --workers 2', () => {
     const chains = verifiedChains(verified.stdout);
     expect(chains.every((chain) => chain.ok)).toBe(true);
     expect(chains.filter((chain) => chain.count > 0).length).toBeGreaterThanOrEqual(3);
+  }, 300_000);
+
+  it('keeps a request rate and a token budget exact across workers', async () => {
+    // What a key's refused request reserves (prompt estimate + max_tokens) is named in its 429, so the budget
+    // below is set from the gateway's own estimate instead of a copy of the estimator.
+    const probe = await createKey('budget-probe', '--budget-tokens-total', '1');
+    const perMinute4 = await createKey('rpm-4', '--rpm', '4');
+    const { server, baseUrl } = await startWorkers();
+    try {
+      const probed = await chat(baseUrl, probe);
+      expect(probed.status, probed.body).toBe(429);
+      const reservation = Number(/reserves (\d+) tokens/.exec(probed.body)?.[1]);
+      expect(reservation).toBeGreaterThan(0);
+
+      // Ten at once on a key allowed four a minute, each on its own connection so the primary hands them to both
+      // workers: one counter, so four pass, however they were spread.
+      upstream.release();
+      const rated = await Promise.all(Array.from({ length: 10 }, () => chat(baseUrl, perMinute4)));
+      expect(rated.map((reply) => reply.status).sort()).toEqual([200, 200, 200, 200, 429, 429, 429, 429, 429, 429]);
+
+      // Room for three reservations: while three are held upstream, the other seven are refused; two counters
+      // would each have let three through.
+      const budget3Record = await createKeyRecord('budget-3', '--budget-tokens-total', String(3 * reservation + 1));
+      const budget3 = budget3Record.key;
+      upstream.hold();
+      const receivedBefore = upstream.received;
+      const answered: number[] = [];
+      const replies = Array.from({ length: 10 }, () =>
+        chat(baseUrl, budget3).then((reply) => {
+          answered.push(reply.status);
+          return reply;
+        }),
+      );
+      await eventually(
+        async () => {
+          expect({ received: upstream.received - receivedBefore, answered }).toMatchObject({
+            received: 3,
+            answered: { length: 7 },
+          });
+          return true;
+        },
+        { timeoutMs: 60_000 },
+      );
+      upstream.release();
+      const budgeted = await Promise.all(replies);
+      expect(budgeted.map((reply) => reply.status).sort()).toEqual([200, 200, 200, 429, 429, 429, 429, 429, 429, 429]);
+      const refused = budgeted.find((reply) => reply.status === 429);
+      expect(refused?.body).toContain(`reserves ${reservation} tokens`);
+
+      // Both workers served this key: each writes its own chain.
+      const exported = await runCliWithEnv(environment.env, ['audit', 'export', '--principal', budget3Record.id]);
+      expect(exported.code, exported.stderr).toBe(0);
+      const chains = new Set(
+        exported.stdout
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .map((line) => (JSON.parse(line) as { chain_id: string }).chain_id),
+      );
+      expect(chains.size).toBeGreaterThanOrEqual(2);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exit;
+    }
   }, 300_000);
 
   it('refuses a bad --workers naming the flag, and a production start without a master key with 78', async () => {
