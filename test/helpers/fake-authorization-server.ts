@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
+import { readBody, sendWeb } from './web-bridge.ts';
 
 /**
  * A loopback OAuth authorization server: `/authorize` approves at once (redirecting to the client's
@@ -186,25 +187,14 @@ export async function startAudienceCheckingUpstream(as: FakeAuthorizationServer)
       return reply.end();
     }
     seen.push(claims.sub);
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const raw = await readBody(request);
     const headers = new Headers();
     for (const [name, value] of Object.entries(request.headers))
       if (typeof value === 'string') headers.set(name, value);
     const web = new Request(`${audience}`, { method: request.method, headers, body: raw || undefined });
     const response = await handler.fetch(web, raw ? { parsedBody: JSON.parse(raw) } : {});
-    reply.writeHead(response.status, Object.fromEntries(response.headers));
-    if (response.body === null) return void reply.end();
     // Streamed: a listen stream stays open until the client goes.
-    const reader = response.body.getReader();
-    reply.on('close', () => void reader.cancel().catch(() => {}));
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      reply.write(value);
-    }
-    reply.end();
+    await sendWeb(response, reply);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   audience = `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`;
