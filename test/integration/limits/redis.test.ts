@@ -82,17 +82,22 @@ describe.skipIf(!redisOk || !postgresOk)('limits across two gateway processes sh
     await environment?.dispose();
   });
 
-  it('admits exactly 10 of 30 concurrent requests with RPM = 10 split over both instances', async () => {
+  it('admits exactly 10 of 30 requests with RPM = 10 split over both instances', async () => {
     const key = await issueKey(environment.env, instances, { limits: { rpm: 10 } });
-    const replies = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => callProbe(instances[i % 2]!.baseUrl, key, {})),
+    // One request through each instance first, so both have spent from the shared window before the burst: which
+    // instance wins the burst's slots is down to scheduling, and the test must not depend on it.
+    const warm = [
+      await callProbe(instances[0]!.baseUrl, key, {}),
+      await callProbe(instances[1]!.baseUrl, key, {}),
+    ];
+    expect(warm.map((reply) => reply.status)).toEqual([200, 200]);
+    const burst = await Promise.all(
+      Array.from({ length: 28 }, (_, i) => callProbe(instances[i % 2]!.baseUrl, key, {})),
     );
-    const statuses = replies.map((reply) => reply.status);
+    const statuses = [...warm, ...burst].map((reply) => reply.status);
+    // A per-instance limit would admit up to 20; a shared one admits exactly 10.
     expect(statuses.filter((status) => status === 200)).toHaveLength(10);
     expect(statuses.filter((status) => status === 429)).toHaveLength(20);
-    // Both instances did admit some: the limit held across them, not per instance.
-    const admittedBy = new Set(replies.map((reply, i) => (reply.status === 200 ? i % 2 : -1)));
-    expect(admittedBy.has(0) && admittedBy.has(1)).toBe(true);
   });
 
   it('never admits more than a 1,000-token budget, whatever the interleaving', async () => {
