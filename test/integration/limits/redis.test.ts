@@ -86,10 +86,7 @@ describe.skipIf(!redisOk || !postgresOk)('limits across two gateway processes sh
     const key = await issueKey(environment.env, instances, { limits: { rpm: 10 } });
     // One request through each instance first, so both have spent from the shared window before the burst: which
     // instance wins the burst's slots is down to scheduling, and the test must not depend on it.
-    const warm = [
-      await callProbe(instances[0]!.baseUrl, key, {}),
-      await callProbe(instances[1]!.baseUrl, key, {}),
-    ];
+    const warm = [await callProbe(instances[0]!.baseUrl, key, {}), await callProbe(instances[1]!.baseUrl, key, {})];
     expect(warm.map((reply) => reply.status)).toEqual([200, 200]);
     const burst = await Promise.all(
       Array.from({ length: 28 }, (_, i) => callProbe(instances[i % 2]!.baseUrl, key, {})),
