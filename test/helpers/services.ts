@@ -76,6 +76,29 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
   };
 }
 
+/**
+ * Cuts a gateway off its database by renaming it, and back. New connections are refused first: a gateway under
+ * load reconnects between the terminate and the rename, and the rename fails while any session is open.
+ */
+export async function renameDatabase(admin: pg.Client, from: string, to: string): Promise<void> {
+  await admin.query(`alter database ${from} allow_connections false`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [from],
+      );
+      await admin.query(`alter database ${from} rename to ${to}`);
+      break;
+    } catch (error) {
+      // A terminated session can take a moment to leave pg_stat_activity.
+      if (attempt >= 100) throw error;
+      await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+    }
+  }
+  await admin.query(`alter database ${to} allow_connections true`);
+}
+
 /** A loopback port nothing listens on: bind an ephemeral port, then release it. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

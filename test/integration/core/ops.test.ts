@@ -6,7 +6,7 @@ import pg from 'pg';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startGateway, type TestGateway } from '../../helpers/gateway.ts';
-import { POSTGRES_URL, postgresAvailable } from '../../helpers/services.ts';
+import { POSTGRES_URL, postgresAvailable, renameDatabase } from '../../helpers/services.ts';
 
 async function get(baseUrl: string, path: string) {
   const response = await request(`${baseUrl}${path}`);
@@ -79,21 +79,6 @@ describe.skipIf(!pgOk)('ops surfaces (postgres)', () => {
   let admin: pg.Client;
   let database: string;
 
-  /** Cuts the gateway off by renaming its database (active sessions must be terminated first). */
-  async function renameDatabase(from: string, to: string): Promise<void> {
-    await eventually(
-      async () => {
-        await admin.query(
-          'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-          [from],
-        );
-        await admin.query(`alter database ${from} rename to ${to}`);
-        return true;
-      },
-      { timeoutMs: 5000, intervalMs: 10 },
-    );
-  }
-
   beforeAll(async () => {
     gw = await startGateway({ store: 'postgres' });
     database = new URL(gw.environment.env.DATABASE_WRITE_URL as string).pathname.slice(1);
@@ -107,7 +92,7 @@ describe.skipIf(!pgOk)('ops surfaces (postgres)', () => {
 
   it('goes 503 with the store reason while the database is gone, and ready again when it is back', async () => {
     expect((await get(gw.baseUrl, '/readyz')).status).toBe(200);
-    await renameDatabase(database, `${database}_away`);
+    await renameDatabase(admin, database, `${database}_away`);
     const down = await eventually(async () => {
       const ready = await get(gw.baseUrl, '/readyz');
       return ready.status === 503 ? ready : undefined;
@@ -117,7 +102,7 @@ describe.skipIf(!pgOk)('ops surfaces (postgres)', () => {
     expect(body.checks.store.reason).toMatch(/store unreachable/);
     expect((await get(gw.baseUrl, '/healthz')).status).toBe(200);
 
-    await renameDatabase(`${database}_away`, database);
+    await renameDatabase(admin, `${database}_away`, database);
     let last = '';
     await eventually(
       async () => {

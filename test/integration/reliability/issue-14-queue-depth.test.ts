@@ -6,7 +6,7 @@ import pg from 'pg';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startGateway, type TestGateway } from '../../helpers/gateway.ts';
-import { POSTGRES_URL, postgresAvailable } from '../../helpers/services.ts';
+import { POSTGRES_URL, postgresAvailable, renameDatabase } from '../../helpers/services.ts';
 
 const pgOk = await postgresAvailable();
 
@@ -14,20 +14,6 @@ describe.skipIf(!pgOk)('issue 14 finding 9: the audit queue depth during a datab
   let gw: TestGateway;
   let admin: pg.Client;
   let database: string;
-
-  async function renameDatabase(from: string, to: string): Promise<void> {
-    await eventually(
-      async () => {
-        await admin.query(
-          'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-          [from],
-        );
-        await admin.query(`alter database ${from} rename to ${to}`);
-        return true;
-      },
-      { timeoutMs: 5000, intervalMs: 10 },
-    );
-  }
 
   async function scrapeDepth(): Promise<number> {
     const metrics = await request(`${gw.baseUrl}/metrics`);
@@ -49,7 +35,7 @@ describe.skipIf(!pgOk)('issue 14 finding 9: the audit queue depth during a datab
   it('counts every pending event while commits fail, and zero once they are committed', async () => {
     const identity = await gw.createIdentity();
     await gw.gateway.audit.flush();
-    await renameDatabase(database, `${database}_away`);
+    await renameDatabase(admin, database, `${database}_away`);
     const pending = Array.from({ length: 5 }, () =>
       request(`${gw.baseUrl}/gatehouse/v1/whoami`, { headers: identity.headers }).then(async (reply) => {
         await reply.body.dump();
@@ -64,7 +50,7 @@ describe.skipIf(!pgOk)('issue 14 finding 9: the audit queue depth during a datab
       });
       expect(depth).toBeGreaterThanOrEqual(5);
     } finally {
-      await renameDatabase(`${database}_away`, database);
+      await renameDatabase(admin, `${database}_away`, database);
     }
     expect(await Promise.all(pending)).toEqual([200, 200, 200, 200, 200]);
     await eventually(async () => (await scrapeDepth()) === 0, { timeoutMs: 10_000 });
