@@ -169,7 +169,9 @@ describe('the console in Chromium', () => {
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
     const charts = page.locator('main .chart[role="img"]');
     await expect.poll(() => charts.count()).toBe(2);
-    await expect(charts.nth(0).locator('canvas').count()).resolves.toBe(1);
+    // uPlot draws its canvas in an effect, after the chart's box is on the page.
+    await expect.poll(() => charts.nth(0).locator('canvas').count()).toBe(1);
+    await expect.poll(() => charts.nth(1).locator('canvas').count()).toBe(1);
     await page.getByText('Requests and errors per day: the numbers').click();
     const counts = page.getByRole('region', { name: 'Requests and errors per day' });
     await expect(counts.getByRole('columnheader').allTextContents()).resolves.toEqual([
