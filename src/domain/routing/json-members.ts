@@ -173,26 +173,52 @@ export function findTopLevelString(body: Buffer, name: string, from = 0): Member
 }
 
 /**
- * The string values of every member named `name`, at any depth, in document order and at most `limit` of them, in
- * a body `readTopLevelMembers` has checked (a large reply's `choices[].finish_reason`). No parse: a quote inside a
+ * Calls `visit` with where the value of each member named `needle` (a quoted key) starts, at any depth and in
+ * document order, until it returns -1; otherwise it returns where to look on from. No parse: a quote inside a
  * string is always escaped, so an unescaped `"name"` followed by a colon can only be a key.
  */
-export function findStringMembers(body: Buffer, name: string, limit: number): string[] {
-  const needle = Buffer.from(`"${name}"`);
-  const values: string[] = [];
-  for (let at = body.indexOf(needle); at !== -1 && values.length < limit; at = body.indexOf(needle, at + 1)) {
+function visitMembers(body: Buffer, needle: Buffer, from: number, visit: (valueStart: number) => number): void {
+  for (let at = body.indexOf(needle, from); at !== -1; at = body.indexOf(needle, at + 1)) {
     let backslashes = 0;
     while (body[at - 1 - backslashes] === BACKSLASH) backslashes++;
     if (backslashes % 2 !== 0) continue;
     const colon = skipSpace(body, at + needle.length);
     if (body[colon] !== COLON) continue;
-    const start = skipSpace(body, colon + 1);
-    if (body[start] !== QUOTE) continue;
+    const next = visit(skipSpace(body, colon + 1));
+    if (next === -1) return;
+    at = Math.max(at, next);
+  }
+}
+
+/**
+ * The string values of every member named `name`, at any depth, in document order and at most `limit` of them, in
+ * a body `readTopLevelMembers` has checked (a large reply's `choices[].finish_reason`).
+ */
+export function findStringMembers(body: Buffer, name: string, limit: number): string[] {
+  const values: string[] = [];
+  if (limit <= 0) return values;
+  visitMembers(body, Buffer.from(`"${name}"`), 0, (start) => {
+    if (body[start] !== QUOTE) return start;
     const end = stringEnd(body, start);
-    if (end === -1) break;
+    if (end === -1) return -1;
     const value = keyName(body, start, end);
     if (value !== null) values.push(value);
-    at = end;
-  }
+    return values.length < limit ? end : -1;
+  });
   return values;
+}
+
+/**
+ * True when every member named by `needle` (a quoted key), at any depth, holds exactly the bytes `value`, or there
+ * is none. Then the top-level one, if any, holds them too: a stream's events that already name the public model
+ * are recognised with one native search instead of a walk of each event.
+ */
+export function everyMemberHolds(body: Buffer, needle: Buffer, value: Buffer, from = 0): boolean {
+  let holds = true;
+  visitMembers(body, needle, from, (start) => {
+    const end = start + value.length;
+    holds = end <= body.length && body.compare(value, 0, value.length, start, end) === 0;
+    return holds ? start + value.length : -1;
+  });
+  return holds;
 }

@@ -7,9 +7,10 @@
  * replaced, so nothing is re-serialised and unknown fields stay as sent. A `model` nested deeper (a tool's
  * arguments, say) is the model's output, not a name, and is never touched.
  */
-import { findTopLevelString } from './json-members.ts';
+import { everyMemberHolds, findTopLevelString } from './json-members.ts';
 
 const OPEN_BRACE = 0x7b;
+const MODEL_KEY = Buffer.from('"model"');
 
 export class PublicModelName {
   readonly name: string;
@@ -30,6 +31,8 @@ export class PublicModelName {
     // An SSE event's JSON starts after `data: ` (and any `event:` line, whose value holds no brace).
     const open = bytes.indexOf(OPEN_BRACE);
     if (open === -1) return bytes;
+    // Upstreams usually report the name the client asked for; that case costs one native search, not a walk.
+    if (everyMemberHolds(bytes, MODEL_KEY, this.#encoded, open)) return bytes;
     const span = findTopLevelString(bytes, 'model', open);
     if (span === null) return bytes;
     const encoded = this.#encoded;

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { findStringMembers, readTopLevelMembers } from '../../../../src/domain/routing/json-members.ts';
+import {
+  everyMemberHolds,
+  findStringMembers,
+  readTopLevelMembers,
+} from '../../../../src/domain/routing/json-members.ts';
 
 /** Deterministic pseudo-random values covering every JSON type, escapes, quotes, backslashes and non-ASCII text. */
 function generator(seed: number) {
@@ -125,5 +129,38 @@ describe('findStringMembers', () => {
       walk(document);
       expect(findStringMembers(Buffer.from(JSON.stringify(document)), 'usage', 1000)).toEqual(expected);
     }
+  });
+});
+
+describe('everyMemberHolds', () => {
+  const needle = Buffer.from('"model"');
+
+  it('agrees with a full parse on random documents, for a value that is there and one that is not', () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const body = Buffer.from(JSON.stringify(generator(seed).object(0)));
+      for (const candidate of ['usage', 'a"b', 'ünïcødé €😀']) {
+        let expected = true;
+        const walk = (value: unknown): void => {
+          if (Array.isArray(value)) value.forEach(walk);
+          else if (value !== null && typeof value === 'object') {
+            for (const [key, member] of Object.entries(value)) {
+              if (key === 'model' && member !== candidate) expected = false;
+              walk(member);
+            }
+          }
+        };
+        walk(JSON.parse(body.toString()));
+        expect(everyMemberHolds(body, needle, Buffer.from(JSON.stringify(candidate)))).toBe(expected);
+      }
+    }
+  });
+
+  it('ignores a look-alike inside a string, and holds the value only whole', () => {
+    const value = Buffer.from('"m"');
+    expect(everyMemberHolds(Buffer.from('{"text":"\\"model\\":\\"x\\"","model":"m"}'), needle, value)).toBe(true);
+    expect(everyMemberHolds(Buffer.from('{"model":"m2"}'), needle, value)).toBe(false);
+    expect(everyMemberHolds(Buffer.from('{"model": "m"'), needle, value)).toBe(true);
+    expect(everyMemberHolds(Buffer.from('{"model":"'), needle, value)).toBe(false);
+    expect(everyMemberHolds(Buffer.from('{"role":"model"}'), needle, value)).toBe(true);
   });
 });

@@ -48,6 +48,18 @@ describe('PublicModelName', () => {
     }
   });
 
+  it('renames the top-level name even when a nested model already holds the public one', () => {
+    const event = '{"tool":{"model":"house-llama"},"model":"llama3.1:8b","after":{"model":"house-llama"}}';
+    expect(JSON.parse(rename.apply(Buffer.from(event)).toString())).toEqual({
+      ...JSON.parse(event),
+      model: 'house-llama',
+    });
+    const spaced = Buffer.from(
+      'data: {"model" : "house-llama", "choices":[{"delta":{"content":"\\"model\\":1"}}]}\n\n',
+    );
+    expect(rename.apply(spaced)).toBe(spaced);
+  });
+
   it('writes a public name holding quotes, backslashes and non-ASCII as valid JSON', () => {
     const odd = new PublicModelName('a"b\\c→d');
     expect(JSON.parse(odd.apply(Buffer.from('{"model":"x"}')).toString())).toEqual({ model: 'a"b\\c→d' });
