@@ -111,6 +111,24 @@ export function serverItems(method: ListMethod, entry: ServerEntry, policy: Cach
   return out;
 }
 
+/** What each visible server contributes to a list, before the items are renamed for the view. */
+async function listPerServer(deps: ListingDeps, principal: Principal, view: McpView, method: ListMethod) {
+  const { policy, entries } = await visibleServers(deps, principal, view);
+  const lists = await Promise.all(
+    entries.map(async (entry) => {
+      try {
+        // Without a grant a per-user server is listed only from what another principal's listing cached.
+        if (entry.listedAt === null && deps.mayList && !(await deps.mayList(entry, principal))) return null;
+        await deps.registry.catalog(entry);
+      } catch {
+        return null;
+      }
+      return { entry, items: serverItems(method, entry, policy, view) };
+    }),
+  );
+  return { policy, entries, lists: lists.filter((list) => list !== null) };
+}
+
 export async function listForView(
   deps: ListingDeps,
   principal: Principal,
@@ -118,22 +136,20 @@ export async function listForView(
   method: ListMethod,
 ): Promise<ListOutcome> {
   const { key } = LIST_KEYS[method];
-  const { policy, entries } = await visibleServers(deps, principal, view);
-  const lists = await Promise.all(
-    entries.map(async (entry) => {
-      try {
-        // Without a grant a per-user server is listed only from what another principal's listing cached.
-        if (entry.listedAt === null && deps.mayList && !(await deps.mayList(entry, principal))) return [];
-        await deps.registry.catalog(entry);
-      } catch {
-        return [];
-      }
-      return serverItems(method, entry, policy, view).map(({ item, sha256 }) =>
-        rename(view, method, entry, item, sha256),
-      );
-    }),
+  const { policy, entries, lists } = await listPerServer(deps, principal, view, method);
+  const items = lists.flatMap(({ entry, items }) =>
+    items.map(({ item, sha256 }) => rename(view, method, entry, item, sha256)),
   );
-  const items = lists.flat();
   const policyEmpty = items.length === 0 && (entries.length === 0 || !policy.stored);
   return { key, items, notice: policyEmpty ? explain(policy, principal, view) : null };
+}
+
+/**
+ * The tool an exposed name stands for in the `tools/list` this caller sees through the view, resolved as the view
+ * resolves names; each `tools/call` pays one name per listed tool instead of a renamed copy of each.
+ */
+export async function resolveListedTool(deps: ListingDeps, principal: Principal, view: McpView, exposed: string) {
+  const { lists } = await listPerServer(deps, principal, view, 'tools/list');
+  const names = lists.flatMap(({ entry, items }) => items.map(({ name }) => ({ server: entry.spec.id, name })));
+  return view.resolveName(exposed, names);
 }

@@ -10,7 +10,7 @@ import { ArgumentValidator } from './argument-validator.ts';
 import { CapabilityGuard, type ReplayGuard } from './capabilities.ts';
 import type { McpConfig } from './config.ts';
 import { McpFailure, RpcError } from './errors.ts';
-import { type ListMethod, listForView } from './listing.ts';
+import { type ListMethod, listForView, resolveListedTool } from './listing.ts';
 import * as operations from './operations.ts';
 import type { PinBook } from './pins.ts';
 import type { ToolPolicyService } from './policy.ts';
@@ -168,8 +168,13 @@ export class McpService {
     );
   }
 
-  list(principal: Principal, view: import('./views.ts').McpView, method: ListMethod) {
+  list(principal: Principal, view: McpView, method: ListMethod) {
     return this.as(principal, () => listForView(this, principal, view, method));
+  }
+
+  /** The tool a namespaced view's exposed name stands for in this caller's `tools/list` (see `resolveListedTool`). */
+  resolveTool(principal: Principal, view: McpView, exposed: string) {
+    return this.as(principal, () => resolveListedTool(this, principal, view, exposed));
   }
 
   /** A per-user OAuth server is listed only with a grant of the caller's (its token makes the listing). */

@@ -74,14 +74,9 @@ export function relayedExtra(params: JsonObject): JsonObject {
 }
 
 /** Resolves the client's tool name through the same listing it saw (a server endpoint uses names as they are). */
-async function resolveTool(service: McpService, scope: RelayScope, exposed: string) {
+function resolveTool(service: McpService, scope: RelayScope, exposed: string) {
   if (!scope.view.namespaced) return { server: scope.view.id, name: exposed };
-  const listed = await service.list(scope.principal, scope.view, 'tools/list');
-  const names = listed.items.map((item) => {
-    const meta = isObject(item._meta) ? item._meta : {};
-    return { server: String(meta[`${GATEHOUSE_META}server`]), name: String(meta[`${GATEHOUSE_META}tool`]) };
-  });
-  return scope.view.resolveName(exposed, names);
+  return service.resolveTool(scope.principal, scope.view, exposed);
 }
 
 async function callTool(service: McpService, scope: RelayScope, params: JsonObject, sinks: CallSinks) {
