@@ -8,7 +8,8 @@
  * - base64 and base64url, padded and not, and also the part of the encoding that only the secret's bytes decide
  *   at each of the three byte offsets (a secret inside a larger encoded value, such as `user:password` in a Basic
  *   header, is encoded from an offset that is not a multiple of 3);
- * - JSON string escapes: `JSON.stringify`, `\/` for `/`, and every character as a `\u` escape of four hex digits in either case.
+ * - JSON string escapes: `JSON.stringify`, `\/` for `/`, and every character as a `\u` escape of four hex digits
+ *   in either case.
  * Encoded forms of secrets shorter than `MIN_ENCODED_LENGTH` are left out: a 3-character secret's hex or base64
  * would mask unrelated text all over a response, and real credentials are far longer.
  */

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createMcpHandler, McpServer } from '@modelcontextprotocol/server';
-import { readBody, sendWeb } from './web-bridge.ts';
+import { readBody, sendWeb, toWebRequest } from './web-bridge.ts';
 
 /**
  * A loopback OAuth authorization server: `/authorize` approves at once (redirecting to the client's
@@ -188,10 +188,7 @@ export async function startAudienceCheckingUpstream(as: FakeAuthorizationServer)
     }
     seen.push(claims.sub);
     const raw = await readBody(request);
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(request.headers))
-      if (typeof value === 'string') headers.set(name, value);
-    const web = new Request(`${audience}`, { method: request.method, headers, body: raw || undefined });
+    const web = toWebRequest(request, raw || undefined);
     const response = await handler.fetch(web, raw ? { parsedBody: JSON.parse(raw) } : {});
     // Streamed: a listen stream stays open until the client goes.
     await sendWeb(response, reply);
